@@ -1,0 +1,57 @@
+# eventapp: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app eventapp
+PYTEST_ARGS ?=
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CATALOGS := $(wildcard eventapp/translations/*/LC_MESSAGES/messages.po)
+
+.PHONY: run test install install-test translations extract-messages browser lint clean
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) first-admin
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install-test translations browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+# Catalogues are compiled at install time; only the .po files are in git.
+translations: $(CATALOGS:.po=.mo)
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After changing user-facing text: extract it and merge it into every catalogue.
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o eventapp/translations/messages.pot .
+	$(BIN)/pybabel update -i eventapp/translations/messages.pot -d eventapp/translations
+
+# The browser tests drive Debian's Chromium (no browser download works on our machines).
+browser:
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium fonts-liberation; }
+
+lint: install
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/ruff check eventapp tests bench
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

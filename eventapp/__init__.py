@@ -1,0 +1,52 @@
+"""eventapp: event registration, agenda, badges and check-in."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, commands."""
+    app = Flask(
+        __name__,
+        # Runtime data (database, uploads, secret key). EVENTAPP_INSTANCE_PATH moves it,
+        # e.g. for tests or a read-only checkout; it must be known before config loads.
+        instance_path=os.environ.get("EVENTAPP_INSTANCE_PATH", str(ROOT / "instance")),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from . import config
+
+    config.load(app, test_config)
+
+    from . import database, i18n
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+
+    from . import errors, health, templating
+    from .auth.views import bp as auth_bp
+    from .manage.views import bp as manage_bp
+    from .public.views import bp as public_bp
+
+    templating.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(manage_bp)
+
+    from . import cli
+
+    cli.init_app(app)
+    return app

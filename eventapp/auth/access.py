@@ -1,0 +1,40 @@
+"""Who may open which page."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..extensions import db, login_manager
+from ..models import User, UserRole
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def role_required(*roles: UserRole) -> Callable:
+    """Anonymous visitors go to the login page; a signed-in user without the role gets 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+organiser_required = role_required(UserRole.ADMIN, UserRole.ORGANISER)
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message_category = "info"
+login_manager.login_message = _l("Please sign in to open that page.")

@@ -1,0 +1,70 @@
+"""Command-line tasks: `flask --app eventapp <command>`."""
+
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from .auth.services import AccountError, create_user, random_password
+from .demo.loader import DEFAULT_PARTICIPANTS, load_demo
+from .extensions import db
+from .models import User, UserRole
+
+
+@click.command("demo")
+@click.option("--participants", "count", default=DEFAULT_PARTICIPANTS, show_default=True,
+              type=click.IntRange(0), help="Fictional participants to generate.")
+def demo_command(count: int) -> None:
+    """Load the MIEUX Impact Event demo (does nothing if it is there already)."""
+    try:
+        event = load_demo(count)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--participants") from exc
+    if event is None:
+        click.echo("The demo event is loaded already: nothing changed.")
+        return
+    db.session.commit()
+    click.echo(f"Loaded {event.title} ({event.slug}): {len(event.agenda_items)} agenda items, "
+               f"{len(event.people)} speakers, {len(event.registrations)} registrations.")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in UserRole]), required=True)
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input instead of prompting.")
+def create_user_command(email: str, role: str, password_stdin: bool) -> None:
+    """Create an account for an organiser, administrator or check-in volunteer."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, password, UserRole(role))
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}.")
+
+
+@click.command("first-admin")
+@click.option("--email", default="organiser@example.org", show_default=True)
+def first_admin_command(email: str) -> None:
+    """On a new install, create the first account with a random password and print it once."""
+    if db.session.scalar(select(func.count()).select_from(User)):
+        click.echo("Accounts exist already: sign in with yours "
+                   "(or add one with `flask --app eventapp create-user`).")
+        return
+    password = random_password()
+    create_user(email, password, UserRole.ADMIN)
+    db.session.commit()
+    rule = "=" * 64
+    click.echo(f"\n{rule}\n  Organiser login (shown this once, keep it safe):\n"
+               f"    e-mail:   {email}\n    password: {password}\n"
+               f"  Sign in at http://127.0.0.1:5000/login\n{rule}\n")
+
+
+def init_app(app: Flask) -> None:
+    for command in (demo_command, create_user_command, first_admin_command):
+        app.cli.add_command(command)

@@ -1,0 +1,64 @@
+"""Configuration: defaults here, then instance/config.py, then FLASK_* environment variables."""
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+from flask import Flask
+
+#: Languages with a catalogue under eventapp/translations (English is the source).
+LANGUAGES = ("en", "fr")
+
+
+class Defaults:
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    LANGUAGES = LANGUAGES
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Set FLASK_SESSION_COOKIE_SECURE=true behind HTTPS.
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # tokens live with the session: a long form is not lost
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Failed and successful log-in attempts allowed per client address.
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+
+def load(app: Flask, test_config: dict | None) -> None:
+    """Fill app.config in the documented order; the test config wins over everything."""
+    app.config.from_object(Defaults)
+    app.config["SQLALCHEMY_DATABASE_URI"] = (
+        f"sqlite:///{Path(app.instance_path) / 'eventapp.sqlite3'}"
+    )
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """A key generated on first start and kept in instance/, never in the repository."""
+    path = instance / "secret_key"
+    instance.mkdir(parents=True, exist_ok=True)
+    try:
+        # Private from the start; O_EXCL so that workers starting together share one key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another worker may be writing it this very moment
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is empty: delete it to generate a new key") from None
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key

@@ -1,0 +1,12 @@
+"""Error pages that look like the rest of the site."""
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
+            return {"error": error.name, "status": error.code}, error.code
+        return render_template("errors/error.html", error=error), error.code

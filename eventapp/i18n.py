@@ -1,0 +1,79 @@
+"""Language choice and locale-aware formatting.
+
+The language comes from ``?lang=``, then the ``lang`` cookie, then Accept-Language.
+A ``?lang=`` choice is remembered in the cookie for a year.
+"""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel import Locale, dates
+from flask import Flask, Response, current_app, g, request
+from flask_babel import get_locale
+
+from .extensions import babel
+
+COOKIE = "lang"
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
+        if candidate in languages:
+            return candidate
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _remember_choice(response: Response) -> Response:
+    chosen = request.args.get("lang")
+    if chosen in current_app.config["LANGUAGES"] and chosen != request.cookies.get(COOKIE):
+        response.set_cookie(COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
+                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="translations")
+    app.after_request(_remember_choice)
+
+
+def language_name(code: str) -> str:
+    """A language's name in that language, for the switcher: "English", "français"."""
+    return Locale.parse(code).get_display_name(code) or code
+
+
+def country_name(code: str | None) -> str:
+    """The country's name in the page's language; the code itself if Babel lacks it."""
+    if not code:
+        return ""
+    return get_locale().territories.get(code.upper(), code.upper())
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(code, name) of every ISO 3166 country, sorted by name in the page's language."""
+    cache = g.setdefault("_country_choices", {})
+    locale = str(get_locale())
+    if locale not in cache:
+        territories = get_locale().territories
+        cache[locale] = sorted(
+            ((code, name) for code, name in territories.items()
+             if len(code) == 2 and code.isalpha() and code not in {"ZZ", "XA", "XB", "EU", "EZ",
+                                                                 "UN", "QO"}),
+            key=lambda pair: pair[1].casefold(),
+        )
+    return cache[locale]
+
+
+def local_date(moment: datetime, tz: str, fmt: str = "full") -> str:
+    """A UTC moment as a date at the event, in the page's language: "Tuesday 12 March 2024"."""
+    return dates.format_date(moment.astimezone(ZoneInfo(tz)), fmt, locale=get_locale())
+
+
+def local_time(moment: datetime, tz: str, fmt: str = "HH:mm") -> str:
+    """A UTC moment as 24-hour wall-clock time at the event: "09:30"."""
+    return dates.format_time(moment, fmt, tzinfo=ZoneInfo(tz), locale=get_locale())
+
+
+def local_datetime(moment: datetime, tz: str, fmt: str = "medium") -> str:
+    return dates.format_datetime(moment, fmt, tzinfo=ZoneInfo(tz), locale=get_locale())

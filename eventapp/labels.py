@@ -1,0 +1,46 @@
+"""Translated names of the values stored in enum columns, for pages and exports."""
+
+from flask_babel import lazy_gettext as _l
+
+from .models import Category, ItemKind, RoleKind, Status, UserRole
+
+ITEM_KINDS = {
+    ItemKind.OPENING: _l("Opening"),
+    ItemKind.KEYNOTE: _l("Keynote"),
+    ItemKind.PANEL: _l("Panel"),
+    ItemKind.TALK: _l("Talk"),
+    ItemKind.BREAK: _l("Break"),
+    ItemKind.MEAL: _l("Meal"),
+    ItemKind.NETWORKING: _l("Networking"),
+    ItemKind.CLOSING: _l("Closing"),
+    ItemKind.OTHER: _l("Other"),
+}
+
+ROLES = {
+    RoleKind.SPEAKER: _l("Speaker"),
+    RoleKind.MODERATOR: _l("Moderator"),
+    RoleKind.PANELLIST: _l("Panellist"),
+    RoleKind.CHAIR: _l("Chair"),
+}
+
+CATEGORIES = {
+    Category.PARTICIPANT: _l("Participant"),
+    Category.SPEAKER: _l("Speaker"),
+    Category.ORGANISER: _l("Organiser"),
+    Category.PRESS: _l("Press"),
+    Category.STAFF: _l("Staff"),
+}
+
+STATUSES = {
+    Status.PENDING: _l("Pending"),
+    Status.CONFIRMED: _l("Confirmed"),
+    Status.WAITLISTED: _l("Waiting list"),
+    Status.CANCELLED: _l("Cancelled"),
+    Status.DECLINED: _l("Declined"),
+}
+
+USER_ROLES = {
+    UserRole.ADMIN: _l("Administrator"),
+    UserRole.ORGANISER: _l("Organiser"),
+    UserRole.CHECKIN: _l("Check-in"),
+}

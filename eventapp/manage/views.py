@@ -1,0 +1,25 @@
+"""Organiser pages."""
+
+from flask import Blueprint, render_template
+from sqlalchemy import func, select
+
+from ..auth.access import organiser_required
+from ..extensions import db
+from ..models import Event, Registration
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+@bp.get("/")
+@organiser_required
+def index():
+    """The organiser's landing page: every event with its registrations by status."""
+    events = db.session.scalars(select(Event).order_by(Event.starts_at.desc())).all()
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        select(Registration.event_id, Registration.status, func.count())
+        .group_by(Registration.event_id, Registration.status)
+    )
+    for event_id, status, n in rows:
+        counts.setdefault(event_id, {})[status.value] = n
+    return render_template("manage/index.html", events=events, counts=counts)

@@ -1,0 +1,12 @@
+"""All models, imported here so Alembic and the app see every table."""
+
+from .agenda import AgendaItem, AgendaRole, ItemKind, RoleKind
+from .event import Event, Room
+from .people import Person
+from .registration import Category, Registration, Status
+from .user import User, UserRole
+
+__all__ = [
+    "AgendaItem", "AgendaRole", "Category", "Event", "ItemKind", "Person", "Registration",
+    "RoleKind", "Room", "Status", "User", "UserRole",
+]

@@ -1,0 +1,60 @@
+"""Public pages: the events, their agenda and speakers."""
+
+from itertools import groupby
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
+
+from . import queries
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home():
+    """Published events; with only one, straight to it."""
+    events = queries.published_events()
+    if len(events) == 1:
+        return redirect(url_for(".event", slug=events[0].slug))
+    return render_template("public/home.html", events=events)
+
+
+@bp.get("/events/<slug>/")
+def event(slug: str):
+    """The event's page: what, when, where, and the way to register."""
+    event = queries.get_published_event_or_404(slug)
+    return render_template(
+        "public/event.html", event=event,
+        # The sign-up form is its own blueprint: link to it only where it is installed.
+        can_register="registration.register" in current_app.view_functions,
+    )
+
+
+@bp.get("/events/<slug>/agenda")
+def agenda(slug: str):
+    """The programme by day and time, with rooms, kinds and people."""
+    event = queries.get_published_event_or_404(slug)
+    items = queries.agenda(event)
+    days = [
+        (day, list(day_items))
+        for day, day_items in groupby(items, key=lambda item: event.local(item.starts_at).date())
+    ]
+    rooms = {item.room for item in items if item.room}
+    return render_template("public/agenda.html", event=event, days=days,
+                           several_rooms=len(rooms) > 1)
+
+
+@bp.get("/events/<slug>/speakers")
+def speakers(slug: str):
+    """Everyone on the agenda."""
+    event = queries.get_published_event_or_404(slug)
+    return render_template("public/speakers.html", event=event,
+                           speakers=queries.speakers(event))
+
+
+@bp.get("/events/<slug>/speakers/<int:person_id>")
+def speaker(slug: str, person_id: int):
+    """One speaker: profile and the items they take part in."""
+    event = queries.get_published_event_or_404(slug)
+    person = queries.get_speaker_or_404(event, person_id)
+    roles = sorted(person.roles, key=lambda role: role.item.starts_at)
+    return render_template("public/speaker.html", event=event, person=person, roles=roles)

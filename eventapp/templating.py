@@ -1,0 +1,35 @@
+"""Filters and globals that every template may use."""
+
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+
+from . import i18n, labels
+from .text import render_markdown
+
+
+def url_for_language(code: str) -> str:
+    """The current page in another language (keeps the path and other query arguments)."""
+    args = {**(request.view_args or {}), **request.args.to_dict(), "lang": code}
+    if request.endpoint is None:
+        return url_for("public.home", lang=code)
+    return url_for(request.endpoint, **args)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        markdown=render_markdown,
+        country_name=i18n.country_name,
+        local_date=i18n.local_date,
+        local_time=i18n.local_time,
+        local_datetime=i18n.local_datetime,
+    )
+    app.jinja_env.globals.update(
+        url_for_language=url_for_language,
+        language_name=i18n.language_name,
+        current_language=lambda: str(get_locale()),
+        # StrEnum keys: templates look labels up by the stored value.
+        kind_labels={k.value: v for k, v in labels.ITEM_KINDS.items()},
+        role_labels={k.value: v for k, v in labels.ROLES.items()},
+        category_labels={k.value: v for k, v in labels.CATEGORIES.items()},
+        status_labels={k.value: v for k, v in labels.STATUSES.items()},
+    )

@@ -1,0 +1,167 @@
+"""Fixtures shared by the whole suite.
+
+Every test gets a new app on an empty database: SQLite by default, PostgreSQL when
+TEST_DATABASE_URL is set (``.ci/run`` runs the suite both ways). The schema is created
+once per run; after each test every table is emptied again.
+"""
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from eventapp import create_app
+from eventapp.auth.services import create_user
+from eventapp.extensions import db
+from eventapp.models import UserRole
+
+from . import factories
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'eventapp-test.sqlite3'}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _instance_path(tmp_path_factory) -> Iterator[Path]:
+    """Keep tests out of the checkout's instance/ folder."""
+    path = tmp_path_factory.mktemp("instance")
+    previous = os.environ.get("EVENTAPP_INSTANCE_PATH")
+    os.environ["EVENTAPP_INSTANCE_PATH"] = str(path)
+    yield path
+    if previous is None:
+        del os.environ["EVENTAPP_INSTANCE_PATH"]
+    else:
+        os.environ["EVENTAPP_INSTANCE_PATH"] = previous
+
+
+def make_app(database_url: str, **config) -> Flask:
+    return create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        **config,
+    })
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str) -> None:
+    app = make_app(database_url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str, _schema) -> Iterator[Flask]:
+    """A new app on an empty database. No app context stays pushed: like a real server,
+    each request gets its own, and tests open one (`with app.app_context()`) for setup
+    and for reading the database back."""
+    app = make_app(database_url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    tables = db.metadata.sorted_tables
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+DEMO_SLUG = "mieux-impact-2024"
+
+
+@pytest.fixture
+def demo(app: Flask) -> str:
+    """The MIEUX demo event loaded; gives its slug."""
+    from eventapp.demo.loader import load_demo
+
+    with app.app_context():
+        load_demo()
+        db.session.commit()
+    return DEMO_SLUG
+
+
+@pytest.fixture
+def make_user(app: Flask):
+    def make(email: str = "organiser@example.org", role: UserRole = UserRole.ORGANISER) -> int:
+        with app.app_context():
+            user = create_user(email, PASSWORD, role)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+def csrf_token_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient):
+        self.client = client
+
+    def login(self, email: str = "organiser@example.org", password: str = PASSWORD):
+        page = self.client.get("/login")
+        return self.client.post("/login", data={
+            "email": email, "password": password, "csrf_token": csrf_token_from(page.text),
+        })
+
+    def logout(self):
+        page = self.client.get("/manage/")
+        return self.client.post("/logout", data={"csrf_token": csrf_token_from(page.text)})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The test's app served over real HTTP on 127.0.0.1, for browsers and HTTP clients."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+__all__ = ["factories"]
