@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .auth.services import AccountError, create_user, random_password
@@ -13,6 +14,7 @@ from .models import User, UserRole
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--participants", "count", default=DEFAULT_PARTICIPANTS, show_default=True,
               type=click.IntRange(0), help="Fictional participants to generate.")
 def demo_command(count: int) -> None:
@@ -24,12 +26,14 @@ def demo_command(count: int) -> None:
     if event is None:
         click.echo("The demo event is loaded already: nothing changed.")
         return
-    db.session.commit()
-    click.echo(f"Loaded {event.title} ({event.slug}): {len(event.agenda_items)} agenda items, "
+    summary = (f"Loaded {event.title} ({event.slug}): {len(event.agenda_items)} agenda items, "
                f"{len(event.people)} speakers, {len(event.registrations)} registrations.")
+    db.session.commit()
+    click.echo(summary)
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in UserRole]), required=True)
 @click.option("--password-stdin", is_flag=True,
@@ -49,6 +53,7 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
 
 
 @click.command("first-admin")
+@with_appcontext
 @click.option("--email", default="organiser@example.org", show_default=True)
 def first_admin_command(email: str) -> None:
     """On a new install, create the first account with a random password and print it once."""

@@ -57,13 +57,19 @@ def make_app(database_url: str, **config) -> Flask:
     })
 
 
+def close_db() -> None:
+    """End the session and close every pooled connection of the current app."""
+    db.session.remove()
+    db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def _schema(database_url: str) -> None:
     app = make_app(database_url)
     with app.app_context():
         db.drop_all()
         db.create_all()
-        db.engine.dispose()
+        close_db()
 
 
 @pytest.fixture
@@ -76,7 +82,7 @@ def app(database_url: str, _schema) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         _empty_all_tables()
-        db.engine.dispose()
+        close_db()
 
 
 def _empty_all_tables() -> None:

@@ -89,6 +89,11 @@ class Registration(db.Model):
     event: Mapped[Event] = relationship(back_populates="registrations")
     person: Mapped[Person | None] = relationship()
 
+    def __init__(self, **kwargs) -> None:
+        # The token exists from the start, so a link can be built before the first flush.
+        kwargs.setdefault("token", new_token())
+        super().__init__(**kwargs)
+
     @validates("email")
     def _keep_email_key(self, _key: str, value: str | None) -> str | None:
         self.email_key = email_key(value)

@@ -1,0 +1,207 @@
+"""Organiser log-in, log-out, roles, rate limiting and the account commands."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from eventapp import create_app
+from eventapp.extensions import db
+from eventapp.models import User, UserRole
+
+from .conftest import PASSWORD, close_db, csrf_token_from
+
+
+def test_manage_sends_anonymous_visitors_to_login(client):
+    response = client.get("/manage/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=%2Fmanage%2F"
+
+
+def test_organiser_logs_in_and_reaches_manage(client, auth, make_user, demo):
+    make_user("organiser@example.org", UserRole.ORGANISER)
+    response = auth.login()
+    assert response.status_code == 302 and response.headers["Location"] == "/manage/"
+    page = client.get("/manage/")
+    assert page.status_code == 200
+    assert "MIEUX Impact Event" in page.text
+    assert "organiser@example.org" in page.text
+
+
+def test_login_ignores_the_case_of_the_address(client, auth, make_user):
+    make_user("Organiser@Example.org")
+    assert auth.login("ORGANISER@example.ORG").headers["Location"] == "/manage/"
+
+
+def test_wrong_password_is_refused_next_to_the_field(client, auth, make_user):
+    make_user()
+    response = auth.login(password="not the password")
+    assert response.status_code == 422
+    assert "Wrong e-mail address or password." in response.text
+    assert 'aria-invalid="true"' in response.text
+    assert client.get("/manage/").status_code == 302
+
+
+def test_unknown_address_gets_the_same_answer(client, auth):
+    response = auth.login("nobody@example.org")
+    assert response.status_code == 422
+    assert "Wrong e-mail address or password." in response.text
+
+
+def test_empty_form_says_what_is_missing(client):
+    token = csrf_token_from(client.get("/login").text)
+    response = client.post("/login", data={"csrf_token": token, "email": "", "password": ""})
+    assert response.status_code == 422
+    assert response.text.count("This field is required.") == 2
+
+
+def test_login_without_csrf_token_is_refused(client, make_user):
+    make_user()
+    response = client.post("/login", data={"email": "organiser@example.org",
+                                           "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/manage/").status_code == 302
+
+
+def test_deactivated_account_cannot_log_in(app, client, auth, make_user):
+    user_id = make_user()
+    with app.app_context():
+        db.session.get(User, user_id).active = False
+        db.session.commit()
+    assert auth.login().status_code == 422
+
+
+def test_checkin_volunteer_may_not_open_manage(client, auth, make_user):
+    make_user("door@example.org", UserRole.CHECKIN)
+    auth.login("door@example.org")
+    response = client.get("/manage/")
+    assert response.status_code == 403
+    assert "You may not open this page" in response.text
+
+
+@pytest.mark.parametrize("target,expected", [
+    ("/events/x/agenda", "/events/x/agenda"),
+    ("https://evil.example/", "/manage/"),
+    ("//evil.example/", "/manage/"),
+    ("/\\evil.example", "/manage/"),
+    ("javascript:alert(1)", "/manage/"),
+])
+def test_login_redirects_only_within_the_site(client, make_user, target, expected):
+    make_user()
+    page = client.get("/login", query_string={"next": target})
+    response = client.post("/login", query_string={"next": target}, data={
+        "email": "organiser@example.org", "password": PASSWORD,
+        "csrf_token": csrf_token_from(page.text)})
+    assert response.headers["Location"] == expected
+
+
+def test_logout_needs_a_post_with_csrf(client, auth, make_user):
+    make_user()
+    auth.login()
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 400
+    assert auth.logout().status_code == 302
+    assert client.get("/manage/").status_code == 302
+
+
+def test_session_cookie_is_httponly_and_samesite(client, auth, make_user):
+    make_user()
+    response = auth.login()
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    assert cookies
+    assert "HttpOnly" in cookies[0] and "SameSite=Lax" in cookies[0]
+
+
+def test_passwords_are_stored_with_a_slow_hash(app, make_user):
+    user_id = make_user()
+    with app.app_context():
+        stored = db.session.get(User, user_id).password_hash
+    assert PASSWORD not in stored
+    assert stored.startswith(("scrypt:", "pbkdf2:"))
+
+
+def _hammer_login(client, attempts: int) -> list[int]:
+    codes = []
+    for _ in range(attempts):
+        token = csrf_token_from(client.get("/login").text)
+        codes.append(client.post("/login", data={
+            "email": "organiser@example.org", "password": "guess", "csrf_token": token,
+        }).status_code)
+    return codes
+
+
+def test_login_attempts_are_rate_limited(client, make_user):
+    make_user()
+    codes = _hammer_login(client, 12)
+    assert codes[:10] == [422] * 10
+    assert codes[10:] == [429, 429]
+    # Even the right password waits now.
+    token = csrf_token_from(client.get("/login").text)
+    response = client.post("/login", data={"email": "organiser@example.org",
+                                           "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.text
+
+
+def test_rate_limit_is_shared_through_redis(database_url, _schema, monkeypatch):
+    """Several workers share the limit when FLASK_RATELIMIT_STORAGE_URI names a Redis."""
+    import redis
+
+    storage = "redis://127.0.0.1:6379/15"
+    redis.Redis.from_url(storage).flushdb()
+    monkeypatch.setenv("FLASK_RATELIMIT_STORAGE_URI", storage)
+    workers = [create_app({"TESTING": True, "SECRET_KEY": "k",
+                           "SQLALCHEMY_DATABASE_URI": database_url}) for _ in range(2)]
+    assert workers[0].config["RATELIMIT_STORAGE_URI"] == storage
+    try:
+        codes_a = _hammer_login(workers[0].test_client(), 6)
+        # The counts live in Redis, where every worker process reads them.
+        assert redis.Redis.from_url(storage).keys("*"), "nothing counted in Redis"
+        codes_b = _hammer_login(workers[1].test_client(), 6)
+        assert codes_a == [422] * 6
+        assert codes_b == [422] * 4 + [429] * 2
+    finally:
+        redis.Redis.from_url(storage).flushdb()
+        for worker in workers:
+            with worker.app_context():
+                close_db()
+
+
+def test_create_user_command_reads_the_password_from_stdin(app, runner):
+    result = runner.invoke(args=["create-user", "Volunteer@Example.org", "--role", "checkin",
+                                 "--password-stdin"], input="a long enough password\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert (user.email, user.role) == ("volunteer@example.org", UserRole.CHECKIN)
+        assert user.check_password("a long enough password")
+
+
+def test_create_user_command_refuses_short_passwords_and_duplicates(app, runner, make_user):
+    make_user("taken@example.org")
+    short = runner.invoke(args=["create-user", "new@example.org", "--role", "admin",
+                                "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and "at least 12 characters" in short.output
+    dup = runner.invoke(args=["create-user", "TAKEN@example.org", "--role", "admin",
+                              "--password-stdin"], input="another long password\n")
+    assert dup.exit_code != 0 and "exists already" in dup.output
+
+
+def test_first_admin_prints_a_random_password_once(app, runner, client):
+    first = runner.invoke(args=["first-admin"])
+    assert first.exit_code == 0
+    password = re.search(r"password: (\S+)", first.output).group(1)
+    assert len(password) >= 20
+    second = runner.invoke(args=["first-admin"])
+    assert "password:" not in second.output
+    # A second install gets another password.
+    with app.app_context():
+        db.session.execute(User.__table__.delete())
+        db.session.commit()
+    other = re.search(r"password: (\S+)", runner.invoke(args=["first-admin"]).output).group(1)
+    assert other != password
+    # And the printed one works.
+    token = csrf_token_from(client.get("/login").text)
+    response = client.post("/login", data={"email": "organiser@example.org",
+                                           "password": other, "csrf_token": token})
+    assert response.headers["Location"] == "/manage/"
