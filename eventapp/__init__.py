@@ -22,6 +22,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import config
 
     config.load(app, test_config)
+    if app.config.get("PROXY_FIX_X_FOR"):
+        # Behind a reverse proxy: take the client's address from X-Forwarded-For
+        # (rate limits are per client) and the scheme from X-Forwarded-Proto.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]),
+                                x_proto=1, x_host=1)
 
     from . import database, i18n
     from .extensions import csrf, db, limiter, login_manager, migrate

@@ -68,7 +68,11 @@ def generate(count: int) -> Iterator[FakeParticipant]:
     fakers: dict[str, Faker] = {}
     weights = [weight for *_, weight in LOCALES]
     for number in range(1, count + 1):
-        locale, country, _ = rng.choices(LOCALES, weights=weights)[0]
+        # Every locale once first, so even a small demo shows every script; then by weight.
+        if number <= len(LOCALES):
+            locale, country, _ = LOCALES[number - 1]
+        else:
+            locale, country, _ = rng.choices(LOCALES, weights=weights)[0]
         fake = fakers.get(locale)
         if fake is None:
             fake = fakers[locale] = Faker(locale)
