@@ -13,7 +13,8 @@ run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	$(FLASK) first-admin
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "Serving http://127.0.0.1:5000 (Ctrl+C stops it)"
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'eventapp:create_app()'
 
 test: install-test translations browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

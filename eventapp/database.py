@@ -2,7 +2,6 @@
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from . import models  # noqa: F401  (every table registered before the first query)
 from .extensions import db

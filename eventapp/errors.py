@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
+        wants_json = request.accept_mimetypes.best == "application/json"
+        if request.path.startswith("/healthz") or wants_json:
             return {"error": error.name, "status": error.code}, error.code
         return render_template("errors/error.html", error=error), error.code

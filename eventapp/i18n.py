@@ -14,6 +14,8 @@ from flask_babel import get_locale
 from .extensions import babel
 
 COOKIE = "lang"
+#: Regional conventions for dates: our English audience is European ("12 March 2024").
+FORMAT_LOCALES = {"en": "en_GB"}
 
 
 def select_locale() -> str:
@@ -65,15 +67,20 @@ def country_choices() -> list[tuple[str, str]]:
     return cache[locale]
 
 
+def format_locale() -> Locale:
+    language = str(get_locale())
+    return Locale.parse(FORMAT_LOCALES.get(language, language))
+
+
 def local_date(moment: datetime, tz: str, fmt: str = "full") -> str:
-    """A UTC moment as a date at the event, in the page's language: "Tuesday 12 March 2024"."""
-    return dates.format_date(moment.astimezone(ZoneInfo(tz)), fmt, locale=get_locale())
+    """A UTC moment as a date at the event, in the page's language: "Tuesday, 12 March 2024"."""
+    return dates.format_date(moment.astimezone(ZoneInfo(tz)), fmt, locale=format_locale())
 
 
 def local_time(moment: datetime, tz: str, fmt: str = "HH:mm") -> str:
     """A UTC moment as 24-hour wall-clock time at the event: "09:30"."""
-    return dates.format_time(moment, fmt, tzinfo=ZoneInfo(tz), locale=get_locale())
+    return dates.format_time(moment, fmt, tzinfo=ZoneInfo(tz), locale=format_locale())
 
 
 def local_datetime(moment: datetime, tz: str, fmt: str = "medium") -> str:
-    return dates.format_datetime(moment, fmt, tzinfo=ZoneInfo(tz), locale=get_locale())
+    return dates.format_datetime(moment, fmt, tzinfo=ZoneInfo(tz), locale=format_locale())

@@ -8,7 +8,15 @@ from itertools import count
 
 from eventapp.extensions import db
 from eventapp.models import (
-    AgendaItem, AgendaRole, Category, Event, ItemKind, Person, Registration, RoleKind, Room,
+    AgendaItem,
+    AgendaRole,
+    Category,
+    Event,
+    ItemKind,
+    Person,
+    Registration,
+    RoleKind,
+    Room,
     Status,
 )
 

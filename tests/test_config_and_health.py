@@ -4,7 +4,6 @@ import os
 import stat
 
 from eventapp import create_app
-from eventapp.extensions import db
 
 from .conftest import close_db
 

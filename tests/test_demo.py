@@ -9,7 +9,14 @@ from eventapp.demo import participants
 from eventapp.demo.loader import read_data
 from eventapp.extensions import db
 from eventapp.models import (
-    AgendaItem, Category, Event, ItemKind, Person, Registration, RoleKind, Status,
+    AgendaItem,
+    Category,
+    Event,
+    ItemKind,
+    Person,
+    Registration,
+    RoleKind,
+    Status,
 )
 
 

@@ -9,7 +9,15 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import (
-    AgendaItem, AgendaRole, Category, Event, ItemKind, Person, Registration, RoleKind, Room,
+    AgendaItem,
+    AgendaRole,
+    Category,
+    Event,
+    ItemKind,
+    Person,
+    Registration,
+    RoleKind,
+    Room,
     Status,
 )
 from . import participants
@@ -31,7 +39,9 @@ def read_data(path: Path = DATA_FILE) -> dict:
         return tomllib.load(f)
 
 
-def load_demo(participant_count: int = DEFAULT_PARTICIPANTS, path: Path = DATA_FILE) -> Event | None:
+def load_demo(
+    participant_count: int = DEFAULT_PARTICIPANTS, path: Path = DATA_FILE
+) -> Event | None:
     """Create the demo event with its agenda, speakers and registrations.
 
     Returns None, changing nothing, when an event with the demo's slug exists already.
@@ -62,7 +72,8 @@ def load_demo(participant_count: int = DEFAULT_PARTICIPANTS, path: Path = DATA_F
         registration_opens_at=local(spec["registration_opens"]),
         registration_closes_at=local(spec["registration_closes"]),
         published=spec.get("published", False),
-        key_figures=[{"value": f["value"], "label": f["label"]} for f in spec.get("key_figures", [])],
+        key_figures=[{"value": f["value"], "label": f["label"]}
+                     for f in spec.get("key_figures", [])],
     )
     db.session.add(event)
 

@@ -53,7 +53,8 @@ class Registration(db.Model):
     __table_args__ = (
         # One registration per address and event, whatever the letter case.
         UniqueConstraint("event_id", "email_key"),
-        CheckConstraint("email_key IS NULL OR email_key = lower(email_key)", name="email_key_lower"),
+        CheckConstraint("email_key IS NULL OR email_key = lower(email_key)",
+                        name="email_key_lower"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
