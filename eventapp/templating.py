@@ -32,4 +32,5 @@ def init_app(app: Flask) -> None:
         role_labels={k.value: v for k, v in labels.ROLES.items()},
         category_labels={k.value: v for k, v in labels.CATEGORIES.items()},
         status_labels={k.value: v for k, v in labels.STATUSES.items()},
+        user_role_labels={k.value: v for k, v in labels.USER_ROLES.items()},
     )
