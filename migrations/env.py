@@ -51,10 +51,23 @@ def run_migrations_online():
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("process_revision_directives", skip_empty_revisions)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the original: with foreign
+            # keys on, that drop would cascade-delete every child row. Off while migrating
+            # (the pragma only takes effect outside a transaction), checked afterwards.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end SQLAlchemy's autobegun transaction before migrating
         context.configure(connection=connection, target_metadata=target_db.metadata,
                           **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -66,3 +66,30 @@ def test_demo_loads_on_the_migrated_schema(empty_database_url):
         assert result.exit_code == 0, result.output
         assert "37 registrations" in result.output
         close_db()
+
+
+def test_upgrade_keeps_existing_data(empty_database_url):
+    """An install with data on the first schema upgrades without losing or breaking it."""
+    app = make_app(empty_database_url)
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO event (id, slug, title, subtitle, description, timezone, starts_at,"
+                " ends_at, venue_name, venue_address, capacity, published, key_figures,"
+                " created_at, updated_at) VALUES (1, 'old', 'Old', '', '', 'UTC',"
+                " '2024-01-01 09:00:00', '2024-01-01 17:00:00', '', '', 10, true, '[]',"
+                " '2024-01-01 00:00:00', '2024-01-01 00:00:00')"))
+            for n in (1, 2):
+                conn.execute(text(
+                    "INSERT INTO agenda_item (event_id, kind, title, description, starts_at,"
+                    " ends_at, position) VALUES (1, 'talk', :t, '', '2024-01-01 09:00:00',"
+                    " '2024-01-01 10:00:00', 0)"), {"t": f"Talk {n}"})
+        upgrade()
+        from eventapp.models import AgendaItem, Event
+
+        items = db.session.scalars(db.select(AgendaItem)).all()
+        assert len(items) == 2 and len({item.guid for item in items}) == 2
+        event = db.session.get(Event, 1)
+        assert event.moderation is False and event.privacy_notice == ""
+        close_db()

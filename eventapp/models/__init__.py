@@ -1,12 +1,14 @@
 """All models, imported here so Alembic and the app see every table."""
 
 from .agenda import AgendaItem, AgendaRole, ItemKind, RoleKind
+from .changelog import ChangeLogEntry
 from .event import Event, Room
 from .people import Person
 from .registration import Category, Registration, Status
-from .user import User, UserRole
+from .user import User, UserRole, event_manager
 
 __all__ = [
-    "AgendaItem", "AgendaRole", "Category", "Event", "ItemKind", "Person", "Registration",
-    "RoleKind", "Room", "Status", "User", "UserRole",
+    "AgendaItem", "AgendaRole", "Category", "ChangeLogEntry", "Event", "ItemKind", "Person",
+    "Registration",
+    "RoleKind", "Room", "Status", "User", "UserRole", "event_manager",
 ]

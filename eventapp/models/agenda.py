@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, str_enum
+from .types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .event import Event, Room
@@ -41,6 +42,8 @@ class AgendaItem(db.Model):
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable public identity (iCalendar UID, frab guid): survives edits, moves and exports.
+    guid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     # Deleting a room keeps its items, unplaced, rather than losing agenda content.
     room_id: Mapped[int | None] = mapped_column(
@@ -54,6 +57,8 @@ class AgendaItem(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Tie-breaker between items that start together (parallel rooms, a break and a stand).
     position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="agenda_items")
     room: Mapped[Room | None] = relationship()

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .agenda import AgendaItem
     from .people import Person
     from .registration import Registration
+    from .user import User
 
 
 class Event(db.Model):
@@ -47,6 +48,10 @@ class Event(db.Model):
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published: Mapped[bool] = mapped_column(default=False)
+    #: Sign-ups wait as "pending" until an organiser approves them.
+    moderation: Mapped[bool] = mapped_column(default=False)
+    #: Markdown; the sign-up form links to it and consent records which version was shown.
+    privacy_notice: Mapped[str] = mapped_column(Text, default="")
     #: [{"value": "465", "label": "migration experts deployed"}, ...]
     key_figures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -66,6 +71,8 @@ class Event(db.Model):
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
     )
+    managers: Mapped[list[User]] = relationship(
+        secondary="event_manager", back_populates="managed_events")
 
     @property
     def tz(self) -> ZoneInfo:

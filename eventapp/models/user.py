@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from .types import UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from .event import Event
+
+
+#: Which organisers manage which events (admins manage every event without a row here).
+event_manager = Table(
+    "event_manager",
+    db.metadata,
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
 
 
 class UserRole(enum.StrEnum):
@@ -32,6 +46,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    managed_events: Mapped[list[Event]] = relationship(
+        secondary=event_manager, back_populates="managers")
+
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt: slow on purpose.
         self.password_hash = generate_password_hash(password)
@@ -42,6 +59,12 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot log in
         return self.active
+
+    def manages(self, event: Event) -> bool:
+        """May this user change the event (its agenda, speakers, registrations)?"""
+        if self.role == UserRole.ADMIN:
+            return True
+        return self.role == UserRole.ORGANISER and event in self.managed_events
 
     @property
     def is_organiser(self) -> bool:
