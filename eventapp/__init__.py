@@ -43,7 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import errors, health, templating
     from .auth.views import bp as auth_bp
-    from .manage.views import bp as manage_bp
+    from .exports.views import bp as exports_bp
+    from .manage import bp as manage_bp
+    from .media.views import bp as media_bp
     from .public.views import bp as public_bp
 
     templating.init_app(app)
@@ -52,6 +54,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(exports_bp)
+    app.register_blueprint(media_bp)
 
     from . import cli
 

@@ -1,4 +1,11 @@
-"""Who may open which page."""
+"""Who may open which page.
+
+- anonymous visitors are sent to the login page;
+- admins manage users and every event;
+- organisers manage the events they are managers of (admins assign them);
+- check-in volunteers reach only the check-in pages.
+A signed-in user without the right gets 403.
+"""
 
 from collections.abc import Callable
 from functools import wraps
@@ -6,9 +13,10 @@ from functools import wraps
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from ..extensions import db, login_manager
-from ..models import User, UserRole
+from ..models import Event, User, UserRole
 
 
 @login_manager.user_loader
@@ -33,6 +41,20 @@ def role_required(*roles: UserRole) -> Callable:
 
 
 organiser_required = role_required(UserRole.ADMIN, UserRole.ORGANISER)
+admin_required = role_required(UserRole.ADMIN)
+
+
+def get_managed_event_or_404(slug: str) -> Event:
+    """The event, if it exists (404) and the signed-in user manages it (403).
+
+    Call it from views already behind @organiser_required.
+    """
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        abort(404)
+    if not current_user.manages(event):
+        abort(403)
+    return event
 
 
 login_manager.login_view = "auth.login"

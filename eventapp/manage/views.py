@@ -1,13 +1,12 @@
 """Organiser pages."""
 
-from flask import Blueprint, render_template
+from flask import render_template
 from sqlalchemy import func, select
 
 from ..auth.access import organiser_required
 from ..extensions import db
 from ..models import Event, Registration
-
-bp = Blueprint("manage", __name__, url_prefix="/manage")
+from . import bp
 
 
 @bp.get("/")

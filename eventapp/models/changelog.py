@@ -12,6 +12,7 @@ from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
+    from .event import Event
     from .user import User
 
 
@@ -38,4 +39,5 @@ class ChangeLogEntry(db.Model):
     #: {"field": [old, new], ...} as JSON-safe values.
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    event: Mapped[Event] = relationship()
     user: Mapped[User | None] = relationship()

@@ -1,0 +1,1 @@
+"""Agenda rules: conflict detection, shifting, reordering, copying an event."""

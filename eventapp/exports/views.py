@@ -1,0 +1,5 @@
+"""Public agenda feeds."""
+
+from flask import Blueprint
+
+bp = Blueprint("exports", __name__)

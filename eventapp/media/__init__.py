@@ -1,0 +1,1 @@
+"""Uploaded files: speaker photos, checked and re-encoded, served from instance/uploads."""
