@@ -24,7 +24,7 @@ def test_organiser_logs_in_and_reaches_manage(client, auth, make_user, demo):
     assert response.status_code == 302 and response.headers["Location"] == "/manage/"
     page = client.get("/manage/")
     assert page.status_code == 200
-    assert "MIEUX Impact Event" in page.text
+    assert "Organiser area" in page.text
     assert "organiser@example.org" in page.text
 
 

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
-from . import views  # noqa: E402,F401  (routes register themselves on bp)
+# The modules register their routes on bp.
+from . import agenda, events, rooms, speakers, users, views  # noqa: E402,F401

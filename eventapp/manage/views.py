@@ -5,15 +5,16 @@ from sqlalchemy import func, select
 
 from ..auth.access import organiser_required
 from ..extensions import db
-from ..models import Event, Registration
+from ..models import Registration
 from . import bp
+from .events import visible_events
 
 
 @bp.get("/")
 @organiser_required
 def index():
-    """The organiser's landing page: every event with its registrations by status."""
-    events = db.session.scalars(select(Event).order_by(Event.starts_at.desc())).all()
+    """The organiser's landing page: the events they manage, with registrations by status."""
+    events = visible_events()
     counts: dict[int, dict[str, int]] = {}
     rows = db.session.execute(
         select(Registration.event_id, Registration.status, func.count())

@@ -1,0 +1,109 @@
+"""The agenda as JSON for apps and scripts; the format is documented in README.md."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from flask import url_for
+
+from ..labels import ITEM_KINDS, ROLES
+from ..models import AgendaItem, Event, Person
+from .frab import GENERATOR_VERSION, credited, days, item_slug, last_modified, people_of, version
+
+#: Bumped only when a key changes meaning or disappears; new keys may appear any time.
+FORMAT_VERSION = 1
+
+
+def schedule_json(event: Event, items: list[AgendaItem]) -> bytes:
+    """The schedule document, UTF-8."""
+    data = schedule(event, items)
+    # The version hashes the document without it, so it changes whenever the content does.
+    data["version"] = version(event, last_modified(event, items), _dump(data))
+    return _dump(data)
+
+
+def _dump(data: dict[str, Any]) -> bytes:
+    # Names stay as people write them (no \u escapes); compact, since apps poll it.
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def schedule(event: Event, items: list[AgendaItem]) -> dict[str, Any]:
+    """The whole document as plain data, "version" still empty."""
+    agenda_url = url_for("public.agenda", slug=event.slug, _external=True)
+    appearances: dict[int, list[int]] = {}
+    for item in items:
+        for person_id in dict.fromkeys(person.id for _role, person in credited(item)):
+            appearances.setdefault(person_id, []).append(item.id)
+    return {
+        "format": "eventapp-schedule",
+        "format_version": FORMAT_VERSION,
+        "generator": {"name": "eventapp", "version": GENERATOR_VERSION},
+        "version": "",
+        "last_modified": _iso(event, last_modified(event, items)),
+        "event": {
+            "slug": event.slug,
+            "title": event.title,
+            "subtitle": event.subtitle,
+            "description": event.description,
+            "time_zone": event.timezone,
+            "start": _iso(event, event.starts_at),
+            "end": _iso(event, event.ends_at),
+            "days": [day.date.isoformat() for day in days(event, items)],
+            "venue": {"name": event.venue_name, "address": event.venue_address},
+            "url": url_for("public.event", slug=event.slug, _external=True),
+            "agenda_url": agenda_url,
+        },
+        "rooms": [{"id": room.id, "name": room.name, "capacity": room.capacity}
+                  for room in event.rooms],
+        "items": [_item(event, item, agenda_url) for item in items],
+        "speakers": [_speaker(event, person, appearances.get(person.id, []))
+                     for person in people_of(items)],
+    }
+
+
+def _iso(event: Event, moment: datetime) -> str:
+    """Local time at the event with its UTC offset, to the second: 2024-03-12T08:30:00+01:00."""
+    return event.local(moment).isoformat(timespec="seconds")
+
+
+def _item(event: Event, item: AgendaItem, agenda_url: str) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "guid": str(item.guid),
+        "slug": item_slug(event, item),
+        "kind": item.kind.value,
+        "kind_label": str(ITEM_KINDS.get(item.kind, item.kind.value)),
+        "title": item.title,
+        "description": item.description,
+        "start": _iso(event, item.starts_at),
+        "end": _iso(event, item.ends_at),
+        "duration_minutes": int((item.ends_at - item.starts_at).total_seconds()) // 60,
+        "room_id": item.room.id if item.room else None,
+        "room": item.room.name if item.room else None,
+        "url": f"{agenda_url}#item-{item.id}",
+        "updated_at": _iso(event, item.updated_at),
+        "people": [
+            {"id": person.id, "name": person.full_name, "role": role.value,
+             "role_label": str(ROLES[role]), "organisation": person.organisation,
+             "country": person.country}
+            for role, person in credited(item)
+        ],
+    }
+
+
+def _speaker(event: Event, person: Person, item_ids: list[int]) -> dict[str, Any]:
+    return {
+        "id": person.id,
+        "name": person.full_name,
+        "honorific": person.honorific,
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "position": person.position,
+        "organisation": person.organisation,
+        "country": person.country,
+        "bio": person.bio,
+        "url": url_for("public.speaker", slug=event.slug, person_id=person.id, _external=True),
+        "items": item_ids,
+    }

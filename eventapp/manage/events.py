@@ -1,0 +1,145 @@
+"""Organiser pages for an event as a whole: dashboard, settings, new event, managers."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from .. import changelog
+from ..agenda import services as agenda_services
+from ..auth.access import admin_required, get_managed_event_or_404, organiser_required
+from ..extensions import db
+from ..models import Event, Registration, User, UserRole
+from . import bp, services
+from .forms import (
+    EventForm,
+    ManagerForm,
+    NewEventForm,
+    delocalize,
+    localize,
+    options,
+    timezone_choices,
+)
+
+TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+
+def event_data(form: EventForm) -> dict:
+    """The form's values, with wall-clock times turned into aware times in its zone."""
+    tz = form.timezone.data
+    data = {name: form[name].data for name in services.EVENT_FIELDS}
+    for name in TIME_FIELDS:
+        data[name] = localize(data[name], tz)
+    data["subtitle"] = data["subtitle"] or ""
+    data["description"] = data["description"] or ""
+    data["privacy_notice"] = data["privacy_notice"] or ""
+    return data
+
+
+def visible_events() -> list[Event]:
+    query = select(Event).order_by(Event.starts_at.desc())
+    if current_user.role != UserRole.ADMIN:
+        query = query.where(Event.managers.any(User.id == current_user.id))
+    return list(db.session.scalars(query))
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@organiser_required
+def new_event():
+    """A new event, blank or copied from one the organiser manages."""
+    form = NewEventForm()
+    sources = visible_events()
+    form.copy_from.choices = options(
+        [(0, _("A blank event"))] + [(e.id, _("A copy of %(title)s", title=e.title))
+                                     for e in sources])
+    if request.method == "GET":
+        form.timezone.data = "Europe/Brussels"
+        form.capacity.data = 100
+    if form.validate_on_submit():
+        if services.slug_taken(form.slug.data):
+            form.slug.errors.append(_("Another event uses this address already."))
+        else:
+            data = event_data(form)
+            source = next((e for e in sources if e.id == form.copy_from.data), None)
+            if source is None:
+                event = services.create_event(data, current_user)
+            else:
+                event = agenda_services.copy_event(
+                    source, slug=data["slug"], title=data["title"],
+                    start_date=data["starts_at"].date())
+                if current_user.role != UserRole.ADMIN:
+                    event.managers.append(current_user)
+                services.update_event(event, data)
+            db.session.commit()
+            flash(_("Event created."), "info")
+            return redirect(url_for(".event", slug=event.slug))
+    return render_template("manage/event_new.html", form=form,
+                           timezones=timezone_choices()), 422 if form.errors else 200
+
+
+@bp.get("/events/<slug>/")
+@organiser_required
+def event(slug: str):
+    """The event's dashboard: key numbers and the way to every organiser page."""
+    event = get_managed_event_or_404(slug)
+    counts = dict(db.session.execute(
+        select(Registration.status, func.count()).where(Registration.event_id == event.id)
+        .group_by(Registration.status)).all())
+    return render_template("manage/event.html", event=event,
+                           counts={k.value: v for k, v in counts.items()},
+                           recent=changelog.entries(event, limit=8))
+
+
+@bp.route("/events/<slug>/settings", methods=["GET", "POST"])
+@organiser_required
+def settings(slug: str):
+    """Title, dates, venue, capacity, registration window, publication, texts."""
+    event = get_managed_event_or_404(slug)
+    form = EventForm(obj=event)
+    if request.method == "GET":
+        for name in TIME_FIELDS:
+            form[name].data = delocalize(getattr(event, name), event.timezone)
+    if form.validate_on_submit():
+        if services.slug_taken(form.slug.data, exclude=event):
+            form.slug.errors.append(_("Another event uses this address already."))
+        else:
+            services.update_event(event, event_data(form))
+            db.session.commit()
+            flash(_("Settings saved."), "info")
+            return redirect(url_for(".settings", slug=event.slug))
+    return render_template("manage/event_settings.html", event=event, form=form,
+                           timezones=timezone_choices()), 422 if form.errors else 200
+
+
+@bp.route("/events/<slug>/managers", methods=["GET", "POST"])
+@admin_required
+def managers(slug: str):
+    """Admins choose which organisers manage the event."""
+    event = get_managed_event_or_404(slug)
+    organisers = list(db.session.scalars(
+        select(User).where(User.role == UserRole.ORGANISER).order_by(User.email)))
+    form = ManagerForm()
+    form.user_id.choices = options((u.id, u.email) for u in organisers
+                                   if u not in event.managers)
+    if request.method == "POST" and request.form.get("remove"):
+        user = db.session.get(User, request.form.get("remove", type=int) or 0)
+        if user in event.managers:
+            services.set_managers(event, [u for u in event.managers if u != user])
+            db.session.commit()
+        return redirect(url_for(".managers", slug=slug))
+    if form.validate_on_submit():
+        user = db.session.get(User, form.user_id.data)
+        services.set_managers(event, [*event.managers, user])
+        db.session.commit()
+        return redirect(url_for(".managers", slug=slug))
+    return render_template("manage/managers.html", event=event, form=form)
+
+
+@bp.get("/events/<slug>/log")
+@organiser_required
+def log(slug: str):
+    """Every change to the event, newest first: who, when, old and new values."""
+    event = get_managed_event_or_404(slug)
+    return render_template("manage/log.html", event=event,
+                           entries=changelog.entries(event, limit=1000))
+

@@ -1,0 +1,162 @@
+"""Organisers' changes to events, rooms, speakers and agenda items.
+
+Plain functions over models: the view parses the form and checks access, these apply
+the change and log it, the view commits once.
+"""
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..changelog import diff, record, snapshot
+from ..extensions import db
+from ..models import AgendaItem, AgendaRole, Event, Person, RoleKind, Room, User
+
+EVENT_FIELDS = ("title", "subtitle", "slug", "timezone", "starts_at", "ends_at", "venue_name",
+                "venue_address", "capacity", "registration_opens_at",
+                "registration_closes_at", "moderation", "published", "description",
+                "privacy_notice")
+ROOM_FIELDS = ("name", "capacity")
+PERSON_FIELDS = ("honorific", "given_name", "family_name", "position", "organisation",
+                 "country", "email", "bio", "photo")
+ITEM_FIELDS = ("kind", "title", "starts_at", "ends_at", "room_id", "description")
+
+
+def _apply(obj: Any, data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, list]:
+    """Set the given fields on obj; the {field: [old, new]} that actually changed."""
+    before = snapshot(obj, fields)
+    for field in fields:
+        if field in data:
+            setattr(obj, field, data[field])
+    return diff(before, snapshot(obj, fields))
+
+
+def slug_taken(slug: str, exclude: Event | None = None) -> bool:
+    query = select(Event.id).where(Event.slug == slug)
+    if exclude is not None:
+        query = query.where(Event.id != exclude.id)
+    return db.session.scalar(query) is not None
+
+
+def create_event(data: dict[str, Any], creator: User | None = None) -> Event:
+    """A blank event; its creator (an organiser) becomes one of its managers."""
+    event = Event(key_figures=[])
+    _apply(event, data, EVENT_FIELDS)
+    db.session.add(event)
+    if creator is not None and not creator.manages(event):
+        event.managers.append(creator)
+    db.session.flush()
+    record(event, "event", event.id, "create", _("Event “%(title)s” created", title=event.title))
+    return event
+
+
+def update_event(event: Event, data: dict[str, Any]) -> dict[str, list]:
+    changes = _apply(event, data, EVENT_FIELDS)
+    if changes:
+        record(event, "event", event.id, "update", _("Event settings changed"), changes)
+    return changes
+
+
+def save_room(event: Event, room: Room | None, data: dict[str, Any]) -> Room:
+    if room is None:
+        position = len(event.rooms)
+        room = Room(event=event, position=position)
+        _apply(room, data, ROOM_FIELDS)
+        db.session.add(room)
+        db.session.flush()
+        record(event, "room", room.id, "create", _("Room “%(name)s” added", name=room.name))
+        return room
+    changes = _apply(room, data, ROOM_FIELDS)
+    if changes:
+        record(event, "room", room.id, "update", _("Room “%(name)s” changed", name=room.name),
+               changes)
+    return room
+
+
+def delete_room(room: Room) -> None:
+    """Its items stay on the agenda, without a room (the foreign key says SET NULL)."""
+    record(room.event, "room", room.id, "delete", _("Room “%(name)s” deleted", name=room.name),
+           snapshot(room, ROOM_FIELDS))
+    for item in room.event.agenda_items:
+        if item.room_id == room.id:
+            item.room = None
+    db.session.delete(room)
+
+
+def save_person(event: Event, person: Person | None, data: dict[str, Any]) -> Person:
+    if person is None:
+        person = Person(event=event)
+        _apply(person, data, PERSON_FIELDS)
+        db.session.add(person)
+        db.session.flush()
+        record(event, "person", person.id, "create",
+               _("Speaker %(name)s added", name=person.full_name))
+        return person
+    changes = _apply(person, data, PERSON_FIELDS)
+    if changes:
+        record(event, "person", person.id, "update",
+               _("Speaker %(name)s changed", name=person.full_name), changes)
+    return person
+
+
+def delete_person(person: Person) -> None:
+    """Removes them from every agenda item too (their registration, if any, stays)."""
+    record(person.event, "person", person.id, "delete",
+           _("Speaker %(name)s deleted", name=person.full_name),
+           snapshot(person, PERSON_FIELDS))
+    db.session.delete(person)
+
+
+def save_item(event: Event, item: AgendaItem | None, data: dict[str, Any]) -> AgendaItem:
+    if item is None:
+        item = AgendaItem(event=event, position=0)
+        _apply(item, data, ITEM_FIELDS)
+        db.session.add(item)
+        db.session.flush()
+        record(event, "agenda_item", item.id, "create",
+               _("“%(title)s” added to the agenda", title=item.title),
+               snapshot(item, ITEM_FIELDS))
+        return item
+    changes = _apply(item, data, ITEM_FIELDS)
+    if changes:
+        record(event, "agenda_item", item.id, "update",
+               _("“%(title)s” changed", title=item.title), changes)
+    return item
+
+
+def delete_item(item: AgendaItem) -> None:
+    record(item.event, "agenda_item", item.id, "delete",
+           _("“%(title)s” removed from the agenda", title=item.title),
+           snapshot(item, ITEM_FIELDS))
+    db.session.delete(item)
+
+
+def find_or_create_person(event: Event, name: str, organisation: str = "") -> Person:
+    """The event's speaker called `name` (as listed: "Given Family"), or a new profile.
+
+    The type-ahead offers "Given Family — Organisation"; the part after the dash is
+    ignored when matching.
+    """
+    wanted = name.split(" — ")[0].strip().casefold()
+    for person in event.people:
+        if person.full_name.casefold() == wanted or person.display_name.casefold() == wanted:
+            return person
+    given, _sep, family = name.split(" — ")[0].strip().rpartition(" ")
+    if not given:  # a single word is a given name
+        given, family = family, ""
+    return save_person(event, None, {"given_name": given, "family_name": family,
+                                     "organisation": organisation})
+
+
+def people_in_role(item: AgendaItem, role: RoleKind) -> list[AgendaRole]:
+    return sorted((r for r in item.roles if r.role == role), key=lambda r: r.position)
+
+
+def set_managers(event: Event, users: list[User]) -> None:
+    before = sorted(u.email for u in event.managers)
+    event.managers = users
+    after = sorted(u.email for u in users)
+    if before != after:
+        record(event, "event", event.id, "managers", _("Managers changed"),
+               {"managers": [before, after]})

@@ -1,0 +1,52 @@
+"""Accounts, for administrators: who may sign in, with which role."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.access import admin_required
+from ..auth.services import AccountError, create_user
+from ..extensions import db
+from ..models import User, UserRole
+from . import bp
+from .forms import UserForm
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users():
+    """Every account, and a form to add one."""
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            create_user(form.email.data, form.password.data, UserRole(form.role.data))
+        except AccountError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Account created."), "info")
+            return redirect(url_for(".users"))
+    accounts = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    return render_template("manage/users.html", form=form, accounts=accounts), \
+        422 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>")
+@admin_required
+def update_user(user_id: int):
+    """Change an account's role, or switch it off and on (never your own)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if user.id == current_user.id:
+        flash(_("You cannot change your own account here."), "error")
+        return redirect(url_for(".users"))
+    role = request.form.get("role")
+    if role in {r.value for r in UserRole}:
+        user.role = UserRole(role)
+    if "active" in request.form:
+        user.active = request.form["active"] == "1"
+    db.session.commit()
+    flash(_("Account %(email)s updated.", email=user.email), "info")
+    return redirect(url_for(".users"))

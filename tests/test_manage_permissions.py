@@ -1,0 +1,146 @@
+"""Every organiser route checks who is asking, read from the app's own URL map.
+
+A new route added without an access check fails here: anonymous visitors must be sent to
+log in, check-in volunteers get 403, organisers reach only the events they manage, and
+only administrators reach accounts and managers.
+"""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from eventapp.extensions import db
+from eventapp.models import AgendaItem, Event, Person, Room, User, UserRole
+
+from .conftest import PASSWORD, csrf_token_from
+
+#: Open to everyone by design.
+PUBLIC_PREFIXES = ("public.", "auth.", "health.", "exports.", "media.", "static")
+#: Organiser routes that are not about one event.
+WITHOUT_EVENT = {"manage.index", "manage.new_event"}
+#: Only administrators.
+ADMIN_ONLY = {"manage.users", "manage.update_user", "manage.managers"}
+
+
+@pytest.fixture
+def world(app, demo, make_user):
+    """The demo event, another event, and one account of each kind."""
+    ids = {
+        "admin": make_user("admin@example.org", UserRole.ADMIN),
+        "manager": make_user("manager@example.org", UserRole.ORGANISER),
+        "outsider": make_user("outsider@example.org", UserRole.ORGANISER),
+        "door": make_user("door@example.org", UserRole.CHECKIN),
+    }
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == demo))
+        event.managers.append(db.session.get(User, ids["manager"]))
+        db.session.commit()
+        values = {
+            "slug": demo,
+            "item_id": db.session.scalar(select(AgendaItem.id).where(
+                AgendaItem.event_id == event.id).limit(1)),
+            "person_id": db.session.scalar(select(Person.id).where(
+                Person.event_id == event.id).limit(1)),
+            "room_id": db.session.scalar(select(Room.id).where(
+                Room.event_id == event.id).limit(1)),
+            "role": "panellist",
+            "user_id": ids["door"],
+        }
+    return {"ids": ids, "values": values}
+
+
+def organiser_routes(app) -> list[tuple[str, str, str]]:
+    """(endpoint, method, url) for every route that is not public by design."""
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(PUBLIC_PREFIXES):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append((rule.endpoint, method, rule))
+    return routes
+
+
+def build(rule, values) -> str:
+    url = rule.rule
+    for name in rule.arguments:
+        url = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), url)
+    return url
+
+
+def request_as(client, method: str, url: str, token: str):
+    if method == "GET":
+        return client.get(url)
+    return client.open(url, method=method, data={"csrf_token": token},
+                       headers={"X-CSRFToken": token})
+
+
+def login(client, email: str) -> str:
+    """Sign in; the CSRF token of the new session (every page's footer carries one)."""
+    token = csrf_token_from(client.get("/login").text)
+    response = client.post("/login", data={"email": email, "password": PASSWORD,
+                                           "csrf_token": token})
+    assert response.status_code == 302, email
+    return csrf_token_from(client.get("/manage/").text)
+
+
+def test_there_are_organiser_routes_to_check(app):
+    endpoints = {endpoint for endpoint, _, _ in organiser_routes(app)}
+    assert {"manage.index", "manage.agenda", "manage.item", "manage.shift", "manage.speaker",
+            "manage.settings", "manage.log", "manage.users"} <= endpoints
+
+
+def test_anonymous_visitors_are_sent_to_login(app, client, world):
+    token = csrf_token_from(client.get("/login").text)
+    for endpoint, method, rule in organiser_routes(app):
+        url = build(rule, world["values"])
+        response = request_as(client, method, url, token)
+        assert response.status_code == 302, (endpoint, method, response.status_code)
+        assert response.headers["Location"].startswith("/login?next="), (endpoint, method)
+
+
+def test_checkin_volunteers_reach_no_organiser_page(app, client, world):
+    token = login(client, "door@example.org")
+    for endpoint, method, rule in organiser_routes(app):
+        if endpoint.startswith("checkin."):
+            continue
+        response = request_as(client, method, build(rule, world["values"]), token)
+        assert response.status_code == 403, (endpoint, method, response.status_code)
+
+
+def test_organisers_reach_only_the_events_they_manage(app, client, world):
+    token = login(client, "outsider@example.org")
+    for endpoint, method, rule in organiser_routes(app):
+        if endpoint.startswith("checkin.") or (endpoint in WITHOUT_EVENT and method == "GET"):
+            continue
+        if endpoint in WITHOUT_EVENT:
+            continue  # creating an event of one's own is allowed
+        response = request_as(client, method, build(rule, world["values"]), token)
+        assert response.status_code == 403, (endpoint, method, response.status_code)
+
+
+def test_managers_open_every_page_of_their_event_but_not_admin_pages(app, client, world):
+    login(client, "manager@example.org")
+    for endpoint, method, rule in organiser_routes(app):
+        if method != "GET" or endpoint.startswith("checkin."):
+            continue
+        response = client.get(build(rule, world["values"]))
+        expected = 403 if endpoint in ADMIN_ONLY else 200
+        assert response.status_code == expected, (endpoint, response.status_code)
+
+
+def test_admins_open_every_organiser_page(app, client, world):
+    login(client, "admin@example.org")
+    for endpoint, method, rule in organiser_routes(app):
+        if method != "GET":
+            continue
+        response = client.get(build(rule, world["values"]))
+        assert response.status_code == 200, (endpoint, response.status_code)
+
+
+def test_organisers_see_only_their_events_on_the_landing_page(app, client, world):
+    login(client, "outsider@example.org")
+    assert "MIEUX Impact Event" not in client.get("/manage/").text
+    client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/manage/").text)})
+    login(client, "manager@example.org")
+    assert "MIEUX Impact Event" in client.get("/manage/").text
