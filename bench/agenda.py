@@ -14,7 +14,6 @@ import argparse
 import os
 import secrets
 import statistics
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -22,19 +21,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from eventapp import create_app  # noqa: E402
-from eventapp.extensions import db  # noqa: E402
-from eventapp.models import (  # noqa: E402
-    AgendaItem,
-    AgendaRole,
-    Event,
-    ItemKind,
-    Person,
-    RoleKind,
-    Room,
-)
+from eventapp import create_app
+from eventapp.extensions import db
+from eventapp.models import AgendaItem, AgendaRole, Event, ItemKind, Person, RoleKind, Room
 
 SLUG = "bench-conference"
 ITEMS, DAYS, ROOMS, SPEAKERS = 200, 3, 4, 300

@@ -18,7 +18,7 @@ from importlib.metadata import version as package_version
 from flask import current_app, url_for
 
 from ..labels import ITEM_KINDS
-from ..models import AgendaItem, Event, Person, RoleKind
+from ..models import AgendaItem, Event, ItemKind, Person, RoleKind
 
 try:
     GENERATOR_VERSION = package_version("eventapp")
@@ -27,6 +27,9 @@ except PackageNotFoundError:  # running from a checkout that was never installed
 
 #: The order people are listed in every feed: who leads the session comes first.
 ROLE_ORDER = (RoleKind.MODERATOR, RoleKind.PANELLIST, RoleKind.SPEAKER, RoleKind.CHAIR)
+
+#: ElementTree's own declaration names the locale's encoding when writing str.
+XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 
 #: Room for items that have none; the venue's name when the event has one.
 FALLBACK_ROOM = "General"
@@ -53,9 +56,19 @@ def item_slug(event: Event, item: AgendaItem) -> str:
     return "-".join(part for part in (event.slug, str(item.id), slugify(item.title)) if part)
 
 
+_RANK = {role: rank for rank, role in enumerate(ROLE_ORDER)}
+
+
 def credited(item: AgendaItem) -> list[tuple[RoleKind, Person]]:
     """(role, person) in feed order: moderators, panellists, speakers, chairs."""
-    return [(role, person) for role in ROLE_ORDER for person in item.people_in(role)]
+    # One sort of the loaded roles, not one per role: the feeds call this for every item.
+    roles = sorted(item.roles, key=lambda r: (_RANK[r.role], r.position))
+    return [(r.role, r.person) for r in roles]
+
+
+def kind_labels() -> dict[ItemKind, str]:
+    """The kinds' names in the request's language, translated once per document."""
+    return {kind: str(label) for kind, label in ITEM_KINDS.items()}
 
 
 def people_of(items: list[AgendaItem]) -> list[Person]:
@@ -72,7 +85,7 @@ def last_modified(event: Event, items: list[AgendaItem], *also: datetime | None)
     log's newest entry in `also`, and the version and ETag hash the content anyway.
     """
     moments = [event.updated_at, *(item.updated_at for item in items),
-               *(person.updated_at for item in items for _role, person in credited(item)),
+               *(role.person.updated_at for item in items for role in item.roles),
                *(moment for moment in also if moment is not None)]
     return max(moments)
 
@@ -152,6 +165,7 @@ def schedule_xml(event: Event, items: list[AgendaItem]) -> bytes:
     _sub(conference, "time_zone_name", event.timezone)
     agenda_url = url_for("public.agenda", slug=event.slug, _external=True)
     language = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
+    labels = kind_labels()
     fallback = event.venue_name or FALLBACK_ROOM
     for day in programme:
         day_element = ET.SubElement(root, "day", index=str(day.index), date=day.date.isoformat(),
@@ -164,16 +178,18 @@ def schedule_xml(event: Event, items: list[AgendaItem]) -> bytes:
             room_name = item.room.name if item.room else fallback
             if room_name not in rooms:
                 rooms[room_name] = ET.SubElement(day_element, "room", name=clean_text(room_name))
-            _event_element(rooms[room_name], event, item, room_name, agenda_url, language)
+            _event_element(rooms[room_name], event, item, room_name, agenda_url, language,
+                           labels)
     ET.indent(root)
     # The version hashes the document without it, so it changes whenever the content does.
-    draft = ET.tostring(root, encoding="utf-8")
+    # (To str, then encoded: faster than ElementTree's own encoding="utf-8".)
+    draft = ET.tostring(root, encoding="unicode").encode()
     version_element.text = version(event, last_modified(event, items), draft)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode()
 
 
 def _event_element(parent: ET.Element, event: Event, item: AgendaItem, room_name: str,
-                   agenda_url: str, language: str) -> None:
+                   agenda_url: str, language: str, labels: dict[ItemKind, str]) -> None:
     element = ET.SubElement(parent, "event", id=str(item.id), guid=str(item.guid))
     starts = event.local(item.starts_at)
     _sub(element, "date", starts.isoformat(timespec="seconds"))
@@ -184,7 +200,7 @@ def _event_element(parent: ET.Element, event: Event, item: AgendaItem, room_name
     _sub(element, "url", f"{agenda_url}#item-{item.id}")
     _sub(element, "title", item.title)
     _sub(element, "subtitle", "")
-    _sub(element, "track", str(ITEM_KINDS.get(item.kind, "")))
+    _sub(element, "track", labels.get(item.kind, ""))
     _sub(element, "type", item.kind.value)
     _sub(element, "language", language)
     # Apps show the abstract and the description one after the other: the text goes once.

@@ -8,9 +8,8 @@ import icalendar
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from ..labels import ITEM_KINDS
-from ..models import AgendaItem, Event, RoleKind
-from .frab import GENERATOR_VERSION, ROLE_ORDER, clean_text, credited
+from ..models import AgendaItem, Event, ItemKind, RoleKind
+from .frab import GENERATOR_VERSION, ROLE_ORDER, clean_text, credited, kind_labels
 
 PRODID = f"-//eventapp//eventapp {GENERATOR_VERSION}//EN"
 
@@ -48,8 +47,9 @@ def _calendar(event: Event, items: list[AgendaItem]) -> icalendar.Calendar:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     agenda_url = url_for("public.agenda", slug=event.slug, _external=True)
+    labels = kind_labels()
     for item in items:
-        calendar.add_component(vevent(event, item, agenda_url))
+        calendar.add_component(vevent(event, item, agenda_url, labels))
     # Observances only for the days the calendar covers (a day's margin either side):
     # the default 1970-2038 rule set would outweigh a small agenda. UTC needs none ("Z").
     moments = [event.starts_at, event.ends_at, *(i.starts_at for i in items),
@@ -60,7 +60,8 @@ def _calendar(event: Event, items: list[AgendaItem]) -> icalendar.Calendar:
     return calendar
 
 
-def vevent(event: Event, item: AgendaItem, agenda_url: str) -> icalendar.Event:
+def vevent(event: Event, item: AgendaItem, agenda_url: str,
+           labels: dict[ItemKind, str]) -> icalendar.Event:
     """One agenda item; its UID comes from the item's guid, so it survives every edit."""
     component = icalendar.Event()
     component.add("uid", f"{item.guid}@eventapp")
@@ -77,7 +78,7 @@ def vevent(event: Event, item: AgendaItem, agenda_url: str) -> icalendar.Event:
     if text:
         component.add("description", text)
     component.add("url", f"{agenda_url}#item-{item.id}")
-    component.add("categories", [str(ITEM_KINDS.get(item.kind, item.kind.value))])
+    component.add("categories", [labels.get(item.kind, item.kind.value)])
     return component
 
 

@@ -8,9 +8,18 @@ from typing import Any
 
 from flask import url_for
 
-from ..labels import ITEM_KINDS, ROLES
+from ..labels import ROLES
 from ..models import AgendaItem, Event, Person
-from .frab import GENERATOR_VERSION, credited, days, item_slug, last_modified, people_of, version
+from .frab import (
+    GENERATOR_VERSION,
+    credited,
+    days,
+    item_slug,
+    kind_labels,
+    last_modified,
+    people_of,
+    version,
+)
 
 #: Bumped only when a key changes meaning or disappears; new keys may appear any time.
 FORMAT_VERSION = 1
@@ -32,6 +41,7 @@ def _dump(data: dict[str, Any]) -> bytes:
 def schedule(event: Event, items: list[AgendaItem]) -> dict[str, Any]:
     """The whole document as plain data, "version" still empty."""
     agenda_url = url_for("public.agenda", slug=event.slug, _external=True)
+    labels = {**kind_labels(), **{role: str(label) for role, label in ROLES.items()}}
     appearances: dict[int, list[int]] = {}
     for item in items:
         for person_id in dict.fromkeys(person.id for _role, person in credited(item)):
@@ -57,7 +67,7 @@ def schedule(event: Event, items: list[AgendaItem]) -> dict[str, Any]:
         },
         "rooms": [{"id": room.id, "name": room.name, "capacity": room.capacity}
                   for room in event.rooms],
-        "items": [_item(event, item, agenda_url) for item in items],
+        "items": [_item(event, item, agenda_url, labels) for item in items],
         "speakers": [_speaker(event, person, appearances.get(person.id, []))
                      for person in people_of(items)],
     }
@@ -68,13 +78,14 @@ def _iso(event: Event, moment: datetime) -> str:
     return event.local(moment).isoformat(timespec="seconds")
 
 
-def _item(event: Event, item: AgendaItem, agenda_url: str) -> dict[str, Any]:
+def _item(event: Event, item: AgendaItem, agenda_url: str,
+          labels: dict[str, str]) -> dict[str, Any]:
     return {
         "id": item.id,
         "guid": str(item.guid),
         "slug": item_slug(event, item),
         "kind": item.kind.value,
-        "kind_label": str(ITEM_KINDS.get(item.kind, item.kind.value)),
+        "kind_label": labels.get(item.kind, item.kind.value),
         "title": item.title,
         "description": item.description,
         "start": _iso(event, item.starts_at),
@@ -86,7 +97,7 @@ def _item(event: Event, item: AgendaItem, agenda_url: str) -> dict[str, Any]:
         "updated_at": _iso(event, item.updated_at),
         "people": [
             {"id": person.id, "name": person.full_name, "role": role.value,
-             "role_label": str(ROLES[role]), "organisation": person.organisation,
+             "role_label": labels.get(role, role.value), "organisation": person.organisation,
              "country": person.country}
             for role, person in credited(item)
         ],
