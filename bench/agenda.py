@@ -86,6 +86,7 @@ def measure(client, url: str, runs: int, warmup: int, headers: dict | None = Non
 
 
 def p90(values: list[float]) -> float:
+    """The 90th percentile."""
     return statistics.quantiles(values, n=10)[8] if len(values) > 1 else values[0]
 
 
@@ -127,6 +128,7 @@ def run(label: str, database_uri: str, args, engine_options: dict | None = None)
 
 
 def main() -> None:
+    """Parse the arguments and run on SQLite, then on PostgreSQL if asked."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="timed requests per URL (20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests first (3)")

@@ -31,7 +31,8 @@ ROLE_ORDER = (RoleKind.MODERATOR, RoleKind.PANELLIST, RoleKind.SPEAKER, RoleKind
 #: ElementTree's own declaration names the locale's encoding when writing str.
 XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 
-#: Room for items that have none; the venue's name when the event has one.
+#: Room for items that have none, when the event has no venue name either. Not translated:
+#: apps key their columns and favourites on room names.
 FALLBACK_ROOM = "General"
 
 # Control characters XML 1.0 cannot carry at all, even escaped, and iCalendar TEXT may not
@@ -56,7 +57,7 @@ def item_slug(event: Event, item: AgendaItem) -> str:
     return "-".join(part for part in (event.slug, str(item.id), slugify(item.title)) if part)
 
 
-_RANK = {role: rank for rank, role in enumerate(ROLE_ORDER)}
+_RANK = {role: rank for rank, role in enumerate(ROLE_ORDER)}  # sort key for credited()
 
 
 def credited(item: AgendaItem) -> list[tuple[RoleKind, Person]]:
@@ -140,6 +141,7 @@ def days(event: Event, items: list[AgendaItem]) -> list[Day]:
 
 
 def _at(event: Event, day: date, wall_clock: time) -> datetime:
+    """A wall-clock time on a date at the event."""
     return datetime.combine(day, wall_clock, event.tz)
 
 
@@ -164,6 +166,7 @@ def schedule_xml(event: Event, items: list[AgendaItem]) -> bytes:
     _sub(conference, "base_url", url_for("public.home", _external=True))
     _sub(conference, "time_zone_name", event.timezone)
     agenda_url = url_for("public.agenda", slug=event.slug, _external=True)
+    # Events have no language of their own: the site's default is what organisers write in.
     language = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
     labels = kind_labels()
     fallback = event.venue_name or FALLBACK_ROOM
@@ -190,6 +193,7 @@ def schedule_xml(event: Event, items: list[AgendaItem]) -> bytes:
 
 def _event_element(parent: ET.Element, event: Event, item: AgendaItem, room_name: str,
                    agenda_url: str, language: str, labels: dict[ItemKind, str]) -> None:
+    """One item as a frab <event> in its room."""
     element = ET.SubElement(parent, "event", id=str(item.id), guid=str(item.guid))
     starts = event.local(item.starts_at)
     _sub(element, "date", starts.isoformat(timespec="seconds"))
@@ -215,6 +219,7 @@ def _event_element(parent: ET.Element, event: Event, item: AgendaItem, room_name
 
 
 def _sub(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Element:
+    """A child element holding text (ElementTree escapes it; clean_text makes it legal)."""
     element = ET.SubElement(parent, tag, attributes)
     element.text = clean_text(text)
     return element

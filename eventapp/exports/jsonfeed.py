@@ -34,6 +34,7 @@ def schedule_json(event: Event, items: list[AgendaItem]) -> bytes:
 
 
 def _dump(data: dict[str, Any]) -> bytes:
+    """The data as UTF-8 JSON."""
     # Names stay as people write them (no \u escapes); compact, since apps poll it.
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -80,6 +81,7 @@ def _iso(event: Event, moment: datetime) -> str:
 
 def _item(event: Event, item: AgendaItem, agenda_url: str,
           labels: dict[str, str]) -> dict[str, Any]:
+    """One agenda item, with its people in listing order."""
     return {
         "id": item.id,
         "guid": str(item.guid),
@@ -105,6 +107,7 @@ def _item(event: Event, item: AgendaItem, agenda_url: str,
 
 
 def _speaker(event: Event, person: Person, item_ids: list[int]) -> dict[str, Any]:
+    """One person on the agenda (never their e-mail address)."""
     return {
         "id": person.id,
         "name": person.full_name,
