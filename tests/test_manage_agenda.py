@@ -191,3 +191,33 @@ def test_new_event_as_a_copy_of_the_demo(app, client, demo, organiser):
         assert copy.local(first.starts_at).strftime("%Y-%m-%d %H:%M") == "2026-04-14 08:30"
         assert [m.email for m in copy.managers] == ["manager@example.org"]
     assert client.get("/manage/events/follow-up/agenda").status_code == 200
+
+
+def test_speaker_photo_upload_through_the_form(app, client, demo, organiser, tmp_path):
+    import io
+
+    from PIL import Image
+
+    with app.app_context():
+        person = db.session.scalar(select(Person).where(Person.family_name == "Gehrke"))
+        url = f"/manage/events/{demo}/speakers/{person.id}"
+    fields = {"csrf_token": organiser, "given_name": "Lukas", "family_name": "Gehrke",
+              "country": "AT"}
+
+    renamed = client.post(url, data={**fields, "photo": (io.BytesIO(b"not an image"),
+                                                         "portrait.jpg")},
+                          content_type="multipart/form-data")
+    assert renamed.status_code == 422
+    assert 'id="photo-error"' in renamed.text and "not an image we can read" in renamed.text
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1600, 1200), (30, 90, 160)).save(buffer, "JPEG")
+    buffer.seek(0)
+    saved = client.post(url, data={**fields, "photo": (buffer, "portrait.jpg")},
+                        content_type="multipart/form-data")
+    assert saved.status_code == 302
+    public = client.get(f"/events/{demo}/speakers/{person.id}").text
+    src = re.search(r'<img[^>]+src="(/media/photos/[^"]+)"', public).group(1)
+    with client.get(src) as response:  # a file response: close it
+        image = Image.open(io.BytesIO(response.data))
+    assert max(image.size) <= 800
