@@ -24,7 +24,7 @@ def rooms(slug: str):
     event = get_managed_event_or_404(slug)
     form = RoomForm()
     if form.validate_on_submit():
-        if any(r.name.casefold() == form.name.data.casefold() for r in event.rooms):
+        if services.room_name_taken(event, form.name.data):
             form.name.errors.append(_("There is a room with this name already."))
         else:
             services.save_room(event, None, {"name": form.name.data,
@@ -44,8 +44,7 @@ def room(slug: str, room_id: int):
     room = get_room_or_404(event, room_id)
     form = RoomForm(obj=room)
     if form.validate_on_submit():
-        if any(r.name.casefold() == form.name.data.casefold() and r.id != room.id
-               for r in event.rooms):
+        if services.room_name_taken(event, form.name.data, exclude=room):
             form.name.errors.append(_("There is a room with this name already."))
         else:
             services.save_room(event, room, {"name": form.name.data,

@@ -4,6 +4,7 @@ Plain functions over models: the view parses the form and checks access, these a
 the change and log it, the view commits once.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -58,20 +59,33 @@ def update_event(event: Event, data: dict[str, Any]) -> dict[str, list]:
     return changes
 
 
-def save_room(event: Event, room: Room | None, data: dict[str, Any]) -> Room:
-    if room is None:
-        position = len(event.rooms)
-        room = Room(event=event, position=position)
-        _apply(room, data, ROOM_FIELDS)
-        db.session.add(room)
+def _save(event: Event, obj: Any, data: dict[str, Any], fields: tuple[str, ...], *,
+          new: Callable[[], Any], entity: str, created: Callable[[Any], str],
+          changed: Callable[[Any], str]) -> Any:
+    """Create (obj None) or update an object of the event, and log what changed."""
+    if obj is None:
+        obj = new()
+        _apply(obj, data, fields)
+        db.session.add(obj)
         db.session.flush()
-        record(event, "room", room.id, "create", _("Room “%(name)s” added", name=room.name))
-        return room
-    changes = _apply(room, data, ROOM_FIELDS)
+        record(event, entity, obj.id, "create", created(obj), snapshot(obj, fields))
+        return obj
+    changes = _apply(obj, data, fields)
     if changes:
-        record(event, "room", room.id, "update", _("Room “%(name)s” changed", name=room.name),
-               changes)
-    return room
+        record(event, entity, obj.id, "update", changed(obj), changes)
+    return obj
+
+
+def save_room(event: Event, room: Room | None, data: dict[str, Any]) -> Room:
+    return _save(event, room, data, ROOM_FIELDS, entity="room",
+                 new=lambda: Room(event=event, position=len(event.rooms)),
+                 created=lambda r: _("Room “%(name)s” added", name=r.name),
+                 changed=lambda r: _("Room “%(name)s” changed", name=r.name))
+
+
+def room_name_taken(event: Event, name: str, exclude: Room | None = None) -> bool:
+    """Room names are unique per event, whatever the letter case."""
+    return any(r.name.casefold() == name.casefold() and r is not exclude for r in event.rooms)
 
 
 def delete_room(room: Room) -> None:
@@ -85,19 +99,10 @@ def delete_room(room: Room) -> None:
 
 
 def save_person(event: Event, person: Person | None, data: dict[str, Any]) -> Person:
-    if person is None:
-        person = Person(event=event)
-        _apply(person, data, PERSON_FIELDS)
-        db.session.add(person)
-        db.session.flush()
-        record(event, "person", person.id, "create",
-               _("Speaker %(name)s added", name=person.full_name))
-        return person
-    changes = _apply(person, data, PERSON_FIELDS)
-    if changes:
-        record(event, "person", person.id, "update",
-               _("Speaker %(name)s changed", name=person.full_name), changes)
-    return person
+    return _save(event, person, data, PERSON_FIELDS, entity="person",
+                 new=lambda: Person(event=event),
+                 created=lambda p: _("Speaker %(name)s added", name=p.full_name),
+                 changed=lambda p: _("Speaker %(name)s changed", name=p.full_name))
 
 
 def delete_person(person: Person) -> None:
@@ -109,20 +114,10 @@ def delete_person(person: Person) -> None:
 
 
 def save_item(event: Event, item: AgendaItem | None, data: dict[str, Any]) -> AgendaItem:
-    if item is None:
-        item = AgendaItem(event=event, position=0)
-        _apply(item, data, ITEM_FIELDS)
-        db.session.add(item)
-        db.session.flush()
-        record(event, "agenda_item", item.id, "create",
-               _("“%(title)s” added to the agenda", title=item.title),
-               snapshot(item, ITEM_FIELDS))
-        return item
-    changes = _apply(item, data, ITEM_FIELDS)
-    if changes:
-        record(event, "agenda_item", item.id, "update",
-               _("“%(title)s” changed", title=item.title), changes)
-    return item
+    return _save(event, item, data, ITEM_FIELDS, entity="agenda_item",
+                 new=lambda: AgendaItem(event=event, position=0),
+                 created=lambda i: _("“%(title)s” added to the agenda", title=i.title),
+                 changed=lambda i: _("“%(title)s” changed", title=i.title))
 
 
 def delete_item(item: AgendaItem) -> None:
