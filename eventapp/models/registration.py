@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
+import unicodedata
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,21 @@ class Category(enum.StrEnum):
     STAFF = "staff"
 
 
+class Dietary(enum.StrEnum):
+    NONE = "none"
+    VEGETARIAN = "vegetarian"
+    VEGAN = "vegan"
+    HALAL = "halal"
+    KOSHER = "kosher"
+    GLUTEN_FREE = "gluten-free"
+    OTHER = "other"
+
+
+#: Categories a public sign-up may have; the others (speakers, organisers, staff) are
+#: added by organisers and never take a public seat.
+PUBLIC_CATEGORIES = frozenset({Category.PARTICIPANT, Category.PRESS})
+
+
 class Status(enum.StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
@@ -43,9 +59,13 @@ def email_key(email: str | None) -> str | None:
     """The form of an address that duplicates are detected on.
 
     Python's casefold() handles every script; SQL lower() on SQLite only folds ASCII,
-    so the key is computed here and the database enforces uniqueness on it.
+    so the key is computed here and the database enforces uniqueness on it. NFC on both
+    sides, so "é" typed as one character or as "e" + accent gives the same key.
     """
-    return email.strip().casefold() if email else None
+    if not email:
+        return None
+    return unicodedata.normalize(
+        "NFC", unicodedata.normalize("NFC", email.strip()).casefold())
 
 
 class Registration(db.Model):
@@ -84,6 +104,25 @@ class Registration(db.Model):
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
+    dietary: Mapped[Dietary] = mapped_column(str_enum(Dietary, "dietary"), default=Dietary.NONE)
+    #: What "other" means; empty unless dietary is "other".
+    dietary_other: Mapped[str] = mapped_column(String(200), default="")
+    accessibility: Mapped[str] = mapped_column(String(1000), default="")
+    photo_consent: Mapped[bool] = mapped_column(default=False)
+    privacy_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: SHA-256 (hex) of the event's privacy notice as the person saw it when consenting.
+    privacy_version: Mapped[str] = mapped_column(String(64), default="")
+    #: Whether this registration takes one of the event's public seats (Event.capacity).
+    #: Set once by the path that created it: a public sign-up of a participant or press
+    #: person does, speakers, organisers, staff and anyone added by hand do not. A later
+    #: change of category leaves it as it is.
+    counts_towards_capacity: Mapped[bool] = mapped_column(default=False)
+    #: When the person joined the waiting list: its order (then id).
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Personal data erased (GDPR); the row stays for the counts.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -93,7 +132,23 @@ class Registration(db.Model):
     def __init__(self, **kwargs) -> None:
         # The token exists from the start, so a link can be built before the first flush.
         kwargs.setdefault("token", new_token())
+        # Public categories take a seat unless the creating path says otherwise
+        # (registration.services.add_by_hand does).
+        kwargs.setdefault("counts_towards_capacity",
+                          kwargs.get("category", Category.PARTICIPANT) in PUBLIC_CATEGORIES)
+        # Applied after the status, whose validator would otherwise stamp its own time.
+        waitlisted_at = kwargs.pop("waitlisted_at", None)
         super().__init__(**kwargs)
+        if waitlisted_at is not None:
+            self.waitlisted_at = waitlisted_at
+
+    @validates("status")
+    def _stamp_waitlisted_at(self, _key: str, value: Status) -> Status:
+        # Joining the waiting list by any path (desk, import, test data) puts the person
+        # at its end; staying on it keeps their place.
+        if value == Status.WAITLISTED and self.status != Status.WAITLISTED:
+            self.waitlisted_at = utcnow()
+        return value
 
     @validates("email")
     def _keep_email_key(self, _key: str, value: str | None) -> str | None:

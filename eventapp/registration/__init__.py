@@ -1,0 +1,1 @@
+"""Participant registration: sign-up rules, capacity and waiting list, moderation, GDPR."""

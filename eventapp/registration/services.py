@@ -1,0 +1,472 @@
+"""The rules of registration: the window, public seats and the waiting list, moderation,
+duplicates, registrations added by hand, and erasing personal data.
+
+Plain functions over models: no request, no flash. Like every service they leave the
+commit to the caller, except `register` and `cancel`, which must own their transaction
+(see "Locking" below) and commit it themselves.
+
+Public seats
+    `Event.capacity` counts the *confirmed* registrations that take a public seat
+    (`Registration.counts_towards_capacity`: public sign-ups of participants and press;
+    never speakers, organisers, staff or anyone added by hand). Pending sign-ups of a
+    moderated event are requests, not seats: 150 requests may wait for 100 seats, and
+    approving one confirms it only while a seat is free. People on the waiting list come
+    first: a new sign-up or approval is confirmed only while confirmed + waiting is below
+    capacity, so nobody jumps the queue when seats open before the list is promoted.
+
+Locking
+    Every function that decides on seats first takes an exclusive lock on the event with
+    ``UPDATE event SET capacity = capacity WHERE id = :id``. On PostgreSQL that locks the
+    row until commit (inserts of registrations, which only take a key-share lock through
+    their foreign key, are not blocked); on SQLite it takes the database's write lock at
+    once, and the busy timeout makes other writers wait instead of failing. (A transaction
+    that only read first would get SQLITE_BUSY when upgrading to write; the Python sqlite3
+    driver opens its transaction just before the first write, so the lock is always the
+    first statement of SQLite's transaction.) Then it counts, writes and commits: under
+    the lock the counts cannot change. The unique constraint on (event_id, email_key)
+    remains the last defence against a duplicate written by a path that does not lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from ..changelog import record
+from ..extensions import db
+from ..labels import STATUSES
+from ..models import (
+    PUBLIC_CATEGORIES,
+    Category,
+    ChangeLogEntry,
+    Dietary,
+    Event,
+    Registration,
+    Status,
+    User,
+)
+from ..models.registration import email_key, new_token
+from ..models.types import utcnow
+
+#: Text fields a sign-up may fill, as the form sends them (see `register`).
+TEXT_FIELDS = ("honorific", "given_name", "family_name", "badge_name", "email", "organisation",
+               "job_title", "country", "dietary", "dietary_other", "accessibility")
+BOOL_FIELDS = ("photo_consent", "privacy_consent")
+
+
+# --- Errors the person is told about ----------------------------------------------------
+
+class RegistrationError(Exception):
+    """A sign-up or change the rules refuse; str(error) is a translated message for people."""
+
+
+class RegistrationClosed(RegistrationError):
+    """Outside the event's registration window: `not_yet_open` says which side."""
+
+    def __init__(self, event: Event, now: datetime):
+        self.event = event
+        self.opens_at = event.registration_opens_at
+        self.closes_at = event.registration_closes_at
+        self.not_yet_open = self.opens_at is not None and now < self.opens_at
+        if self.not_yet_open:
+            message = _("Registration opens on %(when)s.",
+                        when=_local_text(event, self.opens_at))
+        else:
+            message = _("Registration closed on %(when)s.",
+                        when=_local_text(event, self.closes_at)) if self.closes_at else \
+                _("Registration is closed.")
+        super().__init__(message)
+
+
+class AlreadyRegistered(RegistrationError):
+    """This e-mail address already has a registration for the event (`existing`)."""
+
+    def __init__(self, existing: Registration):
+        self.existing = existing
+        super().__init__(_("This e-mail address is already registered for this event. "
+                           "We can send you the link to your registration again."))
+
+
+class ConsentRequired(RegistrationError):
+    """The privacy notice was not accepted."""
+
+    def __init__(self):
+        super().__init__(_("Please accept the privacy notice to register."))
+
+
+class WrongStatus(RegistrationError):
+    """The registration is not in a status this action applies to."""
+
+    def __init__(self, registration: Registration):
+        self.registration = registration
+        super().__init__(_("This registration is %(status)s: that is not possible now.",
+                           status=str(STATUSES[registration.status]).lower()))
+
+
+def _local_text(event: Event, moment: datetime) -> str:
+    return event.local(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+# --- Reading ----------------------------------------------------------------------------
+
+def privacy_version(event: Event) -> str:
+    """The version of the event's privacy notice that consent is recorded against."""
+    notice = unicodedata.normalize("NFC", event.privacy_notice or "")
+    return hashlib.sha256(notice.encode()).hexdigest()
+
+
+def public_seats_taken(event: Event) -> int:
+    """Public seats in use: confirmed registrations that count towards capacity."""
+    return _counts(event.id)[Status.CONFIRMED]
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1-based place on the waiting list (by waitlisted_at, then id), None when not on it."""
+    if registration.status != Status.WAITLISTED or not registration.counts_towards_capacity:
+        return None
+    ids = list(db.session.scalars(_waiting_list(registration.event_id).with_only_columns(
+        Registration.id)))
+    return ids.index(registration.id) + 1 if registration.id in ids else None
+
+
+def _counts(event_id: int) -> dict[Status, int]:
+    """Confirmed and waitlisted registrations that take (or wait for) a public seat."""
+    rows = db.session.execute(
+        select(Registration.status, func.count())
+        .where(Registration.event_id == event_id, Registration.counts_towards_capacity,
+               Registration.status.in_((Status.CONFIRMED, Status.WAITLISTED)))
+        .group_by(Registration.status)).all()
+    counts = {Status.CONFIRMED: 0, Status.WAITLISTED: 0}
+    counts.update({Status(status): n for status, n in rows})
+    return counts
+
+
+def _waiting_list(event_id: int):
+    return (select(Registration)
+            .where(Registration.event_id == event_id, Registration.counts_towards_capacity,
+                   Registration.status == Status.WAITLISTED)
+            # Portable NULLS LAST: rows written by raw SQL may lack the time.
+            .order_by(Registration.waitlisted_at.is_(None), Registration.waitlisted_at,
+                      Registration.id))
+
+
+def _seat_free(event_id: int) -> bool:
+    """A seat nobody waits for: to be called under the event lock."""
+    capacity = db.session.scalar(select(Event.capacity).where(Event.id == event_id))
+    counts = _counts(event_id)
+    return counts[Status.CONFIRMED] + counts[Status.WAITLISTED] < capacity
+
+
+def _find(event_id: int, key: str | None) -> Registration | None:
+    if key is None:
+        return None
+    return db.session.scalar(select(Registration).where(
+        Registration.event_id == event_id, Registration.email_key == key))
+
+
+# --- Locking ----------------------------------------------------------------------------
+
+def _lock_event(event_id: int) -> None:
+    """Hold the event exclusively until the transaction ends (see the module docstring).
+
+    A plain SQL UPDATE, not the ORM's, so Event.updated_at (feeds' Last-Modified) stays.
+    """
+    with db.session.no_autoflush:
+        result = db.session.execute(text("UPDATE event SET capacity = capacity WHERE id = :id"),
+                                    {"id": event_id})
+    if result.rowcount != 1:
+        raise LookupError(f"no event {event_id}")
+
+
+# --- Input ------------------------------------------------------------------------------
+
+def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Strip and NFC-normalise text, check lengths and choices; never truncate."""
+    unknown = set(data) - set(TEXT_FIELDS) - set(BOOL_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown registration fields: {sorted(unknown)}")
+    fields: dict[str, Any] = {}
+    columns = Registration.__table__.c
+    for name in TEXT_FIELDS:
+        value = unicodedata.normalize("NFC", str(data.get(name) or "")).strip()
+        if name != "dietary" and len(value) > columns[name].type.length:
+            raise ValueError(f"{name} is longer than {columns[name].type.length} characters")
+        fields[name] = value
+    fields["country"] = fields["country"].upper()
+    try:
+        fields["dietary"] = Dietary(fields["dietary"] or Dietary.NONE)
+    except ValueError:
+        raise ValueError(f"unknown dietary need {fields['dietary']!r}") from None
+    if fields["dietary"] != Dietary.OTHER:
+        fields["dietary_other"] = ""  # the catering summary counts only what is chosen
+    fields["email"] = fields["email"] or None
+    for name in BOOL_FIELDS:
+        fields[name] = bool(data.get(name))
+    if not fields["given_name"]:
+        raise ValueError("given_name is required")
+    return fields
+
+
+# --- Signing up -------------------------------------------------------------------------
+
+def register(event: Event, data: Mapping[str, Any], *, language: str,
+             category: Category = Category.PARTICIPANT,
+             now: datetime | None = None) -> Registration:
+    """The public sign-up: commits and returns the new registration, or raises.
+
+    `data` holds the form's fields (TEXT_FIELDS and BOOL_FIELDS; missing ones are empty).
+    Raises ValueError for input the form should have refused (unknown field, too long,
+    no given name or e-mail), ConsentRequired, RegistrationClosed outside the window,
+    and AlreadyRegistered (carrying the existing registration) for an address already
+    registered for the event, in any letter case; nothing is created then.
+
+    Status: `pending` when the event is moderated, else `confirmed` while a public seat is
+    free and nobody waits, else `waitlisted`.
+
+    The one service that commits, because it must own its transaction: it first rolls
+    back whatever the session holds (call it with nothing pending), then locks the event
+    as the first statement, counts, inserts and commits.
+    """
+    if category not in PUBLIC_CATEGORIES:
+        raise ValueError(f"{category} is not a public category; use add_by_hand")
+    now = now or utcnow()
+    fields = _clean(data)
+    if not fields["email"]:
+        raise ValueError("email is required")
+    if not fields.pop("privacy_consent"):
+        raise ConsentRequired()
+    key = email_key(fields["email"])
+    event_id = event.id
+    db.session.rollback()
+    try:
+        _lock_event(event_id)
+        event = db.session.get(Event, event_id, populate_existing=True)
+        if not _window_open(event, now):
+            raise RegistrationClosed(event, now)
+        existing = _find(event_id, key)
+        if existing is not None:
+            raise AlreadyRegistered(existing)
+        if event.moderation:
+            status = Status.PENDING
+        else:
+            status = Status.CONFIRMED if _seat_free(event_id) else Status.WAITLISTED
+        registration = Registration(
+            event=event, **fields, category=category, status=status, language=language,
+            counts_towards_capacity=True, privacy_consent_at=now,
+            privacy_version=privacy_version(event),
+            waitlisted_at=now if status == Status.WAITLISTED else None)
+        db.session.add(registration)
+        db.session.flush()
+        record(event, "registration", registration.id, "create",
+               _("Signed up: %(status)s", status=STATUSES[status]),
+               {"status": [None, status]})
+        db.session.commit()
+    except IntegrityError:
+        # Only a writer that does not take the event lock can get here (an import, say).
+        db.session.rollback()
+        existing = _find(event_id, key)
+        if existing is None:
+            raise
+        raise AlreadyRegistered(existing) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    return registration
+
+
+def _window_open(event: Event, now: datetime) -> bool:
+    opens, closes = event.registration_opens_at, event.registration_closes_at
+    return (opens is None or opens <= now) and (closes is None or now < closes)
+
+
+def add_by_hand(event: Event, data: Mapping[str, Any], *, category: Category,
+                language: str = "en", person_id: int | None = None) -> Registration:
+    """An organiser adds someone (speaker, VIP): confirmed, outside the public capacity.
+
+    The window and consent do not apply (privacy_consent in `data` is recorded if given);
+    the e-mail is optional. Raises AlreadyRegistered for an address already registered
+    for the event. No commit: the caller commits.
+    """
+    fields = _clean(data)
+    consent = fields.pop("privacy_consent")
+    _lock_event(event.id)  # so a public sign-up with the same address cannot slip in
+    db.session.flush()
+    existing = _find(event.id, email_key(fields["email"]))
+    if existing is not None:
+        raise AlreadyRegistered(existing)
+    now = utcnow()
+    registration = Registration(
+        event=event, **fields, category=category, status=Status.CONFIRMED, language=language,
+        counts_towards_capacity=False, person_id=person_id,
+        privacy_consent_at=now if consent else None,
+        privacy_version=privacy_version(event) if consent else "")
+    db.session.add(registration)
+    db.session.flush()
+    record(event, "registration", registration.id, "create", _("Added by hand"),
+           {"status": [None, Status.CONFIRMED], "category": [None, category]})
+    return registration
+
+
+# --- Waiting list -----------------------------------------------------------------------
+
+def cancel(registration: Registration, *, by: User | None = None) -> list[Registration]:
+    """Cancel a registration and give freed public seats to the waiting list, in order.
+
+    Returns the promoted registrations (usually none or one): the caller tells them by
+    e-mail. Cancelling a cancelled or declined registration changes nothing.
+    `by` is the organiser who cancelled, None when the participant did.
+
+    Commits, like `register` and for the same reason: it rolls back whatever the session
+    holds, locks the event first, and commits the cancellation with the promotions.
+    """
+    registration_id, event_id = registration.id, registration.event_id
+    db.session.rollback()
+    try:
+        _lock_event(event_id)
+        registration = db.session.get(Registration, registration_id, populate_existing=True)
+        if registration.status in (Status.CANCELLED, Status.DECLINED):
+            db.session.rollback()
+            return []
+        old = registration.status
+        registration.status = Status.CANCELLED
+        record(registration.event, "registration", registration.id, "cancel",
+               _("Cancelled by an organiser") if by is not None
+               else _("Cancelled by the participant"),
+               {"status": [old, Status.CANCELLED]})
+        db.session.flush()
+        promoted = _fill_seats(registration.event)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return promoted
+
+
+def promote_from_waitlist(event: Event) -> list[Registration]:
+    """Confirm people from the waiting list, first come first served, while public seats
+    are free (after a cancellation, or when an organiser raises the capacity).
+
+    Returns the promoted registrations: the caller commits and tells them by e-mail.
+    """
+    _lock_event(event.id)
+    db.session.flush()  # a capacity the caller just raised counts
+    return _fill_seats(event)
+
+
+def _fill_seats(event: Event) -> list[Registration]:
+    capacity = db.session.scalar(select(Event.capacity).where(Event.id == event.id))
+    free = capacity - _counts(event.id)[Status.CONFIRMED]
+    if free <= 0:
+        return []
+    promoted = list(db.session.scalars(_waiting_list(event.id).limit(free)))
+    for registration in promoted:
+        registration.status = Status.CONFIRMED
+        record(event, "registration", registration.id, "promote",
+               _("Promoted from the waiting list"),
+               {"status": [Status.WAITLISTED, Status.CONFIRMED]})
+    db.session.flush()
+    return promoted
+
+
+# --- Moderation -------------------------------------------------------------------------
+
+def approve(registration: Registration) -> Registration:
+    """Accept a pending sign-up: confirmed while a public seat is free and nobody waits,
+    else onto the waiting list. Raises WrongStatus unless pending. No commit."""
+    _lock_event(registration.event_id)
+    db.session.flush()
+    db.session.refresh(registration)
+    if registration.status != Status.PENDING:
+        raise WrongStatus(registration)
+    if not registration.counts_towards_capacity or _seat_free(registration.event_id):
+        registration.status = Status.CONFIRMED
+    else:
+        registration.status = Status.WAITLISTED  # stamps waitlisted_at: end of the list
+    record(registration.event, "registration", registration.id, "approve",
+           _("Approved: %(status)s", status=STATUSES[registration.status]),
+           {"status": [Status.PENDING, registration.status]})
+    db.session.flush()
+    return registration
+
+
+def decline(registration: Registration) -> Registration:
+    """Refuse a pending or waitlisted sign-up (neither holds a seat). Raises WrongStatus
+    otherwise: a confirmed registration is cancelled instead. No commit."""
+    _lock_event(registration.event_id)
+    db.session.flush()
+    db.session.refresh(registration)
+    if registration.status not in (Status.PENDING, Status.WAITLISTED):
+        raise WrongStatus(registration)
+    old = registration.status
+    registration.status = Status.DECLINED
+    record(registration.event, "registration", registration.id, "decline", _("Declined"),
+           {"status": [old, Status.DECLINED]})
+    db.session.flush()
+    return registration
+
+
+# --- Personal data (GDPR) ---------------------------------------------------------------
+
+def anonymise(registration: Registration) -> Registration:
+    """Erase the person's data and keep the row for the counts. No commit.
+
+    Erased: names, e-mail, organisation, job title, accessibility needs, dietary needs
+    (halal or kosher can reveal a religion), photo consent, the link to a speaker
+    profile, and the old/new values and summaries of its change-log entries; the
+    self-service token is replaced, so the old link stops working.
+    Kept, for statistics: status, category, country, language, the consent time and
+    version (proof that the data was collected lawfully), check-in and print times.
+    Anonymising twice changes nothing. It does not cancel: cancel first to free a seat.
+    """
+    if registration.anonymised_at is not None:
+        return registration
+    _erase(registration, utcnow())
+    _scrub_change_log([registration.id])
+    record(registration.event, "registration", registration.id, "anonymise",
+           _("Personal data erased"))
+    return registration
+
+
+def anonymise_event(event: Event) -> int:
+    """Erase personal data of every registration of the event (after the retention
+    period); returns how many were erased now. No commit."""
+    now = utcnow()
+    registrations = list(db.session.scalars(select(Registration).where(
+        Registration.event_id == event.id, Registration.anonymised_at.is_(None))))
+    for registration in registrations:
+        _erase(registration, now)
+    _scrub_change_log([r.id for r in registrations])
+    if registrations:
+        record(event, "event", event.id, "anonymise",
+               _("Personal data of %(num)d registrations erased", num=len(registrations)),
+               {"registrations": len(registrations)})
+    db.session.flush()
+    return len(registrations)
+
+
+def _erase(registration: Registration, now: datetime) -> None:
+    for name in ("honorific", "given_name", "family_name", "badge_name", "organisation",
+                 "job_title", "accessibility", "dietary_other"):
+        setattr(registration, name, "")
+    registration.email = None  # and email_key, through the model's validator
+    registration.dietary = Dietary.NONE
+    registration.photo_consent = False
+    registration.person_id = None
+    registration.token = new_token()
+    registration.anonymised_at = now
+
+
+def _scrub_change_log(registration_ids: list[int]) -> None:
+    for start in range(0, len(registration_ids), 500):  # stay under parameter limits
+        db.session.execute(
+            update(ChangeLogEntry)
+            .where(ChangeLogEntry.entity == "registration",
+                   ChangeLogEntry.entity_id.in_(registration_ids[start:start + 500]))
+            .values(changes={}, summary=""))
