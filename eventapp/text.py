@@ -1,5 +1,7 @@
 """Rendering of organiser-written Markdown."""
 
+from functools import lru_cache
+
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -9,4 +11,11 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 
 
 def render_markdown(source: str | None) -> Markup:
-    return Markup(_md.render(source or ""))  # noqa: S704 (html disabled above: output is safe)
+    return _render(source or "")
+
+
+@lru_cache(maxsize=4096)
+def _render(source: str) -> Markup:
+    # Pure function of the text: pages that show the same bios and descriptions on every
+    # request skip the parsing. Edited text is a new key; old ones age out.
+    return Markup(_md.render(source))  # noqa: S704 (html disabled above: output is safe)
