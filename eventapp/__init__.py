@@ -47,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .manage import bp as manage_bp
     from .media.views import bp as media_bp
     from .public.views import bp as public_bp
+    from .registration.views import bp as registration_bp
 
     templating.init_app(app)
     errors.init_app(app)
@@ -56,6 +57,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(manage_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(registration_bp)
 
     from . import cli
 

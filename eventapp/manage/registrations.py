@@ -1,0 +1,3 @@
+"""The organisers' registration desk."""
+
+from . import bp  # noqa: F401  (routes register themselves on bp)
