@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from .auth.services import AccountError, create_user, random_password
 from .demo.loader import DEFAULT_PARTICIPANTS, load_demo
 from .extensions import db
-from .models import User, UserRole
+from .models import Event, Registration, User, UserRole
+from .registration.services import anonymise_event
 
 
 @click.command("demo")
@@ -70,6 +71,35 @@ def first_admin_command(email: str) -> None:
                f"  Sign in at http://127.0.0.1:5000/login\n{rule}\n")
 
 
+@click.command("anonymise")
+@with_appcontext
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def anonymise_command(slug: str, yes: bool) -> None:
+    """Erase the personal data of an event's registrations (after the retention period).
+
+    Names, e-mail addresses, organisations and needs go; statuses, categories and
+    countries stay, so the counts remain. It cannot be undone.
+    """
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"No event with the slug {slug!r}.")
+    remaining = db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.event_id == event.id, Registration.anonymised_at.is_(None)))
+    if not remaining:
+        click.echo(f"Nothing to erase: the registrations of {event.title} are anonymised "
+                   "already.")
+        return
+    if not yes:
+        click.confirm(f"Erase the personal data of {remaining} registrations of "
+                      f"{event.title} ({slug})? This cannot be undone.", abort=True)
+    erased = anonymise_event(event)
+    db.session.commit()
+    click.echo(f"Personal data of {erased} registrations of {event.title} erased; "
+               "the counts are kept.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (demo_command, create_user_command, first_admin_command):
+    for command in (demo_command, create_user_command, first_admin_command,
+                    anonymise_command):
         app.cli.add_command(command)

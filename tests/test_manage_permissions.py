@@ -11,12 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import AgendaItem, Event, Person, Room, User, UserRole
+from eventapp.models import AgendaItem, Event, Person, Registration, Room, User, UserRole
 
 from .conftest import PASSWORD, csrf_token_from
 
 #: Open to everyone by design.
-PUBLIC_PREFIXES = ("public.", "auth.", "health.", "exports.", "media.", "static")
+PUBLIC_PREFIXES = ("public.", "auth.", "health.", "exports.", "media.", "static",
+                   "registration.")
 #: Organiser routes that are not about one event.
 WITHOUT_EVENT = {"manage.index", "manage.new_event"}
 #: Only administrators.
@@ -44,6 +45,8 @@ def world(app, demo, make_user):
                 Person.event_id == event.id).limit(1)),
             "room_id": db.session.scalar(select(Room.id).where(
                 Room.event_id == event.id).limit(1)),
+            "registration_id": db.session.scalar(select(Registration.id).where(
+                Registration.event_id == event.id).limit(1)),
             "role": "panellist",
             "user_id": ids["door"],
         }

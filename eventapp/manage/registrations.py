@@ -1,3 +1,405 @@
-"""The organisers' registration desk."""
+"""The organisers' registration desk: counts, the searchable table, one registration's
+page, adding by hand, bulk actions, export, catering summary and import."""
 
-from . import bp  # noqa: F401  (routes register themselves on bp)
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.file import FileField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from .. import changelog
+from ..auth.access import get_managed_event_or_404, organiser_required
+from ..exports import spreadsheets
+from ..extensions import db
+from ..i18n import country_choices, country_name
+from ..labels import CATEGORIES, STATUSES
+from ..models import Category, Dietary, Event, Registration
+from ..registration import desk, emails, services
+from . import bp
+from .forms import CleanForm, options
+
+# --- Forms ------------------------------------------------------------------------------
+
+
+class RegistrationForm(CleanForm):
+    """A registration's details as organisers edit them (and add someone by hand)."""
+
+    honorific = StringField(_l("Honorific"), validators=[Optional(), Length(max=40)])
+    given_name = StringField(_l("Given name"), validators=[DataRequired(), Length(max=100)])
+    family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=100)])
+    badge_name = StringField(_l("Name on the badge"), validators=[Optional(), Length(max=120)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=300)])
+    job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=300)])
+    country = SelectField(_l("Country"), validators=[Optional()], validate_choice=False)
+    category = SelectField(_l("Category"), default=Category.SPEAKER.value)
+    dietary = SelectField(_l("Dietary needs"), default=Dietary.NONE.value)
+    dietary_other = StringField(_l("Dietary needs (other)"),
+                                validators=[Optional(), Length(max=200)])
+    accessibility = TextAreaField(_l("Accessibility needs"),
+                                  validators=[Optional(), Length(max=1000)],
+                                  render_kw={"rows": 3})
+    photo_consent = BooleanField(_l("Agrees to be photographed"))
+
+    def validate_country(self, field):
+        if field.data and field.data not in {choice.value for choice in field.choices}:
+            raise ValidationError(_l("Choose a country from the list."))
+
+    def data_for_services(self) -> dict:
+        data = {name: self[name].data or "" for name in desk.DETAIL_FIELDS}
+        data.update(photo_consent=self.photo_consent.data, email=self.email.data or None,
+                    dietary=Dietary(self.dietary.data or Dietary.NONE))
+        return data
+
+
+class ImportUploadForm(CleanForm):
+    file = FileField(_l("CSV or XLSX file"))
+
+
+def registration_form(registration: Registration | None) -> RegistrationForm:
+    form = RegistrationForm(obj=registration)
+    form.country.choices = options([("", "—"), *country_choices()])
+    form.category.choices = options((c.value, label) for c, label in CATEGORIES.items())
+    form.dietary.choices = options(
+        (d.value, label) for d, label in spreadsheets.DIETARY_LABELS.items())
+    if request.method == "GET" and registration is not None:
+        form.category.data = registration.category.value
+        form.dietary.data = registration.dietary.value
+    return form
+
+
+def get_registration_or_404(event: Event, registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return registration
+
+
+def _desk_url(slug: str, query: str = "") -> str:
+    """The desk, keeping the filters the organiser came from (only as query arguments)."""
+    args = urlencode(parse_qsl(query.lstrip("?"), keep_blank_values=False))
+    return url_for(".registrations", slug=slug) + (f"?{args}" if args else "")
+
+
+# --- The desk ---------------------------------------------------------------------------
+
+@bp.get("/events/<slug>/registrations")
+@organiser_required
+def registrations(slug: str):
+    """Counts at a glance, and the table: search, filters, sorting, 50 per page."""
+    event = get_managed_event_or_404(slug)
+    filters = desk.Filters.parse(request.args)
+    page = desk.search(event, filters, country_name)
+    return render_template(
+        "manage/registrations.html", event=event, filters=filters, page=page,
+        counts=desk.counts(event), countries=desk.countries(event),
+        categories=CATEGORIES, query=request.query_string.decode("latin-1"))
+
+
+@bp.post("/events/<slug>/registrations/bulk")
+@organiser_required
+def bulk_registrations(slug: str):
+    """Approve, decline or change the category of the rows ticked in the table."""
+    event = get_managed_event_or_404(slug)
+    back = _desk_url(slug, request.form.get("back", ""))
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    action = request.form.get("action", "")
+    if not ids:
+        flash(_("Tick at least one registration first."), "error")
+        return redirect(back)
+    if action == "approve":
+        result = desk.bulk_approve(event, ids)
+    elif action == "decline":
+        result = desk.bulk_decline(event, ids)
+    elif action == "category" and request.form.get("category") in set(Category):
+        result = desk.bulk_set_category(event, ids, Category(request.form["category"]))
+    else:
+        flash(_("Choose what to do with the ticked registrations."), "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("%(done)d changed, %(skipped)d left as they were (the action does not apply "
+            "to them).", done=result.done, skipped=result.skipped), "info")
+    return redirect(back)
+
+
+@bp.route("/events/<slug>/registrations/new", methods=["GET", "POST"])
+@organiser_required
+def new_registration(slug: str):
+    """Add someone by hand (speaker, VIP): confirmed, outside the public seats."""
+    event = get_managed_event_or_404(slug)
+    form = registration_form(None)
+    if form.validate_on_submit():
+        try:
+            registration = services.add_by_hand(
+                event, form.data_for_services(), category=Category(form.category.data))
+        except services.AlreadyRegistered as exc:
+            db.session.rollback()
+            form.email.errors.append(_("%(name)s is already registered with this address.",
+                                       name=exc.existing.full_name or exc.existing.id))
+        else:
+            db.session.commit()
+            flash(_("%(name)s added.", name=registration.full_name), "info")
+            return redirect(url_for(".registration", slug=slug,
+                                    registration_id=registration.id))
+    return render_template("manage/registration_new.html", event=event, form=form), \
+        422 if form.errors else 200
+
+
+# --- One registration -------------------------------------------------------------------
+
+def _self_service_url(registration: Registration) -> str:
+    return url_for("registration.selfservice", token=registration.token, _external=True)
+
+
+@bp.route("/events/<slug>/registrations/<int:registration_id>", methods=["GET", "POST"])
+@organiser_required
+def registration(slug: str, registration_id: int):
+    """One registration: its details to edit, status and category, link, change log."""
+    event = get_managed_event_or_404(slug)
+    registration = get_registration_or_404(event, registration_id)
+    form = registration_form(registration)
+    if form.validate_on_submit():
+        try:
+            changes = desk.update_details(registration, form.data_for_services())
+        except services.AlreadyRegistered as exc:
+            db.session.rollback()
+            registration = get_registration_or_404(event, registration_id)
+            form.email.errors.append(_("%(name)s is already registered with this address.",
+                                       name=exc.existing.full_name or exc.existing.id))
+        else:
+            changed = desk.set_category(registration, Category(form.category.data))
+            db.session.commit()
+            flash(_("Saved.") if changes or changed else _("Nothing changed."), "info")
+            return redirect(url_for(".registration", slug=slug,
+                                    registration_id=registration.id))
+    return render_template(
+        "manage/registration.html", event=event, registration=registration, form=form,
+        position=services.waitlist_position(registration),
+        link=_self_service_url(registration),
+        entries=changelog.entries(event, "registration", registration.id),
+    ), 422 if form.errors else 200
+
+
+@bp.post("/events/<slug>/registrations/<int:registration_id>/status")
+@organiser_required
+def registration_status(slug: str, registration_id: int):
+    """Approve, decline, cancel (the waiting list moves up) or confirm."""
+    event = get_managed_event_or_404(slug)
+    registration = get_registration_or_404(event, registration_id)
+    action = request.form.get("action", "")
+    here = url_for(".registration", slug=slug, registration_id=registration_id)
+    try:
+        if action == "cancel":
+            promoted = services.cancel(registration, by=current_user)  # commits
+            flash(_("Registration cancelled."), "info")
+            emails.send_cancellation(registration)
+            for person in promoted:
+                emails.send_promotion(person)
+            if promoted:
+                flash(_("Promoted from the waiting list: %(names)s.",
+                        names=", ".join(p.full_name for p in promoted)), "info")
+            return redirect(here)
+        if action == "approve":
+            services.approve(registration)
+        elif action == "decline":
+            services.decline(registration)
+        elif action == "confirm":
+            desk.confirm(registration)
+        else:
+            abort(400)
+    except services.WrongStatus as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(here)
+    db.session.commit()
+    flash(_("Status: %(status)s.", status=_status_label(registration)), "info")
+    return redirect(here)
+
+
+def _status_label(registration: Registration) -> str:
+    return str(STATUSES[registration.status]).lower()
+
+
+@bp.post("/events/<slug>/registrations/<int:registration_id>/link")
+@organiser_required
+def regenerate_link(slug: str, registration_id: int):
+    """A new self-service link; the old one stops working."""
+    event = get_managed_event_or_404(slug)
+    desk.regenerate_link(get_registration_or_404(event, registration_id))
+    db.session.commit()
+    flash(_("New link made: the old one no longer works."), "info")
+    return redirect(url_for(".registration", slug=slug, registration_id=registration_id))
+
+
+@bp.post("/events/<slug>/registrations/<int:registration_id>/resend")
+@organiser_required
+def resend_confirmation(slug: str, registration_id: int):
+    """Send the confirmation e-mail again (with the current link)."""
+    event = get_managed_event_or_404(slug)
+    registration = get_registration_or_404(event, registration_id)
+    if not registration.email:
+        flash(_("This registration has no e-mail address."), "error")
+    elif emails.send_confirmation(registration):
+        changelog.record(event, "registration", registration.id, "resend",
+                         _("Confirmation sent again"))
+        db.session.commit()
+        flash(_("Confirmation sent again to %(email)s.", email=registration.email), "info")
+    else:
+        flash(_("The e-mail could not be sent: see the change log below."), "error")
+    return redirect(url_for(".registration", slug=slug, registration_id=registration_id))
+
+
+# --- Export -----------------------------------------------------------------------------
+
+def _export_rows(event: Event) -> list[Registration]:
+    """What the desk shows with its current filters and order (every page)."""
+    filters = desk.Filters.parse(request.args)
+    return desk.load(desk.matching_ids(event, filters, country_name))
+
+
+def _download(body: bytes, mimetype: str, event: Event, extension: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{event.slug}-registrations.{extension}"')
+    response.headers["Cache-Control"] = "no-store"  # personal data
+    return response
+
+
+@bp.get("/events/<slug>/registrations/export.csv")
+@organiser_required
+def export_csv(slug: str):
+    """The registrations (as filtered on the desk) as CSV, UTF-8 with BOM for Excel."""
+    event = get_managed_event_or_404(slug)
+    body = spreadsheets.to_csv(event, _export_rows(event), country_name)
+    return _download(body, "text/csv", event, "csv")
+
+
+@bp.get("/events/<slug>/registrations/export.xlsx")
+@organiser_required
+def export_xlsx(slug: str):
+    """The registrations (as filtered on the desk) as an Excel workbook."""
+    event = get_managed_event_or_404(slug)
+    body = spreadsheets.to_xlsx(event, _export_rows(event), country_name)
+    return _download(
+        body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", event,
+        "xlsx")
+
+
+@bp.get("/events/<slug>/registrations/catering")
+@organiser_required
+def catering(slug: str):
+    """Counts per dietary need of the confirmed registrations, for the caterer."""
+    event = get_managed_event_or_404(slug)
+    return render_template("manage/registrations_catering.html", event=event,
+                           summary=spreadsheets.catering(event),
+                           labels=spreadsheets.DIETARY_LABELS)
+
+
+# --- Import -----------------------------------------------------------------------------
+
+def _imports_folder() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+@bp.route("/events/<slug>/registrations/import", methods=["GET", "POST"])
+@organiser_required
+def import_registrations(slug: str):
+    """Upload a CSV or XLSX file; the preview follows."""
+    event = get_managed_event_or_404(slug)
+    form = ImportUploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        if not upload or not getattr(upload, "filename", ""):
+            form.file.errors.append(_("Choose a file to upload."))
+        else:
+            data = upload.read()
+            try:
+                spreadsheets.read_table(data, upload.filename)
+            except spreadsheets.ImportFileError as exc:
+                form.file.errors.append(str(exc))
+            else:
+                name = spreadsheets.store_upload(_imports_folder(), event, data,
+                                                 upload.filename)
+                return _preview(event, name, data, None, set(), False)
+    return render_template("manage/import.html", event=event, form=form), \
+        422 if form.errors else 200
+
+
+def _preview(event: Event, name: str, data: bytes, mapping: dict[str, int] | None,
+             skipped: set[int], skip_errors: bool, status: int = 200, message: str = ""):
+    table = spreadsheets.read_table(data, name)
+    if mapping is None:
+        mapping = spreadsheets.guess_mapping(table.headers)
+    try:
+        rows = spreadsheets.check_rows(event, table, mapping, current_app.config["LANGUAGES"])
+    except spreadsheets.ImportFileError as exc:
+        rows, message, status = [], str(exc), 422
+    failing = [row for row in rows if row.errors]
+    unresolved = [row for row in failing if not skip_errors and row.number not in skipped]
+    return render_template(
+        "manage/import_preview.html", event=event, upload=name, table=table,
+        mapping=mapping, rows=rows, failing=failing, unresolved=unresolved,
+        skipped=skipped, skip_errors=skip_errors, message=message,
+        fields=spreadsheets.IMPORT_FIELDS, labels=spreadsheets.FIELD_LABELS,
+        required=spreadsheets.REQUIRED_FIELDS,
+    ), status
+
+
+@bp.post("/events/<slug>/registrations/import/preview")
+@organiser_required
+def import_preview(slug: str):
+    """Check again with another column mapping or rows skipped, or import: all the rows
+    or none (rows with errors import nothing until fixed in the file or skipped)."""
+    event = get_managed_event_or_404(slug)
+    name = request.form.get("upload", "")
+    data = spreadsheets.load_upload(_imports_folder(), event, name)
+    if data is None:
+        flash(_("The uploaded file is gone (it is kept for a day): upload it again."), "error")
+        return redirect(url_for(".import_registrations", slug=slug))
+    try:
+        table = spreadsheets.read_table(data, name)
+    except spreadsheets.ImportFileError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".import_registrations", slug=slug))
+    mapping = {}
+    for field in spreadsheets.IMPORT_FIELDS:
+        value = request.form.get(f"map-{field}", "")
+        if value.isdigit() and int(value) < len(table.headers) \
+                and int(value) not in mapping.values():
+            mapping[field] = int(value)
+    skipped = {int(n) for n in request.form.getlist("skip") if n.isdigit()}
+    skip_errors = bool(request.form.get("skip_errors"))
+    if request.form.get("action") != "import":
+        return _preview(event, name, data, mapping, skipped, skip_errors)
+    try:
+        rows = spreadsheets.check_rows(event, table, mapping, current_app.config["LANGUAGES"])
+    except spreadsheets.ImportFileError as exc:
+        return _preview(event, name, data, mapping, skipped, skip_errors, 422, str(exc))
+    chosen = [row for row in rows if not (row.errors and (skip_errors or row.number in skipped))]
+    if any(row.errors for row in chosen):
+        return _preview(event, name, data, mapping, skipped, skip_errors, 422,
+                        _("Nothing was imported: fix the rows with errors in the file and "
+                          "upload it again, or tick them to skip them."))
+    if not chosen:
+        return _preview(event, name, data, mapping, skipped, skip_errors, 422,
+                        _("There is no row to import."))
+    try:
+        desk.add_many(event, [(row.data, row.category, row.language) for row in chosen])
+    except (services.AlreadyRegistered, ValueError):
+        # Someone signed up meanwhile with an address of the file: check again.
+        db.session.rollback()
+        return _preview(event, name, data, mapping, skipped, skip_errors, 409,
+                        _("Nothing was imported: the registrations changed meanwhile."))
+    changelog.record(event, "event", event.id, "import",
+                     _("%(num)d registrations imported", num=len(chosen)),
+                     {"registrations": len(chosen)})
+    db.session.commit()
+    spreadsheets.discard_upload(_imports_folder(), event, name)
+    flash(_("%(num)d registrations imported; %(skipped)d rows skipped.", num=len(chosen),
+            skipped=len(rows) - len(chosen)), "info")
+    return redirect(url_for(".registrations", slug=slug))

@@ -4,11 +4,22 @@ from .agenda import AgendaItem, AgendaRole, ItemKind, RoleKind
 from .changelog import ChangeLogEntry
 from .event import Event, Room
 from .people import Person
-from .registration import PUBLIC_CATEGORIES, Category, Dietary, Registration, Status
+from .registration import (
+    PUBLIC_CATEGORIES,
+    Category,
+    Dietary,
+    MailRecord,
+    MailStatus,
+    Question,
+    QuestionKind,
+    Registration,
+    Status,
+)
 from .user import User, UserRole, event_manager
 
 __all__ = [
     "AgendaItem", "AgendaRole", "Category", "ChangeLogEntry", "Dietary", "Event", "ItemKind",
+    "MailRecord", "MailStatus", "Question", "QuestionKind",
     "PUBLIC_CATEGORIES", "Person", "Registration",
     "RoleKind", "Room", "Status", "User", "UserRole", "event_manager",
 ]

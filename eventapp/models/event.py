@@ -15,7 +15,7 @@ from .types import UTCDateTime, utcnow
 if TYPE_CHECKING:
     from .agenda import AgendaItem
     from .people import Person
-    from .registration import Registration
+    from .registration import Question, Registration
     from .user import User
 
 
@@ -54,6 +54,11 @@ class Event(db.Model):
     privacy_notice: Mapped[str] = mapped_column(Text, default="")
     #: [{"value": "465", "label": "migration experts deployed"}, ...]
     key_figures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: Badge and programme settings (layout, badge size, fields shown, category colours,
+    #: programme page size); eventapp.printing fills in defaults for missing keys.
+    print_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: File name of the event's logo under the uploads folder ("" for none).
+    logo: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -70,6 +75,10 @@ class Event(db.Model):
     )
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+    )
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="(Question.position, Question.id)",
     )
     managers: Mapped[list[User]] = relationship(
         secondary="event_manager", back_populates="managed_events")

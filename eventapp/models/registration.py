@@ -6,9 +6,9 @@ import enum
 import secrets
 import unicodedata
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
@@ -55,6 +55,12 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def new_checkin_code() -> str:
+    """128 random bits for the badge's QR code. It only marks its holder present; it is
+    not the self-service token, so a photographed badge opens nothing else."""
+    return secrets.token_urlsafe(16)
+
+
 def email_key(email: str | None) -> str | None:
     """The form of an address that duplicates are detected on.
 
@@ -98,6 +104,8 @@ class Registration(db.Model):
         str_enum(Status, "registration_status"), default=Status.PENDING, index=True
     )
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    #: Printed in the badge's QR code; see new_checkin_code.
+    checkin_code: Mapped[str] = mapped_column(String(32), unique=True, default=new_checkin_code)
     #: Language the person signed up in: e-mails to them use it.
     language: Mapped[str] = mapped_column(String(10), default="en")
     # The speaker profile this registration belongs to, if any; the registration outlives it.
@@ -120,9 +128,13 @@ class Registration(db.Model):
     #: When the person joined the waiting list: its order (then id).
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"))
     printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Personal data erased (GDPR); the row stays for the counts.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Answers to the event's custom questions: {"<question id>": str | list[str] | bool}.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -132,6 +144,8 @@ class Registration(db.Model):
     def __init__(self, **kwargs) -> None:
         # The token exists from the start, so a link can be built before the first flush.
         kwargs.setdefault("token", new_token())
+        kwargs.setdefault("checkin_code", new_checkin_code())
+        kwargs.setdefault("answers", {})
         # Public categories take a seat unless the creating path says otherwise
         # (registration.services.add_by_hand does).
         kwargs.setdefault("counts_towards_capacity",
@@ -161,3 +175,61 @@ class Registration(db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} {self.status}>"
+
+
+class QuestionKind(enum.StrEnum):
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    CHECKBOX = "checkbox"
+
+
+class Question(db.Model):
+    """A question an organiser adds to an event's sign-up form."""
+
+    __tablename__ = "registration_question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[QuestionKind] = mapped_column(str_enum(QuestionKind, "question_kind"))
+    label: Mapped[str] = mapped_column(String(300))
+    help_text: Mapped[str] = mapped_column(String(500), default="")
+    required: Mapped[bool] = mapped_column(default=False)
+    #: The options of a single or multiple choice, in order.
+    choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="questions")
+
+    def __repr__(self) -> str:
+        return f"<Question {self.id} {self.kind}>"
+
+
+class MailStatus(enum.StrEnum):
+    SENT = "sent"          # handed to the SMTP server
+    WRITTEN = "written"    # written to instance/outbox (no mail server configured)
+    FAILED = "failed"      # the server refused or could not be reached: can be resent
+
+
+class MailRecord(db.Model):
+    """Every e-mail sent to a participant, so a failed one is visible and can be resent."""
+
+    __tablename__ = "mail_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registration.id", ondelete="SET NULL"), index=True)
+    #: "confirmation", "waitlist", "promotion", "approval", "decline", "cancellation", ...
+    kind: Mapped[str] = mapped_column(String(30))
+    recipient: Mapped[str] = mapped_column(String(254), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    status: Mapped[MailStatus] = mapped_column(str_enum(MailStatus, "mail_status"), index=True)
+    error: Mapped[str] = mapped_column(String(1000), default="")
+    attempts: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    registration: Mapped[Registration | None] = relationship()

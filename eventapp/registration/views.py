@@ -1,5 +1,156 @@
 """Public sign-up and the participant's self-service link."""
 
-from flask import Blueprint
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Registration
+from ..models.types import utcnow
+from ..public.queries import get_published_event_or_404
+from . import desk, emails, selfservice, services
+from .forms import ConfirmForm, RegistrationForm, details_form
 
 bp = Blueprint("registration", __name__)
+
+
+def _window(event, now):
+    """"open", "not_yet_open" or "closed"."""
+    if event.registration_opens_at is not None and now < event.registration_opens_at:
+        return "not_yet_open"
+    if event.registration_closes_at is not None and now >= event.registration_closes_at:
+        return "closed"
+    return "open"
+
+
+def _closed_page(event, state, status=200):
+    return render_template("registration/closed.html", event=event, state=state), status
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+def register(slug: str):
+    """Public sign-up form."""
+    event = get_published_event_or_404(slug)
+    now = utcnow()
+    state = _window(event, now)
+    if state != "open":
+        return _closed_page(event, state)
+    form = RegistrationForm(event=event)
+    if not form.validate_on_submit():
+        return (render_template("registration/form.html", event=event, form=form),
+                422 if form.is_submitted() else 200)
+    try:
+        registration = services.register(event, form.to_data(), language=str(get_locale()),
+                                         now=now)
+    except services.AlreadyRegistered as exc:
+        emails.send_link_again(exc.existing)
+        form.email.errors = [_("This e-mail address is already registered for this event. "
+                               "We have sent the link to your registration to it again.")]
+        event = get_published_event_or_404(slug)
+        return render_template("registration/form.html", event=event, form=form), 422
+    except services.RegistrationClosed as exc:
+        return _closed_page(exc.event, "not_yet_open" if exc.not_yet_open else "closed", 409)
+    emails.send_signup(registration)
+    return redirect(url_for(".done", token=registration.token))
+
+
+@bp.get("/events/<slug>/privacy")
+def privacy(slug: str):
+    """The event's privacy notice, which the sign-up form links to."""
+    event = get_published_event_or_404(slug)
+    return render_template("registration/privacy.html", event=event)
+
+
+# --- Self-service -----------------------------------------------------------------------
+
+def _registration_or_404(token: str) -> Registration:
+    registration = selfservice.find_by_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _page(registration: Registration, template: str, status: int = 200, **context):
+    return render_template(
+        f"registration/{template}", registration=registration, event=registration.event,
+        position=services.waitlist_position(registration),
+        link=url_for(".selfservice", token=registration.token, _external=True),
+        can_edit=selfservice.can_edit(registration),
+        can_cancel=selfservice.can_cancel(registration), **context), status
+
+
+@bp.get("/r/<token>/done")
+def done(token: str):
+    """Right after signing up: the status, and the link to keep."""
+    return _page(_registration_or_404(token), "done.html")
+
+
+@bp.route("/r/<token>", methods=["GET", "POST"], endpoint="selfservice")
+def selfservice_page(token: str):
+    """The participant's own page: status, details to correct, and the other actions."""
+    registration = _registration_or_404(token)
+    form = details_form(registration)
+    if not form.is_submitted():
+        return _page(registration, "selfservice.html", form=form)
+    if not selfservice.can_edit(registration):
+        flash(_("Your details can no longer be changed here."), "error")
+        return redirect(url_for(".selfservice", token=token))
+    if not form.validate():
+        return _page(registration, "selfservice.html", 422, form=form)
+    try:
+        desk.update_details(registration, form.to_data())
+        db.session.commit()
+    except (services.AlreadyRegistered, IntegrityError):
+        db.session.rollback()
+        registration = _registration_or_404(token)
+        form.email.errors = [_("Another registration for this event uses this e-mail "
+                               "address.")]
+        return _page(registration, "selfservice.html", 422, form=form)
+    flash(_("Your details are saved."), "info")
+    return redirect(url_for(".selfservice", token=registration.token))
+
+
+@bp.get("/r/<token>/data.json")
+def data(token: str):
+    """A copy of everything held about the person, as a JSON download."""
+    registration = _registration_or_404(token)
+    body = json.dumps(selfservice.personal_data(registration), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="registration-{registration.id}.json"',
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    """Cancel, after a confirmation step; whoever gets the seat is told."""
+    registration = _registration_or_404(token)
+    if not selfservice.can_cancel(registration):
+        return redirect(url_for(".selfservice", token=token))
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _page(registration, "cancel.html", form=form)
+    promoted = services.cancel(registration)
+    registration = _registration_or_404(token)
+    emails.send_cancellation(registration)
+    for person in promoted:
+        emails.send_promotion(person)
+    flash(_("Your registration is cancelled."), "info")
+    return redirect(url_for(".selfservice", token=token))
+
+
+@bp.route("/r/<token>/erase", methods=["GET", "POST"])
+def erase(token: str):
+    """Erase the person's data, after a confirmation step; the link stops working."""
+    registration = _registration_or_404(token)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _page(registration, "erase.html", form=form)
+    event = registration.event
+    for person in selfservice.erase(registration):
+        emails.send_promotion(person)
+    flash(_("Your personal data has been erased."), "info")
+    return redirect(url_for("public.event", slug=event.slug) if event.published
+                    else url_for("public.home"))

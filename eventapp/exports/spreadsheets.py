@@ -1,0 +1,484 @@
+"""Registrations as spreadsheets (CSV and XLSX) and back: export, catering summary, and
+reading an import file into checked rows.
+
+Exported text cells that a spreadsheet would run as a formula (starting with =, +, -, @,
+or a tab or carriage return) get a leading apostrophe; the import takes it off again.
+An import is checked row by row here and committed all at once by the caller.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from ..extensions import db
+from ..labels import CATEGORIES
+from ..models import Category, Dietary, Event, Registration, Status
+from ..models.registration import email_key
+from ..registration.desk import fold
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+DIETARY_LABELS = {
+    Dietary.NONE: _l("No special needs"),
+    Dietary.VEGETARIAN: _l("Vegetarian"),
+    Dietary.VEGAN: _l("Vegan"),
+    Dietary.HALAL: _l("Halal"),
+    Dietary.KOSHER: _l("Kosher"),
+    Dietary.GLUTEN_FREE: _l("Gluten-free"),
+    Dietary.OTHER: _l("Other"),
+}
+
+#: (field, header) of every exported column, in order. The headers are translated;
+#: the import recognises them in every language, and the field names too.
+EXPORT_COLUMNS = [
+    ("id", _l("ID")),
+    ("status", _l("Status")),
+    ("category", _l("Category")),
+    ("honorific", _l("Honorific")),
+    ("given_name", _l("Given name")),
+    ("family_name", _l("Family name")),
+    ("badge_name", _l("Badge name")),
+    ("email", _l("E-mail")),
+    ("organisation", _l("Organisation")),
+    ("job_title", _l("Job title")),
+    ("country", _l("Country code")),
+    ("country_name", _l("Country")),
+    ("dietary", _l("Dietary needs")),
+    ("dietary_other", _l("Dietary needs (other)")),
+    ("accessibility", _l("Accessibility needs")),
+    ("photo_consent", _l("Photo consent")),
+    ("privacy_consent_at", _l("Privacy consent given")),
+    ("privacy_version", _l("Privacy notice version")),
+    ("language", _l("Language")),
+    ("counts_towards_capacity", _l("Public seat")),
+    ("waitlisted_at", _l("On the waiting list since")),
+    ("checked_in_at", _l("Checked in")),
+    ("created_at", _l("Registered")),
+    ("updated_at", _l("Last change")),
+    ("anonymised_at", _l("Personal data erased")),
+]
+
+
+def neutralise(value):
+    """Text a spreadsheet would run as a formula, made plain text with a leading "'"."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _export_values(registration: Registration, tz: ZoneInfo, country_name) -> list:
+    """One row: enums as their codes, times as aware datetimes in the event's zone."""
+    values = []
+    for name, _header in EXPORT_COLUMNS:
+        if name == "country_name":
+            value = country_name(registration.country)
+        else:
+            value = getattr(registration, name)
+        if isinstance(value, datetime):
+            value = value.astimezone(tz)
+        elif hasattr(value, "value"):  # an enum
+            value = value.value
+        elif value is None:
+            value = ""
+        values.append(value)
+    return values
+
+
+def to_csv(event: Event, registrations: Iterable[Registration], country_name=str) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel reads the accents and scripts right."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([str(header) for _name, header in EXPORT_COLUMNS])
+    tz = ZoneInfo(event.timezone)
+    for registration in registrations:
+        row = []
+        for value in _export_values(registration, tz, country_name):
+            if isinstance(value, datetime):
+                value = value.isoformat(timespec="seconds")
+            elif isinstance(value, bool):
+                value = "yes" if value else "no"
+            row.append(neutralise(value))
+        writer.writerow(row)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(event: Event, registrations: Iterable[Registration], country_name=str) -> bytes:
+    """One sheet, times as local dates of the event (Excel has no time zones)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=_("Registrations")[:31])
+    sheet.append([str(header) for _name, header in EXPORT_COLUMNS])
+    tz = ZoneInfo(event.timezone)
+    for registration in registrations:
+        row = []
+        for value in _export_values(registration, tz, country_name):
+            if isinstance(value, datetime):
+                value = value.replace(tzinfo=None)
+            row.append(neutralise(value))
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+@dataclass
+class Catering:
+    by_need: list[tuple[Dietary, int]]
+    #: What "other" means, as people wrote it, with how many wrote it.
+    other: list[tuple[str, int]]
+    total: int
+
+
+def catering(event: Event) -> Catering:
+    """Counts per dietary need of the confirmed registrations: what the caterer needs."""
+    rows = db.session.execute(select(Registration.dietary, Registration.dietary_other).where(
+        Registration.event_id == event.id, Registration.status == Status.CONFIRMED)).all()
+    needs = Counter(Dietary(d) for d, _other in rows)
+    others = Counter(other.strip() or "—" for d, other in rows if d == Dietary.OTHER)
+    return Catering(by_need=[(need, needs[need]) for need in Dietary],
+                    other=sorted(others.items(), key=lambda p: (-p[1], fold(p[0]))),
+                    total=len(rows))
+
+
+# --- Import -----------------------------------------------------------------------------
+
+MAX_IMPORT_ROWS = 20_000
+
+#: Fields an import may fill, with the headers they are guessed from (folded, any language).
+IMPORT_FIELDS = {
+    "honorific": ("honorific", "title", "civilite", "titre", "salutation"),
+    "given_name": ("given name", "first name", "firstname", "first", "forename", "prenom",
+                   "given_name", "first_name"),
+    "family_name": ("family name", "last name", "lastname", "last", "surname", "nom",
+                    "nom de famille", "family_name", "last_name"),
+    "badge_name": ("badge name", "badge", "nom sur le badge", "badge_name"),
+    "email": ("e-mail", "email", "mail", "email address", "e-mail address", "courriel",
+              "adresse e-mail", "adresse electronique"),
+    "organisation": ("organisation", "organization", "company", "institution",
+                     "organisme", "employer"),
+    "job_title": ("job title", "position", "function", "fonction", "poste", "job_title"),
+    "country": ("country code", "country", "pays", "code pays"),
+    "category": ("category", "categorie", "type"),
+    "dietary": ("dietary needs", "dietary", "diet", "regime alimentaire", "regime"),
+    "dietary_other": ("dietary needs (other)", "dietary other", "dietary_other",
+                      "regime alimentaire (autre)"),
+    "accessibility": ("accessibility needs", "accessibility", "accessibilite",
+                      "besoins d'accessibilite"),
+    "photo_consent": ("photo consent", "photos", "photo", "consentement photo",
+                      "photo_consent"),
+    "language": ("language", "langue", "lang"),
+}
+REQUIRED_FIELDS = ("given_name", "family_name", "email")
+FIELD_LABELS = {
+    "honorific": _l("Honorific"), "given_name": _l("Given name"),
+    "family_name": _l("Family name"), "badge_name": _l("Badge name"), "email": _l("E-mail"),
+    "organisation": _l("Organisation"), "job_title": _l("Job title"),
+    "country": _l("Country"), "category": _l("Category"), "dietary": _l("Dietary needs"),
+    "dietary_other": _l("Dietary needs (other)"), "accessibility": _l("Accessibility needs"),
+    "photo_consent": _l("Photo consent"), "language": _l("Language"),
+}
+_LENGTHS = {name: Registration.__table__.c[name].type.length
+            for name in ("honorific", "given_name", "family_name", "badge_name", "email",
+                         "organisation", "job_title", "dietary_other", "accessibility")}
+UPLOAD_NAME = re.compile(r"[A-Za-z0-9_-]{24}\.(csv|xlsx)")
+_YES = {"yes", "y", "true", "1", "x", "oui", "o", "vrai"}
+_NO = {"no", "n", "false", "0", "non", "faux", ""}
+
+
+class ImportFileError(Exception):
+    """The file cannot be read as a table; str(error) tells the organiser why."""
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    #: Rows of cell text, each as long as headers; `numbers` are the file's row numbers.
+    rows: list[list[str]]
+    numbers: list[int]
+    #: (row number, column index) of XLSX cells holding a formula instead of a value.
+    formulas: set[tuple[int, int]] = field(default_factory=set)
+
+
+def store_upload(folder: Path, event: Event, data: bytes, filename: str) -> str:
+    """Keep an uploaded file between the preview and the commit; its random name.
+
+    Files older than a day are removed on the way (previews never committed)."""
+    folder = folder / str(event.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.*"):
+        if time.time() - old.stat().st_mtime > 24 * 3600:
+            old.unlink(missing_ok=True)
+    suffix = ".xlsx" if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04" \
+        else ".csv"
+    name = secrets.token_urlsafe(18) + suffix
+    (folder / name).write_bytes(data)
+    return name
+
+
+def _upload_path(folder: Path, event: Event, name: str) -> Path | None:
+    if not UPLOAD_NAME.fullmatch(name or ""):
+        return None
+    return folder / str(event.id) / name
+
+
+def load_upload(folder: Path, event: Event, name: str) -> bytes | None:
+    """The stored file, None when the name is wrong or it is gone."""
+    path = _upload_path(folder, event, name)
+    try:
+        return path.read_bytes() if path else None
+    except FileNotFoundError:
+        return None
+
+
+def discard_upload(folder: Path, event: Event, name: str) -> None:
+    path = _upload_path(folder, event, name)
+    if path:
+        path.unlink(missing_ok=True)
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """The first sheet of an XLSX file, or a CSV file (UTF-8, with or without BOM; comma,
+    semicolon or tab separated). Raises ImportFileError with a message for people."""
+    if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    return _read_csv(data)
+
+
+def _read_csv(data: bytes) -> Table:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(_(
+            "The file is not in UTF-8, so accented letters and other scripts would be "
+            "garbled. In Excel, save it as “CSV UTF-8 (comma delimited)”, or upload the "
+            "XLSX file instead.")) from None
+    if "\x00" in text:
+        raise ImportFileError(_("This does not look like a CSV file."))
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        lines = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise ImportFileError(_("The CSV file is malformed: %(error)s", error=str(exc))) \
+            from None
+    return _table(lines, set())
+
+
+def _read_xlsx(data: bytes) -> Table:
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+        raise ImportFileError(_("The file cannot be read as an XLSX workbook.")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        lines, formulas = [], set()
+        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            row = []
+            for column, value in enumerate(cells):
+                if isinstance(value, str) and value.startswith("=") and len(value) > 1:
+                    formulas.add((number, column))
+                row.append(_cell_text(value))
+            lines.append((number, row))
+            if len(lines) > MAX_IMPORT_ROWS + 1:
+                break
+    finally:
+        workbook.close()
+    return _table(lines, formulas)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _table(lines: list[tuple[int, list[str]]], formulas: set) -> Table:
+    lines = [(n, row) for n, row in lines if any(cell.strip() for cell in row)]
+    if not lines:
+        raise ImportFileError(_("The file is empty."))
+    if len(lines) - 1 > MAX_IMPORT_ROWS:
+        raise ImportFileError(_("The file has more than %(num)d rows: split it.",
+                                num=MAX_IMPORT_ROWS))
+    headers = [cell.strip() for cell in lines[0][1]]
+    width = len(headers)
+    rows, numbers = [], []
+    for number, row in lines[1:]:
+        row = (row + [""] * width)[:width]
+        rows.append(row)
+        numbers.append(number)
+    return Table(headers=headers, rows=rows, numbers=numbers, formulas=formulas)
+
+
+def guess_mapping(headers: Sequence[str]) -> dict[str, int]:
+    """{field: column index} guessed from the headers (field names, English and French
+    labels, usual synonyms); each column is used once."""
+    known: dict[str, str] = {}
+    for name, synonyms in IMPORT_FIELDS.items():
+        for synonym in synonyms:
+            known.setdefault(fold(synonym), name)
+    exported = {name: header for name, header in EXPORT_COLUMNS}
+    for language in ("en", "fr"):
+        for name in IMPORT_FIELDS:
+            label = exported.get(name)
+            if label is not None:
+                known.setdefault(fold(_translated(label, language)), name)
+    mapping: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        name = known.get(fold(header).strip(" :*"))
+        if name and name not in mapping:
+            mapping[name] = index
+    return mapping
+
+
+def _translated(label, language: str) -> str:
+    from flask_babel import force_locale
+
+    with force_locale(language):
+        return str(label)
+
+
+@dataclass
+class ImportRow:
+    number: int
+    data: dict[str, object]
+    category: Category
+    language: str
+    errors: list[str]
+
+
+def check_rows(event: Event, table: Table, mapping: dict[str, int],
+               languages: Sequence[str]) -> list[ImportRow]:
+    """Every row, read through the mapping and checked: per-row errors (missing name, bad
+    e-mail, unknown country or category, too long, formula, duplicate in the file or in
+    the event). Raises ImportFileError when a required column is not mapped."""
+    missing = [str(FIELD_LABELS[name]) for name in REQUIRED_FIELDS if name not in mapping]
+    if missing:
+        raise ImportFileError(_("Required columns are missing: %(columns)s. Choose which "
+                                "column holds each of them.", columns=", ".join(missing)))
+    countries = _country_lookup()
+    categories = _lookup({c: c for c in Category}, CATEGORIES)
+    diets = _lookup({d: d for d in Dietary}, DIETARY_LABELS)
+    taken = set(db.session.scalars(select(Registration.email_key).where(
+        Registration.event_id == event.id, Registration.email_key.is_not(None))))
+    seen: dict[str, int] = {}
+    checked = []
+    for number, cells in zip(table.numbers, table.rows, strict=True):
+        errors: list[str] = []
+        values = {}
+        for name, index in mapping.items():
+            value = cells[index].strip() if index < len(cells) else ""
+            if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+                value = value[1:]  # our own export's protection against formulas
+            if (number, index) in table.formulas:
+                errors.append(_("%(column)s holds a formula: put its value instead.",
+                                column=FIELD_LABELS[name]))
+            values[name] = value
+        data: dict[str, object] = {}
+        for name, length in _LENGTHS.items():
+            value = str(values.get(name, ""))
+            if len(value) > length:
+                errors.append(_("%(column)s is longer than %(num)d characters.",
+                                column=FIELD_LABELS[name], num=length))
+            data[name] = value
+        if not data["given_name"]:
+            errors.append(_("The given name is missing."))
+        address = str(data["email"])
+        if not address:
+            errors.append(_("The e-mail address is missing."))
+        else:
+            try:
+                address = validate_email(address, check_deliverability=False).normalized
+                data["email"] = address
+            except EmailNotValidError:
+                errors.append(_("“%(email)s” is not a valid e-mail address.", email=address))
+                address = ""
+        if address:
+            key = email_key(address)
+            if key in taken:
+                errors.append(_("%(email)s is already registered for this event.",
+                                email=address))
+            elif key in seen:
+                errors.append(_("%(email)s is also on row %(row)d.", email=address,
+                                row=seen[key]))
+            else:
+                seen[key] = number
+        country = str(values.get("country", ""))
+        data["country"] = ""
+        if country:
+            code = countries.get(fold(country))
+            if code is None:
+                errors.append(_("Unknown country “%(country)s”.", country=country))
+            else:
+                data["country"] = code
+        category = Category.PARTICIPANT
+        if values.get("category"):
+            category = categories.get(fold(str(values["category"])))
+            if category is None:
+                errors.append(_("Unknown category “%(category)s”.",
+                                category=values["category"]))
+                category = Category.PARTICIPANT
+        diet = str(values.get("dietary", ""))
+        data["dietary"] = Dietary.NONE
+        if diet:
+            data["dietary"] = diets.get(fold(diet))
+            if data["dietary"] is None:  # written out in words: keep what they wrote
+                data["dietary"] = Dietary.OTHER
+                data["dietary_other"] = data["dietary_other"] or diet[:_LENGTHS["dietary_other"]]
+        consent = fold(str(values.get("photo_consent", "")))
+        if consent not in _YES and consent not in _NO:
+            errors.append(_("Photo consent must be yes or no."))
+        data["photo_consent"] = consent in _YES
+        language = str(values.get("language", "")).lower() or languages[0]
+        if language not in languages:
+            errors.append(_("Unknown language “%(language)s”.", language=language))
+            language = languages[0]
+        checked.append(ImportRow(number=number, data=data, category=category,
+                                 language=language, errors=errors))
+    return checked
+
+
+def _lookup(codes: dict, labels: dict) -> dict[str, object]:
+    """Folded code or label (English or French) -> value."""
+    table = {fold(str(code)): value for code, value in codes.items()}
+    for language in ("en", "fr"):
+        for value, label in labels.items():
+            table.setdefault(fold(_translated(label, language)), value)
+    return table
+
+
+def _country_lookup() -> dict[str, str]:
+    """Folded ISO code or country name (English or French) -> ISO code."""
+    table: dict[str, str] = {}
+    for language in ("en", "fr"):
+        for code, name in Locale.parse(language).territories.items():
+            if len(code) == 2 and code.isalpha():
+                table.setdefault(fold(code), code)
+                table.setdefault(fold(name), code)
+    return table

@@ -1,0 +1,151 @@
+"""150 people sign up at once for 100 free seats, through a real server.
+
+gunicorn runs the app with several worker processes on the test database; 150 threads
+each open the form (own cookies, own CSRF token) and post it at the same moment. The
+rules must hold across processes: exactly 100 confirmed, 50 on the waiting list, nobody
+twice, and every person gets the redirect to their "done" page, never an error.
+"""
+
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import func, select
+
+from eventapp import ROOT
+from eventapp.extensions import db
+from eventapp.models import Event, Registration, Status
+
+from .conftest import csrf_token_from
+from .factories import make_event
+
+PEOPLE = 150
+SEATS = 100
+TIMEOUT = 60  # seconds for one request; the whole rush takes a few seconds
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(database_url: str, instance: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ,
+           "FLASK_SQLALCHEMY_DATABASE_URI": database_url,
+           "FLASK_SECRET_KEY": "concurrency-test-secret",
+           "EVENTAPP_INSTANCE_PATH": str(instance)}
+    env.pop("FLASK_MAIL_SERVER", None)  # e-mails go to the outbox folder
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
+         "--timeout", "60", "--log-level", "warning", "eventapp:create_app()"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def wait_until_up(server: subprocess.Popen, port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"gunicorn exited: {server.stdout.read().decode()}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.2)
+    raise AssertionError("gunicorn did not answer /healthz in time")
+
+
+def sign_up(port: int, slug: str, n: int, start: threading.Barrier) -> tuple[int, str]:
+    """One person: GET the form, then POST it with their CSRF token and session cookie."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    try:
+        conn.request("GET", f"/events/{slug}/register")
+        page = conn.getresponse()
+        html = page.read().decode()
+        assert page.status == 200, page.status
+        cookies = "; ".join(header.split(";", 1)[0]
+                            for name, header in page.getheaders() if name == "Set-Cookie")
+        body = urlencode({
+            "csrf_token": csrf_token_from(html), "given_name": f"Person {n}",
+            "family_name": "Rush", "email": f"person{n}@example.org",
+            "organisation": "ICMPD", "country": "BE", "dietary": "none",
+            "privacy_consent": "y"})
+        start.wait(timeout=TIMEOUT)  # everyone posts at once
+        conn.request("POST", f"/events/{slug}/register", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies})
+        response = conn.getresponse()
+        response.read()
+        return response.status, response.getheader("Location") or ""
+    finally:
+        conn.close()
+
+
+def test_150_sign_ups_for_100_seats_through_gunicorn(app, database_url, tmp_path):
+    with app.app_context():
+        event = make_event(capacity=SEATS)
+        db.session.commit()
+        slug, event_id = event.slug, event.id
+        db.session.remove()
+
+    port = free_port()
+    server = start_gunicorn(database_url, tmp_path, port)
+    results: list[tuple[int, str] | BaseException] = [None] * PEOPLE
+    try:
+        wait_until_up(server, port)
+        start = threading.Barrier(PEOPLE)
+
+        def run(n: int) -> None:
+            try:
+                results[n] = sign_up(port, slug, n, start)
+            except BaseException as exc:  # reported below, with the others
+                results[n] = exc
+
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(PEOPLE)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=2 * TIMEOUT)
+        assert not any(thread.is_alive() for thread in threads), "requests hung"
+    finally:
+        server.terminate()
+        try:
+            output, _ = server.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            output, _ = server.communicate()
+
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert not errors, errors[:3]
+    statuses = [status for status, _location in results]
+    assert statuses == [302] * PEOPLE, (sorted(set(statuses)), output.decode()[-2000:])
+    assert all(re.fullmatch(r"http://127\.0\.0\.1:\d+/r/[\w-]+/done|/r/[\w-]+/done", location)
+               for _status, location in results)
+    assert len({location for _status, location in results}) == PEOPLE
+
+    with app.app_context():
+        counts = dict(db.session.execute(
+            select(Registration.status, func.count()).where(Registration.event_id == event_id)
+            .group_by(Registration.status)).all())
+        emails = db.session.scalars(select(Registration.email_key).where(
+            Registration.event_id == event_id)).all()
+        positions = db.session.scalars(select(Registration.waitlisted_at).where(
+            Registration.event_id == event_id, Registration.status == Status.WAITLISTED)).all()
+        assert db.session.get(Event, event_id).capacity == SEATS
+    assert {Status(s): n for s, n in counts.items()} == {
+        Status.CONFIRMED: SEATS, Status.WAITLISTED: PEOPLE - SEATS}
+    assert len(emails) == len(set(emails)) == PEOPLE
+    assert all(moment is not None for moment in positions)
+    # Every person was told: one message each in the server's outbox.
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == PEOPLE
