@@ -11,7 +11,7 @@ CATALOGS := $(wildcard eventapp/translations/*/LC_MESSAGES/messages.po)
 
 run: install translations
 	$(FLASK) db upgrade
-	$(FLASK) demo
+	$(FLASK) demo --upcoming --seats-left 1
 	$(FLASK) first-admin
 	@echo "Serving http://127.0.0.1:5000 (Ctrl+C stops it)"
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'eventapp:create_app()'

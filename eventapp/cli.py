@@ -1,6 +1,7 @@
 """Command-line tasks: `flask --app eventapp <command>`."""
 
 import sys
+from datetime import date, timedelta
 
 import click
 from flask import Flask
@@ -18,10 +19,15 @@ from .registration.services import anonymise_event
 @with_appcontext
 @click.option("--participants", "count", default=DEFAULT_PARTICIPANTS, show_default=True,
               type=click.IntRange(0), help="Fictional participants to generate.")
-def demo_command(count: int) -> None:
+@click.option("--upcoming", is_flag=True,
+              help="Hold the event four weeks from today, its sign-up window open now.")
+@click.option("--seats-left", type=click.IntRange(0), default=None,
+              help="Capacity = participants + this many seats (default: the data file's).")
+def demo_command(count: int, upcoming: bool, seats_left: int | None) -> None:
     """Load the MIEUX Impact Event demo (does nothing if it is there already)."""
+    on = date.today() + timedelta(weeks=4) if upcoming else None
     try:
-        event = load_demo(count)
+        event = load_demo(count, on=on, seats_left=seats_left)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--participants") from exc
     if event is None:

@@ -1,6 +1,7 @@
 """The MIEUX Impact Event demo: what `make run` shows a newcomer."""
 
 import re
+from datetime import UTC, date, datetime, timedelta
 from collections import Counter
 
 from sqlalchemy import func, select
@@ -160,3 +161,24 @@ def test_data_file_marks_invented_people_as_fictional():
     real = {f"{p['given_name']} {p['family_name']}" for p in people if not p["fictional"]}
     assert real == {"Lukas Gehrke", "Ralph Genetzke", "Erica Gerretsen", "Francesco Luciani"}
     assert all("fictional" in p for p in people)
+
+
+def test_upcoming_demo_can_be_signed_up_for_and_has_one_seat_left(app, runner, client):
+    """What `make run` loads: the event four weeks ahead, sign-up open, one seat left,
+    so that a second sign-up shows the waiting list."""
+    result = runner.invoke(args=["demo", "--upcoming", "--seats-left", "1"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        event = db.session.scalar(select(Event))
+        start = event.local(event.starts_at)
+        assert start.date() == date.today() + timedelta(weeks=4)
+        assert (start.hour, start.minute) == (8, 30)  # the day's times are kept
+        now = datetime.now(UTC)
+        assert event.registration_opens_at < now < event.registration_closes_at
+        assert event.registration_closes_at < event.starts_at
+        assert event.capacity == 91
+        items = event.agenda_items
+        assert all(event.local(i.starts_at).date() == start.date() for i in items)
+        slug = event.slug
+    page = client.get(f"/events/{slug}/register")
+    assert page.status_code == 200 and 'name="given_name"' in page.text

@@ -1,7 +1,7 @@
 """Loads the MIEUX Impact Event demo from the data file shipped beside this module."""
 
 import tomllib
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -40,10 +40,15 @@ def read_data(path: Path = DATA_FILE) -> dict:
 
 
 def load_demo(
-    participant_count: int = DEFAULT_PARTICIPANTS, path: Path = DATA_FILE
+    participant_count: int = DEFAULT_PARTICIPANTS, path: Path = DATA_FILE, *,
+    on: date | None = None, seats_left: int | None = None,
 ) -> Event | None:
     """Create the demo event with its agenda, speakers and registrations.
 
+    ``on`` moves the event to another day, its registration window by as many days, so a
+    demo served today can be signed up for (the real event took place in 2024).
+    ``seats_left`` sets the capacity to the participants plus that many seats, so the
+    waiting list and its promotions can be tried with a sign-up or two.
     Returns None, changing nothing, when an event with the demo's slug exists already.
     The caller commits.
     """
@@ -51,24 +56,27 @@ def load_demo(
     spec = data["event"]
     if db.session.scalar(select(Event.id).where(Event.slug == spec["slug"])) is not None:
         return None
-    if participant_count > spec["capacity"]:
-        raise ValueError(f"at most {spec['capacity']} participants fit in the demo's capacity")
+    capacity = spec["capacity"] if seats_left is None else participant_count + seats_left
+    if participant_count > capacity:
+        raise ValueError(f"at most {capacity} participants fit in the demo's capacity")
 
     zone = ZoneInfo(spec["timezone"])
     day = date.fromisoformat(spec["date"])
+    shift = timedelta(days=(on - day).days) if on else timedelta()
+    day += shift
 
     def on_the_day(hhmm: str) -> datetime:
         return datetime.combine(day, time.fromisoformat(hhmm), zone)
 
     def local(iso: str) -> datetime:
-        return datetime.fromisoformat(iso).replace(tzinfo=zone)
+        return datetime.fromisoformat(iso).replace(tzinfo=zone) + shift
 
     event = Event(
         slug=spec["slug"], title=spec["title"], subtitle=spec.get("subtitle", ""),
         description=spec.get("description", "").strip(), timezone=spec["timezone"],
         starts_at=on_the_day(spec["starts_at"]), ends_at=on_the_day(spec["ends_at"]),
         venue_name=spec.get("venue_name", ""), venue_address=spec.get("venue_address", ""),
-        capacity=spec["capacity"],
+        capacity=capacity,
         registration_opens_at=local(spec["registration_opens"]),
         registration_closes_at=local(spec["registration_closes"]),
         published=spec.get("published", False),
