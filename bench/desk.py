@@ -94,7 +94,10 @@ def p90(values: list[float]) -> float:
     return statistics.quantiles(values, n=10)[8] if len(values) > 1 else values[0]
 
 
-def run(label: str, database_uri: str, args, engine_options: dict | None = None) -> None:
+def run(label: str, database_uri: str, args, engine_options: dict | None = None
+        ) -> dict[str, float]:
+    """Build the event in the given database, print the timings and return the medians
+    (ms) by request name (bench/registration.py reports them too)."""
     app = create_app({"TESTING": True, "SECRET_KEY": secrets.token_hex(16),
                       "SQLALCHEMY_DATABASE_URI": database_uri,
                       "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
@@ -123,15 +126,17 @@ def run(label: str, database_uri: str, args, engine_options: dict | None = None)
           f"{args.runs} runs after {args.warmup} warm-ups")
     print(f"{'request':34} {'median ms':>10} {'p90 ms':>8} {'x healthz':>10} {'KiB':>7}")
     baseline = None
+    medians: dict[str, float] = {}
     for name, url in cases:
         timings, size = measure(client, url, args.runs, args.warmup)
-        median = statistics.median(timings)
+        median = medians[name] = statistics.median(timings)
         baseline = baseline or median
         print(f"{name:34} {median:10.1f} {p90(timings):8.1f} {median / baseline:10.1f} "
               f"{size / 1024:7.1f}")
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    return medians
 
 
 def main() -> None:

@@ -9,9 +9,16 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .auth.services import AccountError, create_user, random_password
+from .config import LANGUAGES
 from .demo.loader import DEFAULT_PARTICIPANTS, load_demo
 from .extensions import db
-from .models import Event, Registration, User, UserRole
+from .models import Category, Event, MailRecord, MailStatus, Registration, User, UserRole
+from .printing.badges import LAYOUTS as BADGE_LAYOUTS
+from .printing.badges import SORTS as BADGE_SORTS
+from .printing.badges import print_badges
+from .printing.programme import SIZES as PROGRAMME_SIZES
+from .printing.programme import programme_size, render_programme
+from .registration.emails import resend_failed
 from .registration.services import anonymise_event
 
 
@@ -103,9 +110,90 @@ def anonymise_command(slug: str, yes: bool) -> None:
     db.session.commit()
     click.echo(f"Personal data of {erased} registrations of {event.title} erased; "
                "the counts are kept.")
+    by_status = db.session.execute(
+        select(Registration.status, func.count()).where(Registration.event_id == event.id)
+        .group_by(Registration.status).order_by(Registration.status)).all()
+    click.echo("Registrations kept by status: "
+               + ", ".join(f"{status} {n}" for status, n in by_status) + ".")
+
+
+@click.command("resend-mail")
+@with_appcontext
+@click.argument("slug")
+def resend_mail_command(slug: str) -> None:
+    """Send again the participants' e-mails that failed (the mail server was down, say).
+
+    Each is rebuilt from its registration as it is now, with the current link; messages
+    that are out of date (a confirmation to someone who has cancelled since) are left.
+    Links start with PUBLIC_BASE_URL (else SERVER_NAME).
+    """
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"No event with the slug {slug!r}.")
+
+    def tell(mail: MailRecord) -> None:
+        outcome = "sent" if mail.status != MailStatus.FAILED else f"failed: {mail.error}"
+        click.echo(f"  {mail.kind} to {mail.recipient}: {outcome}")
+
+    result = resend_failed(event, on_each=tell)
+    click.echo(f"{result.delivered} e-mails sent again, {result.failed} failed.")
+    if result.failed:
+        raise click.ClickException("Some e-mails could not be sent: is the mail server up?")
+
+
+@click.command("badges")
+@with_appcontext
+@click.argument("slug")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="The PDF file to write.")
+@click.option("--layout", type=click.Choice(list(BADGE_LAYOUTS)), default=None,
+              help="Badge layout (default: the event's setting).")
+@click.option("--category", type=click.Choice([c.value for c in Category]), default=None,
+              help="Only this category (default: every confirmed registration).")
+@click.option("--unprinted", is_flag=True, help="Only badges not printed yet.")
+@click.option("--id", "registration_id", type=int, default=None,
+              help="Only this registration (a reprint).")
+@click.option("--sort", type=click.Choice(list(BADGE_SORTS)), default=None,
+              help="Order of the badges (default: the event's setting).")
+def badges_command(slug: str, output: str, layout: str | None, category: str | None,
+                   unprinted: bool, registration_id: int | None, sort: str | None) -> None:
+    """Print an event's badges to a PDF; the badges printed are marked as printed."""
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"No event with the slug {slug!r}.")
+    run = print_badges(event, layout=layout, category=category, unprinted=unprinted,
+                       registration_id=registration_id, sort=sort)
+    if run is None:
+        raise click.ClickException("No confirmed registration matches: nothing printed.")
+    with open(output, "wb") as f:
+        f.write(run.pdf)
+    db.session.commit()  # only once the file is written
+    click.echo(f"Wrote {len(run.registrations)} badges ({run.layout}) to {output}.")
+
+
+@click.command("programme")
+@with_appcontext
+@click.argument("slug")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="The PDF file to write.")
+@click.option("--size", type=click.Choice(list(PROGRAMME_SIZES), case_sensitive=False),
+              default=None, help="Page size (default: the event's setting, else A5).")
+@click.option("--lang", "language", type=click.Choice(LANGUAGES), default=None,
+              help="Language of the labels and dates (default: the site's first language).")
+def programme_command(slug: str, output: str, size: str | None, language: str | None) -> None:
+    """Print an event's programme booklet to a PDF (published or not)."""
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"No event with the slug {slug!r}.")
+    pdf = render_programme(event, size=size, language=language)
+    with open(output, "wb") as f:
+        f.write(pdf)
+    click.echo(f"Wrote the programme of {event.title} ({programme_size(event, size)}) "
+               f"to {output}.")
 
 
 def init_app(app: Flask) -> None:
     for command in (demo_command, create_user_command, first_admin_command,
-                    anonymise_command):
+                    anonymise_command, badges_command, programme_command,
+                    resend_mail_command):
         app.cli.add_command(command)

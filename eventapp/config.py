@@ -27,6 +27,10 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     #: Failed and successful log-in attempts allowed per client address.
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    #: Sign-up form posts allowed per client address (registration/throttle.py).
+    SIGNUP_RATE_LIMIT = "20 per minute;200 per hour"
+    #: "Your link again" e-mails per address, when someone signs up twice.
+    LINK_RESEND_RATE_LIMIT = "3 per hour"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 

@@ -14,6 +14,8 @@ from eventapp.models import (
     Event,
     ItemKind,
     Person,
+    Question,
+    QuestionKind,
     Registration,
     RoleKind,
     Room,
@@ -77,3 +79,14 @@ def make_registration(event: Event, **kw) -> Registration:
     )
     db.session.add(registration)
     return registration
+
+
+def make_question(event: Event, **kw) -> Question:
+    """A custom question at the end of the event's sign-up form."""
+    question = Question(
+        event=event, kind=kw.pop("kind", QuestionKind.SHORT_TEXT),
+        label=kw.pop("label", f"Question {next(_seq)}"),
+        position=kw.pop("position", len(event.questions)), **kw,
+    )
+    db.session.add(question)
+    return question

@@ -1,8 +1,8 @@
 """The MIEUX Impact Event demo: what `make run` shows a newcomer."""
 
 import re
-from datetime import UTC, date, datetime, timedelta
 from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 

@@ -11,7 +11,17 @@ import pytest
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import AgendaItem, Event, Person, Registration, Room, User, UserRole
+from eventapp.models import (
+    AgendaItem,
+    Event,
+    Person,
+    Question,
+    QuestionKind,
+    Registration,
+    Room,
+    User,
+    UserRole,
+)
 
 from .conftest import PASSWORD, csrf_token_from
 
@@ -36,6 +46,8 @@ def world(app, demo, make_user):
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == demo))
         event.managers.append(db.session.get(User, ids["manager"]))
+        question = Question(event=event, kind=QuestionKind.SHORT_TEXT, label="Arrival")
+        db.session.add(question)
         db.session.commit()
         values = {
             "slug": demo,
@@ -49,6 +61,7 @@ def world(app, demo, make_user):
                 Registration.event_id == event.id).limit(1)),
             "role": "panellist",
             "user_id": ids["door"],
+            "question_id": question.id,
         }
     return {"ids": ids, "values": values}
 

@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import ChangeLogEntry, Registration, Status
+from eventapp.models import MailRecord, MailStatus, Registration, Status
 
 from .conftest import csrf_token_from
 from .factories import make_event, make_item, make_registration
@@ -183,10 +183,12 @@ def test_a_dead_mail_server_keeps_the_registration_and_records_the_failure(
     with app.app_context():
         registration = db.session.scalars(select(Registration)).one()
         assert registration.status == Status.CONFIRMED
-        failure = db.session.scalars(select(ChangeLogEntry).where(
-            ChangeLogEntry.action == "email_failed")).one()
-    assert (failure.entity, failure.entity_id) == ("registration", registration.id)
-    assert failure.changes["email"] == "confirmation"
+        failure = db.session.scalars(select(MailRecord)).one()
+    assert failure.registration_id == registration.id
+    assert (failure.kind, failure.status, failure.attempts) == \
+        ("confirmation", MailStatus.FAILED, 1)
+    assert failure.recipient == "nino@example.org"
+    assert "ConnectionRefusedError" in failure.error
     assert "could not send the confirmation e-mail" in caplog.text
 
 

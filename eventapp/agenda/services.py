@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from ..changelog import diff, json_safe, record
 from ..extensions import db
-from ..models import AgendaItem, AgendaRole, Event, Person, RoleKind, Room
+from ..models import AgendaItem, AgendaRole, Event, Person, Question, RoleKind, Room
 
 #: The people in a role, as the change log's summaries name them.
 ROLE_GROUPS = {
@@ -190,11 +190,12 @@ def _placement(item: AgendaItem) -> dict[str, object]:
 def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Event:
     """A new, unpublished event like `source`, starting on `start_date`.
 
-    Copies the event's settings, rooms, speaker profiles and agenda (with the people in
-    their roles). Every time moves by the same number of days and keeps its local
-    wall-clock time, so 08:30 stays 08:30 even when the UTC offset differs (summer
-    time). Agenda items get new guids, so calendars never confuse them with the old
-    ones. Registrations, managers and the change log stay with the source.
+    Copies the event's settings, rooms, speaker profiles, agenda (with the people in
+    their roles) and sign-up questions (without their answers). Every time moves by the
+    same number of days and keeps its local wall-clock time, so 08:30 stays 08:30 even
+    when the UTC offset differs (summer time). Agenda items get new guids, so calendars
+    never confuse them with the old ones. Registrations, managers and the change log
+    stay with the source.
     """
     zone = source.tz
     days = (start_date - source.local(source.starts_at).date()).days
@@ -237,6 +238,11 @@ def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Eve
         copied.roles = [AgendaRole(person=people[role.person_id], role=role.role,
                                    position=role.position) for role in item.roles]
         event.agenda_items.append(copied)
+    for question in source.questions:
+        event.questions.append(Question(
+            kind=question.kind, label=question.label, help_text=question.help_text,
+            required=question.required, choices=list(question.choices),
+            position=question.position))
     db.session.flush()
     record(event, "event", event.id, "create",
            _("Copied from “%(title)s”", title=source.title), {"copied_from": source.slug})

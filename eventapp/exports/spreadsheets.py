@@ -3,6 +3,8 @@ reading an import file into checked rows.
 
 Exported text cells that a spreadsheet would run as a formula (starting with =, +, -, @,
 or a tab or carriage return) get a leading apostrophe; the import takes it off again.
+The event's custom questions follow the fixed columns, one column each, headed by the
+question's label: options ticked joined with "; ", a checkbox as yes or no.
 An import is checked row by row here and committed all at once by the caller.
 """
 
@@ -30,8 +32,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..labels import CATEGORIES
-from ..models import Category, Dietary, Event, Registration, Status
+from ..models import Category, Dietary, Event, Question, QuestionKind, Registration, Status
 from ..models.registration import email_key
+from ..registration import answers as answer_rules
 from ..registration.desk import fold
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -102,15 +105,28 @@ def _export_values(registration: Registration, tz: ZoneInfo, country_name) -> li
     return values
 
 
+def _headers(event: Event) -> list[str]:
+    return ([str(header) for _name, header in EXPORT_COLUMNS]
+            + [neutralise(question.label) for question in event.questions])
+
+
+def _answer_values(registration: Registration, questions: Sequence) -> list[str]:
+    """The answers to the custom questions, as text, in the questions' order."""
+    return [answer_rules.as_text(answer_rules.answer_of(registration, question))
+            for question in questions]
+
+
 def to_csv(event: Event, registrations: Iterable[Registration], country_name=str) -> bytes:
     """UTF-8 with a byte-order mark, so Excel reads the accents and scripts right."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([str(header) for _name, header in EXPORT_COLUMNS])
+    writer.writerow(_headers(event))
     tz = ZoneInfo(event.timezone)
+    questions = list(event.questions)
     for registration in registrations:
         row = []
-        for value in _export_values(registration, tz, country_name):
+        for value in (_export_values(registration, tz, country_name)
+                      + _answer_values(registration, questions)):
             if isinstance(value, datetime):
                 value = value.isoformat(timespec="seconds")
             elif isinstance(value, bool):
@@ -124,11 +140,13 @@ def to_xlsx(event: Event, registrations: Iterable[Registration], country_name=st
     """One sheet, times as local dates of the event (Excel has no time zones)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Registrations")[:31])
-    sheet.append([str(header) for _name, header in EXPORT_COLUMNS])
+    sheet.append(_headers(event))
     tz = ZoneInfo(event.timezone)
+    questions = list(event.questions)
     for registration in registrations:
         row = []
-        for value in _export_values(registration, tz, country_name):
+        for value in (_export_values(registration, tz, country_name)
+                      + _answer_values(registration, questions)):
             if isinstance(value, datetime):
                 value = value.replace(tzinfo=None)
             row.append(neutralise(value))
@@ -373,11 +391,62 @@ class ImportRow:
     errors: list[str]
 
 
+def question_columns(event: Event, headers: Sequence[str],
+                     mapping: dict[str, int]) -> dict[int, Question]:
+    """{column index: question} for the columns headed by a custom question's label
+    (ignoring case and accents, and our export's apostrophe), among the columns the
+    mapping leaves free."""
+    by_label = {fold(question.label): question for question in event.questions}
+    columns: dict[int, Question] = {}
+    for index, header in enumerate(headers):
+        if header[:1] == "'" and header[1:2] in FORMULA_STARTS:
+            header = header[1:]
+        question = by_label.get(fold(header))
+        if question is not None and index not in mapping.values() \
+                and question not in columns.values():
+            columns[index] = question
+    return columns
+
+
+def _import_answer(question: Question, value: str, errors: list[str]):
+    """A cell's text as the answer to `question` (None when empty), or an error."""
+    if not value:
+        return None
+    kind = question.kind
+    if kind == QuestionKind.CHECKBOX:
+        if fold(value) in _YES:
+            return True
+        if fold(value) in _NO:
+            return False
+        errors.append(_("“%(question)s” must be yes or no.", question=question.label))
+        return None
+    if kind in answer_rules.CHOICE_KINDS:
+        options = {fold(choice): choice for choice in question.choices}
+        parts = [value] if kind == QuestionKind.SINGLE_CHOICE else \
+            [part.strip() for part in value.split(";") if part.strip()]
+        chosen = []
+        for part in parts:
+            if fold(part) not in options:
+                errors.append(_("“%(value)s” is not an option of “%(question)s”.",
+                                value=part, question=question.label))
+                return None
+            chosen.append(options[fold(part)])
+        return chosen[0] if kind == QuestionKind.SINGLE_CHOICE else chosen
+    limit = answer_rules.TEXT_LIMITS[kind]
+    if len(value) > limit:
+        errors.append(_("%(column)s is longer than %(num)d characters.",
+                        column=question.label, num=limit))
+        return None
+    return value
+
+
 def check_rows(event: Event, table: Table, mapping: dict[str, int],
                languages: Sequence[str]) -> list[ImportRow]:
     """Every row, read through the mapping and checked: per-row errors (missing name, bad
     e-mail, unknown country or category, too long, formula, duplicate in the file or in
-    the event). Raises ImportFileError when a required column is not mapped."""
+    the event, an answer that is not one of its question's options). Columns headed by a
+    custom question's label become answers (see question_columns). Raises ImportFileError
+    when a required column is not mapped."""
     missing = [str(FIELD_LABELS[name]) for name in REQUIRED_FIELDS if name not in mapping]
     if missing:
         raise ImportFileError(_("Required columns are missing: %(columns)s. Choose which "
@@ -388,6 +457,7 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
     taken = set(db.session.scalars(select(Registration.email_key).where(
         Registration.event_id == event.id, Registration.email_key.is_not(None))))
     seen: dict[str, int] = {}
+    questions = question_columns(event, table.headers, mapping)
     checked = []
     for number, cells in zip(table.numbers, table.rows, strict=True):
         errors: list[str] = []
@@ -459,6 +529,18 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
         if language not in languages:
             errors.append(_("Unknown language “%(language)s”.", language=language))
             language = languages[0]
+        answers = {}
+        for index, question in questions.items():
+            value = cells[index].strip() if index < len(cells) else ""
+            if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+                value = value[1:]
+            if (number, index) in table.formulas:
+                errors.append(_("%(column)s holds a formula: put its value instead.",
+                                column=question.label))
+            answer = _import_answer(question, value, errors)
+            if answer is not None:
+                answers[str(question.id)] = answer
+        data["answers"] = answers
         checked.append(ImportRow(number=number, data=data, category=category,
                                  language=language, errors=errors))
     return checked

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -27,6 +28,7 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import Select
 
 from ..labels import ITEM_KINDS, ROLES, USER_ROLES
 from ..models import ItemKind, RoleKind, UserRole
@@ -35,6 +37,26 @@ from ..models import ItemKind, RoleKind, UserRole
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as select options."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class LongSelect(Select):
+    """wtforms' Select for long lists such as every country: each option's HTML is made
+    once per process and language, not on every page (the 250 countries were half the
+    time of the sign-up form's page). The selected option is made afresh."""
+
+    _rendered: dict[tuple, Markup] = {}
+
+    @classmethod
+    def render_option(cls, choice, **kwargs):
+        if choice.selected or choice.render_kw or kwargs:
+            return super().render_option(choice, **kwargs)
+        key = (choice.value, str(choice.label))
+        html = cls._rendered.get(key)
+        if html is None:
+            if len(cls._rendered) > 20_000:  # never unbounded, whatever the choices
+                cls._rendered.clear()
+            html = cls._rendered[key] = super().render_option(choice)
+        return html
 
 
 def clean_text(value):

@@ -19,7 +19,8 @@ from ..extensions import db
 from ..i18n import country_choices, country_name
 from ..labels import CATEGORIES, STATUSES
 from ..models import Category, Dietary, Event, Registration
-from ..registration import desk, emails, services
+from ..registration import answers, desk, emails, services
+from ..registration.forms import answers_data, with_questions
 from . import bp
 from .forms import CleanForm, options
 
@@ -62,7 +63,13 @@ class ImportUploadForm(CleanForm):
 
 
 def registration_form(registration: Registration | None) -> RegistrationForm:
-    form = RegistrationForm(obj=registration)
+    """The details form; for an existing registration with its answers to the event's
+    custom questions too (none is required of organisers)."""
+    if registration is None:
+        form = RegistrationForm()
+    else:
+        form = with_questions(RegistrationForm, registration.event, public=False)(
+            obj=registration, **answers_data(registration))
     form.country.choices = options([("", "—"), *country_choices()])
     form.category.choices = options((c.value, label) for c, label in CATEGORIES.items())
     form.dietary.choices = options(
@@ -98,7 +105,8 @@ def registrations(slug: str):
     return render_template(
         "manage/registrations.html", event=event, filters=filters, page=page,
         counts=desk.counts(event), countries=desk.countries(event),
-        categories=CATEGORIES, query=request.query_string.decode("latin-1"))
+        categories=CATEGORIES, query=request.query_string.decode("latin-1"),
+        failed_mails=len(emails.failed_to_resend(event)))
 
 
 @bp.post("/events/<slug>/registrations/bulk")
@@ -124,6 +132,10 @@ def bulk_registrations(slug: str):
     db.session.commit()
     flash(_("%(done)d changed, %(skipped)d left as they were (the action does not apply "
             "to them).", done=result.done, skipped=result.skipped), "info")
+    send = {"approve": emails.send_approval, "decline": emails.send_decline}.get(action)
+    if send is not None:
+        for person in result.changed:
+            send(person)
     return redirect(back)
 
 
@@ -172,6 +184,7 @@ def registration(slug: str, registration_id: int):
             form.email.errors.append(_("%(name)s is already registered with this address.",
                                        name=exc.existing.full_name or exc.existing.id))
         else:
+            changes.update(answers.update(registration, form.answers()))
             changed = desk.set_category(registration, Category(form.category.data))
             db.session.commit()
             flash(_("Saved.") if changes or changed else _("Nothing changed."), "info")
@@ -182,6 +195,8 @@ def registration(slug: str, registration_id: int):
         position=services.waitlist_position(registration),
         link=_self_service_url(registration),
         entries=changelog.entries(event, "registration", registration.id),
+        mails=emails.records_of(registration), resendable=emails.resendable(registration),
+        mail_kinds=emails.KIND_LABELS, mail_statuses=emails.MAIL_STATUSES,
     ), 422 if form.errors else 200
 
 
@@ -218,6 +233,9 @@ def registration_status(slug: str, registration_id: int):
         return redirect(here)
     db.session.commit()
     flash(_("Status: %(status)s.", status=_status_label(registration)), "info")
+    # After the commit: a mail server that is down does not undo the decision.
+    {"approve": emails.send_approval, "decline": emails.send_decline,
+     "confirm": emails.send_confirmation}[action](registration)
     return redirect(here)
 
 
@@ -250,7 +268,7 @@ def resend_confirmation(slug: str, registration_id: int):
         db.session.commit()
         flash(_("Confirmation sent again to %(email)s.", email=registration.email), "info")
     else:
-        flash(_("The e-mail could not be sent: see the change log below."), "error")
+        flash(_("The e-mail could not be sent: see the e-mails below."), "error")
     return redirect(url_for(".registration", slug=slug, registration_id=registration_id))
 
 
@@ -347,6 +365,7 @@ def _preview(event: Event, name: str, data: bytes, mapping: dict[str, int] | Non
         skipped=skipped, skip_errors=skip_errors, message=message,
         fields=spreadsheets.IMPORT_FIELDS, labels=spreadsheets.FIELD_LABELS,
         required=spreadsheets.REQUIRED_FIELDS,
+        question_columns=spreadsheets.question_columns(event, table.headers, mapping),
     ), status
 
 

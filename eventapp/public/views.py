@@ -3,7 +3,10 @@
 from itertools import groupby
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_babel import get_locale
 
+from ..exports.views import feed_response
+from ..printing import programme_cache
 from . import queries
 
 bp = Blueprint("public", __name__)
@@ -41,6 +44,16 @@ def agenda(slug: str):
     rooms = {item.room for item in items if item.room}
     return render_template("public/agenda.html", event=event, days=days,
                            several_rooms=len(rooms) > 1)
+
+
+@bp.get("/events/<slug>/programme.pdf")
+def programme_pdf(slug: str):
+    """The printable programme booklet, built again only when the agenda changes."""
+    event = queries.get_published_event_or_404(slug)
+    version = programme_cache.programme_version(event, language=str(get_locale()))
+    # Like the feeds: an ETag (the file's hash) and Last-Modified, so 304 while unchanged.
+    return feed_response(programme_cache.programme_pdf(event, version), "application/pdf",
+                         version.last_modified, f"{event.slug}-programme.pdf")
 
 
 @bp.get("/events/<slug>/speakers")

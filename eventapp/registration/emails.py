@@ -1,140 +1,262 @@
-"""E-mails to participants: confirmation, waiting list, pending approval, promotion,
-cancellation and "your link again", each as text and HTML in the language the person
-signed up in.
+"""E-mails to participants: one for every change of their registration (confirmation,
+waiting list, pending approval, approval, decline, promotion, cancellation) and "your
+link again", each as text and HTML in the language the person signed up in.
 
 Delivery: over SMTP when MAIL_SERVER is set (MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD,
 MAIL_USE_TLS for STARTTLS, MAIL_FROM); otherwise each message is written as an .eml file
 under instance/outbox/ (MAIL_OUTBOX moves it) and logged, which is what a development
 install wants.
 
-Callers send after the registration is committed: a mail server that is down never loses
-a sign-up. The failure is logged and recorded in the event's change log (action
-"email_failed"); resending from a queue is not done here.
+Every message is recorded in MailRecord (kind, recipient, subject, sent / written /
+failed, the error, attempts), committed at once: the organisers see on a registration's
+page what it was sent, and the desk counts the failures. Callers send after the
+registration is committed, so a mail server that is down never loses a sign-up; the
+failed message can be resent later (`resend`, `resend_failed`, the resend-mail command),
+rebuilt from the registration as it is then, so its link and details are current.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from ..changelog import record
-from ..exports.ical import agenda_calendar
+from ..changelog import record as log_change
+from ..exports.calendar_cache import agenda_ics
 from ..extensions import db
-from ..models import Registration, Status
-from ..public import queries
+from ..labels import STATUSES
+from ..models import Event, MailRecord, MailStatus, Registration, Status
+from ..models.types import utcnow
 from . import services
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FROM = "eventapp <noreply@localhost>"
+#: Links in messages built outside a request (the resend-mail command) start with
+#: PUBLIC_BASE_URL, else SERVER_NAME, else this.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+#: Every kind of message, with the statuses in which it still tells the truth: a failed
+#: message is resent only while its registration is in one of them (None: any status).
+KINDS: dict[str, frozenset[Status] | None] = {
+    "confirmation": frozenset({Status.CONFIRMED}),
+    "waitlisted": frozenset({Status.WAITLISTED}),
+    "pending": frozenset({Status.PENDING}),
+    "approval": frozenset({Status.CONFIRMED, Status.WAITLISTED}),
+    "decline": frozenset({Status.DECLINED}),
+    "promotion": frozenset({Status.CONFIRMED}),
+    "cancellation": frozenset({Status.CANCELLED}),
+    "link": None,
+}
+
+#: Names of the kinds for the organisers' pages.
+KIND_LABELS = {
+    "confirmation": _l("Confirmation"),
+    "waitlisted": _l("Waiting list"),
+    "pending": _l("Sign-up received"),
+    "approval": _l("Approval"),
+    "decline": _l("Decline"),
+    "promotion": _l("Promotion from the waiting list"),
+    "cancellation": _l("Cancellation"),
+    "link": _l("Link sent again"),
+}
+
+MAIL_STATUSES = {
+    MailStatus.SENT: _l("Sent"),
+    MailStatus.WRITTEN: _l("Written to the outbox folder"),
+    MailStatus.FAILED: _l("Failed"),
+}
+
+
+class CannotResend(Exception):
+    """A recorded message that is not to be sent again; str(error) says why, translated."""
 
 
 # --- One function per message -----------------------------------------------------------
 
 def send_signup(registration: Registration) -> bool:
     """After a sign-up: the message that matches the status it got."""
-    if registration.status == Status.CONFIRMED:
-        return send_confirmation(registration)
-    if registration.status == Status.WAITLISTED:
-        return _send(registration, "waitlisted",
-                     lambda: _("On the waiting list: %(title)s",
-                               title=registration.event.title),
-                     position=services.waitlist_position(registration))
-    return _send(registration, "pending",
-                 lambda: _("Sign-up received: %(title)s", title=registration.event.title))
+    kind = {Status.CONFIRMED: "confirmation",
+            Status.WAITLISTED: "waitlisted"}.get(registration.status, "pending")
+    return _delivered(send(registration, kind))
 
 
 def send_confirmation(registration: Registration) -> bool:
     """Confirmed: the event's details, the self-service link and the agenda (.ics)."""
-    event = registration.event
-    calendar = agenda_calendar(event, queries.agenda(event))
-    return _send(registration, "confirmation",
-                 lambda: _("Your registration is confirmed: %(title)s", title=event.title),
-                 attachments=[(calendar, "text", "calendar", "agenda.ics")])
+    return _delivered(send(registration, "confirmation"))
+
+
+def send_approval(registration: Registration) -> bool:
+    """An organiser approved the sign-up: confirmed (with the agenda) or waiting list."""
+    return _delivered(send(registration, "approval"))
+
+
+def send_decline(registration: Registration) -> bool:
+    """An organiser declined the sign-up."""
+    return _delivered(send(registration, "decline"))
 
 
 def send_promotion(registration: Registration) -> bool:
     """A seat opened: the person moved from the waiting list to confirmed."""
-    event = registration.event
-    calendar = agenda_calendar(event, queries.agenda(event))
-    return _send(registration, "promotion",
-                 lambda: _("A seat is yours: %(title)s", title=event.title),
-                 attachments=[(calendar, "text", "calendar", "agenda.ics")])
+    return _delivered(send(registration, "promotion"))
 
 
 def send_cancellation(registration: Registration) -> bool:
     """The person (or an organiser) cancelled."""
-    return _send(registration, "cancellation",
-                 lambda: _("Registration cancelled: %(title)s",
-                           title=registration.event.title))
+    return _delivered(send(registration, "cancellation"))
 
 
 def send_link_again(registration: Registration) -> bool:
     """Someone tried to sign up again with this address: the link to the registration."""
-    return _send(registration, "link",
-                 lambda: _("Your registration link: %(title)s", title=registration.event.title),
-                 position=services.waitlist_position(registration))
+    return _delivered(send(registration, "link"))
 
 
-# --- Building and delivering ------------------------------------------------------------
+def _delivered(mail: MailRecord | None) -> bool:
+    return mail is not None and mail.status != MailStatus.FAILED
 
-def build(registration: Registration, kind: str, subject, attachments=(),
-          **context) -> EmailMessage:
+
+# --- What each message says -------------------------------------------------------------
+
+@dataclass
+class Content:
+    subject: str
+    #: (data, maintype, subtype, filename)
+    attachments: list[tuple[bytes, str, str, str]] = field(default_factory=list)
+    #: For the templates, besides registration, event, link and event_url.
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def _agenda(event: Event) -> tuple[bytes, str, str, str]:
+    # Built once per change of the agenda and language (exports.calendar_cache).
+    return (agenda_ics(event), "text", "calendar", "agenda.ics")
+
+
+def content(registration: Registration, kind: str) -> Content:
+    """Subject, attachments and template values of a kind of message, from the
+    registration as it is now. Call it in the person's language (see `build`)."""
+    event = registration.event
+    title = event.title
+    if kind == "confirmation":
+        return Content(_("Your registration is confirmed: %(title)s", title=title),
+                       [_agenda(event)])
+    if kind == "waitlisted":
+        return Content(_("On the waiting list: %(title)s", title=title),
+                       context={"position": services.waitlist_position(registration)})
+    if kind == "pending":
+        return Content(_("Sign-up received: %(title)s", title=title))
+    if kind == "approval":
+        if registration.status == Status.CONFIRMED:
+            return Content(_("Your sign-up is approved: %(title)s", title=title),
+                           [_agenda(event)])
+        return Content(_("Your sign-up is approved, on the waiting list: %(title)s",
+                         title=title),
+                       context={"position": services.waitlist_position(registration)})
+    if kind == "decline":
+        return Content(_("Your sign-up was not accepted: %(title)s", title=title))
+    if kind == "promotion":
+        return Content(_("A seat is yours: %(title)s", title=title), [_agenda(event)])
+    if kind == "cancellation":
+        return Content(_("Registration cancelled: %(title)s", title=title))
+    if kind == "link":
+        return Content(_("Your registration link: %(title)s", title=title),
+                       context={"position": services.waitlist_position(registration)})
+    raise ValueError(f"unknown kind of e-mail {kind!r}")
+
+
+# --- Building, delivering, recording ----------------------------------------------------
+
+def build(registration: Registration, kind: str) -> EmailMessage:
     """The message in the person's language: text part, HTML part, attachments."""
     event = registration.event
-    with force_locale(registration.language or "en"):
+    with _url_context(), force_locale(registration.language or "en"):
+        what = content(registration, kind)
         context = {
             "registration": registration, "event": event,
             "link": url_for("registration.selfservice", token=registration.token,
                             _external=True),
             "event_url": url_for("public.event", slug=event.slug, _external=True),
-            **context,
+            **what.context,
         }
         text = render_template(f"email/{kind}.txt", **context)
         html = render_template(f"email/{kind}.html", **context)
-        subject_text = subject()
     config = current_app.config
     message = EmailMessage()
-    message["Subject"] = subject_text
+    message["Subject"] = what.subject
     message["From"] = config.get("MAIL_FROM") or DEFAULT_FROM
     message["To"] = registration.email
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="eventapp")
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    for data, maintype, subtype, filename in attachments:
+    for data, maintype, subtype, filename in what.attachments:
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 
-def _send(registration: Registration, kind: str, subject, attachments=(), **context) -> bool:
-    """Build and deliver; on failure log and record it, and return False."""
+@contextlib.contextmanager
+def _url_context() -> Iterator[None]:
+    """Absolute links outside a request too (the resend-mail command)."""
+    if has_request_context():
+        yield
+        return
+    config = current_app.config
+    base = config.get("PUBLIC_BASE_URL")
+    if not base and config.get("SERVER_NAME"):
+        base = f"{config.get('PREFERRED_URL_SCHEME', 'http')}://{config['SERVER_NAME']}"
+    with current_app.test_request_context(base_url=base or DEFAULT_BASE_URL):
+        yield
+
+
+def send(registration: Registration, kind: str) -> MailRecord | None:
+    """Build, deliver and record a message; commits the record. None when the person has
+    no address (anonymised, or added by hand without one).
+
+    Call it after committing the change the message tells about: it commits.
+    """
     if not registration.email:
-        return False  # anonymised, or added by hand without an address
-    message = build(registration, kind, subject, attachments, **context)
+        return None
+    message = build(registration, kind)
+    mail = MailRecord(event_id=registration.event_id, registration_id=registration.id,
+                      kind=kind, attempts=1)
+    _attempt(mail, message)
+    db.session.add(mail)
+    db.session.commit()
+    return mail
+
+
+def _attempt(mail: MailRecord, message: EmailMessage) -> None:
+    """Deliver and write the outcome into the record (not committed)."""
+    mail.recipient = str(message["To"])[:254]
+    mail.subject = str(message["Subject"])[:300]
     try:
-        deliver(message)
+        mail.status = deliver(message)
     except (OSError, smtplib.SMTPException) as exc:
-        log.exception("could not send the %s e-mail of registration %s", kind, registration.id)
-        record(registration.event, "registration", registration.id, "email_failed",
-               _("E-mail not sent (%(kind)s): %(error)s", kind=kind, error=str(exc)),
-               {"email": kind, "error": f"{type(exc).__name__}: {exc}"})
-        db.session.commit()
-        return False
-    return True
+        log.exception("could not send the %s e-mail of registration %s", mail.kind,
+                      mail.registration_id)
+        mail.status = MailStatus.FAILED
+        mail.error = f"{type(exc).__name__}: {exc}"[:1000]
+    else:
+        mail.error = ""
+        mail.sent_at = utcnow()
 
 
-def deliver(message: EmailMessage) -> None:
-    """Over SMTP when MAIL_SERVER is set, else into the outbox folder."""
+def deliver(message: EmailMessage) -> MailStatus:
+    """Over SMTP when MAIL_SERVER is set (SENT), else into the outbox folder (WRITTEN)."""
     config = current_app.config
     if config.get("MAIL_SERVER"):
         with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25),
@@ -144,10 +266,120 @@ def deliver(message: EmailMessage) -> None:
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             smtp.send_message(message)
-        return
+        return MailStatus.SENT
     outbox = Path(config.get("MAIL_OUTBOX") or Path(current_app.instance_path) / "outbox")
     outbox.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     path = outbox / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
     path.write_bytes(bytes(message))
     log.info("e-mail to %s (%s) written to %s", message["To"], message["Subject"], path)
+    return MailStatus.WRITTEN
+
+
+# --- The record and resending -----------------------------------------------------------
+
+def records_of(registration: Registration) -> list[MailRecord]:
+    """The messages sent to a registration, newest first."""
+    return list(db.session.scalars(select(MailRecord).where(
+        MailRecord.registration_id == registration.id).order_by(MailRecord.id.desc())))
+
+
+def _newest_ids(event_id: int, registration_ids: list[int] | None = None) -> dict:
+    """{(registration id, kind): id of the newest message of that kind}."""
+    query = (select(MailRecord.registration_id, MailRecord.kind, func.max(MailRecord.id))
+             .where(MailRecord.event_id == event_id)
+             .group_by(MailRecord.registration_id, MailRecord.kind))
+    if registration_ids is not None:
+        query = query.where(MailRecord.registration_id.in_(registration_ids))
+    return {(rid, kind): newest for rid, kind, newest in db.session.execute(query)}
+
+
+def resend_problem(mail: MailRecord, newest: dict | None = None) -> str | None:
+    """Why this message is not to be resent (translated), or None when it can be.
+
+    Only a failed message, only the newest of its kind for the registration (a newer one
+    was sent or tried since), only while the person has an address and the registration
+    is still in a status the message is true of (a failed confirmation of someone who
+    has cancelled since says nothing true any more).
+    """
+    if mail.status != MailStatus.FAILED:
+        return _("This e-mail was delivered.")
+    registration = mail.registration
+    if registration is None or registration.anonymised_at is not None \
+            or not registration.email:
+        return _("The registration has no e-mail address any more.")
+    if newest is None:
+        newest = _newest_ids(mail.event_id, [registration.id])
+    if newest.get((registration.id, mail.kind), mail.id) != mail.id:
+        return _("A newer e-mail of this kind was sent since.")
+    statuses = KINDS.get(mail.kind, frozenset())
+    if statuses is not None and registration.status not in statuses:
+        return _("Out of date: the registration is %(status)s now.",
+                 status=str(STATUSES[registration.status]).lower())
+    return None
+
+
+def resendable(registration: Registration) -> set[int]:
+    """Ids of the registration's failed messages that can be resent."""
+    records = records_of(registration)
+    newest = _newest_ids(registration.event_id, [registration.id])
+    return {m.id for m in records if m.status == MailStatus.FAILED
+            and resend_problem(m, newest) is None}
+
+
+def failed_to_resend(event: Event) -> list[MailRecord]:
+    """The event's failed messages that can be resent (see resend_problem), oldest first."""
+    failed = list(db.session.scalars(
+        select(MailRecord)
+        .where(MailRecord.event_id == event.id, MailRecord.status == MailStatus.FAILED)
+        .options(selectinload(MailRecord.registration))
+        .order_by(MailRecord.id)))
+    if not failed:
+        return []
+    newest = _newest_ids(event.id)
+    return [m for m in failed if resend_problem(m, newest) is None]
+
+
+def resend(mail: MailRecord) -> bool:
+    """Send a failed message again, rebuilt from the registration as it is now (current
+    link, details, waiting-list position and address); whether it was delivered.
+
+    The same record counts the attempt and takes the new outcome; the registration's
+    change log says who resent it. Raises CannotResend (see resend_problem). Commits.
+    """
+    problem = resend_problem(mail)
+    if problem is not None:
+        raise CannotResend(problem)
+    registration = mail.registration
+    message = build(registration, mail.kind)
+    mail.attempts += 1
+    _attempt(mail, message)
+    kind = KIND_LABELS.get(mail.kind, mail.kind)
+    log_change(registration.event, "registration", registration.id, "email_resend",
+               _("E-mail sent again: %(kind)s", kind=kind) if mail.status != MailStatus.FAILED
+               else _("E-mail could not be sent again: %(kind)s", kind=kind),
+               {"email": mail.kind, "status": mail.status.value})
+    db.session.commit()
+    return mail.status != MailStatus.FAILED
+
+
+@dataclass
+class ResendResult:
+    delivered: int = 0
+    failed: int = 0
+
+
+def resend_failed(event: Event, on_each: Callable[[MailRecord], None] | None = None
+                  ) -> ResendResult:
+    """Resend every failed message of the event that can be (after the mail server was
+    down during a rush, say), oldest first; commits after each. `on_each` is told of each
+    record once tried."""
+    result = ResendResult()
+    for mail in failed_to_resend(event):
+        if resend(mail):
+            result.delivered += 1
+        else:
+            result.failed += 1
+        if on_each is not None:
+            on_each(mail)
+    return result

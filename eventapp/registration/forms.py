@@ -10,13 +10,22 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..i18n import country_choices
-from ..manage.forms import CleanForm, options
-from ..models import Dietary, Event, Registration
-from . import services
+from ..manage.forms import CleanForm, LongSelect, clean_text, options
+from ..models import Dietary, Event, Question, QuestionKind, Registration
+from . import answers, services
 
 DIETARY_LABELS = {
     Dietary.NONE: _l("No special needs"),
@@ -77,7 +86,8 @@ class DetailsForm(CleanForm):
                             validators=[Optional(), MaxLength("job_title")],
                             render_kw={"autocomplete": "organization-title"})
     country = SelectField(_l("Country"), validators=[InputRequired(
-        message=_l("Please choose your country."))], validate_choice=False)
+        message=_l("Please choose your country."))], validate_choice=False,
+        widget=LongSelect())
     dietary = SelectField(_l("Dietary needs"), default=Dietary.NONE.value,
                           choices=options((d.value, label) for d, label in
                                           DIETARY_LABELS.items()))
@@ -123,10 +133,129 @@ class RegistrationForm(DetailsForm):
         return {**super().to_data(), "privacy_consent": self.privacy_consent.data}
 
 
+# --- Custom questions -------------------------------------------------------------------
+
+class OneChoiceField(RadioField):
+    """A single choice as radio buttons (the field macro prints a fieldset). A form sent
+    without any of them ticked has no answer, not the one shown before."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            super().process_formdata(valuelist)
+        else:
+            self.data = None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice as a group of checkboxes (the field macro prints a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def clean_texts(values):
+    """clean_text for each option ticked."""
+    return [clean_text(value) for value in values] if values else values
+
+
+class TextLimit(Length):
+    """A custom question's length limit, checked on the server only (see the module
+    docstring)."""
+
+    def __init__(self, limit: int):
+        super().__init__(max=limit, message=_l(
+            "Please use at most %(max)d characters (you typed %(length)d)."))
+        self.field_flags = {}
+
+
+def offered_option(form, field):
+    """A choice outside the question's options (a forged or outdated form) is refused."""
+    offered = {choice.value for choice in field.choices}
+    chosen = field.data if isinstance(field.data, list) else [field.data]
+    if any(value not in offered for value in chosen if value):
+        raise ValidationError(_("Please choose one of the options offered."))
+
+
+REQUIRED_MESSAGES = {
+    QuestionKind.SHORT_TEXT: _l("Please answer this question."),
+    QuestionKind.LONG_TEXT: _l("Please answer this question."),
+    QuestionKind.SINGLE_CHOICE: _l("Please choose an option."),
+    QuestionKind.MULTIPLE_CHOICE: _l("Please choose at least one option."),
+    QuestionKind.CHECKBOX: _l("Please tick this box."),
+}
+
+
+def field_name(question: Question) -> str:
+    return f"q_{question.id}"
+
+
+def question_field(question: Question, *, public: bool):
+    """The form field asking `question`. On public forms a required question must be
+    answered and the others say "(optional)"; organisers may leave any answer empty."""
+    kind = question.kind
+    must = public and question.required
+    label = question.label
+    if public and not question.required and kind != QuestionKind.CHECKBOX:
+        label = _("%(label)s (optional)", label=question.label)
+    validators = [DataRequired(message=REQUIRED_MESSAGES[kind]) if must else Optional()]
+    options_ = [(choice, choice) for choice in question.choices]
+    kwargs = {"description": question.help_text}
+    if kind == QuestionKind.CHECKBOX:
+        return BooleanField(label, validators=validators if must else [], **kwargs)
+    if kind == QuestionKind.SINGLE_CHOICE:
+        return OneChoiceField(label, choices=options(options_), validate_choice=False,
+                              validators=[*validators, offered_option],
+                              filters=[clean_text], **kwargs)
+    if kind == QuestionKind.MULTIPLE_CHOICE:
+        return MultiCheckboxField(label, choices=options(options_), validate_choice=False,
+                                  validators=[*validators, offered_option],
+                                  filters=[clean_texts], **kwargs)
+    limit = TextLimit(answers.TEXT_LIMITS[kind])
+    if kind == QuestionKind.LONG_TEXT:
+        return TextAreaField(label, validators=[*validators, limit],
+                             render_kw={"rows": 4}, **kwargs)
+    return StringField(label, validators=[*validators, limit], **kwargs)
+
+
+class QuestionFields:
+    """What with_questions adds to a form: the questions, their fields, their answers."""
+
+    questions: list[Question] = []
+
+    @property
+    def question_fields(self) -> list:
+        return [self[field_name(q)] for q in self.questions]
+
+    def answers(self) -> dict[str, object]:
+        """The answers as services.register and answers.update take them."""
+        return {str(q.id): self[field_name(q)].data for q in self.questions}
+
+
+def with_questions(base: type, event: Event, *, public: bool) -> type:
+    """`base` with one more field per custom question of the event, in their order."""
+    questions = list(event.questions)
+    namespace = {field_name(q): question_field(q, public=public) for q in questions}
+    return type(base)(base.__name__, (QuestionFields, base),
+                      {**namespace, "questions": questions})
+
+
+def answers_data(registration: Registration) -> dict[str, object]:
+    """The stored answers as the fields' initial values (keyword arguments of the form)."""
+    return {field_name(q): answers.answer_of(registration, q)
+            for q in registration.event.questions}
+
+
+def signup_form(event: Event) -> RegistrationForm:
+    """The public sign-up form of the event, its custom questions included."""
+    return with_questions(RegistrationForm, event, public=True)(event=event)
+
+
 class ConfirmForm(CleanForm):
     """Only the CSRF token: the "are you sure?" step of cancelling and erasing."""
 
 
 def details_form(registration: Registration) -> DetailsForm:
     """The edit form: what was posted, else the registration as it is."""
-    return DetailsForm(obj=registration, event=registration.event)
+    form_class = with_questions(DetailsForm, registration.event, public=True)
+    return form_class(obj=registration, event=registration.event,
+                      **answers_data(registration))

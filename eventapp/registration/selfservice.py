@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Registration, Status
 from ..models.types import utcnow
-from . import services
+from . import answers, services
 
 #: Tokens are 43 characters (new_token); anything much longer is not worth a query.
 MAX_TOKEN_LENGTH = 64
@@ -86,6 +86,10 @@ def personal_data(registration: Registration) -> dict[str, Any]:
             "created_at": iso(registration.created_at),
             "updated_at": iso(registration.updated_at),
         },
+        # By the question as the person read it; only the questions they answered.
+        "answers": {question.label: answers.answer_of(registration, question)
+                    for question in event.questions
+                    if answers.answer_of(registration, question) is not None},
     }
 
 

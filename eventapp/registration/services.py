@@ -48,12 +48,14 @@ from ..models import (
     ChangeLogEntry,
     Dietary,
     Event,
+    MailRecord,
     Registration,
     Status,
     User,
 )
 from ..models.registration import email_key, new_token
 from ..models.types import utcnow
+from .answers import clean as answers_clean
 
 #: Text fields a sign-up may fill, as the form sends them (see `register`).
 TEXT_FIELDS = ("honorific", "given_name", "family_name", "badge_name", "email", "organisation",
@@ -218,10 +220,13 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def register(event: Event, data: Mapping[str, Any], *, language: str,
              category: Category = Category.PARTICIPANT,
-             now: datetime | None = None) -> Registration:
+             now: datetime | None = None,
+             answers: Mapping[Any, Any] | None = None) -> Registration:
     """The public sign-up: commits and returns the new registration, or raises.
 
-    `data` holds the form's fields (TEXT_FIELDS and BOOL_FIELDS; missing ones are empty).
+    `data` holds the form's fields (TEXT_FIELDS and BOOL_FIELDS; missing ones are empty),
+    `answers` the answers to the event's custom questions by question id (checked by
+    answers.clean: ValueError for an option not offered or a text too long).
     Raises ValueError for input the form should have refused (unknown field, too long,
     no given name or e-mail), ConsentRequired, RegistrationClosed outside the window,
     and AlreadyRegistered (carrying the existing registration) for an address already
@@ -238,6 +243,7 @@ def register(event: Event, data: Mapping[str, Any], *, language: str,
         raise ValueError(f"{category} is not a public category; use add_by_hand")
     now = now or utcnow()
     fields = _clean(data)
+    fields["answers"] = answers_clean(event.questions, answers or {})
     if not fields["email"]:
         raise ValueError("email is required")
     if not fields.pop("privacy_consent"):
@@ -418,9 +424,11 @@ def anonymise(registration: Registration) -> Registration:
     """Erase the person's data and keep the row for the counts. No commit.
 
     Erased: names, e-mail, organisation, job title, accessibility needs, dietary needs
-    (halal or kosher can reveal a religion), photo consent, the link to a speaker
-    profile, and the old/new values and summaries of its change-log entries; the
-    self-service token is replaced, so the old link stops working.
+    (halal or kosher can reveal a religion), photo consent, the answers to the custom
+    questions, the link to a speaker profile, the old/new values and summaries of its
+    change-log entries, and the recipient, subject and error of the e-mails it was sent
+    (MailRecord: the kinds, statuses and times stay); the self-service token is replaced,
+    so the old link stops working.
     Kept, for statistics: status, category, country, language, the consent time and
     version (proof that the data was collected lawfully), check-in and print times.
     Anonymising twice changes nothing. It does not cancel: cancel first to free a seat.
@@ -429,6 +437,7 @@ def anonymise(registration: Registration) -> Registration:
         return registration
     _erase(registration, utcnow())
     _scrub_change_log([registration.id])
+    _scrub_mail_records([registration.id])
     record(registration.event, "registration", registration.id, "anonymise",
            _("Personal data erased"))
     return registration
@@ -443,6 +452,7 @@ def anonymise_event(event: Event) -> int:
     for registration in registrations:
         _erase(registration, now)
     _scrub_change_log([r.id for r in registrations])
+    _scrub_mail_records([r.id for r in registrations])
     if registrations:
         record(event, "event", event.id, "anonymise",
                _("Personal data of %(num)d registrations erased", num=len(registrations)),
@@ -458,6 +468,7 @@ def _erase(registration: Registration, now: datetime) -> None:
     registration.email = None  # and email_key, through the model's validator
     registration.dietary = Dietary.NONE
     registration.photo_consent = False
+    registration.answers = {}  # free text and choices may say anything about the person
     registration.person_id = None
     registration.token = new_token()
     registration.anonymised_at = now
@@ -470,3 +481,12 @@ def _scrub_change_log(registration_ids: list[int]) -> None:
             .where(ChangeLogEntry.entity == "registration",
                    ChangeLogEntry.entity_id.in_(registration_ids[start:start + 500]))
             .values(changes={}, summary=""))
+
+
+def _scrub_mail_records(registration_ids: list[int]) -> None:
+    # The address, and the error, which often quotes it ("550 <x@y>: no such user").
+    for start in range(0, len(registration_ids), 500):
+        db.session.execute(
+            update(MailRecord)
+            .where(MailRecord.registration_id.in_(registration_ids[start:start + 500]))
+            .values(recipient="", subject="", error=""))

@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -11,8 +11,8 @@ from ..extensions import db
 from ..models import Registration
 from ..models.types import utcnow
 from ..public.queries import get_published_event_or_404
-from . import desk, emails, selfservice, services
-from .forms import ConfirmForm, RegistrationForm, details_form
+from . import answers, desk, emails, selfservice, services, throttle
+from .forms import ConfirmForm, details_form, signup_form
 
 bp = Blueprint("registration", __name__)
 
@@ -38,15 +38,25 @@ def register(slug: str):
     state = _window(event, now)
     if state != "open":
         return _closed_page(event, state)
-    form = RegistrationForm(event=event)
+    form = signup_form(event)
+    if request.method == "POST":
+        retry_after = throttle.signup_retry_after()
+        if retry_after is not None:
+            # The answers stay in the form: nothing typed is lost.
+            flash(_("Too many sign-ups from your network in a short time. Your answers are "
+                    "kept below: please wait a minute, then send the form again."), "error")
+            return (render_template("registration/form.html", event=event, form=form), 429,
+                    {"Retry-After": str(retry_after)})
     if not form.validate_on_submit():
         return (render_template("registration/form.html", event=event, form=form),
                 422 if form.is_submitted() else 200)
     try:
         registration = services.register(event, form.to_data(), language=str(get_locale()),
-                                         now=now)
+                                         now=now, answers=form.answers())
     except services.AlreadyRegistered as exc:
-        emails.send_link_again(exc.existing)
+        # The same page whether the message goes or the address had enough of them.
+        if throttle.link_again_allowed(exc.existing):
+            emails.send_link_again(exc.existing)
         form.email.errors = [_("This e-mail address is already registered for this event. "
                                "We have sent the link to your registration to it again.")]
         event = get_published_event_or_404(slug)
@@ -79,7 +89,8 @@ def _page(registration: Registration, template: str, status: int = 200, **contex
         position=services.waitlist_position(registration),
         link=url_for(".selfservice", token=registration.token, _external=True),
         can_edit=selfservice.can_edit(registration),
-        can_cancel=selfservice.can_cancel(registration), **context), status
+        can_cancel=selfservice.can_cancel(registration),
+        answers=answers.listed(registration), **context), status
 
 
 @bp.get("/r/<token>/done")
@@ -102,6 +113,7 @@ def selfservice_page(token: str):
         return _page(registration, "selfservice.html", 422, form=form)
     try:
         desk.update_details(registration, form.to_data())
+        answers.update(registration, form.answers())
         db.session.commit()
     except (services.AlreadyRegistered, IntegrityError):
         db.session.rollback()

@@ -1,0 +1,421 @@
+"""Sign-ups per second through gunicorn, against a bare Flask + SQLAlchemy baseline, and
+the organisers' desk with 2,000 registrations.
+
+For each database (SQLite in WAL mode in a temporary instance folder; PostgreSQL too with
+--postgres URL, in a throw-away database dropped afterwards) and each run:
+
+- eventapp: a fresh database, `flask db upgrade`, then the big conference of
+  bench/agenda.py (200 agenda items: the confirmation e-mail attaches them as .ics),
+  published, sign-up open, CAPACITY public seats (the first ones are confirmed, the rest
+  waitlisted); gunicorn on a free port of 127.0.0.1 with the rate limits off
+  (FLASK_RATELIMIT_ENABLED=false) and e-mails written to the outbox folder;
+- the baseline (bench/baseline_app.py: one endpoint that inserts one row), same database
+  kind, same gunicorn settings, same client.
+
+The client: N threads, each signing up one new person after the other with a cookie jar
+of its own (GET the form, take its CSRF token, POST it), for a number of sign-ups or a
+time, whichever comes first, after a warm-up. It prints sign-ups per second and the
+p50/p99 latency of the POST and of GET+POST, each run and the medians of the runs, and
+eventapp's rate as a share of the baseline's. Then the desk, timed by bench/desk.py.
+Targets: at least a third of the baseline's rate with the POST's p99 under 100 ms at 32
+clients; the desk's first page under 300 ms.
+
+    .venv/bin/python bench/registration.py [--clients 32] [--workers 2] [--runs 3]
+        [--signups 2000] [--seconds 20] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+import agenda
+import baseline_app
+import desk
+from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy.engine import make_url
+
+from eventapp import ROOT, create_app
+from eventapp.extensions import db
+from eventapp.models import Event, Registration, Status
+
+BENCH = Path(__file__).resolve().parent
+CAPACITY = 1500
+TIMEOUT = 30  # seconds for one request
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+# --- Servers ----------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cpu_seconds(master: int) -> float:
+    """CPU time (user + system) of gunicorn's master and workers so far: what the server
+    spent, whatever else the machine runs meanwhile."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if master in (pid, ppid):
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def gunicorn(app: str, env: dict[str, str], workers: int,
+             pythonpath: Path | None = None) -> Iterator[tuple[int, int]]:
+    """The WSGI app under gunicorn (sync workers) on a free port; yields the port and
+    the master's process id."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+               "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning"]
+    if pythonpath:
+        command += ["--pythonpath", str(pythonpath)]
+    server = subprocess.Popen([*command, app], cwd=ROOT, env={**os.environ, **env},
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(server, port)
+        yield port, server.pid
+    finally:
+        server.terminate()
+        try:
+            output, _ = server.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            output, _ = server.communicate()
+        if output.strip():
+            print(output.decode(errors="replace")[-2000:])
+
+
+def wait_until_up(server: subprocess.Popen, port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {server.stdout.read().decode()}")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.1)
+    raise RuntimeError("gunicorn did not answer /healthz in time")
+
+
+# --- Databases --------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def sqlite_database(folder: Path) -> Iterator[str]:
+    """An empty SQLite file in the folder (the app's pragmas make it WAL)."""
+    path = folder / f"bench-{secrets.token_hex(4)}.sqlite3"
+    yield f"sqlite:///{path}"
+
+
+@contextlib.contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """An empty database on the server of `server_url`, dropped afterwards."""
+    url = make_url(server_url)
+    name = f"bench_registration_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def app_env(database_uri: str, instance: Path) -> dict[str, str]:
+    env = {"FLASK_SQLALCHEMY_DATABASE_URI": database_uri,
+           "FLASK_SECRET_KEY": "bench-" + secrets.token_hex(16),
+           "EVENTAPP_INSTANCE_PATH": str(instance),
+           # The bench fires thousands of sign-ups from one address.
+           "FLASK_RATELIMIT_ENABLED": "false",
+           # Into instance/outbox/, whatever the calling shell says.
+           "FLASK_MAIL_SERVER": "", "FLASK_MAIL_OUTBOX": ""}
+    return env
+
+
+def prepare_eventapp(database_uri: str, instance: Path, capacity: int) -> str:
+    """Migrate the empty database and add the conference; returns its sign-up path."""
+    env = {**os.environ, **app_env(database_uri, instance)}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "eventapp", "db", "upgrade"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri,
+                      "SECRET_KEY": env["FLASK_SECRET_KEY"]})
+    with app.app_context():
+        agenda.build_event()
+        db.session.execute(update(Event).where(Event.slug == agenda.SLUG).values(
+            capacity=capacity, registration_opens_at=None, registration_closes_at=None,
+            published=True))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return f"/events/{agenda.SLUG}/register"
+
+
+def check_eventapp(database_uri: str, capacity: int) -> str:
+    """The capacity rule after the rush: confirmed = min(capacity, all), nobody twice."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "check"})
+    with app.app_context():
+        counts = dict(db.session.execute(
+            select(Registration.status, func.count()).group_by(Registration.status)).all())
+        keys = db.session.scalars(select(Registration.email_key)).all()
+        db.session.remove()
+        db.engine.dispose()
+    total = sum(counts.values())
+    confirmed = counts.get(Status.CONFIRMED, 0)
+    waitlisted = counts.get(Status.WAITLISTED, 0)
+    assert confirmed == min(capacity, total), counts
+    assert confirmed + waitlisted == total, counts
+    assert len(set(keys)) == len(keys) == total
+    return f"{confirmed} confirmed, {waitlisted} waitlisted"
+
+
+# --- The client -------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    rate: float = 0.0
+    #: The server's CPU time per sign-up (all its processes).
+    cpu_ms: float = 0.0
+    post_ms: list[float] = field(default_factory=list)
+    total_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return len(self.post_ms)
+
+
+def sign_up(conn: http.client.HTTPConnection, path: str, n: int, tag: str
+            ) -> tuple[float, float]:
+    """One new person (no cookies yet): GET the form, POST it with its token and the
+    session cookie. Milliseconds of the POST and of the whole; raises on a failure."""
+    started = time.perf_counter()
+    conn.request("GET", path)
+    page = conn.getresponse()
+    html = page.read().decode()
+    if page.status != 200:
+        raise RuntimeError(f"GET {page.status}")
+    cookies = "; ".join(header.split(";", 1)[0]
+                        for name, header in page.getheaders() if name.lower() == "set-cookie")
+    body = urlencode({
+        "csrf_token": CSRF.search(html).group(1), "given_name": f"Person {n}",
+        "family_name": "Bench", "email": f"person{n}-{tag}@example.org",
+        "organisation": "ICMPD", "country": "BE", "dietary": "none", "privacy_consent": "y"})
+    posted = time.perf_counter()
+    conn.request("POST", path, body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies})
+    response = conn.getresponse()
+    response.read()
+    finished = time.perf_counter()
+    if response.status != 302:
+        raise RuntimeError(f"POST {response.status}")
+    return (finished - posted) * 1000, (finished - started) * 1000
+
+
+def fire(port: int, path: str, clients: int, count: int, seconds: float, tag: str) -> Result:
+    """`clients` threads sign people up until `count` are done or `seconds` have passed."""
+    result = Result()
+    lock = threading.Lock()
+    numbers = iter(range(count))
+    start = threading.Barrier(clients + 1)
+    deadline = 0.0
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        start.wait()
+        try:
+            while time.perf_counter() < deadline:
+                with lock:
+                    n = next(numbers, None)
+                if n is None:
+                    return
+                try:
+                    post_ms, total_ms = sign_up(conn, path, n, tag)
+                except (OSError, http.client.HTTPException, RuntimeError) as exc:
+                    conn.close()
+                    with lock:
+                        result.errors.append(f"{type(exc).__name__}: {exc}")
+                    continue
+                with lock:
+                    result.post_ms.append(post_ms)
+                    result.total_ms.append(total_ms)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    deadline = began + seconds
+    start.wait()
+    for thread in threads:
+        thread.join()
+    result.rate = result.done / (time.perf_counter() - began)
+    return result
+
+
+# --- Runs -------------------------------------------------------------------------------
+
+def pct(values: list[float], p: int) -> float:
+    """The p-th percentile (nan without values)."""
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def measure(kind: str, database, folder: Path, args) -> tuple[Result, str]:
+    """One run of eventapp or the baseline on a fresh database."""
+    with database() as uri:
+        instance = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=folder))
+        if kind == "eventapp":
+            path = prepare_eventapp(uri, instance, args.capacity)
+            env = app_env(uri, instance)
+            server = gunicorn("eventapp:create_app()", env, args.workers)
+        else:
+            baseline_app.create_schema(uri)
+            path = "/register"
+            env = {"BASELINE_DATABASE_URI": uri,
+                   "BASELINE_SECRET_KEY": "bench-" + secrets.token_hex(16)}
+            server = gunicorn("baseline_app:create_app()", env, args.workers, BENCH)
+        with server as (port, master):
+            fire(port, path, args.clients, 10 * args.clients, args.warmup, "warmup")
+            cpu = cpu_seconds(master)
+            result = fire(port, path, args.clients, args.signups, args.seconds, "run")
+            result.cpu_ms = (cpu_seconds(master) - cpu) * 1000 / max(1, result.done)
+        note = check_eventapp(uri, args.capacity) if kind == "eventapp" else ""
+    return result, note
+
+
+def line(label: str, result: Result, note: str = "") -> str:
+    errors = f", {len(result.errors)} errors ({result.errors[0]})" if result.errors else ""
+    return (f"{label:22} {result.rate:8.0f} {pct(result.post_ms, 50):8.1f} "
+            f"{pct(result.post_ms, 99):8.1f} {pct(result.total_ms, 50):9.1f} "
+            f"{pct(result.total_ms, 99):9.1f} {result.cpu_ms:7.1f} {result.done:6d}  "
+            f"{note}{errors}")
+
+
+def bench_database(label: str, database, folder: Path, args) -> dict[str, float]:
+    """Every run of both apps on one kind of database; prints and returns the medians."""
+    print(f"\n{label}: {args.clients} clients, gunicorn --workers {args.workers}, "
+          f"up to {args.signups} sign-ups or {args.seconds:g} s per run after "
+          f"{args.warmup:g} s of warm-up; capacity {args.capacity} (the rest waitlisted)")
+    print(f"{'':22} {'sign-ups':>8} {'POST':>8} {'POST':>8} {'GET+POST':>9} {'GET+POST':>9} "
+          f"{'CPU ms':>7}")
+    print(f"{'run':22} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p50 ms':>9} {'p99 ms':>9} "
+          f"{'/sign-up':>7} {'done':>6}")
+    results: dict[str, list[Result]] = {"eventapp": [], "baseline": []}
+    for n in range(args.runs):
+        # Alternate which goes first, so neither always gets the cooler machine.
+        kinds = ("eventapp", "baseline") if n % 2 == 0 else ("baseline", "eventapp")
+        for kind in kinds:
+            result, note = measure(kind, database, folder, args)
+            results[kind].append(result)
+            print(line(f"{kind} #{n + 1}", result, note), flush=True)
+    medians: dict[str, float] = {}
+    for kind, runs in results.items():
+        medians[f"{kind} rate"] = statistics.median(r.rate for r in runs)
+        medians[f"{kind} cpu"] = statistics.median(r.cpu_ms for r in runs)
+        for name, attr in (("POST", "post_ms"), ("GET+POST", "total_ms")):
+            for p in (50, 99):
+                medians[f"{kind} {name} p{p}"] = statistics.median(
+                    pct(getattr(r, attr), p) for r in runs)
+    medians["ratio"] = medians["eventapp rate"] / medians["baseline rate"]
+    print(f"{'median of runs':22}")
+    for kind in results:
+        print(f"{'  ' + kind:22} {medians[f'{kind} rate']:8.0f} "
+              f"{medians[f'{kind} POST p50']:8.1f} {medians[f'{kind} POST p99']:8.1f} "
+              f"{medians[f'{kind} GET+POST p50']:9.1f} {medians[f'{kind} GET+POST p99']:9.1f} "
+              f"{medians[f'{kind} cpu']:7.1f}")
+    return medians
+
+
+def bench_desk(label: str, database, args) -> dict[str, float]:
+    """bench/desk.py's timings on a fresh database of the same kind."""
+    desk_args = argparse.Namespace(runs=args.desk_runs, warmup=3)
+    with database() as uri:
+        return desk.run(f"Desk, {label}", uri, desk_args)
+
+
+def summary(label: str, figures: dict[str, float], desk_ms: dict[str, float]) -> None:
+    ratio = figures["ratio"]
+    p99 = figures["eventapp POST p99"]
+    first_page = desk_ms["desk, first page"]
+    slowest = max((ms, name) for name, ms in desk_ms.items() if name.startswith("desk"))
+    print(f"{label:11} sign-ups {figures['eventapp rate']:5.0f}/s = "
+          f"{ratio:4.2f} x baseline ({figures['baseline rate']:.0f}/s) "
+          f"[{'ok' if ratio >= 1 / 3 else 'MISSED'}: >= 0.33]; server CPU per sign-up "
+          f"{figures['eventapp cpu']:.1f} ms vs {figures['baseline cpu']:.1f} ms; "
+          f"POST p99 {p99:5.1f} ms [{'ok' if p99 < 100 else 'MISSED'}: < 100]; "
+          f"desk {first_page:5.1f} ms [{'ok' if first_page < 300 else 'MISSED'}: < 300], "
+          f"slowest desk view {slowest[0]:.1f} ms ({slowest[1]})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per app and database (3)")
+    parser.add_argument("--signups", type=int, default=2000,
+                        help="sign-ups per run at most (2000)")
+    parser.add_argument("--seconds", type=float, default=20, help="per run at most (20)")
+    parser.add_argument("--warmup", type=float, default=2,
+                        help="seconds of untimed sign-ups first (2)")
+    parser.add_argument("--capacity", type=int, default=CAPACITY,
+                        help=f"public seats of the event ({CAPACITY})")
+    parser.add_argument("--desk-runs", type=int, default=20,
+                        help="timed requests per desk view (20)")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="also on PostgreSQL, in a temporary database dropped afterwards, "
+                             "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+    args.clients = max(1, min(args.clients, 512))
+    args.runs = max(1, min(args.runs, 20))
+
+    with tempfile.TemporaryDirectory(prefix="eventapp-bench-") as tmp:
+        folder = Path(tmp)
+        # Secret key, uploads and outbox of the in-process apps stay out of the checkout.
+        os.environ["EVENTAPP_INSTANCE_PATH"] = str(folder)
+        databases = [("SQLite", lambda: sqlite_database(folder))]
+        if args.postgres:
+            databases.append(("PostgreSQL", lambda: postgres_database(args.postgres)))
+        figures = {}
+        for label, database in databases:
+            figures[label] = (bench_database(label, database, folder, args),
+                              bench_desk(label, database, args))
+        print("\nMedians")
+        for label, (signups, desk_ms) in figures.items():
+            summary(label, signups, desk_ms)
+
+
+if __name__ == "__main__":
+    main()

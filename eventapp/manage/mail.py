@@ -1,0 +1,54 @@
+"""Participants' e-mails on the organiser pages: resend a failed one from a registration's
+page, or every failed one of the event from the desk."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ..auth.access import get_managed_event_or_404, organiser_required
+from ..extensions import db
+from ..models import MailRecord
+from ..registration import emails
+from . import bp
+from .registrations import get_registration_or_404
+
+
+@bp.post("/events/<slug>/registrations/<int:registration_id>/mail/resend")
+@organiser_required
+def resend_mail(slug: str, registration_id: int):
+    """Send a failed e-mail (form field mail_id) again, rebuilt with the current link."""
+    event = get_managed_event_or_404(slug)
+    registration = get_registration_or_404(event, registration_id)
+    mail_id = request.form.get("mail_id", "")
+    mail = db.session.get(MailRecord, int(mail_id)) if mail_id.isdigit() else None
+    if mail is None or mail.registration_id != registration.id:
+        abort(404)
+    here = url_for(".registration", slug=slug, registration_id=registration_id,
+                   _anchor="mail")
+    try:
+        delivered = emails.resend(mail)
+    except emails.CannotResend as exc:
+        flash(str(exc), "error")
+        return redirect(here)
+    if delivered:
+        flash(_("E-mail sent again to %(email)s.", email=mail.recipient), "info")
+    else:
+        flash(_("The e-mail could not be sent this time either: %(error)s",
+                error=mail.error), "error")
+    return redirect(here)
+
+
+@bp.post("/events/<slug>/registrations/mail/resend-failed")
+@organiser_required
+def resend_failed_mail(slug: str):
+    """Send every failed e-mail of the event again (after the mail server was down)."""
+    event = get_managed_event_or_404(slug)
+    result = emails.resend_failed(event)
+    if result.delivered or not result.failed:
+        flash(ngettext("%(num)d e-mail sent again.", "%(num)d e-mails sent again.",
+                       result.delivered), "info")
+    if result.failed:
+        flash(ngettext("%(num)d e-mail could not be sent again: is the mail server "
+                       "reachable?", "%(num)d e-mails could not be sent again: is the mail "
+                       "server reachable?", result.failed), "error")
+    return redirect(url_for(".registrations", slug=slug))

@@ -1,0 +1,461 @@
+"""Name badges: per-event settings, which registrations a print run takes, and the PDF.
+
+A print run is: select registrations (select_registrations), lay out their badges
+(render_badges) and, once the PDF exists, stamp them printed (mark_printed); the caller
+commits. Layouts (LAYOUTS) are templates under templates/print/ with one stylesheet each
+under static/css/print/; what varies per event (badge size of the single layout, colours)
+goes into a small generated stylesheet, every value in it checked first.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from babel import Locale
+from flask import current_app, has_request_context, render_template, request
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..labels import CATEGORIES
+from ..models import Category, Event, Registration, Status
+from ..models.types import utcnow
+from . import qr
+from .textfit import fit_name, fit_text, name_height_mm
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+#: Okabe & Ito's palette, told apart with every common colour-vision deficiency; the text
+#: colour is the one of black or white with the higher contrast (at least 4.5:1). The band
+#: also carries the category's name, so colour is never the only sign.
+DEFAULT_COLOURS = {
+    Category.PARTICIPANT.value: {"background": "#0072B2", "text": "#FFFFFF"},
+    Category.SPEAKER.value: {"background": "#D55E00", "text": "#000000"},
+    Category.ORGANISER.value: {"background": "#009E73", "text": "#000000"},
+    Category.PRESS.value: {"background": "#F0E442", "text": "#000000"},
+    Category.STAFF.value: {"background": "#CC79A7", "text": "#000000"},
+}
+#: Parts of a badge an organiser can leave out; the given name is always there.
+FIELDS = {
+    "logo": _l("Event logo"),
+    "event_name": _l("Event name"),
+    "family_name": _l("Family name"),
+    "organisation": _l("Organisation"),
+    "country": _l("Country"),
+    "category": _l("Category band"),
+    "qr": _l("Check-in QR code"),
+}
+SORTS = {
+    "family_name": _l("Family name"),
+    "organisation": _l("Organisation"),
+    "country": _l("Country"),
+}
+#: Languages a badge's country names and category word can be printed in.
+BADGE_LANGUAGES = ("en", "fr", "de", "es", "it", "nl", "pt", "pl", "ru", "uk", "ka", "hy",
+                   "el", "ar", "he", "tr")
+
+DEFAULTS: dict[str, Any] = {
+    "layout": "a6-sheet",
+    # The single layout's badge, in mm: 90 x 120 by default, 85.6 x 54 for CR80 cards.
+    "width_mm": 90.0,
+    "height_mm": 120.0,
+    "fields": {name: True for name in FIELDS},
+    "colours": DEFAULT_COLOURS,
+    "language": "en",
+    "sort": "family_name",
+}
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+#: Sizes the single layout accepts, in mm (a badge holder to an A4 sheet).
+MIN_MM, MAX_MM = 40.0, 297.0
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    label: Any
+    template: str
+    stylesheet: str
+    #: Badges on one page.
+    per_page: int
+    #: Page size in mm; None: the badge size from the event's settings.
+    page_mm: tuple[float, float] | None
+    #: Badge size in mm; None: from the event's settings.
+    badge_mm: tuple[float, float] | None
+
+
+LAYOUTS = {
+    layout.name: layout for layout in (
+        Layout("a6-sheet", _l("Four A6 badges on an A4 sheet, with crop marks"),
+               "print/badges_sheet.html", "css/print/badges-a6-sheet.css", 4,
+               (210.0, 297.0), (105.0, 148.0)),
+        Layout("a6-folded", _l("One A4 sheet folded into a double-sided A6 badge"),
+               "print/badges_folded.html", "css/print/badges-a6-folded.css", 1,
+               (210.0, 297.0), (105.0, 148.5)),
+        Layout("single", _l("One badge per page, at the size set below"),
+               "print/badges_single.html", "css/print/badges-single.css", 1, None, None),
+    )
+}
+
+
+def badge_settings(event: Event) -> dict[str, Any]:
+    """The event's badge settings, with defaults for whatever is missing or invalid.
+
+    Stored under print_settings["badges"] (the programme keeps its own key), so a setting
+    saved by an older version or typed into the database by hand never breaks printing.
+    """
+    stored = (event.print_settings or {}).get("badges") or {}
+    settings = {**DEFAULTS, "fields": dict(DEFAULTS["fields"]),
+                "colours": {k: dict(v) for k, v in DEFAULT_COLOURS.items()}}
+    if stored.get("layout") in LAYOUTS:
+        settings["layout"] = stored["layout"]
+    for key in ("width_mm", "height_mm"):
+        try:
+            value = round(float(stored[key]), 1)
+        except (KeyError, TypeError, ValueError):
+            continue
+        if MIN_MM <= value <= MAX_MM:
+            settings[key] = value
+    for name, shown in (stored.get("fields") or {}).items():
+        if name in FIELDS:
+            settings["fields"][name] = bool(shown)
+    for category, colours in (stored.get("colours") or {}).items():
+        if category in DEFAULT_COLOURS and isinstance(colours, dict):
+            for part in ("background", "text"):
+                if _COLOUR.fullmatch(str(colours.get(part, ""))):
+                    settings["colours"][category][part] = colours[part].upper()
+    if stored.get("language") in BADGE_LANGUAGES:
+        settings["language"] = stored["language"]
+    if stored.get("sort") in SORTS:
+        settings["sort"] = stored["sort"]
+    return settings
+
+
+def save_badge_settings(event: Event, changes: dict[str, Any]) -> dict[str, Any]:
+    """Store new badge settings (checked through badge_settings) and return them."""
+    merged = {**badge_settings(event), **changes}
+    event.print_settings = {**(event.print_settings or {}), "badges": merged}
+    clean = badge_settings(event)
+    # A new dict, so SQLAlchemy sees the JSON column change.
+    event.print_settings = {**(event.print_settings or {}), "badges": clean}
+    return clean
+
+
+def checkin_url(registration: Registration) -> str:
+    """The URL a badge's QR code holds: <base>/checkin/<slug>/c/<checkin code>.
+
+    The base is PUBLIC_BASE_URL when set (the address people reach, whatever host the
+    printing request came through), else the current request's host, else SERVER_NAME,
+    else the development server's address.
+    """
+    config = current_app.config
+    base = config.get("PUBLIC_BASE_URL")
+    if not base and has_request_context():
+        base = request.host_url
+    if not base and config.get("SERVER_NAME"):
+        base = f"{config.get('PREFERRED_URL_SCHEME', 'http')}://{config['SERVER_NAME']}"
+    base = (base or DEFAULT_BASE_URL).rstrip("/")
+    slug = quote(registration.event.slug, safe="")
+    return f"{base}/checkin/{slug}/c/{quote(registration.checkin_code, safe='')}"
+
+
+# -- choosing who is printed -------------------------------------------------------------
+
+def select_registrations(event: Event, *, category: Category | str | None = None,
+                         unprinted: bool = False, registration_id: int | None = None,
+                         sort: str = "family_name") -> list[Registration]:
+    """Confirmed registrations of the event in print order (all categories by default).
+
+    A registration_id asks for that one badge (a reprint), whether printed before or not.
+    """
+    query = select(Registration).where(Registration.event_id == event.id,
+                                       Registration.status == Status.CONFIRMED,
+                                       Registration.anonymised_at.is_(None))
+    if registration_id is not None:
+        query = query.where(Registration.id == registration_id)
+    else:
+        if category:
+            query = query.where(Registration.category == Category(category))
+        if unprinted:
+            query = query.where(Registration.printed_at.is_(None))
+    registrations = list(db.session.scalars(query))
+    return sorted(registrations, key=_sort_key(sort, badge_settings(event)["language"]))
+
+
+#: Latin letters that Unicode does not decompose into a base letter and a mark.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ß": "ss",
+                               "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"})
+
+
+def _sort_key(sort: str, language: str):
+    # In Python, not SQL: SQLite's ORDER BY knows neither accents nor other scripts, and a
+    # badge run is at most a few thousand rows. Folding accents lets "Émile" sort with
+    # "Emile"; names in other scripts follow the Latin ones, each script together.
+    territories = Locale.parse(language).territories
+
+    def fold(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_UNDECOMPOSED)
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+    def key(r: Registration):
+        name = (fold(r.family_name), fold(r.given_name), r.id)
+        if sort == "organisation":
+            return (fold(r.organisation) or "\uffff", *name)
+        if sort == "country":
+            return (fold(territories.get(r.country, r.country)) or "\uffff", *name)
+        return name
+
+    return key
+
+
+def mark_printed(registrations: Sequence[Registration], when: datetime | None = None) -> int:
+    """Stamp the badges as printed (an unprinted-only run leaves them out next time)."""
+    when = when or utcnow()
+    for registration in registrations:
+        registration.printed_at = when
+    return len(registrations)
+
+
+def count_unprinted(event: Event) -> int:
+    return db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.event_id == event.id, Registration.status == Status.CONFIRMED,
+        Registration.anonymised_at.is_(None), Registration.printed_at.is_(None))) or 0
+
+
+# -- laying out ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where the parts of one badge go, in mm from its top left corner."""
+
+    width: float
+    height: float
+    pad: float
+    header: float
+    band: float
+    qr: float
+    name_top: float
+    name_width: float
+    name_height: float
+    info_width: float
+    landscape: bool
+
+
+def geometry(width: float, height: float, fields: dict[str, bool]) -> Geometry:
+    """Areas of a badge of the given size. Portrait: header, name, then organisation and
+    country beside the QR code, the category band at the foot. Landscape (CR80 cards):
+    the QR code on the right, the rest in a column on its left."""
+    landscape = width > height
+    pad = max(3.0, round(min(width, height) * 0.05, 1))
+    band = round(height * (0.13 if landscape else 0.095), 1) if fields["category"] else 0.0
+    header = round(height * (0.14 if landscape else 0.12), 1) \
+        if fields["logo"] or fields["event_name"] else 0.0
+    if landscape:
+        qr_size = round(min(height - header - band - 2 * pad, width * 0.34), 1) \
+            if fields["qr"] else 0.0
+        name_width = width - 2 * pad - (qr_size + pad if qr_size else 0)
+        info = 2 * 4.2 if fields["organisation"] or fields["country"] else 0
+        name_height = height - 2 * pad - header - band - info - 1
+        return Geometry(width, height, pad, header, band, qr_size, pad + header, name_width,
+                        name_height, name_width, True)
+    qr_size = round(min(width * 0.3, height * 0.22), 1) if fields["qr"] else 0.0
+    bottom = max(qr_size, 14.0 if fields["organisation"] or fields["country"] else 0.0)
+    name_height = height - 2 * pad - header - band - bottom - 4
+    info_width = width - 2 * pad - (qr_size + 3 if qr_size else 0)
+    return Geometry(width, height, pad, header, band, qr_size, pad + header + 2,
+                    width - 2 * pad, name_height, info_width, False)
+
+
+def text_direction(text: str) -> str:
+    """"rtl" when the first strongly directional letter is Arabic or Hebrew, else "ltr"."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+@dataclass(frozen=True)
+class Badge:
+    """What one badge shows, ready for the template (text is escaped there)."""
+
+    given_name: str
+    family_name: str
+    organisation: str
+    country: str
+    category: str
+    category_label: str
+    qr: str
+    given_pt: float
+    family_pt: float
+    organisation_pt: float
+    dir: str
+    #: Space above the name that centres it in its area, in mm.
+    name_offset: float
+
+
+def badge_for(registration: Registration, settings: dict[str, Any], geo: Geometry,
+              territories: dict[str, str]) -> Badge:
+    """The content and font sizes of one registration's badge."""
+    fields = settings["fields"]
+    given = registration.badge_name.strip() or registration.given_name
+    family = registration.family_name if fields["family_name"] and \
+        not registration.badge_name.strip() else ""
+    max_pt = min(40.0, geo.name_height / 25.4 * 72 * 0.42)
+    given_fit, family_fit = fit_name(given, family, width_mm=geo.name_width,
+                                     height_mm=geo.name_height, max_pt=max_pt, min_pt=8)
+    organisation = registration.organisation if fields["organisation"] else ""
+    org_fit = fit_text(organisation, width_mm=geo.info_width, max_lines=2,
+                       max_pt=10.5 if not geo.landscape else 8, min_pt=6.5)
+    country = territories.get(registration.country.upper(), registration.country) \
+        if fields["country"] and registration.country else ""
+    return Badge(
+        given_name=given, family_name=family, organisation=organisation, country=country,
+        category=registration.category.value,
+        category_label=str(CATEGORIES[registration.category]),
+        qr=qr.data_uri(checkin_url(registration)) if fields["qr"] else "",
+        given_pt=given_fit.size_pt, family_pt=family_fit.size_pt,
+        organisation_pt=org_fit.size_pt, dir=text_direction(given + family),
+        name_offset=max(0.0, (geo.name_height - name_height_mm(given_fit, family_fit)) / 2))
+
+
+def badge_size(layout: Layout, settings: dict[str, Any]) -> tuple[float, float]:
+    return layout.badge_mm or (settings["width_mm"], settings["height_mm"])
+
+
+def settings_css(layout: Layout, settings: dict[str, Any]) -> str:
+    """The per-event part of the stylesheet: page size (single layout) and band colours.
+    Every value was checked by badge_settings (numbers, #RRGGBB), so nothing typed by a
+    user reaches CSS unchecked."""
+    width, height = badge_size(layout, settings)
+    rules = []
+    if layout.page_mm is None:
+        rules.append(f"@page {{ size: {width:.1f}mm {height:.1f}mm; margin: 0 }}")
+    for category, colours in settings["colours"].items():
+        rules.append(f".band--{category} {{ background: {colours['background']};"
+                     f" color: {colours['text']} }}")
+    return "\n".join(rules)
+
+
+def badge_html(event: Event, registrations: Sequence[Registration], layout: Layout,
+               settings: dict[str, Any]) -> str:
+    """The HTML of the badges of some registrations (one or more pages)."""
+    width, height = badge_size(layout, settings)
+    geo = geometry(width, height, settings["fields"])
+    language = settings["language"]
+    territories = Locale.parse(language).territories
+    with force_locale(language):
+        badges = [badge_for(r, settings, geo, territories) for r in registrations]
+        pages = [badges[i:i + layout.per_page] for i in range(0, len(badges), layout.per_page)]
+        return render_template(layout.template, event=event, pages=pages, geo=geo,
+                               fields=settings["fields"], logo=_logo_url(event, settings),
+                               settings_css=settings_css(layout, settings), language=language)
+
+
+def _logo_url(event: Event, settings: dict[str, Any]) -> str:
+    """The logo's URL for WeasyPrint, or "" when it is off or its file is gone."""
+    if not settings["fields"]["logo"] or not event.logo:
+        return ""
+    from .fetcher import app_fetcher, upload_url
+
+    url = upload_url(event.logo)
+    # Checked here so that a deleted logo leaves a badge without one, not a warning per page.
+    return url if app_fetcher().resolve(url) else ""
+
+
+BADGE_CSS = "css/print/badge.css"
+#: Badges laid out per WeasyPrint document before the pages are joined: large enough to
+#: share the per-document costs, small enough that one chunk's boxes stay light.
+CHUNK = 100
+
+
+def render_badges(event: Event, registrations: Sequence[Registration],
+                  layout: str | None = None, *, settings: dict[str, Any] | None = None,
+                  workers: int | None = None) -> bytes:
+    """The PDF of the registrations' badges in the given (or the event's) layout."""
+    settings = settings or badge_settings(event)
+    chosen = LAYOUTS[layout or settings["layout"]]
+    if not registrations:
+        raise ValueError("no badges to print")
+    # Whole pages per chunk, so a sheet of four is never split across documents.
+    per_chunk = max(chosen.per_page, CHUNK - CHUNK % chosen.per_page)
+    starts = range(0, len(registrations), per_chunk)
+    # A generator: large runs start laying out the first badges while the rest are written.
+    chunks = (badge_html(event, registrations[i:i + per_chunk], chosen, settings)
+              for i in starts)
+    from . import render
+
+    return render.render_chunks(chunks, stylesheets=[BADGE_CSS, chosen.stylesheet],
+                                workers=workers, count=len(starts))
+
+
+@dataclass
+class PrintRun:
+    """One print run's result: the PDF and who is on it."""
+
+    pdf: bytes
+    registrations: list[Registration]
+    layout: str
+
+
+def print_badges(event: Event, *, layout: str | None = None, category: str | None = None,
+                 unprinted: bool = False, registration_id: int | None = None,
+                 sort: str | None = None, workers: int | None = None) -> PrintRun | None:
+    """Select, render and stamp a print run; None when nobody matches. The caller commits
+    (after the PDF is safely handed over, so a failed render marks nobody printed)."""
+    settings = badge_settings(event)
+    layout = layout or settings["layout"]
+    registrations = select_registrations(event, category=category, unprinted=unprinted,
+                                         registration_id=registration_id,
+                                         sort=sort or settings["sort"])
+    if not registrations:
+        return None
+    pdf = render_badges(event, registrations, layout, settings=settings, workers=workers)
+    mark_printed(registrations)
+    return PrintRun(pdf, registrations, layout)
+
+
+def preview_png(event: Event, *, layout: str | None = None, category: str | None = None,
+                unprinted: bool = False, registration_id: int | None = None,
+                sort: str | None = None, width_px: int = 700) -> bytes | None:
+    """The first page of the run these options would print, as a PNG (nothing is stamped)."""
+    settings = badge_settings(event)
+    chosen = LAYOUTS[layout or settings["layout"]]
+    registrations = select_registrations(event, category=category, unprinted=unprinted,
+                                         registration_id=registration_id,
+                                         sort=sort or settings["sort"])
+    if not registrations:
+        return None
+    pdf = render_badges(event, registrations[:chosen.per_page], chosen.name, settings=settings,
+                        workers=1)
+    from . import render
+
+    return render.page_png(pdf, 0, width_px=width_px)
+
+
+_warming = threading.Event()
+
+
+def warm_up_in_background() -> None:
+    """Prepare fonts, stylesheets and font metrics in a thread, once per process, so the
+    first badge printed after an organiser opens the badges page comes back at once."""
+    if _warming.is_set():
+        return
+    _warming.set()
+    threading.Thread(target=_warm_up, name="badges-warm-up", daemon=True).start()
+
+
+def _warm_up() -> None:
+    from . import render
+
+    render.warm_up([BADGE_CSS, *(layout.stylesheet for layout in LAYOUTS.values())])
+    fit_name("Warm up", "Ωარმ", width_mm=80, height_mm=40, max_pt=20, min_pt=8)

@@ -1,0 +1,231 @@
+"""HTML to PDF: the one place WeasyPrint is called, with our fonts and our fetcher.
+
+Everything printed (badges, the programme) goes through render_document() / render_pdf():
+
+    html = render_template("print/programme.html", event=event)
+    pdf = render_pdf(html, stylesheets=["css/print/programme.css"])
+
+* ``stylesheets`` are paths under static/ (parsed once per process and reused: parsing is
+  a good part of a small document's time) or weasyprint.CSS objects; our fonts come first
+  whatever is given.
+* Relative URLs in the HTML resolve against ``eventapp://app/`` so ``/static/...`` and
+  ``/uploads/...`` work, and nothing outside those folders is ever read (see fetcher.py).
+* Rendering is serialised per process: Pango and fontconfig objects in the shared
+  FontConfiguration are not safe to use from two threads at once (the development server
+  and gunicorn's threaded workers do run requests in threads).
+
+Large documents: lay out in chunks with render_document() and join the pages with
+join_documents(); one write_pdf() then embeds each font once (merging separate PDFs would
+embed the fonts once per part, several times the size).
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import cache
+
+from .fetcher import BASE_URL, SafeFetcher, app_fetcher, static_url
+from .fonts import STATIC, font_config, font_family_css, fonts_stylesheet
+from .weasy import CSS, HTML, Document
+
+#: Serialises WeasyPrint use within a process (see the module docstring).
+lock = threading.RLock()
+
+
+@cache
+def static_stylesheet(path: str) -> CSS:
+    """A stylesheet under static/, parsed once per process."""
+    with lock:
+        return CSS(url=static_url(path), url_fetcher=SafeFetcher(STATIC), font_config=font_config())
+
+
+@cache
+def _default_font() -> CSS:
+    # Our font stack for every element unless a stylesheet says otherwise, so a document
+    # never falls back to whatever serif font the system has.
+    with lock:
+        return CSS(string=font_family_css(), base_url=BASE_URL,
+                   url_fetcher=SafeFetcher(STATIC), font_config=font_config())
+
+
+def _stylesheets(stylesheets: Sequence[str | CSS]) -> list[CSS]:
+    return [fonts_stylesheet(), _default_font()] + [
+        static_stylesheet(s) if isinstance(s, str) else s for s in stylesheets]
+
+
+def css(source: str, *, fetcher: SafeFetcher | None = None) -> CSS:
+    """A stylesheet from a string (e.g. per-event sizes or colours), read through our fetcher."""
+    with lock:
+        return CSS(string=source, base_url=BASE_URL, url_fetcher=fetcher or app_fetcher(),
+                   font_config=font_config())
+
+
+def render_document(html: str, *, stylesheets: Sequence[str | CSS] = (),
+                    fetcher: SafeFetcher | None = None, image_cache: dict | None = None
+                    ) -> Document:
+    """Lay out an HTML string into pages.
+
+    ``fetcher`` defaults to one for the current app (static files and uploads); pass one to
+    render outside an app context or to inspect ``fetcher.refused``. ``image_cache`` may be
+    shared by the documents of one print run so a logo is decoded once.
+    """
+    fetcher = fetcher or app_fetcher()
+    with lock:
+        config = font_config()
+        sheets = _stylesheets(stylesheets)
+        return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+            font_config=config, stylesheets=sheets, cache=image_cache)
+
+
+def warm_up(stylesheets: Sequence[str] = ()) -> None:
+    """Load the fonts and parse the stylesheets now (about a second) rather than in the
+    first print request. Holds the lock, so a render waits for it instead of racing it."""
+    with lock:
+        font_config()
+        fonts_stylesheet()
+        _default_font()
+        for path in stylesheets:
+            static_stylesheet(path)
+
+
+def join_documents(documents: Iterable[Document]) -> Document:
+    """One document made of the pages of several (metadata of the first)."""
+    documents = list(documents)
+    if not documents:
+        raise ValueError("nothing to join")
+    return documents[0].copy([page for doc in documents for page in doc.pages])
+
+
+def write_pdf(document: Document, target=None) -> bytes | None:
+    """The PDF of a laid-out document: bytes, or written to target (a path or file)."""
+    with lock:
+        return document.write_pdf(target)
+
+
+def render_pdf(html: str, *, stylesheets: Sequence[str | CSS] = (),
+               fetcher: SafeFetcher | None = None) -> bytes:
+    """The PDF of an HTML string, as bytes (see render_document)."""
+    return write_pdf(render_document(html, stylesheets=stylesheets, fetcher=fetcher))
+
+
+def page_png(pdf: bytes, page: int = 0, *, width_px: int = 800) -> bytes:
+    """One page of a PDF as a PNG of the given width (organiser previews, tests)."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        pdf_page = doc[page]
+        scale = width_px / pdf_page.get_width()
+        image = pdf_page.render(scale=scale).to_pil()
+        out = io.BytesIO()
+        image.save(out, "PNG", optimize=True)
+        return out.getvalue()
+    finally:
+        doc.close()
+
+
+#: Chunks (of ~100 badges) a worker lays out into one PDF part: bounds a worker's memory
+#: (pages stay in memory until written) while each part embeds its own font subsets once.
+CHUNKS_PER_PART = 5
+#: From this many chunks on, a run is split over worker processes.
+PARALLEL_FROM = 4
+
+
+def render_chunks(htmls: Iterable[str], *, stylesheets: Sequence[str] = (),
+                  workers: int | None = None, fetcher: SafeFetcher | None = None,
+                  count: int | None = None) -> bytes:
+    """One PDF from several HTML documents (chunks of one print run), in order.
+
+    Small runs are laid out here, the chunks' pages joined into one document so each font
+    is embedded once. Large runs go to a pool of worker processes (one per core, at most
+    two by default): each lays out a few chunks into a PDF part, and the parts are merged.
+    A part carries its own font subsets, so parts are kept large (CHUNKS_PER_PART) and the
+    file grows by a few per cent, while memory stays bounded by the part size.
+
+    ``htmls`` may be a generator (then give ``count``, the number of chunks): the workers
+    start on the first part while the next ones are still being written.
+    """
+    fetcher = fetcher or app_fetcher()
+    if count is None:
+        htmls = list(htmls)
+        count = len(htmls)
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if count >= PARALLEL_FROM else 1
+    parts = _parts(htmls)
+    if workers <= 1:
+        pdfs = [_render_part(part, stylesheets, fetcher) for part in parts]
+        return merge_pdfs(pdfs)
+    roots = (str(fetcher.roots["static"]), str(fetcher.roots.get("uploads") or ""))
+    part_count = -(-count // CHUNKS_PER_PART)
+    with ProcessPoolExecutor(max_workers=min(workers, part_count),
+                             mp_context=_pool_context()) as pool:
+        futures = [pool.submit(_render_part_in_worker, part, tuple(stylesheets), roots)
+                   for part in parts]
+        return merge_pdfs([future.result() for future in futures])
+
+
+def _parts(htmls: Iterable[str]) -> Iterator[list[str]]:
+    """Consecutive groups of CHUNKS_PER_PART chunks, taken as they come."""
+    part: list[str] = []
+    for html in htmls:
+        part.append(html)
+        if len(part) == CHUNKS_PER_PART:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
+def _pool_context():
+    # Not fork: the caller may be a threaded web server holding database connections and
+    # locks that a forked child must not inherit. A fork server is a clean process started
+    # once, with WeasyPrint already imported, that workers are forked from.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _render_part(htmls: Sequence[str], stylesheets: Sequence[str], fetcher: SafeFetcher) -> bytes:
+    image_cache: dict = {}
+    documents = [render_document(html, stylesheets=stylesheets, fetcher=fetcher,
+                                 image_cache=image_cache) for html in htmls]
+    return write_pdf(join_documents(documents))
+
+
+def _render_part_in_worker(htmls, stylesheets, roots) -> bytes:
+    static, uploads = roots
+    return _render_part(htmls, stylesheets, SafeFetcher(static, uploads or None))
+
+
+def merge_pdfs(pdfs: Sequence[bytes]) -> bytes:
+    """PDFs one after the other in one file.
+
+    With qpdf (pikepdf), writing object streams: WeasyPrint packs its small objects (page
+    dictionaries, image headers) into compressed object streams, and a merge that wrote
+    them out one by one (pypdf does) would make a badge run about 45 % bigger.
+    """
+    if len(pdfs) == 1:
+        return pdfs[0]
+    import pikepdf
+
+    # qpdf copies a page's streams when the merged file is written: the parts stay open
+    # until then.
+    parts = [pikepdf.open(io.BytesIO(pdf)) for pdf in pdfs]
+    try:
+        merged = pikepdf.new()
+        for part in parts:
+            merged.pages.extend(part.pages)
+        out = io.BytesIO()
+        merged.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                    compress_streams=True)
+        return out.getvalue()
+    finally:
+        for part in parts:
+            part.close()

@@ -1,0 +1,384 @@
+"""Badges: layouts and sizes, names, QR codes, long names inside the box, print runs from
+the command line and the organisers' page, settings."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from eventapp.extensions import db
+from eventapp.models import Category, Registration, Status
+from eventapp.printing import badges
+from eventapp.printing.badges import LAYOUTS, badge_settings, geometry
+
+from . import factories
+from .conftest import _empty_all_tables, close_db, csrf_token_from, make_app
+from .pdfcheck import char_boxes_mm, page_sizes_mm, page_texts, qr_codes
+
+#: A 60-character Georgian double name and a long Spanish name with two family names.
+GEORGIAN = ("ანასტასია-ელისაბედ", "ორბელიანი-ჯავახიშვილი-ჩოლოყაშვილი-დადიანი")
+SPANISH = ("María de los Ángeles", "Fernández de Córdoba y Gutiérrez de la Concha")
+PEOPLE = [
+    ("Zoë", "Łukasiewicz-Škoda", "Uniwersytet Warszawski", "PL", Category.PARTICIPANT),
+    ("Ирина", "Петрова", "Государственная миграционная служба", "KG", Category.SPEAKER),
+    ("Σοφία", "Παπαδοπούλου", "Υπουργείο Μετανάστευσης", "GR", Category.ORGANISER),
+    ("ნინო", "ბერიძე", "საქართველოს შსს", "GE", Category.PRESS),
+    ("Ana", "Li", "", "", Category.STAFF),
+    (*SPANISH, "Ministerio de Inclusión, Seguridad Social y Migraciones", "ES",
+     Category.PARTICIPANT),
+    (*GEORGIAN, "", "GE", Category.PARTICIPANT),
+]
+SIZES = {"a6-sheet": (210.0, 297.0), "a6-folded": (210.0, 297.0), "single": (90.0, 120.0)}
+
+
+def test_georgian_name_is_sixty_characters():
+    assert len(" ".join(GEORGIAN)) == 60
+
+
+@pytest.fixture(scope="module")
+def printed(database_url, _schema):
+    """Every layout of the same seven people, rendered once for the module's tests."""
+    app = make_app(database_url, PUBLIC_BASE_URL="https://events.example.org")
+    with app.app_context():
+        event = factories.make_event(slug="forum", title="Forum 2030")
+        for given, family, organisation, country, category in PEOPLE:
+            factories.make_registration(event, given_name=given, family_name=family,
+                                        organisation=organisation, country=country,
+                                        category=category)
+        db.session.commit()
+        registrations = badges.select_registrations(event)
+        out = {"urls": {r.full_name: badges.checkin_url(r) for r in registrations},
+               "order": [r.full_name for r in registrations]}
+        for layout in LAYOUTS:
+            out[layout] = badges.render_badges(event, registrations, layout)
+        badges.save_badge_settings(event, {"width_mm": 85.6, "height_mm": 54.0})
+        out["cr80"] = badges.render_badges(event, registrations, "single")
+        db.session.rollback()
+        _empty_all_tables()
+        close_db()
+    return out
+
+
+@pytest.mark.parametrize("layout, pages", [("a6-sheet", 2), ("a6-folded", 7), ("single", 7)])
+def test_page_count_and_size(printed, layout, pages):
+    sizes = page_sizes_mm(printed[layout])
+    assert len(sizes) == pages
+    assert set(sizes) == {SIZES[layout]}
+
+
+def test_cr80_cards_are_exactly_their_size(printed):
+    assert set(page_sizes_mm(printed["cr80"])) == {(85.6, 54.0)}
+
+
+@pytest.mark.parametrize("layout", ["a6-sheet", "a6-folded", "single", "cr80"])
+def test_every_name_is_printed(printed, layout):
+    # Long names wrap, and text extraction adds or drops a space at a line break.
+    text = "".join("".join(page_texts(printed[layout])).split())
+    for given, family, *_ in PEOPLE:
+        assert "".join(f"{given}{family}".split()) in text, given
+
+
+def test_folded_badge_has_the_name_on_both_sides(printed):
+    first = page_texts(printed["a6-folded"])[0]
+    assert first.count(printed["order"][0].split()[0]) == 2
+
+
+def test_badges_follow_family_name_order(printed):
+    # Accents and letters like Ł fold to their base letter; other scripts follow Latin.
+    assert printed["order"] == [
+        " ".join(SPANISH), "Ana Li", "Zoë Łukasiewicz-Škoda", "Σοφία Παπαδοπούλου",
+        "Ирина Петрова", "ნინო ბერიძე", " ".join(GEORGIAN)]
+
+
+def test_qr_codes_read_back_as_checkin_urls(printed):
+    single = printed["single"]
+    assert qr_codes(single, 0) == [printed["urls"][printed["order"][0]]]
+    sheet_codes = qr_codes(printed["a6-sheet"], 0)
+    assert sorted(sheet_codes) == sorted(printed["urls"][n] for n in printed["order"][:4])
+    assert all(url.startswith("https://events.example.org/checkin/forum/c/")
+               for url in sheet_codes)
+
+
+def test_qr_code_on_a_credit_card_badge_reads(printed):
+    assert qr_codes(printed["cr80"], 0, scale=6) == [printed["urls"][printed["order"][0]]]
+
+
+def _name_boxes(pdf, page, name):
+    """The boxes of the name's characters: they come first in the page's text (the event
+    title is the only text before them, and the tests' title has no letter in common)."""
+    wanted = [c for c in name if not c.isspace()]
+    boxes = [(c, box) for c, box in char_boxes_mm(pdf, page) if not c.isspace()]
+    start = next(i for i, (c, _) in enumerate(boxes) if c == wanted[0] and
+                 "".join(ch for ch, _ in boxes[i:i + len(wanted)]) == "".join(wanted))
+    return [box for _, box in boxes[start:start + len(wanted)]]
+
+
+@pytest.mark.parametrize("layout, size, offset", [
+    ("single", (90.0, 120.0), (0, 0)), ("cr80", (85.6, 54.0), (0, 0)),
+    ("a6-folded", (105.0, 148.5), (0, 148.5))])
+@pytest.mark.parametrize("person", [GEORGIAN, SPANISH])
+def test_longest_names_stay_inside_their_box(printed, layout, size, offset, person):
+    name = " ".join(person)
+    page = printed["order"].index(name)
+    geo = geometry(*size, badge_settings_defaults()["fields"])
+    boxes = [(left - offset[0], top - offset[1], right - offset[0], bottom - offset[1])
+             for left, top, right, bottom in _name_boxes(printed[layout], page, name)]
+    assert len(boxes) == len(name.replace(" ", ""))
+    tolerance = 0.3  # glyph boxes include side bearings
+    for left, top, right, bottom in boxes:
+        assert left >= geo.pad - tolerance, (left, name)
+        assert right <= geo.pad + geo.name_width + tolerance, (right, name)
+        assert top >= geo.name_top - tolerance, (top, name)
+        assert bottom <= geo.name_top + geo.name_height + tolerance, (bottom, name)
+    # and the name is large enough to read at a glance: at least 3 mm high letters
+    assert max(b - t for _, t, _, b in boxes) > 3
+
+
+def test_long_names_get_smaller_type_than_short_ones(printed):
+    geo = geometry(90, 120, badge_settings_defaults()["fields"])
+    short = badges.fit_name("Ana", "Li", width_mm=geo.name_width, height_mm=geo.name_height,
+                            max_pt=40, min_pt=8)
+    long = badges.fit_name(*GEORGIAN, width_mm=geo.name_width, height_mm=geo.name_height,
+                           max_pt=40, min_pt=8)
+    assert long[0].size_pt < short[0].size_pt
+    # chosen by width, not length: narrow letters fit larger than wide ones
+    narrow = badges.fit_text("Illiili Iliili", width_mm=60, max_lines=1, max_pt=60, min_pt=6)
+    wide = badges.fit_text("Wommwmo Mowmwm", width_mm=60, max_lines=1, max_pt=60, min_pt=6)
+    assert narrow.size_pt > wide.size_pt * 1.5
+
+
+def badge_settings_defaults():
+    return {"fields": dict(badges.DEFAULTS["fields"])}
+
+
+# --- settings ---------------------------------------------------------------------------
+
+def test_settings_have_defaults_and_ignore_bad_values(app):
+    with app.app_context():
+        event = factories.make_event(print_settings={"badges": {
+            "layout": "nonsense", "width_mm": "12", "height_mm": 100,
+            "colours": {"speaker": {"background": "red;}</style><script>", "text": "#00ff00"}},
+            "fields": {"qr": False, "evil": True}, "language": "xx"}})
+        settings = badge_settings(event)
+    assert settings["layout"] == "a6-sheet"
+    assert (settings["width_mm"], settings["height_mm"]) == (90.0, 100.0)
+    assert settings["colours"]["speaker"] == {"background": "#D55E00", "text": "#00FF00"}
+    assert settings["fields"]["qr"] is False and "evil" not in settings["fields"]
+    assert settings["language"] == "en"
+
+
+def test_checkin_url_base(app):
+    with app.app_context():
+        event = factories.make_event(slug="forum")
+        registration = factories.make_registration(event)
+        assert badges.checkin_url(registration) == \
+            f"http://127.0.0.1:5000/checkin/forum/c/{registration.checkin_code}"
+        app.config["PUBLIC_BASE_URL"] = "https://example.org/"
+        assert badges.checkin_url(registration).startswith("https://example.org/checkin/forum/c/")
+    with app.test_request_context("/", base_url="http://badges.test:8080"):
+        app.config["PUBLIC_BASE_URL"] = None
+        registration = db.session.merge(registration)
+        assert badges.checkin_url(registration).startswith("http://badges.test:8080/checkin/")
+
+
+# --- print runs: command line ------------------------------------------------------------
+
+@pytest.fixture
+def small_event(app):
+    """Three confirmed people (one speaker), one cancelled."""
+    with app.app_context():
+        event = factories.make_event(slug="small", title="Small 2030")
+        factories.make_registration(event, given_name="Bruno", family_name="Zeller",
+                                    organisation="Alpha", country="BE")
+        factories.make_registration(event, given_name="Chloé", family_name="Aubert",
+                                    organisation="Zulu", country="FR")
+        factories.make_registration(event, given_name="Dmitri", family_name="Morozov",
+                                    organisation="Mike", country="AM",
+                                    category=Category.SPEAKER)
+        factories.make_registration(event, given_name="Eve", family_name="Cancelled",
+                                    status=Status.CANCELLED)
+        db.session.commit()
+    return "small"
+
+
+def _printed(app):
+    with app.app_context():
+        return {r.given_name: r.printed_at for r in db.session.scalars(select(Registration))}
+
+
+def test_cli_unprinted_runs_print_each_badge_once(app, runner, small_event, tmp_path):
+    out = tmp_path / "first.pdf"
+    result = runner.invoke(args=["badges", small_event, "-o", str(out), "--unprinted",
+                                 "--layout", "single"])
+    assert result.exit_code == 0, result.output
+    assert "3 badges" in result.output
+    texts = page_texts(out.read_bytes())
+    assert [t.split("\n")[1] for t in texts] == ["Chloé", "Dmitri", "Bruno"]  # by family name
+    printed = _printed(app)
+    assert printed["Eve"] is None and all(printed[n] for n in ("Bruno", "Chloé", "Dmitri"))
+
+    again = runner.invoke(args=["badges", small_event, "-o", str(tmp_path / "2.pdf"),
+                                "--unprinted"])
+    assert again.exit_code != 0 and "nothing printed" in again.output
+    assert not (tmp_path / "2.pdf").exists()
+
+
+def test_cli_category_sort_and_reprint(app, runner, small_event, tmp_path):
+    out = tmp_path / "b.pdf"
+    result = runner.invoke(args=["badges", small_event, "-o", str(out), "--layout", "single",
+                                 "--category", "participant", "--sort", "organisation"])
+    assert result.exit_code == 0, result.output
+    assert [t.split("\n")[1] for t in page_texts(out.read_bytes())] == ["Bruno", "Chloé"]
+
+    result = runner.invoke(args=["badges", small_event, "-o", str(out), "--layout", "single",
+                                 "--sort", "country"])
+    # Armenia, Belgium, France
+    assert [t.split("\n")[1] for t in page_texts(out.read_bytes())] == \
+        ["Dmitri", "Bruno", "Chloé"]
+
+    with app.app_context():
+        dmitri = db.session.scalar(select(Registration).where(Registration.given_name == "Dmitri"))
+        dmitri_id, first_print = dmitri.id, dmitri.printed_at
+    result = runner.invoke(args=["badges", small_event, "-o", str(out), "--id", str(dmitri_id),
+                                 "--layout", "a6-folded"])
+    assert result.exit_code == 0, result.output
+    assert page_sizes_mm(out.read_bytes()) == [(210.0, 297.0)]
+    assert "Dmitri" in page_texts(out.read_bytes())[0]
+    assert _printed(app)["Dmitri"] > first_print
+
+
+def test_cli_unknown_event(runner, app, tmp_path):
+    result = runner.invoke(args=["badges", "nope", "-o", str(tmp_path / "x.pdf")])
+    assert result.exit_code != 0 and "No event" in result.output
+
+
+# --- print runs: the organisers' page ------------------------------------------------------
+
+@pytest.fixture
+def organiser(app, make_user, auth, small_event):
+    make_user()
+    with app.app_context():
+        from eventapp.models import Event, User
+
+        user = db.session.scalar(select(User))
+        event = db.session.scalar(select(Event).where(Event.slug == small_event))
+        event.managers.append(user)
+        db.session.commit()
+    auth.login()
+    return small_event
+
+
+def test_page_shows_counts_preview_and_nav(client, organiser):
+    page = client.get(f"/manage/events/{organiser}/badges")
+    assert page.status_code == 200
+    assert "3 confirmed registrations, 3 of them without a printed badge" in page.text
+    assert f'href="/manage/events/{organiser}/badges"' in page.text  # the nav link
+    assert "preview.png" in page.text
+
+    preview = client.get(f"/manage/events/{organiser}/badges/preview.png?layout=single")
+    assert preview.status_code == 200 and preview.mimetype == "image/png"
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = Image.open(BytesIO(preview.data))
+    assert image.width == 700 and abs(image.height / image.width - 120 / 90) < 0.01
+    assert _printed(client.application)["Bruno"] is None  # a preview prints nothing
+
+
+def test_page_prints_unprinted_and_marks_them(client, organiser, app):
+    page = client.get(f"/manage/events/{organiser}/badges?which=unprinted&category=speaker")
+    assert "1 badge in this run" in page.text
+    response = client.post(f"/manage/events/{organiser}/badges/print", data={
+        "csrf_token": csrf_token_from(page.text), "layout": "a6-sheet", "which": "unprinted",
+        "category": "speaker", "sort": "family_name"})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert "Dmitri" in page_texts(response.data)[0]
+    printed = _printed(app)
+    assert printed["Dmitri"] is not None and printed["Bruno"] is None
+
+    again = client.post(f"/manage/events/{organiser}/badges/print", data={
+        "csrf_token": csrf_token_from(page.text), "layout": "a6-sheet", "which": "unprinted",
+        "category": "speaker", "sort": "family_name"})
+    assert again.status_code == 302
+    assert "nothing to print" in client.get(again.headers["Location"]).text
+
+
+def test_print_needs_csrf(client, organiser, app):
+    response = client.post(f"/manage/events/{organiser}/badges/print",
+                           data={"layout": "single", "which": "all", "sort": "family_name"})
+    assert response.status_code == 400
+    assert _printed(app)["Bruno"] is None
+
+
+def test_reprint_needs_a_registration_number(client, organiser):
+    page = client.get(f"/manage/events/{organiser}/badges")
+    response = client.post(f"/manage/events/{organiser}/badges/print", data={
+        "csrf_token": csrf_token_from(page.text), "layout": "single", "which": "one",
+        "sort": "family_name"})
+    assert response.status_code == 422
+    assert "Give the number of the registration to reprint." in response.text
+
+
+def test_settings_are_saved_and_used(client, organiser, app):
+    page = client.get(f"/manage/events/{organiser}/badges")
+    data = {"csrf_token": csrf_token_from(page.text), "layout": "single", "width_mm": "85.6",
+            "height_mm": "54", "language": "fr", "sort": "country", "show_qr": "y",
+            "show_family_name": "y", "show_country": "y", "show_category": "y"}
+    for category in Category:
+        data[f"{category.value}_background"] = "#000000"
+        data[f"{category.value}_text"] = "#FFFFFF"
+    bad = client.post(f"/manage/events/{organiser}/badges/settings",
+                      data={**data, "speaker_background": "red"})
+    assert bad.status_code == 422
+    saved = client.post(f"/manage/events/{organiser}/badges/settings", data=data)
+    assert saved.status_code == 302
+    with app.app_context():
+        from eventapp.models import Event
+
+        settings = badge_settings(db.session.scalar(select(Event).where(
+            Event.slug == organiser)))
+    assert settings["layout"] == "single" and settings["width_mm"] == 85.6
+    assert settings["fields"]["organisation"] is False and settings["fields"]["qr"] is True
+    page = client.get(f"/manage/events/{organiser}/badges")
+    response = client.post(f"/manage/events/{organiser}/badges/print", data={
+        "csrf_token": csrf_token_from(page.text), "layout": "single", "which": "all",
+        "sort": "country"})
+    pdf = response.data
+    assert page_sizes_mm(pdf) == [(85.6, 54.0)] * 3
+    first = page_texts(pdf)[0]
+    assert "Dmitri" in first and "Arménie" in first  # country names in French
+    assert "Mike" not in first  # organisation switched off
+
+
+def test_other_organisers_and_visitors_cannot_print(client, app, make_user, auth, small_event):
+    assert client.get(f"/manage/events/{small_event}/badges").status_code == 302
+    make_user("other@example.org")
+    auth.login("other@example.org")
+    assert client.get(f"/manage/events/{small_event}/badges").status_code == 403
+    assert client.get(f"/manage/events/{small_event}/badges/preview.png").status_code == 403
+
+
+def test_printed_at_is_stamped_with_a_time(app, small_event):
+    with app.app_context():
+        from eventapp.models import Event
+
+        event = db.session.scalar(select(Event).where(Event.slug == small_event))
+        run = badges.print_badges(event, layout="single", category="speaker")
+        assert [r.given_name for r in run.registrations] == ["Dmitri"]
+        assert run.registrations[0].printed_at.tzinfo is not None
+        assert run.registrations[0].printed_at <= datetime.now(UTC)
+
+
+def test_large_runs_are_split_over_workers_in_order():
+    """Parts laid out in worker processes, merged in order, each font subset kept small."""
+    from eventapp.printing.fetcher import SafeFetcher
+    from eventapp.printing.fonts import STATIC
+    from eventapp.printing.render import render_chunks
+
+    htmls = [f"<p>Chunk {i} ნინო</p>" for i in range(7)]  # two parts of 5 + 2
+    pdf = render_chunks(htmls, workers=2, fetcher=SafeFetcher(STATIC))
+    texts = page_texts(pdf)
+    assert [t.split()[1] for t in texts] == [str(i) for i in range(7)]
+    assert all("ნინო" in t for t in texts)
