@@ -8,6 +8,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
+import lxml.html
 import pytest
 from sqlalchemy import func, select
 
@@ -204,6 +205,30 @@ def test_cancelling_promotes_the_waiting_list(app, client, organiser):
     assert "Promoted from the waiting list" in page
     assert "Cancelled by an organiser" in client.get(f"{DESK}/{first}").text
     assert any(s.startswith("A seat is yours") for s in outbox_to(app, "second@example.org"))
+
+
+def test_raising_the_capacity_promotes_the_waiting_list(app, client, organiser):
+    with app.app_context():
+        db.session.scalar(select(Event).where(Event.slug == SLUG)).capacity = 1
+        db.session.commit()
+    add(app, given_name="First", counts_towards_capacity=True)
+    second = add(app, given_name="Second", status=Status.WAITLISTED,
+                 counts_towards_capacity=True, email="second@example.org")
+    third = add(app, given_name="Third", status=Status.WAITLISTED,
+                counts_towards_capacity=True, email="third@example.org")
+    settings = f"/manage/events/{SLUG}/settings"
+    page = lxml.html.fromstring(client.get(settings).text)
+    settings_form = next(f for f in page.forms if "capacity" in f.fields)
+    form = dict(settings_form.form_values())
+    response = client.post(settings, data={**form, "capacity": "2"}, follow_redirects=True)
+    assert "1 person moved up from the waiting list" in response.text
+    assert get(app, second).status == Status.CONFIRMED
+    assert get(app, third).status == Status.WAITLISTED
+    assert any(s.startswith("A seat is yours") for s in outbox_to(app, "second@example.org"))
+    assert outbox_to(app, "third@example.org") == []
+    # Lowering it again moves nobody back.
+    client.post(settings, data={**form, "capacity": "1"})
+    assert get(app, second).status == Status.CONFIRMED
 
 
 def test_resend_the_confirmation(app, client, organiser):

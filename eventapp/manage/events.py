@@ -2,6 +2,7 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -10,6 +11,8 @@ from ..agenda import services as agenda_services
 from ..auth.access import admin_required, get_managed_event_or_404, organiser_required
 from ..extensions import db
 from ..models import Event, Registration, User, UserRole
+from ..registration import emails
+from ..registration import services as registrations
 from . import bp, services
 from .forms import (
     EventForm,
@@ -103,9 +106,19 @@ def settings(slug: str):
         if services.slug_taken(form.slug.data, exclude=event):
             form.slug.errors.append(_("Another event uses this address already."))
         else:
-            services.update_event(event, event_data(form))
+            changes = services.update_event(event, event_data(form))
+            # More public seats: the waiting list moves up at once, as after a cancellation.
+            promoted = registrations.promote_from_waitlist(event) \
+                if "capacity" in changes else []
             db.session.commit()
+            for person in promoted:
+                emails.send_promotion(person)
             flash(_("Settings saved."), "info")
+            if promoted:
+                flash(ngettext("%(num)d person moved up from the waiting list and was told "
+                               "by e-mail.",
+                               "%(num)d people moved up from the waiting list and were told "
+                               "by e-mail.", len(promoted)), "info")
             return redirect(url_for(".settings", slug=event.slug))
     return render_template("manage/event_settings.html", event=event, form=form,
                            timezones=timezone_choices()), 422 if form.errors else 200
