@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.models import AgendaItem, ChangeLogEntry, Event, Person, Room, UserRole
+from eventapp.printing.programme import programme_size
 
 from .conftest import PASSWORD, csrf_token_from
 
@@ -162,11 +163,14 @@ def test_settings_change_times_in_the_event_zone(app, client, demo, organiser):
             "timezone": "Europe/Brussels", "starts_at": "2024-03-12T09:00",
             "ends_at": "2024-03-12T18:00", "venue_name": "", "venue_address": "",
             "capacity": "120", "registration_opens_at": "", "registration_closes_at": "",
-            "published": "y", "description": "New text", "privacy_notice": ""}
+            "published": "y", "description": "New text", "privacy_notice": "",
+            "programme_size": "A4"}
+    assert '<option selected value="A5">' in page
     assert post(client, f"/manage/events/{demo}/settings", organiser, **form).status_code == 302
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == demo))
         assert event.capacity == 120
+        assert programme_size(event) == "A4"
         assert event.starts_at.replace(tzinfo=None) == datetime(2024, 3, 12, 8, 0)  # UTC
     bad = post(client, f"/manage/events/{demo}/settings", organiser,
                **{**form, "timezone": "Mars/Olympus"})

@@ -11,6 +11,7 @@ from ..agenda import services as agenda_services
 from ..auth.access import admin_required, get_managed_event_or_404, organiser_required
 from ..extensions import db
 from ..models import Event, Registration, User, UserRole
+from ..printing.programme import programme_size
 from ..registration import emails
 from ..registration import services as registrations
 from . import bp, services
@@ -36,6 +37,7 @@ def event_data(form: EventForm) -> dict:
     data["subtitle"] = data["subtitle"] or ""
     data["description"] = data["description"] or ""
     data["privacy_notice"] = data["privacy_notice"] or ""
+    data["programme_size"] = form.programme_size.data
     return data
 
 
@@ -102,6 +104,7 @@ def settings(slug: str):
     if request.method == "GET":
         for name in TIME_FIELDS:
             form[name].data = delocalize(getattr(event, name), event.timezone)
+        form.programme_size.data = programme_size(event)
     if form.validate_on_submit():
         if services.slug_taken(form.slug.data, exclude=event):
             form.slug.errors.append(_("Another event uses this address already."))

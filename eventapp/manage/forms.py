@@ -123,6 +123,8 @@ class EventForm(CleanForm):
     privacy_notice = TextAreaField(_l("Privacy notice (Markdown)"),
                                    validators=[Optional(), Length(max=50_000)],
                                    render_kw={"rows": 6})
+    programme_size = SelectField(_l("Printed programme"), default="A5", choices=options([
+        ("A5", _l("A5 booklet (folded A4 sheets)")), ("A4", _l("A4, printed on both sides"))]))
 
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:

@@ -24,6 +24,8 @@ from ..models import (
     Room,
     User,
 )
+from ..printing.programme import SIZES as PROGRAMME_SIZES
+from ..printing.programme import programme_size
 
 EVENT_FIELDS = ("title", "subtitle", "slug", "timezone", "starts_at", "ends_at", "venue_name",
                 "venue_address", "capacity", "registration_opens_at",
@@ -56,6 +58,7 @@ def create_event(data: dict[str, Any], creator: User | None = None) -> Event:
     """A blank event; its creator (an organiser) becomes one of its managers."""
     event = Event(key_figures=[])
     _apply(event, data, EVENT_FIELDS)
+    _set_programme_size(event, data)
     db.session.add(event)
     if creator is not None and not creator.manages(event):
         event.managers.append(creator)
@@ -66,9 +69,21 @@ def create_event(data: dict[str, Any], creator: User | None = None) -> Event:
 
 def update_event(event: Event, data: dict[str, Any]) -> dict[str, list]:
     changes = _apply(event, data, EVENT_FIELDS)
+    changes.update(_set_programme_size(event, data))
     if changes:
         record(event, "event", event.id, "update", _("Event settings changed"), changes)
     return changes
+
+
+def _set_programme_size(event: Event, data: dict[str, Any]) -> dict[str, list]:
+    """The programme's page size lives in the event's print settings (JSON)."""
+    size = data.get("programme_size")
+    before = programme_size(event)
+    if size not in PROGRAMME_SIZES or size == before:
+        return {}
+    # A new dict, so SQLAlchemy sees the JSON column change.
+    event.print_settings = {**(event.print_settings or {}), "programme_size": size}
+    return {"programme_size": [before, size]}
 
 
 def _save(event: Event, obj: Any, data: dict[str, Any], fields: tuple[str, ...], *,
