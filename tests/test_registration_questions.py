@@ -473,6 +473,25 @@ def test_organisers_see_and_edit_answers_on_the_registration_page(app, client, m
     assert "Answers changed" in client.get(url).text
 
 
+def test_organisers_adding_someone_by_hand_answer_the_questions_too(app, client, manager,
+                                                                      asked):
+    url = f"/manage/events/{SLUG}/registrations/new"
+    html = client.get(url).text
+    assert f'name="q_{asked["arrival"]}"' in html and f'name="q_{asked["motto"]}"' in html
+    form = {"csrf_token": csrf_token_from(html), "given_name": "Gulnara",
+            "email": "gulnara@example.kg", "category": "speaker", "dietary": "none"}
+    response = client.post(url, data={**form, **answers(asked, arrival="Bus")})
+    assert response.status_code == 422
+    assert error_next_to(response.text, f"q_{asked['arrival']}") == (
+        "Please choose one of the options offered.")
+    assert registration_of(app, "gulnara@example.kg") is None
+    # Required questions are not required of organisers.
+    response = client.post(url, data={**form, **answers(asked, arrival="Plane")})
+    assert response.status_code == 302
+    assert registration_of(app, "gulnara@example.kg").answers == {
+        str(asked["arrival"]): "Plane", str(asked["dinner"]): False}
+
+
 def test_erasing_personal_data_erases_the_answers(app, asked):
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == SLUG))

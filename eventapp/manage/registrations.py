@@ -62,11 +62,12 @@ class ImportUploadForm(CleanForm):
     file = FileField(_l("CSV or XLSX file"))
 
 
-def registration_form(registration: Registration | None) -> RegistrationForm:
-    """The details form; for an existing registration with its answers to the event's
-    custom questions too (none is required of organisers)."""
+def registration_form(registration: Registration | None,
+                      event: Event | None = None) -> RegistrationForm:
+    """The details form with the event's custom questions (none is required of
+    organisers); for an existing registration, filled with its details and answers."""
     if registration is None:
-        form = RegistrationForm()
+        form = with_questions(RegistrationForm, event, public=False)()
     else:
         form = with_questions(RegistrationForm, registration.event, public=False)(
             obj=registration, **answers_data(registration))
@@ -144,11 +145,12 @@ def bulk_registrations(slug: str):
 def new_registration(slug: str):
     """Add someone by hand (speaker, VIP): confirmed, outside the public seats."""
     event = get_managed_event_or_404(slug)
-    form = registration_form(None)
+    form = registration_form(None, event)
     if form.validate_on_submit():
         try:
             registration = services.add_by_hand(
                 event, form.data_for_services(), category=Category(form.category.data))
+            registration.answers = answers.clean(form.questions, form.answers())
         except services.AlreadyRegistered as exc:
             db.session.rollback()
             form.email.errors.append(_("%(name)s is already registered with this address.",
