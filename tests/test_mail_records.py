@@ -196,7 +196,8 @@ def test_bulk_approve_tells_each_person(app, client, smtp, organiser):
                                       "action": "approve"})
     approvals = {m["To"]: m for m in smtp.messages[2:]}
     assert approvals["first@example.org"]["Subject"] == "Your sign-up is approved: Forum"
-    assert "waiting list" in approvals["second@example.org"]["Subject"]
+    # In the language Ana signed up in.
+    assert "liste d’attente" in approvals["second@example.org"]["Subject"]
     text, html = parts(approvals["second@example.org"])
     assert '<html lang="fr">' in html and "mardi 14 mai 2030" in text
 
@@ -213,7 +214,7 @@ def test_organiser_cancellation_promotes_and_tells_both(app, client, smtp, organ
     set_status(client, organiser, first_id, "cancel")
     cancellation, promotion = smtp.messages
     assert cancellation["To"] == "first@example.org"
-    assert cancellation["Subject"] == "Registration cancelled: Forum"
+    assert cancellation["Subject"] == "Inscription annulée : Forum"  # signed up in French
     assert '<html lang="fr">' in parts(cancellation)[1]
     assert promotion["To"] == "second@example.org"
     assert promotion["Subject"] == "A seat is yours: Forum"
@@ -253,7 +254,7 @@ def test_dead_server_keeps_the_sign_up_and_resend_all_delivers(app, client, mail
     set_status(client, organiser, rid, "approve")
     with app.app_context():
         assert db.session.get(Registration, rid).status == Status.CONFIRMED
-    desk = client.get(DESK).text
+    desk = client.get(f"{DESK}?lang=en").text  # Ana's French sign-up set the language
     # Nino's "pending" message is out of date (he is confirmed): only 2 to resend.
     assert re.search(r'data-count="failed-mails">2<', desk)
     assert "Resend all failed" in desk
@@ -270,7 +271,8 @@ def test_dead_server_keeps_the_sign_up_and_resend_all_delivers(app, client, mail
     assert response.status_code == 302
     assert "2 e-mails sent again." in client.get(DESK).text
     subjects = sorted(m["Subject"] for m in mail_server.messages)
-    assert subjects == ["Sign-up received: Forum", "Your sign-up is approved: Forum"]
+    # Each in its person's language: Ana signed up in French.
+    assert subjects == ["Inscription reçue : Forum", "Your sign-up is approved: Forum"]
     approval = next(m for m in mail_server.messages if m["To"] == "nino@example.org")
     with app.app_context():
         token = db.session.get(Registration, rid).token
