@@ -5,8 +5,10 @@ not hold, with a message next to the field; nothing is ever cut short. The limit
 sent to the browser as `maxlength`: a browser silently truncates pasted text to it.
 """
 
+from babel import support
 from email_validator import EmailNotValidError, validate_email
-from flask import url_for
+from flask import current_app, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -19,6 +21,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -64,8 +67,41 @@ def validate_address(form, field):
     field.data = result.normalized
 
 
+# --- What every form of a language shares ------------------------------------------------
+# Built once per process and language rather than for each form: two forms per sign-up
+# (the page, then the post) each sorted the 250 countries, made an option of each, and read
+# WTForms' message catalogue from disk (Flask-WTF keeps it for one request only).
+
+#: language -> (the country select's options, the codes it offers)
+_countries: dict[str, tuple[list, frozenset[str]]] = {}
+#: language -> WTForms' own messages ("Not a valid choice.")
+_wtforms_messages: dict[str, support.NullTranslations] = {}
+
+
+def _country_options() -> tuple[list, frozenset[str]]:
+    language = str(get_locale())
+    cached = _countries.get(language)
+    if cached is None:
+        choices = country_choices()
+        cached = _countries[language] = (
+            options([("", _("Choose a country")), *choices]),
+            frozenset(code for code, _name in choices))
+    return cached
+
+
 class DetailsForm(CleanForm):
     """What a participant tells about themselves: the sign-up form minus consent."""
+
+    class Meta:
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            language = str(get_locale())
+            translations = _wtforms_messages.get(language)
+            if translations is None:
+                translations = _wtforms_messages[language] = support.Translations.load(
+                    messages_path(), [language], domain="wtforms")
+            return translations
 
     honorific = StringField(_l("Title (optional)"), validators=[Optional(),
                                                                 MaxLength("honorific")])
@@ -90,7 +126,7 @@ class DetailsForm(CleanForm):
         widget=LongSelect())
     dietary = SelectField(_l("Dietary needs"), default=Dietary.NONE.value,
                           choices=options((d.value, label) for d, label in
-                                          DIETARY_LABELS.items()))
+                                          DIETARY_LABELS.items()), widget=LongSelect())
     dietary_other = StringField(_l("Other dietary needs"),
                                 validators=[MaxLength("dietary_other")])
     accessibility = TextAreaField(_l("Accessibility needs (optional)"),
@@ -101,10 +137,10 @@ class DetailsForm(CleanForm):
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
-        self.country.choices = options([("", _("Choose a country")), *country_choices()])
+        self.country.choices = _country_options()[0]
 
     def validate_country(self, field):
-        if field.data not in {code for code, _name in country_choices()}:
+        if field.data not in _country_options()[1]:
             raise ValidationError(_("Please choose your country from the list."))
 
     def validate_dietary_other(self, field):

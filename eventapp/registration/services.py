@@ -159,9 +159,11 @@ def _waiting_list(event_id: int):
                       Registration.id))
 
 
-def _seat_free(event_id: int) -> bool:
-    """A seat nobody waits for: to be called under the event lock."""
-    capacity = db.session.scalar(select(Event.capacity).where(Event.id == event_id))
+def _seat_free(event_id: int, capacity: int | None = None) -> bool:
+    """A seat nobody waits for: to be called under the event lock. `capacity` is read
+    unless given (by a caller that read the event under the lock)."""
+    if capacity is None:
+        capacity = db.session.scalar(select(Event.capacity).where(Event.id == event_id))
     counts = _counts(event_id)
     return counts[Status.CONFIRMED] + counts[Status.WAITLISTED] < capacity
 
@@ -262,7 +264,8 @@ def register(event: Event, data: Mapping[str, Any], *, language: str,
         if event.moderation:
             status = Status.PENDING
         else:
-            status = Status.CONFIRMED if _seat_free(event_id) else Status.WAITLISTED
+            status = (Status.CONFIRMED if _seat_free(event_id, event.capacity)
+                      else Status.WAITLISTED)
         registration = Registration(
             event=event, **fields, category=category, status=status, language=language,
             counts_towards_capacity=True, privacy_consent_at=now,

@@ -63,8 +63,9 @@ def register(slug: str):
         return render_template("registration/form.html", event=event, form=form), 422
     except services.RegistrationClosed as exc:
         return _closed_page(exc.event, "not_yet_open" if exc.not_yet_open else "closed", 409)
+    token = registration.token  # before the e-mail's commit expires it: one query less
     emails.send_signup(registration)
-    return redirect(url_for(".done", token=registration.token))
+    return redirect(url_for(".done", token=token))
 
 
 @bp.get("/events/<slug>/privacy")
