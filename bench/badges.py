@@ -3,13 +3,21 @@ WeasyPrint baseline.
 
 Loads the demo (107 registrations) into a fresh SQLite database and prints 10, 100 and 1,000
 badges per layout (the registrations repeated to reach the count), each run in a child
-process of its own so its peak memory (maxrss, its worker processes included) is its own.
+process of its own. Peak memory is that of the whole process tree (the child, the fork
+server and the worker processes), sampled every 20 ms: "peak MB" sums the processes'
+proportional set sizes (PSS: pages shared after a fork counted once), "RSS MB" their
+resident sizes (shared pages counted in every process, an upper bound).
 In the same run, the baseline: one bare WeasyPrint document of minimal badges in one
-process, same fonts, inline-SVG QR codes, no app code. Then a one-badge reprint through the
-running web app (gunicorn on 127.0.0.1, the organiser page's POST), and the demo programme
-if eventapp/printing/programme.py exists. Medians of --runs runs.
+process, same fonts, inline-SVG QR codes, no app code; and, for the size target, each
+layout's 1,000 badges rendered as one single WeasyPrint document by our own templates
+("KB/1doc": our PDF's size over that one's). Then a one-badge reprint through the running
+web app (gunicorn on 127.0.0.1, the organiser page's POST), and the demo programme.
+Medians of --runs runs, taken in rounds (the baseline, then each layout) so that a time
+ratio compares runs made under the same load; the load average is printed before and
+after, since other work on the machine skews every figure.
 
     .venv/bin/python bench/badges.py [--runs 3] [--counts 10,100,1000] [--reprints 15]
+                                     [--no-onedoc]
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -36,6 +45,81 @@ LAYOUTS = ("a6-sheet", "a6-folded", "single")
 
 
 # --- children: one measurement each --------------------------------------------------------
+
+def _descendants(pid: int) -> list[int]:
+    """pid and every process below it (the fork server's workers included)."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        try:  # a process may end while we look
+            for task in Path(f"/proc/{current}/task").glob("*/children"):
+                todo.extend(int(child) for child in task.read_text().split())
+        except OSError:
+            pass
+    return out
+
+
+def _tree_memory_mb() -> tuple[float, float]:
+    """(PSS, RSS) of this process and its descendants, summed, in MB."""
+    pss = rss = 0
+    for pid in _descendants(os.getpid()):
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+                elif line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+        except OSError:  # ended meanwhile
+            pass
+    return pss / 1024, rss / 1024
+
+
+class TreeMemory:
+    """Samples the process tree's memory in a thread; peak_pss / peak_rss in MB."""
+
+    def __init__(self, interval: float = 0.02):
+        self.interval, self.peak_pss, self.peak_rss = interval, 0.0, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            pss, rss = _tree_memory_mb()
+            self.peak_pss, self.peak_rss = max(self.peak_pss, pss), max(self.peak_rss, rss)
+            if self._stop.wait(self.interval):
+                return
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def child_onedoc(instance: str, layout: str, count: int) -> dict:
+    """Our badges, all in one WeasyPrint document: no chunks, no workers, no merge."""
+    from sqlalchemy import select
+
+    from eventapp.extensions import db
+    from eventapp.models import Event
+    from eventapp.printing import badges, render
+
+    app = child_app(instance)
+    with app.app_context():
+        event = db.session.scalar(select(Event))
+        registrations = badges.select_registrations(event)
+        registrations = (registrations * (count // len(registrations) + 1))[:count]
+        settings = badges.badge_settings(event)
+        start = time.perf_counter()
+        html = badges.badge_html(event, registrations, badges.LAYOUTS[layout], settings)
+        pdf = render.render_pdf(html, stylesheets=[badges.BADGE_CSS,
+                                                   badges.LAYOUTS[layout].stylesheet])
+        seconds = time.perf_counter() - start
+    return {"seconds": seconds, "bytes": len(pdf)}
+
 
 def child_app(instance: str):
     os.environ["EVENTAPP_INSTANCE_PATH"] = instance
@@ -133,14 +217,19 @@ def child_baseline(instance: str, count: int) -> dict:
 
 def child_main(args: list[str]) -> None:
     kind, instance, *rest = args
-    if kind == "badges":
-        layout, count, workers = rest
-        result = child_badges(instance, layout, int(count),
-                              None if workers == "auto" else int(workers))
-    elif kind == "baseline":
-        result = child_baseline(instance, int(rest[0]))
-    else:
-        result = child_programme(instance)
+    with TreeMemory() as memory:
+        if kind == "badges":
+            layout, count, workers = rest
+            result = child_badges(instance, layout, int(count),
+                                  None if workers == "auto" else int(workers))
+        elif kind == "onedoc":
+            result = child_onedoc(instance, rest[0], int(rest[1]))
+        elif kind == "baseline":
+            result = child_baseline(instance, int(rest[0]))
+        else:
+            result = child_programme(instance)
+    result["tree_pss_mb"] = memory.peak_pss
+    result["tree_rss_mb"] = memory.peak_rss
     usage_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     usage_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     result["maxrss_mb"] = max(usage_self, usage_children) / 1024
@@ -240,10 +329,13 @@ def reprints(instance: Path, runs: int) -> dict:
 
 # --- report ----------------------------------------------------------------------------------
 
-def median_of(runs: int, *args: str) -> dict:
-    results = [run_child(*args) for _ in range(runs)]
+def medians(results: list[dict]) -> dict:
     return {key: statistics.median(r[key] for r in results)
             for key in results[0] if isinstance(results[0][key], int | float)}
+
+
+def median_of(runs: int, *args: str) -> dict:
+    return medians([run_child(*args) for _ in range(runs)])
 
 
 def main() -> None:
@@ -251,25 +343,47 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--counts", default="10,100,1000")
     parser.add_argument("--reprints", type=int, default=15)
+    parser.add_argument("--no-onedoc", action="store_true",
+                        help="skip the one-document renders the size target compares with")
     args = parser.parse_args()
     counts = [int(c) for c in args.counts.split(",")]
     with tempfile.TemporaryDirectory(prefix="bench-badges-") as tmp:
         instance = Path(tmp)
         prepare(instance)
+        print(f"load average before: {os.getloadavg()[0]:.2f} (1 min), "
+              f"{os.cpu_count()} cores\n")
         print(f"{'what':<30}{'N':>6}{'seconds':>9}{'badges/s':>10}{'peak MB':>9}"
-              f"{'size KB':>9}{'t/base':>8}{'KB/base':>8}")
+              f"{'RSS MB':>8}{'size KB':>9}{'t/base':>8}{'KB/base':>8}{'KB/1doc':>8}")
+        largest = max(counts)
+        onedoc = {}
+        if not args.no_onedoc:
+            # Deterministic in size: one run is enough.
+            for layout in LAYOUTS:
+                onedoc[layout] = run_child("onedoc", str(instance), layout, str(largest))
         baseline = {}
         for count in counts:
-            baseline[count] = median_of(args.runs, "baseline", str(instance), str(count))
+            # Round by round, the baseline then each layout: when other work slows the
+            # machine down for a while, it slows a round's runs alike, and the time ratio
+            # (the median of the rounds' ratios) stays fair.
+            rounds = []
+            for _ in range(args.runs):
+                row = {"baseline": run_child("baseline", str(instance), str(count))}
+                for layout in LAYOUTS:
+                    row[layout] = run_child("badges", str(instance), layout, str(count), "auto")
+                rounds.append(row)
+            baseline[count] = medians([row["baseline"] for row in rounds])
             report("baseline (bare WeasyPrint)", count, baseline[count], None)
-        for layout in LAYOUTS:
-            for count in counts:
-                result = median_of(args.runs, "badges", str(instance), layout, str(count),
-                                   "auto")
-                report(layout, count, result, baseline[count])
+            for layout in LAYOUTS:
+                result = medians([row[layout] for row in rounds])
+                result["ratio"] = statistics.median(
+                    row[layout]["seconds"] / row["baseline"]["seconds"] for row in rounds)
+                report(layout, count, result, baseline[count],
+                       onedoc.get(layout) if count == largest else None)
+        for layout, result in onedoc.items():
+            report(f"{layout}, one document", largest, result, baseline[largest])
         if 1000 in counts:
             result = median_of(args.runs, "badges", str(instance), "single", "1000", "1")
-            report("single, one process", 1000, result, baseline[1000])
+            report("single, one process", 1000, result, baseline[1000], onedoc.get("single"))
         reprint = reprints(instance, args.reprints)
         print(f"\nreprint of one badge through gunicorn: first {reprint['first'] * 1000:.0f} ms,"
               f" then median {reprint['median'] * 1000:.0f} ms ({reprint['bytes'] / 1024:.0f} KB)")
@@ -277,19 +391,24 @@ def main() -> None:
             try:
                 result = median_of(args.runs, "programme", str(instance))
                 print(f"demo programme: {result.get('seconds', 0):.2f} s, "
-                      f"{result.get('maxrss_mb', 0):.0f} MB peak, "
+                      f"{result.get('tree_pss_mb', 0):.0f} MB peak, "
                       f"{result.get('bytes', 0) / 1024:.0f} KB")
             except (subprocess.CalledProcessError, StopIteration) as exc:
                 print(f"demo programme: not measured ({exc})")
         else:
             print("demo programme: eventapp/printing/programme.py does not exist yet")
+        print(f"\nload average after: {os.getloadavg()[0]:.2f} (1 min)")
 
 
-def report(what: str, count: int, result: dict, baseline: dict | None) -> None:
-    ratio = f"{result['seconds'] / baseline['seconds']:>8.2f}" if baseline else f"{'':>8}"
+def report(what: str, count: int, result: dict, baseline: dict | None,
+           onedoc: dict | None = None) -> None:
+    ratio = result.get("ratio") or (result["seconds"] / baseline["seconds"] if baseline else None)
+    ratio = f"{ratio:>8.2f}" if ratio else f"{'':>8}"
     size = f"{result['bytes'] / baseline['bytes']:>8.2f}" if baseline else f"{'':>8}"
+    one = f"{result['bytes'] / onedoc['bytes']:>8.2f}" if onedoc else f"{'':>8}"
     print(f"{what:<30}{count:>6}{result['seconds']:>9.2f}{count / result['seconds']:>10.0f}"
-          f"{result['maxrss_mb']:>9.0f}{result['bytes'] / 1024:>9.0f}{ratio}{size}")
+          f"{result['tree_pss_mb']:>9.0f}{result['tree_rss_mb']:>8.0f}"
+          f"{result['bytes'] / 1024:>9.0f}{ratio}{size}{one}", flush=True)
 
 
 if __name__ == "__main__":

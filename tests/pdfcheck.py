@@ -111,3 +111,42 @@ def char_boxes_mm(pdf: bytes, page: int = 0) -> list[tuple[str, tuple[float, flo
         return out
     finally:
         doc.close()
+
+
+@dataclass(frozen=True)
+class Rect:
+    """A filled path on a page (a background, a band, a crop mark), in mm from the page's
+    top left corner, with its fill colour as "#RRGGBB"."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+    fill: str
+
+
+def filled_rects_mm(pdf: bytes, page: int = 0) -> list[Rect]:
+    """Every path on a page by its bounding box: WeasyPrint paints a box's background and
+    each border side as one filled rectangle, so a badge's white background gives its size
+    and place on the sheet, and a crop mark is a thin black one."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        pdf_page = doc[page]
+        height = pdf_page.get_height()
+        out = []
+        for obj in pdf_page.get_objects(max_depth=8):
+            if obj.type != raw.FPDF_PAGEOBJ_PATH:
+                continue
+            left, bottom, right, top = obj.get_bounds()
+            rgba = [ctypes.c_uint() for _ in range(4)]
+            raw.FPDFPageObj_GetFillColor(obj.raw, *rgba)
+            fill = "#" + "".join(f"{c.value:02X}" for c in rgba[:3])
+            out.append(Rect(round(left / MM, 2), round((height - top) / MM, 2),
+                            round((right - left) / MM, 2), round((top - bottom) / MM, 2), fill))
+        return out
+    finally:
+        doc.close()

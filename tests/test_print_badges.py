@@ -13,7 +13,7 @@ from eventapp.printing.badges import LAYOUTS, badge_settings, geometry
 
 from . import factories
 from .conftest import _empty_all_tables, close_db, csrf_token_from, make_app
-from .pdfcheck import char_boxes_mm, page_sizes_mm, page_texts, qr_codes
+from .pdfcheck import char_boxes_mm, filled_rects_mm, page_sizes_mm, page_texts, qr_codes
 
 #: A 60-character Georgian double name and a long Spanish name with two family names.
 GEORGIAN = ("ანასტასია-ელისაბედ", "ორბელიანი-ჯავახიშვილი-ჩოლოყაშვილი-დადიანი")
@@ -83,6 +83,48 @@ def test_folded_badge_has_the_name_on_both_sides(printed):
     assert first.count(printed["order"][0].split()[0]) == 2
 
 
+def test_folded_back_reads_upright_once_folded(printed):
+    """Front: the bottom-left quarter. Back: the top-left quarter, turned 180 degrees.
+    Folding the right half back, then the top half back, flips the top half over the
+    middle fold onto the back of the badge; seen from behind, that flip is a half turn. So
+    the back's letters, turned half round about the quarter's centre, must land exactly
+    where the front's are (and the back must not be the right half, which ends inside)."""
+    pdf = printed["a6-folded"]
+    wanted = "".join(printed["order"][0].split())
+    boxes = [(c, box) for c, box in char_boxes_mm(pdf, 0) if not c.isspace()]
+    text = "".join(c for c, _ in boxes)
+    first = text.find(wanted)
+    second = text.find(wanted, first + 1)
+    assert 0 <= first < second
+    front = [box for _, box in boxes[first:first + len(wanted)]]
+    back = [box for _, box in boxes[second:second + len(wanted)]]
+    for (left, top, right, bottom), (b_left, b_top, b_right, b_bottom) in zip(front, back,
+                                                                           strict=True):
+        assert 0 <= left and right <= 105 and 148.5 <= top and bottom <= 297
+        assert 0 <= b_left and b_right <= 105 and 0 <= b_top and b_bottom <= 148.5
+        assert abs((105 - b_right) - left) < 0.3, (left, b_right)
+        assert abs((148.5 - b_bottom) - (top - 148.5)) < 0.3, (top, b_bottom)
+    # The bands: the front's at the foot of the sheet, the back's (upside down) at its head.
+    blue = badges.DEFAULT_COLOURS["participant"]["background"]
+    bands = sorted((r.top, r.height) for r in filled_rects_mm(pdf, 0)
+                   if r.width == 105.0 and r.fill == blue)
+    assert bands[0][0] == 0.0 and round(sum(bands[1]), 1) == 297.0
+
+
+def test_folded_badge_has_two_working_qr_codes(printed):
+    url = printed["urls"][printed["order"][0]]
+    assert qr_codes(printed["a6-folded"], 0) == [url, url]
+
+
+def test_fold_marks_and_hint_are_outside_the_badge(printed):
+    pdf = printed["a6-folded"]
+    marks = [r for r in filled_rects_mm(pdf, 0) if min(r.width, r.height) < 0.3]
+    assert {(r.left, r.top) for r in marks if r.width < 0.3} == {(105.0, 0.0), (105.0, 289.0)}
+    assert {r.top for r in marks if r.height < 0.3} == {148.5}
+    hint = _name_boxes(pdf, 0, "Fold the right half back")
+    assert all(left > 105 for left, _, _, _ in hint)  # in the right half, folded inside
+
+
 def test_badges_follow_family_name_order(printed):
     # Accents and letters like Ł fold to their base letter; other scripts follow Latin.
     assert printed["order"] == [
@@ -104,8 +146,8 @@ def test_qr_code_on_a_credit_card_badge_reads(printed):
 
 
 def _name_boxes(pdf, page, name):
-    """The boxes of the name's characters: they come first in the page's text (the event
-    title is the only text before them, and the tests' title has no letter in common)."""
+    """The boxes of the characters of a text (a name, an organisation) where it first
+    appears on the page, spaces left out."""
     wanted = [c for c in name if not c.isspace()]
     boxes = [(c, box) for c, box in char_boxes_mm(pdf, page) if not c.isspace()]
     start = next(i for i, (c, _) in enumerate(boxes) if c == wanted[0] and
@@ -113,13 +155,20 @@ def _name_boxes(pdf, page, name):
     return [box for _, box in boxes[start:start + len(wanted)]]
 
 
-@pytest.mark.parametrize("layout, size, offset", [
-    ("single", (90.0, 120.0), (0, 0)), ("cr80", (85.6, 54.0), (0, 0)),
-    ("a6-folded", (105.0, 148.5), (0, 148.5))])
+#: Where a badge's top left corner is on its page (mm), by layout and place on the page.
+SLOTS = {"single": [(0, 0)], "cr80": [(0, 0)], "a6-folded": [(0, 148.5)],
+         "a6-sheet": [(0, 0.5), (105, 0.5), (0, 148.5), (105, 148.5)]}
+
+
+@pytest.mark.parametrize("layout, size", [
+    ("single", (90.0, 120.0)), ("cr80", (85.6, 54.0)), ("a6-folded", (105.0, 148.5)),
+    ("a6-sheet", (105.0, 148.0))])
 @pytest.mark.parametrize("person", [GEORGIAN, SPANISH])
-def test_longest_names_stay_inside_their_box(printed, layout, size, offset, person):
+def test_longest_names_stay_inside_their_box(printed, layout, size, person):
     name = " ".join(person)
-    page = printed["order"].index(name)
+    index = printed["order"].index(name)
+    slots = SLOTS[layout]
+    page, offset = index // len(slots), slots[index % len(slots)]
     geo = geometry(*size, badge_settings_defaults()["fields"])
     boxes = [(left - offset[0], top - offset[1], right - offset[0], bottom - offset[1])
              for left, top, right, bottom in _name_boxes(printed[layout], page, name)]
@@ -132,6 +181,82 @@ def test_longest_names_stay_inside_their_box(printed, layout, size, offset, pers
         assert bottom <= geo.name_top + geo.name_height + tolerance, (bottom, name)
     # and the name is large enough to read at a glance: at least 3 mm high letters
     assert max(b - t for _, t, _, b in boxes) > 3
+
+
+@pytest.mark.parametrize("layout", ["single", "cr80", "a6-folded", "a6-sheet"])
+def test_a_long_name_never_runs_into_a_long_organisation(printed, layout):
+    """The Spanish participant has the longest name and organisation: two lines each."""
+    name, organisation = " ".join(SPANISH), PEOPLE[5][2]
+    index = printed["order"].index(name)
+    page = index // len(SLOTS[layout])
+    name_bottom = max(b for _, _, _, b in _name_boxes(printed[layout], page, name))
+    organisation_top = min(t for _, t, _, _ in
+                           _name_boxes(printed[layout], page, organisation))
+    # letters' boxes, not line boxes: a clear gap, not just no overlap
+    assert organisation_top - name_bottom > 1.5, (name_bottom, organisation_top)
+
+
+# --- sizes, places and colours, read from the drawing ----------------------------------------
+
+def _backgrounds(pdf, page=0):
+    """The badges' white backgrounds on a page: (left, top, width, height) in mm."""
+    return sorted((r.left, r.top, r.width, r.height) for r in filled_rects_mm(pdf, page)
+                  if r.fill == "#FFFFFF" and r.width > 40)
+
+
+def test_four_a6_badges_fill_the_sheet_exactly(printed):
+    assert _backgrounds(printed["a6-sheet"]) == [
+        (0.0, 0.5, 105.0, 148.0), (0.0, 148.5, 105.0, 148.0),
+        (105.0, 0.5, 105.0, 148.0), (105.0, 148.5, 105.0, 148.0)]
+    # the last sheet has the remaining three badges
+    assert len(_backgrounds(printed["a6-sheet"], 1)) == 3
+
+
+def test_sheet_has_crop_marks_on_the_cut_lines(printed):
+    marks = {(r.left, r.top, r.width, r.height) for r in filled_rects_mm(printed["a6-sheet"])
+             if r.fill == "#000000" and min(r.width, r.height) < 0.2}
+    lines = {("v", round(r[0], 1)) if r[2] < 0.2 else ("h", round(r[1], 1)) for r in marks}
+    assert lines == {("v", 105.0), ("h", 148.5)}
+    # at all four edges of the paper, and a cross where the four badges meet
+    vertical = sorted(r[1] for r in marks if r[2] < 0.2)
+    horizontal = sorted(r[0] for r in marks if r[3] < 0.2)
+    assert vertical[0] == 0 and vertical[-1] + 9 >= 297 - 0.1
+    assert horizontal[0] == 0 and horizontal[-1] + 9 >= 210 - 0.1
+    assert any(r[1] < 148.5 < r[1] + r[3] for r in marks if r[2] < 0.2)
+    assert any(r[0] < 105 < r[0] + r[2] for r in marks if r[3] < 0.2)
+
+
+def test_cards_fill_their_page(printed):
+    assert _backgrounds(printed["single"]) == [(0.0, 0.0, 90.0, 120.0)]
+    assert _backgrounds(printed["cr80"]) == [(0.0, 0.0, 85.6, 54.0)]
+
+
+def test_category_band_has_the_colour_and_the_word(printed):
+    settings = badge_settings_defaults()
+    for page, (*_, category) in enumerate(
+            sorted(PEOPLE, key=lambda p: printed["order"].index(f"{p[0]} {p[1]}"))):
+        band = [r for r in filled_rects_mm(printed["single"], page)
+                if r.width == 90.0 and r.top + r.height == 120.0 and r.height < 20]
+        assert [r.fill for r in band] == [settings["colours"][category.value]["background"]]
+        assert category.value.upper() in page_texts(printed["single"])[page]
+
+
+def _luminance(colour):
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_default_band_colours_are_readable_and_told_apart():
+    backgrounds = set()
+    for colours in badges.DEFAULT_COLOURS.values():
+        light, dark = sorted((_luminance(colours["background"]), _luminance(colours["text"])),
+                             reverse=True)
+        assert (light + 0.05) / (dark + 0.05) >= 4.5, colours  # WCAG AA contrast
+        backgrounds.add(colours["background"])
+    # Okabe & Ito's colour-blind safe palette, one colour per category
+    okabe_ito = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+    assert backgrounds <= okabe_ito and len(backgrounds) == len(badges.DEFAULT_COLOURS)
 
 
 def test_long_names_get_smaller_type_than_short_ones(printed):
@@ -148,7 +273,7 @@ def test_long_names_get_smaller_type_than_short_ones(printed):
 
 
 def badge_settings_defaults():
-    return {"fields": dict(badges.DEFAULTS["fields"])}
+    return {"fields": dict(badges.DEFAULTS["fields"]), "colours": badges.DEFAULT_COLOURS}
 
 
 # --- settings ---------------------------------------------------------------------------
@@ -377,8 +502,74 @@ def test_large_runs_are_split_over_workers_in_order():
     from eventapp.printing.fonts import STATIC
     from eventapp.printing.render import render_chunks
 
-    htmls = [f"<p>Chunk {i} ნინო</p>" for i in range(7)]  # two parts of 5 + 2
+    htmls = [f"<p>Chunk {i} ნინო</p>" for i in range(7)]  # two parts of 4 + 3
     pdf = render_chunks(htmls, workers=2, fetcher=SafeFetcher(STATIC))
     texts = page_texts(pdf)
     assert [t.split()[1] for t in texts] == [str(i) for i in range(7)]
     assert all("ნინო" in t for t in texts)
+
+
+def test_logo_event_name_and_fields_switched_off(app):
+    """The header shows the event's logo and name; each optional part can be left out."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    from .pdfcheck import reader
+
+    logos = Path(app.instance_path) / "uploads" / "logos"
+    logos.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (60, 20), "#AA0000").save(logos / "forum.png")
+    with app.app_context():
+        event = factories.make_event(slug="logo", title="Logo Forum", logo="logos/forum.png")
+        registration = factories.make_registration(event, given_name="Ana", family_name="Li",
+                                                   organisation="Org Xyz", country="FR")
+        db.session.commit()
+        full = badges.render_badges(event, [registration], "single")
+        badges.save_badge_settings(event, {"fields": {
+            "logo": False, "event_name": False, "organisation": False, "country": False,
+            "category": False, "qr": False, "family_name": True}})
+        bare = badges.render_badges(event, [registration], "single")
+        db.session.rollback()
+
+    text = page_texts(full)[0]
+    for part in ("Logo Forum", "Ana", "Li", "Org Xyz", "France", "PARTICIPANT"):
+        assert part in text, part
+    images = sorted(image.image.size for image in reader(full).pages[0].images)
+    assert (60, 20) in images and len(images) == 2  # the logo and the QR code
+    assert len(qr_codes(full)) == 1
+
+    text = page_texts(bare)[0]
+    assert "Ana" in text and "Li" in text
+    for part in ("Logo Forum", "Org Xyz", "France", "PARTICIPANT"):
+        assert part not in text, part
+    assert list(reader(bare).pages[0].images) == [] and qr_codes(bare) == []
+    assert not [r for r in filled_rects_mm(bare) if r.fill == "#0072B2"]  # no band
+
+
+def test_parts_are_bounded_and_shared_evenly_between_workers():
+    from eventapp.printing.render import CHUNKS_PER_PART, part_sizes
+
+    for chunks in range(1, 60):
+        for workers in (1, 2, 4):
+            sizes = part_sizes(chunks, workers)
+            assert sum(sizes) == chunks and max(sizes) <= CHUNKS_PER_PART
+            assert max(sizes) - min(sizes) <= 1
+            if chunks >= workers:
+                assert len(sizes) % workers == 0 or len(sizes) == chunks
+    assert part_sizes(10, 2) == [5, 5]  # 1,000 badges: a part per worker
+    assert part_sizes(11, 2) == [3, 3, 3, 2]  # not 5, 5, 1: no worker idle at the end
+
+
+def test_garbage_collection_is_put_back_after_a_render():
+    """Layout collects garbage less often (render.fewer_collections), then not any more."""
+    import gc
+
+    from eventapp.printing.render import LAYOUT_GC_THRESHOLD, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        with fewer_collections():
+            assert gc.get_threshold() == LAYOUT_GC_THRESHOLD
+        assert gc.get_threshold() == LAYOUT_GC_THRESHOLD
+    assert gc.get_threshold() == before

@@ -14,7 +14,7 @@ from eventapp.printing.fonts import FONT_FILES, STATIC
 
 from . import factories
 from .conftest import _empty_all_tables, close_db, make_app
-from .pdfcheck import embedded_fonts
+from .pdfcheck import char_boxes_mm, embedded_fonts
 
 #: A name per script, and the vendored family that must print it.
 NAMES = {
@@ -64,6 +64,34 @@ def test_every_letter_has_a_real_glyph(pdfs, script):
         if char.isspace():
             continue
         assert any(font.covers(char) for font in embedded), (script, char, hex(ord(char)))
+
+
+@pytest.mark.parametrize("script", ["arabic", "devanagari"])
+def test_complex_scripts_are_shaped(pdfs, script):
+    """Arabic letters take their joining forms, Devanagari letters form conjuncts: glyphs
+    that no character maps to on its own, which only a shaping engine chooses. Printing
+    each character's own glyph would give disjointed, unreadable names."""
+    family = NAMES[script][1].replace(" ", "-")
+    shaped = []
+    for font in embedded_fonts(pdfs[script]):
+        if not font.name.startswith(family):
+            continue
+        cmap, order = font.font.getBestCmap(), font.font.getGlyphOrder()
+        # a glyph for several characters (a conjunct), or not the character's own glyph
+        # (a joining form, which fonts also map from a presentation-form code point)
+        shaped += [text for gid, text in font.to_unicode.items() if text.strip() and (
+            len(text) > 1 or cmap.get(ord(text)) != order[gid])]
+    assert shaped, script
+
+
+@pytest.mark.parametrize("script", ["arabic", "hebrew"])
+def test_right_to_left_names_run_right_to_left(pdfs, script):
+    (given, _), _ = NAMES[script]
+    boxes = [(c, box) for c, box in char_boxes_mm(pdfs[script]) if not c.isspace()]
+    text = "".join(c for c, _ in boxes)
+    start = text.index(given)
+    lefts = [box[0] for _, box in boxes[start:start + len(given)]]
+    assert lefts == sorted(lefts, reverse=True), lefts  # first letter rightmost
 
 
 @pytest.mark.parametrize("family", list(FONT_FILES))

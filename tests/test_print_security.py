@@ -20,6 +20,22 @@ from .pdfcheck import page_texts
 PASSWD_LINES = [line for line in Path("/etc/passwd").read_text().splitlines() if line.strip()]
 
 
+def passwd_anywhere(pdf: bytes) -> bool:
+    """Whether a line of /etc/passwd is in any stream of the PDF (text, images, files),
+    decompressed."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for obj in document.objects:
+            if isinstance(obj, pikepdf.Stream):
+                data = obj.read_bytes().decode("latin-1")
+                if any(line in data for line in PASSWD_LINES):
+                    return True
+    return False
+
+
 @pytest.fixture
 def trap():
     """A tiny HTTP server on 127.0.0.1 that counts the requests it gets."""
@@ -48,20 +64,26 @@ def trap():
 def test_markup_in_names_prints_literally_and_fetches_nothing(app, trap, caplog):
     base, hits = trap
     given = '<img src="file:///etc/passwd">'
-    organisation = f'<link rel=stylesheet href="{base}/x.css">'
+    organisation = '<link rel=stylesheet href="http://127.0.0.1:9/x.css">'
     family = f'<img src="{base}/y.png"><style>@import url({base}/z.css)</style>'
+    # and the same link to a server that answers (and counts), on a second badge
+    trap_organisation = f'<link rel=stylesheet href="{base}/x.css">'
     with app.app_context(), caplog.at_level(logging.WARNING):
         event = factories.make_event(slug="evil")
         registration = factories.make_registration(event, given_name=given, family_name=family,
                                                    organisation=organisation)
+        second = factories.make_registration(event, given_name="Ana", family_name="Li",
+                                             organisation=trap_organisation)
         db.session.commit()
-        pdf = badges.render_badges(event, [registration], "single")
+        pdf = badges.render_badges(event, [registration, second], "single")
     assert hits == []
     text = "".join(page_texts(pdf)[0].split())
     for value in (given, organisation, family):
         assert "".join(value.split()) in text
+    assert "".join(trap_organisation.split()) in "".join(page_texts(pdf)[1].split())
     for line in PASSWD_LINES:
         assert line not in page_texts(pdf)[0]
+    assert not passwd_anywhere(pdf)
     # Escaped markup is text: nothing was even asked for.
     assert not [r for r in caplog.records if r.name == "eventapp.printing.fetcher"]
 
@@ -88,6 +110,7 @@ def test_unescaped_html_cannot_reach_files_or_servers(trap, caplog):
     assert "before" in text and "after" in text
     for line in PASSWD_LINES:
         assert line not in text
+    assert not passwd_anywhere(pdf)
     refused = set(fetcher.refused)
     assert f"{base}/x.css" in refused and "file:///etc/passwd" in refused
     assert f"{base}/y.png" in refused and "https://example.org/a.png" in refused

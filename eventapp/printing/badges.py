@@ -29,7 +29,7 @@ from ..labels import CATEGORIES
 from ..models import Category, Event, Registration, Status
 from ..models.types import utcnow
 from . import qr
-from .textfit import fit_name, fit_text, name_height_mm
+from .textfit import PT_TO_MM, fit_name, fit_text, name_height_mm
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
@@ -89,6 +89,8 @@ class Layout:
     page_mm: tuple[float, float] | None
     #: Badge size in mm; None: from the event's settings.
     badge_mm: tuple[float, float] | None
+    #: Times each person's badge is drawn (the folded badge has a back).
+    copies: int = 1
 
 
 LAYOUTS = {
@@ -98,7 +100,7 @@ LAYOUTS = {
                (210.0, 297.0), (105.0, 148.0)),
         Layout("a6-folded", _l("One A4 sheet folded into a double-sided A6 badge"),
                "print/badges_folded.html", "css/print/badges-a6-folded.css", 1,
-               (210.0, 297.0), (105.0, 148.5)),
+               (210.0, 297.0), (105.0, 148.5), copies=2),
         Layout("single", _l("One badge per page, at the size set below"),
                "print/badges_single.html", "css/print/badges-single.css", 1, None, None),
     )
@@ -248,6 +250,28 @@ class Geometry:
     landscape: bool
 
 
+#: Largest type of the organisation (fitted down to ORGANISATION_MIN_PT, at most two lines)
+#: and the country, in pt, portrait and landscape; .badge__info in badge.css must agree.
+ORGANISATION_PT = {False: 10.5, True: 8.0}
+ORGANISATION_MIN_PT = 6.5
+COUNTRY_PT = {False: 9.0, True: 7.5}
+#: CSS line-height of .badge__info, and the margin above the country (mm).
+INFO_LINE_HEIGHT = 1.2
+COUNTRY_GAP_MM = 0.8
+
+
+def info_height_mm(fields: dict[str, bool], landscape: bool) -> float:
+    """The most the organisation (two lines) and the country can take, in mm: the name's
+    area ends above it, so a long name never runs into a long organisation."""
+    height = 0.0
+    if fields["organisation"]:
+        height += 2 * ORGANISATION_PT[landscape] * INFO_LINE_HEIGHT * PT_TO_MM
+    if fields["country"]:
+        height += COUNTRY_PT[landscape] * INFO_LINE_HEIGHT * PT_TO_MM
+        height += COUNTRY_GAP_MM if fields["organisation"] else 0.0
+    return round(height + 0.05, 1)
+
+
 def geometry(width: float, height: float, fields: dict[str, bool]) -> Geometry:
     """Areas of a badge of the given size. Portrait: header, name, then organisation and
     country beside the QR code, the category band at the foot. Landscape (CR80 cards):
@@ -257,16 +281,16 @@ def geometry(width: float, height: float, fields: dict[str, bool]) -> Geometry:
     band = round(height * (0.13 if landscape else 0.095), 1) if fields["category"] else 0.0
     header = round(height * (0.14 if landscape else 0.12), 1) \
         if fields["logo"] or fields["event_name"] else 0.0
+    info = info_height_mm(fields, landscape)
     if landscape:
         qr_size = round(min(height - header - band - 2 * pad, width * 0.34), 1) \
             if fields["qr"] else 0.0
         name_width = width - 2 * pad - (qr_size + pad if qr_size else 0)
-        info = 2 * 4.2 if fields["organisation"] or fields["country"] else 0
-        name_height = height - 2 * pad - header - band - info - 1
+        name_height = height - 2 * pad - header - band - info - (1.5 if info else 0)
         return Geometry(width, height, pad, header, band, qr_size, pad + header, name_width,
                         name_height, name_width, True)
     qr_size = round(min(width * 0.3, height * 0.22), 1) if fields["qr"] else 0.0
-    bottom = max(qr_size, 14.0 if fields["organisation"] or fields["country"] else 0.0)
+    bottom = max(qr_size, info)
     name_height = height - 2 * pad - header - band - bottom - 4
     info_width = width - 2 * pad - (qr_size + 3 if qr_size else 0)
     return Geometry(width, height, pad, header, band, qr_size, pad + header + 2,
@@ -315,7 +339,7 @@ def badge_for(registration: Registration, settings: dict[str, Any], geo: Geometr
                                      height_mm=geo.name_height, max_pt=max_pt, min_pt=8)
     organisation = registration.organisation if fields["organisation"] else ""
     org_fit = fit_text(organisation, width_mm=geo.info_width, max_lines=2,
-                       max_pt=10.5 if not geo.landscape else 8, min_pt=6.5)
+                       max_pt=ORGANISATION_PT[geo.landscape], min_pt=ORGANISATION_MIN_PT)
     country = territories.get(registration.country.upper(), registration.country) \
         if fields["country"] and registration.country else ""
     return Badge(
@@ -346,6 +370,52 @@ def settings_css(layout: Layout, settings: dict[str, Any]) -> str:
     return "\n".join(rules)
 
 
+# The boxes of a badge and the fitted sizes go into the document's <style>, not into style
+# attributes: WeasyPrint parses a style attribute for every element that has one, and with
+# a dozen per badge that was a third of a badge's layout time. A run shares one geometry
+# and a few dozen font sizes, so classes name them.
+
+def _tenths(value: float) -> int:
+    # Rounded down: a name never gets larger or lower than the size that was fitted.
+    return int(value * 10 + 1e-6)
+
+
+def pt_class(size_pt: float) -> str:
+    """The class that gives an element a fitted font size (to 0.1 pt)."""
+    return f"pt-{_tenths(size_pt)}"
+
+
+def offset_class(offset_mm: float) -> str:
+    """The class that lowers a name by its centring space (to 0.1 mm)."""
+    return f"down-{_tenths(offset_mm)}"
+
+
+def geometry_css(geo: Geometry, badges: Sequence[Badge]) -> str:
+    """Rules placing a badge's parts (badges.geometry) and the size classes the badges use."""
+    def mm(value: float) -> str:
+        return f"{value:.2f}mm"
+
+    rules = [
+        f".badge {{ width: {mm(geo.width)}; height: {mm(geo.height)} }}",
+        f".badge__header {{ top: {mm(geo.pad)}; left: {mm(geo.pad)}; right: {mm(geo.pad)};"
+        f" height: {mm(geo.header)} }}",
+        f".badge__name {{ top: {mm(geo.name_top)}; left: {mm(geo.pad)};"
+        f" width: {mm(geo.name_width)}; height: {mm(geo.name_height)} }}",
+        f".badge__info {{ left: {mm(geo.pad)}; bottom: {mm(geo.band + geo.pad)};"
+        f" width: {mm(geo.info_width)} }}",
+        f".badge__qr {{ right: {mm(geo.pad)}; bottom: {mm(geo.band + geo.pad)};"
+        f" width: {mm(geo.qr)}; height: {mm(geo.qr)} }}",
+        f".badge__band {{ height: {mm(geo.band)}; line-height: {mm(geo.band)};"
+        f" font-size: {geo.band * 1.45:.1f}pt }}",
+    ]
+    sizes = sorted({_tenths(size) for b in badges
+                    for size in (b.given_pt, b.family_pt, b.organisation_pt)})
+    rules += [f".pt-{tenths} {{ font-size: {tenths / 10:.1f}pt }}" for tenths in sizes]
+    offsets = sorted({_tenths(b.name_offset) for b in badges})
+    rules += [f".down-{tenths} {{ padding-top: {tenths / 10:.1f}mm }}" for tenths in offsets]
+    return "\n".join(rules)
+
+
 def badge_html(event: Event, registrations: Sequence[Registration], layout: Layout,
                settings: dict[str, Any]) -> str:
     """The HTML of the badges of some registrations (one or more pages)."""
@@ -356,9 +426,11 @@ def badge_html(event: Event, registrations: Sequence[Registration], layout: Layo
     with force_locale(language):
         badges = [badge_for(r, settings, geo, territories) for r in registrations]
         pages = [badges[i:i + layout.per_page] for i in range(0, len(badges), layout.per_page)]
+        css = settings_css(layout, settings) + "\n" + geometry_css(geo, badges)
         return render_template(layout.template, event=event, pages=pages, geo=geo,
                                fields=settings["fields"], logo=_logo_url(event, settings),
-                               settings_css=settings_css(layout, settings), language=language)
+                               settings_css=css, language=language, pt_class=pt_class,
+                               offset_class=offset_class)
 
 
 def _logo_url(event: Event, settings: dict[str, Any]) -> str:
@@ -373,8 +445,9 @@ def _logo_url(event: Event, settings: dict[str, Any]) -> str:
 
 
 BADGE_CSS = "css/print/badge.css"
-#: Badges laid out per WeasyPrint document before the pages are joined: large enough to
-#: share the per-document costs, small enough that one chunk's boxes stay light.
+#: Badges drawn per WeasyPrint document before the pages are joined (a folded badge's
+#: back counts): large enough to share the per-document costs, small enough that one
+#: chunk's boxes stay light.
 CHUNK = 100
 
 
@@ -387,7 +460,8 @@ def render_badges(event: Event, registrations: Sequence[Registration],
     if not registrations:
         raise ValueError("no badges to print")
     # Whole pages per chunk, so a sheet of four is never split across documents.
-    per_chunk = max(chosen.per_page, CHUNK - CHUNK % chosen.per_page)
+    people = CHUNK // chosen.copies
+    per_chunk = max(chosen.per_page, people - people % chosen.per_page)
     starts = range(0, len(registrations), per_chunk)
     # A generator: large runs start laying out the first badges while the rest are written.
     chunks = (badge_html(event, registrations[i:i + per_chunk], chosen, settings)
@@ -446,16 +520,24 @@ _warming = threading.Event()
 
 
 def warm_up_in_background() -> None:
-    """Prepare fonts, stylesheets and font metrics in a thread, once per process, so the
-    first badge printed after an organiser opens the badges page comes back at once."""
+    """warm_up() in a thread, once per process: the organisers' badges page calls it, so
+    the first badge printed from it comes back at once."""
+    if not _warming.is_set():
+        threading.Thread(target=warm_up, name="badges-warm-up", daemon=True).start()
+
+
+def warm_up() -> None:
+    """Load the fonts, parse the stylesheets and lay out one small document (about a
+    second, once per process). gunicorn.conf.py runs it in each worker before it takes
+    requests, so a reprint at the door never pays for it."""
     if _warming.is_set():
         return
     _warming.set()
-    threading.Thread(target=_warm_up, name="badges-warm-up", daemon=True).start()
-
-
-def _warm_up() -> None:
     from . import render
+    from .fetcher import SafeFetcher
+    from .fonts import STATIC
 
     render.warm_up([BADGE_CSS, *(layout.stylesheet for layout in LAYOUTS.values())])
     fit_name("Warm up", "Ωარმ", width_mm=80, height_mm=40, max_pt=20, min_pt=8)
+    render.render_pdf('<p class="badge">Warm up ნინო Ирина</p>',
+                      stylesheets=[BADGE_CSS], fetcher=SafeFetcher(STATIC))

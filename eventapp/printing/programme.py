@@ -179,13 +179,14 @@ def render_programme(event: Event, *, size: str | None = None,
     language = language or current_app.config["LANGUAGES"][0]
     programme = programme_for(event, size)
     stylesheets = [STYLESHEET, SIZE_STYLESHEETS[programme.size]]
-    main = render.render_document(programme_html(programme, language),
-                                  stylesheets=stylesheets)
-    pages = len(main.pages)
-    per_sheet = PAGES_PER_SHEET[programme.size]
-    # At least the back cover; notes pages fill the last sheet before it.
-    notes = -(pages + 1) % per_sheet
-    tail = render.render_document(
-        tail_html(programme, language, first_page=pages + 1, notes=notes),
-        stylesheets=stylesheets)
-    return render.write_pdf(render.join_documents([main, tail]))
+    with render.fewer_collections():
+        main = render.render_document(programme_html(programme, language),
+                                      stylesheets=stylesheets)
+        pages = len(main.pages)
+        per_sheet = PAGES_PER_SHEET[programme.size]
+        # At least the back cover; notes pages fill the last sheet before it.
+        notes = -(pages + 1) % per_sheet
+        tail = render.render_document(
+            tail_html(programme, language, first_page=pages + 1, notes=notes),
+            stylesheets=stylesheets)
+        return render.write_pdf(render.join_documents([main, tail]))
