@@ -528,8 +528,7 @@ def warm_up_in_background() -> None:
 
 def warm_up() -> None:
     """Load the fonts, parse the stylesheets and lay out one small document (about a
-    second, once per process). gunicorn.conf.py runs it in each worker before it takes
-    requests, so a reprint at the door never pays for it."""
+    second, once per process)."""
     if _warming.is_set():
         return
     _warming.set()
