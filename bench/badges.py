@@ -114,9 +114,12 @@ def child_onedoc(instance: str, layout: str, count: int) -> dict:
         registrations = (registrations * (count // len(registrations) + 1))[:count]
         settings = badges.badge_settings(event)
         start = time.perf_counter()
-        html = badges.badge_html(event, registrations, badges.LAYOUTS[layout], settings)
-        pdf = render.render_pdf(html, stylesheets=[badges.BADGE_CSS,
-                                                   badges.LAYOUTS[layout].stylesheet])
+        chosen = badges.LAYOUTS[layout]
+        drawn = chosen.face or chosen  # the folded badge's face, drawn twice per sheet
+        html = badges.badge_html(event, registrations, drawn, settings)
+        pdf = render.render_pdf(html, stylesheets=[badges.BADGE_CSS, drawn.stylesheet])
+        if chosen.face:
+            pdf = badges.impose(chosen, pdf, settings["language"])
         seconds = time.perf_counter() - start
     return {"seconds": seconds, "bytes": len(pdf)}
 

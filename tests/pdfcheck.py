@@ -138,10 +138,20 @@ def filled_rects_mm(pdf: bytes, page: int = 0) -> list[Rect]:
         pdf_page = doc[page]
         height = pdf_page.get_height()
         out = []
+        forms = []  # the matrices of the Form XObjects the object is drawn in, outermost first
         for obj in pdf_page.get_objects(max_depth=8):
+            del forms[obj.level:]
+            if obj.type == raw.FPDF_PAGEOBJ_FORM:
+                forms.append(obj.get_matrix())
+                continue
             if obj.type != raw.FPDF_PAGEOBJ_PATH:
                 continue
-            left, bottom, right, top = obj.get_bounds()
+            # pdfium gives a nested object's bounds in its form's space (the folded badge's
+            # back is its front's XObject turned half round): map them out to the page.
+            bounds = obj.get_bounds()
+            for matrix in reversed(forms):
+                bounds = matrix.on_rect(*bounds)
+            left, bottom, right, top = bounds
             rgba = [ctypes.c_uint() for _ in range(4)]
             raw.FPDFPageObj_GetFillColor(obj.raw, *rgba)
             fill = "#" + "".join(f"{c.value:02X}" for c in rgba[:3])

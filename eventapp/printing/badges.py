@@ -89,8 +89,9 @@ class Layout:
     page_mm: tuple[float, float] | None
     #: Badge size in mm; None: from the event's settings.
     badge_mm: tuple[float, float] | None
-    #: Times each person's badge is drawn (the folded badge has a back).
-    copies: int = 1
+    #: The layout whose pages are drawn onto this one's sheets (printing/imposition.py),
+    #: when its template is the sheet only: the folded badge's face, twice per sheet.
+    face: Layout | None = None
 
 
 LAYOUTS = {
@@ -99,8 +100,10 @@ LAYOUTS = {
                "print/badges_sheet.html", "css/print/badges-a6-sheet.css", 4,
                (210.0, 297.0), (105.0, 148.0)),
         Layout("a6-folded", _l("One A4 sheet folded into a double-sided A6 badge"),
-               "print/badges_folded.html", "css/print/badges-a6-folded.css", 1,
-               (210.0, 297.0), (105.0, 148.5), copies=2),
+               "print/fold_sheet.html", "css/print/badges-a6-folded.css", 1,
+               (210.0, 297.0), (105.0, 148.5),
+               face=Layout("a6-folded-face", "", "print/badges_single.html",
+                           "css/print/badges-single.css", 1, None, (105.0, 148.5))),
         Layout("single", _l("One badge per page, at the size set below"),
                "print/badges_single.html", "css/print/badges-single.css", 1, None, None),
     )
@@ -445,8 +448,7 @@ def _logo_url(event: Event, settings: dict[str, Any]) -> str:
 
 
 BADGE_CSS = "css/print/badge.css"
-#: Badges drawn per WeasyPrint document before the pages are joined (a folded badge's
-#: back counts): large enough to share the per-document costs, small enough that one
+#: Badges drawn per WeasyPrint document before the pages are joined: large enough to share the per-document costs, small enough that one
 #: chunk's boxes stay light.
 CHUNK = 100
 
@@ -459,17 +461,50 @@ def render_badges(event: Event, registrations: Sequence[Registration],
     chosen = LAYOUTS[layout or settings["layout"]]
     if not registrations:
         raise ValueError("no badges to print")
+    if chosen.face is not None:
+        faces = render_badges_of(event, registrations, chosen.face, settings, workers)
+        return impose(chosen, faces, settings["language"])
+    return render_badges_of(event, registrations, chosen, settings, workers)
+
+
+def render_badges_of(event: Event, registrations: Sequence[Registration], layout: Layout,
+                     settings: dict[str, Any], workers: int | None = None) -> bytes:
+    """The badges' pages in one layout, laid out by WeasyPrint in chunks (see
+    render.render_chunks: on both cores for large runs)."""
     # Whole pages per chunk, so a sheet of four is never split across documents.
-    people = CHUNK // chosen.copies
-    per_chunk = max(chosen.per_page, people - people % chosen.per_page)
+    per_chunk = max(layout.per_page, CHUNK - CHUNK % layout.per_page)
     starts = range(0, len(registrations), per_chunk)
     # A generator: large runs start laying out the first badges while the rest are written.
-    chunks = (badge_html(event, registrations[i:i + per_chunk], chosen, settings)
+    chunks = (badge_html(event, registrations[i:i + per_chunk], layout, settings)
               for i in starts)
     from . import render
 
-    return render.render_chunks(chunks, stylesheets=[BADGE_CSS, chosen.stylesheet],
+    return render.render_chunks(chunks, stylesheets=[BADGE_CSS, layout.stylesheet],
                                 workers=workers, count=len(starts))
+
+
+def impose(layout: Layout, faces: bytes, language: str) -> bytes:
+    """Each page of `faces` drawn twice on a sheet of the layout (the folded badge)."""
+    from .imposition import fold_sheets
+
+    return fold_sheets(faces, _sheet_pdf(layout.name, language), face_mm=layout.badge_mm,
+                       sheet_mm=layout.page_mm)
+
+
+_sheets: dict[tuple[str, str], bytes] = {}
+
+
+def _sheet_pdf(layout_name: str, language: str) -> bytes:
+    """The layout's empty sheet (marks, hint) in a language: rendered once per process."""
+    key = (layout_name, language)
+    if key not in _sheets:
+        from . import render
+
+        layout = LAYOUTS[layout_name]
+        with force_locale(language):
+            html = render_template(layout.template, language=language)
+        _sheets[key] = render.render_pdf(html, stylesheets=[BADGE_CSS, layout.stylesheet])
+    return _sheets[key]
 
 
 @dataclass
@@ -520,8 +555,9 @@ _warming = threading.Event()
 
 
 def warm_up_in_background() -> None:
-    """warm_up() in a thread, once per process: the organisers' badges page calls it, so
-    the first badge printed from it comes back at once."""
+    """warm_up() in a thread, once per process: each gunicorn worker calls it when it
+    starts (gunicorn.conf.py) and the organisers' badges page too, so the first badge
+    printed comes back at once."""
     if not _warming.is_set():
         threading.Thread(target=warm_up, name="badges-warm-up", daemon=True).start()
 
@@ -536,7 +572,11 @@ def warm_up() -> None:
     from .fetcher import SafeFetcher
     from .fonts import STATIC
 
-    render.warm_up([BADGE_CSS, *(layout.stylesheet for layout in LAYOUTS.values())])
+    from .programme import SIZE_STYLESHEETS, STYLESHEET
+
+    render.warm_up([BADGE_CSS, STYLESHEET, *SIZE_STYLESHEETS.values(),
+                    *(layout.stylesheet for layout in LAYOUTS.values()),
+                    *(layout.face.stylesheet for layout in LAYOUTS.values() if layout.face)])
     fit_name("Warm up", "Ωარმ", width_mm=80, height_mm=40, max_pt=20, min_pt=8)
     render.render_pdf('<p class="badge">Warm up ნინო Ирина</p>',
                       stylesheets=[BADGE_CSS], fetcher=SafeFetcher(STATIC))
