@@ -448,8 +448,8 @@ def _logo_url(event: Event, settings: dict[str, Any]) -> str:
 
 
 BADGE_CSS = "css/print/badge.css"
-#: Badges drawn per WeasyPrint document before the pages are joined: large enough to share the per-document costs, small enough that one
-#: chunk's boxes stay light.
+#: Badges drawn per WeasyPrint document before the pages are joined: large enough to
+#: share the per-document costs, small enough that one chunk's boxes stay light.
 CHUNK = 100
 
 
@@ -571,7 +571,6 @@ def warm_up() -> None:
     from . import render
     from .fetcher import SafeFetcher
     from .fonts import STATIC
-
     from .programme import SIZE_STYLESHEETS, STYLESHEET
 
     render.warm_up([BADGE_CSS, STYLESHEET, *SIZE_STYLESHEETS.values(),
