@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import Registration
 from ..models.types import utcnow
 from ..public.queries import get_published_event_or_404
-from . import answers, desk, emails, selfservice, services, throttle
+from . import answers, desk, emails, form_page, selfservice, services, throttle
 from .forms import ConfirmForm, details_form, signup_form
 
 bp = Blueprint("registration", __name__)
@@ -38,6 +38,9 @@ def register(slug: str):
     state = _window(event, now)
     if state != "open":
         return _closed_page(event, state)
+    if form_page.applies():
+        return form_page.page(event, lambda: render_template(
+            "registration/form.html", event=event, form=signup_form(event)))
     form = signup_form(event)
     if request.method == "POST":
         retry_after = throttle.signup_retry_after()
