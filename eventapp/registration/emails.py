@@ -75,7 +75,7 @@ KIND_LABELS = {
     "waitlisted": _l("Waiting list"),
     "pending": _l("Sign-up received"),
     "approval": _l("Approval"),
-    "decline": _l("Decline"),
+    "decline": _l("Sign-up declined"),
     "promotion": _l("Promotion from the waiting list"),
     "cancellation": _l("Cancellation"),
     "link": _l("Link sent again"),
