@@ -10,7 +10,10 @@ For each database (SQLite in WAL mode in a temporary instance folder; PostgreSQL
   waitlisted); gunicorn on a free port of 127.0.0.1 with the rate limits off
   (FLASK_RATELIMIT_ENABLED=false) and e-mails written to the outbox folder;
 - the baseline (bench/baseline_app.py: one endpoint that inserts one row), same database
-  kind, same gunicorn settings, same client.
+  kind, same gunicorn settings, same client;
+- the stack's floor (bench/stack_app.py: the same form through Flask-WTF, a Jinja
+  template and one Flask-SQLAlchemy insert, nothing of eventapp's rules or e-mails), to
+  tell the framework's share of a sign-up's cost from ours.
 
 The client: N threads, each signing up one new person after the other with a cookie jar
 of its own (GET the form, take its CSRF token, POST it), for a number of sign-ups or a
@@ -47,6 +50,7 @@ from urllib.parse import urlencode
 import agenda
 import baseline_app
 import desk
+import stack_app
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
 
@@ -301,6 +305,12 @@ def measure(kind: str, database, folder: Path, args) -> tuple[Result, str]:
             path = prepare_eventapp(uri, instance, args.capacity)
             env = app_env(uri, instance)
             server = gunicorn("eventapp:create_app()", env, args.workers)
+        elif kind == "stack":
+            stack_app.create_schema(uri)
+            path = "/register"
+            env = {"STACK_DATABASE_URI": uri,
+                   "STACK_SECRET_KEY": "bench-" + secrets.token_hex(16)}
+            server = gunicorn("stack_app:create_app()", env, args.workers, BENCH)
         else:
             baseline_app.create_schema(uri)
             path = "/register"
@@ -333,10 +343,11 @@ def bench_database(label: str, database, folder: Path, args) -> dict[str, float]
           f"{'CPU ms':>7}")
     print(f"{'run':22} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p50 ms':>9} {'p99 ms':>9} "
           f"{'/sign-up':>7} {'done':>6}")
-    results: dict[str, list[Result]] = {"eventapp": [], "baseline": []}
+    results: dict[str, list[Result]] = {"eventapp": [], "stack": [], "baseline": []}
     for n in range(args.runs):
-        # Alternate which goes first, so neither always gets the cooler machine.
-        kinds = ("eventapp", "baseline") if n % 2 == 0 else ("baseline", "eventapp")
+        # Alternate the order, so no app always gets the cooler machine.
+        kinds = ("eventapp", "stack", "baseline") if n % 2 == 0 \
+            else ("baseline", "stack", "eventapp")
         for kind in kinds:
             result, note = measure(kind, database, folder, args)
             results[kind].append(result)
@@ -350,6 +361,7 @@ def bench_database(label: str, database, folder: Path, args) -> dict[str, float]
                 medians[f"{kind} {name} p{p}"] = statistics.median(
                     pct(getattr(r, attr), p) for r in runs)
     medians["ratio"] = medians["eventapp rate"] / medians["baseline rate"]
+    medians["stack ratio"] = medians["stack rate"] / medians["baseline rate"]
     print(f"{'median of runs':22}")
     for kind in results:
         print(f"{'  ' + kind:22} {medians[f'{kind} rate']:8.0f} "
@@ -378,6 +390,10 @@ def summary(label: str, figures: dict[str, float], desk_ms: dict[str, float]) ->
           f"POST p99 {p99:5.1f} ms [{'ok' if p99 < 100 else 'MISSED'}: < 100]; "
           f"desk {first_page:5.1f} ms [{'ok' if first_page < 300 else 'MISSED'}: < 300], "
           f"slowest desk view {slowest[0]:.1f} ms ({slowest[1]})")
+    print(f"{'':11} the stack's floor (bench/stack_app.py: the same form with Flask-WTF, "
+          f"Jinja and one ORM insert, nothing of ours) {figures['stack rate']:5.0f}/s = "
+          f"{figures['stack ratio']:4.2f} x baseline, CPU {figures['stack cpu']:.1f} ms, "
+          f"POST p99 {figures['stack POST p99']:5.1f} ms")
 
 
 def main() -> None:
