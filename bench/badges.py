@@ -28,7 +28,6 @@ import json
 import os
 import re
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -279,34 +278,18 @@ def prepare(instance: Path) -> None:
     (instance / "first_id").write_text(str(first))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 #: Seconds between gunicorn answering and the first reprint.
 SETTLE = 5
 
 
 def reprints(instance: Path, runs: int) -> dict:
     """A one-badge reprint through gunicorn: log in, then time the organiser page's POST."""
-    port = free_port()
-    env = {**os.environ, "EVENTAPP_INSTANCE_PATH": str(instance)}
-    server = subprocess.Popen(
-        [str(Path(PYTHON).parent / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}",
-         "eventapp:create_app()"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
+    from eventapp.testing import gunicorn
+
+    with gunicorn({"EVENTAPP_INSTANCE_PATH": str(instance)}, workers=1) as server:
+        base = server.url
         opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        for _ in range(100):
-            try:
-                opener.open(base + "/healthz", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.1)
         # A server at the door has been up a while: its worker has loaded the printing
         # fonts (gunicorn.conf.py starts that as the worker starts; about a second).
         time.sleep(SETTLE)
@@ -334,9 +317,6 @@ def reprints(instance: Path, runs: int) -> dict:
             size = len(body)
         return {"first": times[0], "median": statistics.median(times[1:] or times),
                 "bytes": size}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 # --- report ----------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ import http.client
 import os
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,7 @@ from sqlalchemy.engine import make_url
 from eventapp import ROOT, create_app
 from eventapp.extensions import db
 from eventapp.models import Event, Registration, Status
+from eventapp.testing import gunicorn
 
 BENCH = Path(__file__).resolve().parent
 CAPACITY = 1500
@@ -65,12 +65,6 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 # --- Servers ----------------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 def cpu_seconds(master: int) -> float:
     """CPU time (user + system) of gunicorn's master and workers so far: what the server
@@ -85,50 +79,6 @@ def cpu_seconds(master: int) -> float:
         if master in (pid, ppid):
             total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / os.sysconf("SC_CLK_TCK")
-
-
-@contextlib.contextmanager
-def gunicorn(app: str, env: dict[str, str], workers: int,
-             pythonpath: Path | None = None) -> Iterator[tuple[int, int]]:
-    """The WSGI app under gunicorn (sync workers) on a free port; yields the port and
-    the master's process id."""
-    port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
-               "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning"]
-    if pythonpath:
-        command += ["--pythonpath", str(pythonpath)]
-    server = subprocess.Popen([*command, app], cwd=ROOT, env={**os.environ, **env},
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(server, port)
-        yield port, server.pid
-    finally:
-        server.terminate()
-        try:
-            output, _ = server.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            output, _ = server.communicate()
-        if output.strip():
-            print(output.decode(errors="replace")[-2000:])
-
-
-def wait_until_up(server: subprocess.Popen, port: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {server.stdout.read().decode()}")
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        finally:
-            conn.close()
-        time.sleep(0.1)
-    raise RuntimeError("gunicorn did not answer /healthz in time")
 
 
 # --- Databases --------------------------------------------------------------------------
@@ -304,24 +254,28 @@ def measure(kind: str, database, folder: Path, args) -> tuple[Result, str]:
         if kind == "eventapp":
             path = prepare_eventapp(uri, instance, args.capacity)
             env = app_env(uri, instance)
-            server = gunicorn("eventapp:create_app()", env, args.workers)
+            server = gunicorn(env, workers=args.workers)
         elif kind == "stack":
             stack_app.create_schema(uri)
             path = "/register"
             env = {"STACK_DATABASE_URI": uri,
                    "STACK_SECRET_KEY": "bench-" + secrets.token_hex(16)}
-            server = gunicorn("stack_app:create_app()", env, args.workers, BENCH)
+            server = gunicorn(env, app="stack_app:create_app()", workers=args.workers,
+                              pythonpath=BENCH)
         else:
             baseline_app.create_schema(uri)
             path = "/register"
             env = {"BASELINE_DATABASE_URI": uri,
                    "BASELINE_SECRET_KEY": "bench-" + secrets.token_hex(16)}
-            server = gunicorn("baseline_app:create_app()", env, args.workers, BENCH)
-        with server as (port, master):
-            fire(port, path, args.clients, 10 * args.clients, args.warmup, "warmup")
-            cpu = cpu_seconds(master)
-            result = fire(port, path, args.clients, args.signups, args.seconds, "run")
-            result.cpu_ms = (cpu_seconds(master) - cpu) * 1000 / max(1, result.done)
+            server = gunicorn(env, app="baseline_app:create_app()", workers=args.workers,
+                              pythonpath=BENCH)
+        with server as running:
+            fire(running.port, path, args.clients, 10 * args.clients, args.warmup, "warmup")
+            cpu = cpu_seconds(running.pid)
+            result = fire(running.port, path, args.clients, args.signups, args.seconds, "run")
+            result.cpu_ms = (cpu_seconds(running.pid) - cpu) * 1000 / max(1, result.done)
+        if running.output.strip():
+            print(running.output[-2000:])
         note = check_eventapp(uri, args.capacity) if kind == "eventapp" else ""
     return result, note
 

@@ -22,10 +22,11 @@ from eventapp.models import (
     UserRole,
 )
 from eventapp.registration import emails
+from eventapp.testing import free_port
 
 from .conftest import PASSWORD, csrf_token_from
 from .factories import make_event, make_item, make_registration
-from .test_registration_emails import Inbox, free_port, parts
+from .test_registration_emails import Inbox, parts
 
 SLUG = "mail-forum"
 DESK = f"/manage/events/{SLUG}/registrations"

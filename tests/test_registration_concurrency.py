@@ -7,21 +7,16 @@ twice, and every person gets the redirect to their "done" page, never an error.
 """
 
 import http.client
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
-from eventapp import ROOT
 from eventapp.extensions import db
 from eventapp.models import Event, MailRecord, MailStatus, Registration, Status
+from eventapp.testing import gunicorn
 
 from .conftest import csrf_token_from
 from .factories import make_event
@@ -31,43 +26,14 @@ SEATS = 100
 TIMEOUT = 60  # seconds for one request; the whole rush takes a few seconds
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(database_url: str, instance: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ,
-           "FLASK_SQLALCHEMY_DATABASE_URI": database_url,
-           "FLASK_SECRET_KEY": "concurrency-test-secret",
-           "EVENTAPP_INSTANCE_PATH": str(instance),
-           # 150 people from one address: far above the per-address limit, which
-           # stays on (raised) so that its code runs in the rush too.
-           "FLASK_SIGNUP_RATE_LIMIT": "1000 per minute"}
-    env.pop("FLASK_MAIL_SERVER", None)  # e-mails go to the outbox folder
-    return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
-         "--timeout", "60", "--log-level", "warning", "eventapp:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
-def wait_until_up(server: subprocess.Popen, port: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"gunicorn exited: {server.stdout.read().decode()}")
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        finally:
-            conn.close()
-        time.sleep(0.2)
-    raise AssertionError("gunicorn did not answer /healthz in time")
+def server_env(database_url: str, instance: Path) -> dict[str, str]:
+    return {"FLASK_SQLALCHEMY_DATABASE_URI": database_url,
+            "FLASK_SECRET_KEY": "concurrency-test-secret",
+            "EVENTAPP_INSTANCE_PATH": str(instance),
+            # 150 people from one address: far above the per-address limit, which
+            # stays on (raised) so that its code runs in the rush too.
+            "FLASK_SIGNUP_RATE_LIMIT": "1000 per minute",
+            "FLASK_MAIL_SERVER": ""}  # e-mails go to the outbox folder
 
 
 def sign_up(port: int, slug: str, n: int, start: threading.Barrier) -> tuple[int, str]:
@@ -102,16 +68,13 @@ def test_150_sign_ups_for_100_seats_through_gunicorn(app, database_url, tmp_path
         slug, event_id = event.slug, event.id
         db.session.remove()
 
-    port = free_port()
-    server = start_gunicorn(database_url, tmp_path, port)
     results: list[tuple[int, str] | BaseException] = [None] * PEOPLE
-    try:
-        wait_until_up(server, port)
+    with gunicorn(server_env(database_url, tmp_path), workers=3) as server:
         start = threading.Barrier(PEOPLE)
 
         def run(n: int) -> None:
             try:
-                results[n] = sign_up(port, slug, n, start)
+                results[n] = sign_up(server.port, slug, n, start)
             except BaseException as exc:  # reported below, with the others
                 results[n] = exc
 
@@ -121,18 +84,11 @@ def test_150_sign_ups_for_100_seats_through_gunicorn(app, database_url, tmp_path
         for thread in threads:
             thread.join(timeout=2 * TIMEOUT)
         assert not any(thread.is_alive() for thread in threads), "requests hung"
-    finally:
-        server.terminate()
-        try:
-            output, _ = server.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            output, _ = server.communicate()
 
     errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors, errors[:3]
     statuses = [status for status, _location in results]
-    assert statuses == [302] * PEOPLE, (sorted(set(statuses)), output.decode()[-2000:])
+    assert statuses == [302] * PEOPLE, (sorted(set(statuses)), server.output[-2000:])
     assert all(re.fullmatch(r"http://127\.0\.0\.1:\d+/r/[\w-]+/done|/r/[\w-]+/done", location)
                for _status, location in results)
     assert len({location for _status, location in results}) == PEOPLE

@@ -2,7 +2,6 @@
 127.0.0.1 (aiosmtpd), then parsed: subject, To, text and HTML parts, the agenda as .ics."""
 
 import logging
-import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -15,15 +14,10 @@ from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.models import MailRecord, MailStatus, Registration, Status
+from eventapp.testing import free_port
 
 from .conftest import csrf_token_from
 from .factories import make_event, make_item, make_registration
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:
