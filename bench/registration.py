@@ -248,27 +248,23 @@ def pct(values: list[float], p: int) -> float:
 
 
 def measure(kind: str, database, folder: Path, args) -> tuple[Result, str]:
-    """One run of eventapp or the baseline on a fresh database."""
+    """One run of eventapp, the stack's floor or the baseline on a fresh database."""
     with database() as uri:
         instance = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=folder))
         if kind == "eventapp":
             path = prepare_eventapp(uri, instance, args.capacity)
             env = app_env(uri, instance)
             server = gunicorn(env, workers=args.workers)
-        elif kind == "stack":
-            stack_app.create_schema(uri)
-            path = "/register"
-            env = {"STACK_DATABASE_URI": uri,
-                   "STACK_SECRET_KEY": "bench-" + secrets.token_hex(16)}
-            server = gunicorn(env, app="stack_app:create_app()", workers=args.workers,
-                              pythonpath=BENCH)
         else:
-            baseline_app.create_schema(uri)
+            # The two comparison apps under bench/: "stack" or "baseline".
+            module = stack_app if kind == "stack" else baseline_app
+            module.create_schema(uri)
             path = "/register"
-            env = {"BASELINE_DATABASE_URI": uri,
-                   "BASELINE_SECRET_KEY": "bench-" + secrets.token_hex(16)}
-            server = gunicorn(env, app="baseline_app:create_app()", workers=args.workers,
-                              pythonpath=BENCH)
+            prefix = kind.upper()
+            env = {f"{prefix}_DATABASE_URI": uri,
+                   f"{prefix}_SECRET_KEY": "bench-" + secrets.token_hex(16)}
+            server = gunicorn(env, app=f"{module.__name__}:create_app()",
+                              workers=args.workers, pythonpath=BENCH)
         with server as running:
             fire(running.port, path, args.clients, 10 * args.clients, args.warmup, "warmup")
             cpu = cpu_seconds(running.pid)
