@@ -104,6 +104,9 @@ def test_create_panel_reorder_move_and_shift(app, client, demo, organiser):
     log = client.get(f"{base}/log").text
     assert "manager@example.org" in log
     assert "Panel 4: Looking ahead" in log
+    # An update reads "before → after"; a shift's values are shown as they are.
+    assert re.search(r"<dt>room_id</dt>\s*<dd><del>\d+</del> → <ins>\d+</ins></dd>", log)
+    assert re.search(r"<dt>minutes</dt>\s*<dd>15</dd>", log)
     with app.app_context():
         actions = {e.action for e in db.session.scalars(select(ChangeLogEntry))}
     assert {"create", "update", "shift"} <= actions
