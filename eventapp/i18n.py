@@ -5,6 +5,7 @@ A ``?lang=`` choice is remembered in the cookie for a year.
 """
 
 from datetime import datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates
@@ -47,11 +48,23 @@ def language_name(code: str) -> str:
     return Locale.parse(code).get_display_name(code) or code
 
 
+#: Names a country asked for that Babel (CLDR) does not give by default: Cabo Verde asked
+#: the UN in 2013 to be called so in every language, and EU documents do so.
+PREFERRED_NAMES = {"CV": "Cabo Verde"}
+
+
+@cache
+def territories(language: str) -> dict[str, str]:
+    """ISO code -> the country's name in `language`: Babel's, PREFERRED_NAMES over them.
+    Shared: do not change the dict."""
+    return {**Locale.parse(language).territories, **PREFERRED_NAMES}
+
+
 def country_name(code: str | None) -> str:
     """The country's name in the page's language; the code itself if Babel lacks it."""
     if not code:
         return ""
-    return get_locale().territories.get(code.upper(), code.upper())
+    return territories(str(get_locale())).get(code.upper(), code.upper())
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -59,9 +72,8 @@ def country_choices() -> list[tuple[str, str]]:
     cache = g.setdefault("_country_choices", {})
     locale = str(get_locale())
     if locale not in cache:
-        territories = get_locale().territories
         cache[locale] = sorted(
-            ((code, name) for code, name in territories.items()
+            ((code, name) for code, name in territories(locale).items()
              if len(code) == 2 and code.isalpha() and code not in {"ZZ", "XA", "XB", "EU", "EZ",
                                                                  "UN", "QO"}),
             key=lambda pair: pair[1].casefold(),

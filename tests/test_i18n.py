@@ -49,3 +49,29 @@ def test_error_pages_are_translated_too(client):
     assert page.status_code == 404
     assert '<html lang="fr">' in page.text
     assert "We could not find that page" not in page.text
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_cabo_verde_is_called_what_it_asked_to_be_called(client, demo, lang):
+    # Babel says "Cape Verde" / "Cap-Vert"; the country asked the UN in 2013 for
+    # "Cabo Verde" in every language.
+    speakers = client.get(f"/events/{demo}/speakers?lang={lang}").text
+    assert "Cabo Verde" in speakers
+    assert "Cape Verde" not in speakers and "Cap-Vert" not in speakers
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_country_list_offers_cabo_verde(app, lang):
+    from eventapp.i18n import country_choices
+
+    with app.test_request_context(f"/?lang={lang}"):
+        choices = country_choices()
+    assert ("CV", "Cabo Verde") in choices
+    assert not any(name in ("Cape Verde", "Cap-Vert") for _code, name in choices)
+
+
+def test_import_knows_both_names_of_cabo_verde():
+    from eventapp.exports.spreadsheets import _country_lookup
+
+    lookup = _country_lookup()
+    assert lookup["cape verde"] == lookup["cabo verde"] == lookup["cap-vert"] == "CV"

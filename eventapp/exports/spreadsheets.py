@@ -31,6 +31,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import PREFERRED_NAMES
 from ..labels import CATEGORIES
 from ..models import Category, Dietary, Event, Question, QuestionKind, Registration, Status
 from ..models.registration import email_key
@@ -563,4 +564,6 @@ def _country_lookup() -> dict[str, str]:
             if len(code) == 2 and code.isalpha():
                 table.setdefault(fold(code), code)
                 table.setdefault(fold(name), code)
+    for code, name in PREFERRED_NAMES.items():  # "Cape Verde" and "Cabo Verde" alike
+        table.setdefault(fold(name), code)
     return table

@@ -18,12 +18,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from babel import Locale
 from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from .. import i18n
 from ..extensions import db
 from ..labels import CATEGORIES
 from ..models import Category, Event, Registration, Status
@@ -203,7 +203,7 @@ def _sort_key(sort: str, language: str):
     # In Python, not SQL: SQLite's ORDER BY knows neither accents nor other scripts, and a
     # badge run is at most a few thousand rows. Folding accents lets "Émile" sort with
     # "Emile"; names in other scripts follow the Latin ones, each script together.
-    territories = Locale.parse(language).territories
+    territories = i18n.territories(language)
 
     def fold(text: str) -> str:
         decomposed = unicodedata.normalize("NFKD", text.casefold()).translate(_UNDECOMPOSED)
@@ -425,7 +425,7 @@ def badge_html(event: Event, registrations: Sequence[Registration], layout: Layo
     width, height = badge_size(layout, settings)
     geo = geometry(width, height, settings["fields"])
     language = settings["language"]
-    territories = Locale.parse(language).territories
+    territories = i18n.territories(language)
     with force_locale(language):
         badges = [badge_for(r, settings, geo, territories) for r in registrations]
         pages = [badges[i:i + layout.per_page] for i in range(0, len(badges), layout.per_page)]
