@@ -13,11 +13,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import MailRecord, MailStatus, Registration, Status
+from eventapp.models import Event, MailRecord, MailStatus, Registration, Status
 from eventapp.testing import free_port
 
 from .conftest import csrf_token_from
-from .factories import make_event, make_item, make_registration
+from .factories import make_event, make_item, make_question, make_registration
 
 
 class Inbox:
@@ -102,6 +102,41 @@ def test_confirmation_arrives_with_link_details_and_the_agenda(app, client, smtp
     assert summaries == ["Opening session", "Panel 1"]
 
 
+def test_sign_up_e_mails_repeat_the_details_given(app, client, smtp, event_slug):
+    # So a typo is seen before the badges are printed; the link corrects it.
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == event_slug))
+        question = make_question(event, label="Arriving from")
+        db.session.commit()
+        field = f"q_{question.id}"
+    url = f"/events/{event_slug}/register"
+    token = csrf_token_from(client.get(url).text)
+    assert client.post(url, data={
+        "csrf_token": token, "honorific": "Dr", "given_name": "Nino",
+        "family_name": "Gogoladze", "email": "nino@example.org",
+        "organisation": "PSDA <Tbilisi> & Co", "country": "GE", "dietary": "other",
+        "dietary_other": "No nuts", field: "Tbilisi", "privacy_consent": "y",
+    }).status_code == 302
+    text, html = parts(smtp.messages[0])
+    text = text.replace("\r\n", "\n")
+    assert "- Name: Dr Nino Gogoladze\n" in text
+    assert "- Organisation: PSDA <Tbilisi> & Co\n" in text
+    assert "- Country: Georgia\n" in text
+    assert "- Dietary needs: No nuts\n" in text
+    assert "- Arriving from: Tbilisi\n" in text
+    assert "Job title" not in text  # left empty: not listed
+    assert "<li>Organisation: PSDA &lt;Tbilisi&gt; &amp; Co</li>" in html
+    # "Your link again" goes to whoever typed the address: it lists nothing.
+    token = csrf_token_from(client.get(url).text)
+    assert client.post(url, data={
+        "csrf_token": token, "given_name": "Someone", "family_name": "Else",
+        "email": "nino@example.org", "organisation": "X", "country": "BE",
+        "dietary": "none", "privacy_consent": "y"}).status_code == 422
+    text, html = parts(smtp.messages[-1])
+    assert smtp.messages[-1]["Subject"].startswith("Your registration link:")
+    assert "PSDA" not in text and "PSDA" not in html
+
+
 def test_waiting_list_e_mail_gives_the_position(app, client, smtp, event_slug):
     sign_up(client, event_slug, "first@example.org")
     sign_up(client, event_slug, "second@example.org")
@@ -119,6 +154,10 @@ def test_e_mails_are_in_the_language_the_person_signed_up_in(app, client, smtp, 
     text, html = parts(smtp.messages[0])
     assert "mardi 14 mai 2030" in text
     assert '<html lang="fr">' in html
+    # Every line of the text part, the words of its shared layout included.
+    assert "Votre inscription (la consulter, corriger vos informations" in text
+    assert "- Pays: Géorgie" in text
+    assert "Your " not in text and "Your " not in html
 
 
 def test_cancelling_tells_the_person_and_the_promoted_one(app, client, smtp, event_slug):

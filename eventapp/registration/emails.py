@@ -44,10 +44,11 @@ from sqlalchemy.orm import selectinload
 from ..changelog import record as log_change
 from ..exports.calendar_cache import agenda_ics
 from ..extensions import db
+from ..i18n import country_name
 from ..labels import STATUSES
 from ..models import Event, MailRecord, MailStatus, Registration, Status
 from ..models.types import utcnow
-from . import services
+from . import answers, services
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,11 @@ KIND_LABELS = {
     "cancellation": _l("Cancellation"),
     "link": _l("Link sent again"),
 }
+
+#: The messages that repeat the person's details, so a typo is noticed (and corrected
+#: through the link) before the badges are printed. Not "link": it answers whoever typed
+#: the address into the form.
+WITH_DETAILS = frozenset({"confirmation", "waitlisted", "pending", "approval", "promotion"})
 
 MAIL_STATUSES = {
     MailStatus.SENT: _l("Sent"),
@@ -202,6 +208,7 @@ def build(registration: Registration, kind: str) -> EmailMessage:
             "link": url_for("registration.selfservice", token=registration.token,
                             _external=True),
             "event_url": url_for("public.event", slug=event.slug, _external=True),
+            "details": details(registration) if kind in WITH_DETAILS else [],
             **what.context,
         }
         text = render_template(f"email/{kind}.txt", **context)
@@ -227,6 +234,28 @@ def build(registration: Registration, kind: str) -> EmailMessage:
     else:
         message.add_alternative(html, subtype="html")
     return message
+
+
+def details(registration: Registration) -> list[tuple[str, str]]:
+    """(label, value) of what the person told us, as the e-mails list it (in the current
+    language); empty fields and unanswered questions left out."""
+    from .forms import DIETARY_LABELS  # the form's own words for the choices
+
+    dietary = str(DIETARY_LABELS.get(registration.dietary, registration.dietary))
+    if registration.dietary == "other" and registration.dietary_other:
+        dietary = registration.dietary_other
+    name = " ".join(p for p in (registration.honorific, registration.full_name) if p)
+    rows = [
+        (_("Name"), name),
+        (_("Name on the badge"), registration.badge_name),
+        (_("Organisation"), registration.organisation),
+        (_("Job title"), registration.job_title),
+        (_("Country"), country_name(registration.country)),
+        (_("Dietary needs"), dietary if registration.dietary != "none" else ""),
+        (_("Accessibility needs"), registration.accessibility),
+        *((question.label, answer) for question, answer in answers.listed(registration)),
+    ]
+    return [(label, value) for label, value in rows if value]
 
 
 def _boundary(*texts: str) -> str:
