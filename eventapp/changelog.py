@@ -1,15 +1,20 @@
 """Recording changes for the log pages: who, when, what, old and new values."""
 
 import enum
+import re
 import uuid
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from .extensions import db
+from .i18n import country_name, local_datetime
+from .labels import CATEGORIES, DIETARY, ITEM_KINDS, ROLES, STATUSES
 from .models import ChangeLogEntry, Event
 
 
@@ -17,6 +22,10 @@ def json_safe(value: Any) -> Any:
     """A value as JSON can store it: times as ISO strings, enums as their value."""
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        # One form for one moment: an edit must not log 17:15+01:00 as a change of
+        # 16:15+00:00.
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
@@ -66,3 +75,71 @@ def entries(event: Event, entity: str | None = None, entity_id: int | None = Non
         query = query.where(ChangeLogEntry.entity_id == entity_id)
     query = query.order_by(ChangeLogEntry.at.desc(), ChangeLogEntry.id.desc()).limit(limit)
     return list(db.session.scalars(query))
+
+
+# --- Showing entries to organisers ------------------------------------------------------
+
+#: What the forms call the fields entries record.
+FIELD_LABELS = {
+    "title": _l("Title"), "subtitle": _l("Subtitle"), "slug": _l("Address (slug)"),
+    "timezone": _l("Time zone"), "starts_at": _l("Starts"), "ends_at": _l("Ends"),
+    "venue_name": _l("Venue"), "venue_address": _l("Venue address"),
+    "capacity": _l("Seats"), "registration_opens_at": _l("Registration opens"),
+    "registration_closes_at": _l("Registration closes"),
+    "moderation": _l("Organisers approve each sign-up"),
+    "published": _l("Published (visible to the public)"), "description": _l("Description"),
+    "privacy_notice": _l("Privacy notice (Markdown)"), "kind": _l("Kind"),
+    "room_id": _l("Room"), "name": _l("Name"), "position": _l("Position"),
+    "bio": _l("Biography (Markdown)"), "photo": _l("Photo"), "honorific": _l("Honorific"),
+    "given_name": _l("Given name"), "family_name": _l("Family name"),
+    "badge_name": _l("Name on the badge"), "email": _l("E-mail address"),
+    "organisation": _l("Organisation"), "job_title": _l("Job title"),
+    "country": _l("Country"), "dietary": _l("Dietary needs"),
+    "dietary_other": _l("Other dietary needs"), "accessibility": _l("Accessibility needs"),
+    "photo_consent": _l("Photo consent"), "category": _l("Category"), "status": _l("Status"),
+    "minutes": _l("Minutes"), "item_ids": _l("Items"),
+    **{role.value: label for role, label in ROLES.items()},
+}
+#: Fields whose stored value is a code with a name.
+VALUE_NAMES = {"kind": ITEM_KINDS, "status": STATUSES, "category": CATEGORIES,
+               "dietary": DIETARY}
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
+
+
+def readable(entry: ChangeLogEntry, event: Event) -> list[tuple[str, str, str | None]]:
+    """An entry's changes as (field, value, None), or (field, before, after) for a change,
+    with the forms' names for fields and values, times in the event's time zone, rooms by
+    name. A created, deleted or shifted thing's values are shown as they are (a pair there
+    is a list of two names), except a creation's [None, value]."""
+    rooms = {room.id: room.name for room in event.rooms}
+    rows = []
+    for name, values in (entry.changes or {}).items():
+        label = str(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+        pair = (isinstance(values, list) and len(values) == 2
+                and (entry.action not in ("create", "delete", "shift") or values[0] is None))
+        if pair:
+            rows.append((label, _shown(name, values[0], event, rooms),
+                         _shown(name, values[1], event, rooms)))
+        else:
+            rows.append((label, _shown(name, values, event, rooms), None))
+    return rows
+
+
+def _shown(name: str, value: Any, event: Event, rooms: dict[int, str]) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return "; ".join(_shown(name, v, event, rooms) for v in value)
+    if name == "room_id" and isinstance(value, int):
+        return rooms.get(value, str(value))
+    if name == "country" and isinstance(value, str):
+        return country_name(value)
+    if name in VALUE_NAMES and isinstance(value, str):
+        return str(VALUE_NAMES[name].get(value, value))
+    if isinstance(value, str) and _ISO_MOMENT.fullmatch(value):
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return local_datetime(moment, event.timezone, "short")
+    return str(value)
+

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from .models import Category, ItemKind, RoleKind, Status, UserRole
+from .models import Category, Dietary, ItemKind, RoleKind, Status, UserRole
 
 ITEM_KINDS = {
     ItemKind.OPENING: _l("Opening"),
@@ -43,4 +43,14 @@ USER_ROLES = {
     UserRole.ADMIN: _l("Administrator"),
     UserRole.ORGANISER: _l("Organiser"),
     UserRole.CHECKIN: _l("Check-in"),
+}
+
+DIETARY = {
+    Dietary.NONE: _l("No special needs"),
+    Dietary.VEGETARIAN: _l("Vegetarian"),
+    Dietary.VEGAN: _l("Vegan"),
+    Dietary.HALAL: _l("Halal"),
+    Dietary.KOSHER: _l("Kosher"),
+    Dietary.GLUTEN_FREE: _l("Gluten-free"),
+    Dietary.OTHER: _l("Other"),
 }

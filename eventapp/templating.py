@@ -3,7 +3,7 @@
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 
-from . import i18n, labels
+from . import changelog, i18n, labels
 from .text import render_markdown
 
 
@@ -33,4 +33,5 @@ def init_app(app: Flask) -> None:
         category_labels={k.value: v for k, v in labels.CATEGORIES.items()},
         status_labels={k.value: v for k, v in labels.STATUSES.items()},
         user_role_labels={k.value: v for k, v in labels.USER_ROLES.items()},
+        readable_changes=changelog.readable,
     )

@@ -104,9 +104,15 @@ def test_create_panel_reorder_move_and_shift(app, client, demo, organiser):
     log = client.get(f"{base}/log").text
     assert "manager@example.org" in log
     assert "Panel 4: Looking ahead" in log
-    # An update reads "before → after"; a shift's values are shown as they are.
-    assert re.search(r"<dt>room_id</dt>\s*<dd><del>\d+</del> → <ins>\d+</ins></dd>", log)
-    assert re.search(r"<dt>minutes</dt>\s*<dd>15</dd>", log)
+    # Fields and values as the forms name them: an update reads "before → after" (rooms
+    # by name, times in the event's zone, and a time that did not move is not listed);
+    # a shift's values are shown as they are.
+    moved = log.split("“Panel 4: Looking ahead” changed")[1].split("</tr>")[0]
+    assert re.search(r"<dt>Room</dt>\s*<dd><del>[^<]+</del> → <ins>Foyer</ins></dd>", moved)
+    assert "Starts" not in moved  # the form sent the time it had: 17:15 in Brussels
+    details = "".join(re.findall(r'<dl class="changes">.*?</dl>', log, re.S))
+    assert "room_id" not in details and "+00:00" not in details
+    assert re.search(r"<dt>Minutes</dt>\s*<dd>15</dd>", log)
     with app.app_context():
         actions = {e.action for e in db.session.scalars(select(ChangeLogEntry))}
     assert {"create", "update", "shift"} <= actions

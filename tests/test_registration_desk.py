@@ -170,6 +170,10 @@ def test_detail_edit_is_logged(app, client, organiser):
     assert "manager@example.org" in log
     assert "<del>Old Org</del> → <ins>New Org</ins>" in log
     assert "Category: Participant → Speaker" in log
+    # Fields and values as the forms name them.
+    assert re.search(r"<dt>Country</dt>\s*<dd><del>—</del> → <ins>Georgia</ins>", log)
+    assert re.search(r"<dt>Dietary needs</dt>\s*<dd><del>No special needs</del> → "
+                     r"<ins>Vegan</ins>", log)
     # An address of someone else in the event is refused next to the field.
     add(app, email="taken@example.org")
     response = client.post(url, data={"csrf_token": organiser, "given_name": "Nino",

@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..i18n import PREFERRED_NAMES
-from ..labels import CATEGORIES
+from ..labels import CATEGORIES, DIETARY
 from ..models import Category, Dietary, Event, Question, QuestionKind, Registration, Status
 from ..models.registration import email_key
 from ..registration import answers as answer_rules
@@ -40,15 +40,8 @@ from ..registration.desk import fold
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-DIETARY_LABELS = {
-    Dietary.NONE: _l("No special needs"),
-    Dietary.VEGETARIAN: _l("Vegetarian"),
-    Dietary.VEGAN: _l("Vegan"),
-    Dietary.HALAL: _l("Halal"),
-    Dietary.KOSHER: _l("Kosher"),
-    Dietary.GLUTEN_FREE: _l("Gluten-free"),
-    Dietary.OTHER: _l("Other"),
-}
+#: The dietary needs as the exports and the catering summary name them.
+DIETARY_LABELS = DIETARY
 
 #: (field, header) of every exported column, in order. The headers are translated;
 #: the import recognises them in every language, and the field names too.

@@ -45,7 +45,7 @@ from ..changelog import record as log_change
 from ..exports.calendar_cache import agenda_ics
 from ..extensions import db
 from ..i18n import country_name
-from ..labels import STATUSES
+from ..labels import DIETARY, STATUSES
 from ..models import Event, MailRecord, MailStatus, Registration, Status
 from ..models.types import utcnow
 from . import answers, services
@@ -239,9 +239,7 @@ def build(registration: Registration, kind: str) -> EmailMessage:
 def details(registration: Registration) -> list[tuple[str, str]]:
     """(label, value) of what the person told us, as the e-mails list it (in the current
     language); empty fields and unanswered questions left out."""
-    from .forms import DIETARY_LABELS  # the form's own words for the choices
-
-    dietary = str(DIETARY_LABELS.get(registration.dietary, registration.dietary))
+    dietary = str(DIETARY.get(registration.dietary, registration.dietary))
     if registration.dietary == "other" and registration.dietary_other:
         dietary = registration.dietary_other
     name = " ".join(p for p in (registration.honorific, registration.full_name) if p)

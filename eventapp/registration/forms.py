@@ -26,19 +26,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..i18n import country_choices
+from ..labels import DIETARY
 from ..manage.forms import CleanForm, LongSelect, clean_text, options
 from ..models import Dietary, Event, Question, QuestionKind, Registration
 from . import answers, services
 
-DIETARY_LABELS = {
-    Dietary.NONE: _l("No special needs"),
-    Dietary.VEGETARIAN: _l("Vegetarian"),
-    Dietary.VEGAN: _l("Vegan"),
-    Dietary.HALAL: _l("Halal"),
-    Dietary.KOSHER: _l("Kosher"),
-    Dietary.GLUTEN_FREE: _l("Gluten-free"),
-    Dietary.OTHER: _l("Other (please say)"),
-}
+#: The choices as the form offers them: "Other" asks for the details.
+DIETARY_LABELS = {**DIETARY, Dietary.OTHER: _l("Other (please say)")}
 
 
 class MaxLength(Length):
