@@ -251,7 +251,9 @@ def details(registration: Registration) -> list[tuple[str, str]]:
         (_("Country"), country_name(registration.country)),
         (_("Dietary needs"), dietary if registration.dietary != "none" else ""),
         (_("Accessibility needs"), registration.accessibility),
-        *((question.label, answer) for question, answer in answers.listed(registration)),
+        # No answers, no need to read the event's questions (a query per message).
+        *((question.label, answer) for question, answer in
+          (answers.listed(registration) if registration.answers else ())),
     ]
     return [(label, value) for label, value in rows if value]
 
