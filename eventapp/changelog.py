@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .i18n import country_name, local_datetime
-from .labels import CATEGORIES, DIETARY, ITEM_KINDS, ROLES, STATUSES
+from .labels import CATEGORIES, DIETARY, ITEM_KINDS, QUESTION_KINDS, ROLES, STATUSES
 from .models import ChangeLogEntry, Event
 
 
@@ -101,43 +101,45 @@ FIELD_LABELS = {
     **{role.value: label for role, label in ROLES.items()},
 }
 #: Fields whose stored value is a code with a name.
-VALUE_NAMES = {"kind": ITEM_KINDS, "status": STATUSES, "category": CATEGORIES,
-               "dietary": DIETARY}
+VALUE_NAMES = {"status": STATUSES, "category": CATEGORIES, "dietary": DIETARY}
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 
 
 def readable(entry: ChangeLogEntry, event: Event) -> list[tuple[str, str, str | None]]:
     """An entry's changes as (field, value, None), or (field, before, after) for a change,
-    with the forms' names for fields and values, times in the event's time zone, rooms by
-    name. A created, deleted or shifted thing's values are shown as they are (a pair there
-    is a list of two names), except a creation's [None, value]."""
-    rooms = {room.id: room.name for room in event.rooms}
+    with the forms' names for fields and values, times in the event's time zone, rooms and
+    agenda items by name. A created, deleted or shifted thing's values are shown as they
+    are (a pair there is a list of two names), except a creation's [None, value]."""
+    names = {"room_id": {room.id: room.name for room in event.rooms},
+             # "kind" is an agenda item's or a question's, by the entry's entity.
+             "kind": QUESTION_KINDS if entry.entity == "question" else ITEM_KINDS}
+    if "item_ids" in (entry.changes or {}):
+        names["item_ids"] = {item.id: f"“{item.title}”" for item in event.agenda_items}
     rows = []
     for name, values in (entry.changes or {}).items():
         label = str(FIELD_LABELS[name]) if name in FIELD_LABELS else name
         pair = (isinstance(values, list) and len(values) == 2
                 and (entry.action not in ("create", "delete", "shift") or values[0] is None))
         if pair:
-            rows.append((label, _shown(name, values[0], event, rooms),
-                         _shown(name, values[1], event, rooms)))
+            rows.append((label, _shown(name, values[0], event, names),
+                         _shown(name, values[1], event, names)))
         else:
-            rows.append((label, _shown(name, values, event, rooms), None))
+            rows.append((label, _shown(name, values, event, names), None))
     return rows
 
 
-def _shown(name: str, value: Any, event: Event, rooms: dict[int, str]) -> str:
+def _shown(name: str, value: Any, event: Event, names: dict[str, dict]) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, list):
-        return "; ".join(_shown(name, v, event, rooms) for v in value)
-    if name == "room_id" and isinstance(value, int):
-        return rooms.get(value, str(value))
+        return "; ".join(_shown(name, v, event, names) for v in value)
     if name == "country" and isinstance(value, str):
         return country_name(value)
-    if name in VALUE_NAMES and isinstance(value, str):
-        return str(VALUE_NAMES[name].get(value, value))
+    table = names.get(name) or VALUE_NAMES.get(name)
+    if table is not None and isinstance(value, str | int):
+        return str(table.get(value, value))
     if isinstance(value, str) and _ISO_MOMENT.fullmatch(value):
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         return local_datetime(moment, event.timezone, "short")

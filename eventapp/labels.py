@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from .models import Category, Dietary, ItemKind, RoleKind, Status, UserRole
+from .models import Category, Dietary, ItemKind, QuestionKind, RoleKind, Status, UserRole
 
 ITEM_KINDS = {
     ItemKind.OPENING: _l("Opening"),
@@ -53,4 +53,12 @@ DIETARY = {
     Dietary.KOSHER: _l("Kosher"),
     Dietary.GLUTEN_FREE: _l("Gluten-free"),
     Dietary.OTHER: _l("Other"),
+}
+
+QUESTION_KINDS = {
+    QuestionKind.SHORT_TEXT: _l("Short text (one line)"),
+    QuestionKind.LONG_TEXT: _l("Long text (several lines)"),
+    QuestionKind.SINGLE_CHOICE: _l("One option among several (radio buttons)"),
+    QuestionKind.MULTIPLE_CHOICE: _l("Any number of options (checkboxes)"),
+    QuestionKind.CHECKBOX: _l("A box to tick (yes or no)"),
 }

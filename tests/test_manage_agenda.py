@@ -113,6 +113,7 @@ def test_create_panel_reorder_move_and_shift(app, client, demo, organiser):
     details = "".join(re.findall(r'<dl class="changes">.*?</dl>', log, re.S))
     assert "room_id" not in details and "+00:00" not in details
     assert re.search(r"<dt>Minutes</dt>\s*<dd>15</dd>", log)
+    assert re.search(r"<dt>Items</dt>\s*<dd>“Panel 2[^<]*”; “", log)  # by title, not id
     with app.app_context():
         actions = {e.action for e in db.session.scalars(select(ChangeLogEntry))}
     assert {"create", "update", "shift"} <= actions

@@ -188,6 +188,9 @@ def test_organisers_add_edit_reorder_and_delete_questions(app, client, manager):
     update = log_of(app, "question")[3]
     assert update.changes["label"] == ["How do you arrive?", "How will you travel?"]
     assert update.actor == "manager@example.org"
+    # The log page names a question's kind as the form does.
+    log = client.get(PAGE.rsplit("/", 1)[0] + "/log").text
+    assert "One option among several (radio buttons)" in log
 
 
 @pytest.mark.parametrize("data,field,message", [

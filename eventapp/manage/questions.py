@@ -11,18 +11,13 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..auth.access import get_managed_event_or_404, organiser_required
 from ..extensions import db
+from ..labels import QUESTION_KINDS
 from ..models import Event, Question, QuestionKind
 from ..registration.answers import CHOICE_KINDS
 from . import bp, services
 from .forms import CleanForm, options
 
-KIND_LABELS = {
-    QuestionKind.SHORT_TEXT: _l("Short text (one line)"),
-    QuestionKind.LONG_TEXT: _l("Long text (several lines)"),
-    QuestionKind.SINGLE_CHOICE: _l("One option among several (radio buttons)"),
-    QuestionKind.MULTIPLE_CHOICE: _l("Any number of options (checkboxes)"),
-    QuestionKind.CHECKBOX: _l("A box to tick (yes or no)"),
-}
+KIND_LABELS = QUESTION_KINDS
 #: Limits of one option of a choice, and of the number of options.
 OPTION_LENGTH = 200
 MAX_OPTIONS = 50
