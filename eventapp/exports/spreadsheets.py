@@ -40,8 +40,6 @@ from ..registration.desk import fold
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-#: The dietary needs as the exports and the catering summary name them.
-DIETARY_LABELS = DIETARY
 
 #: (field, header) of every exported column, in order. The headers are translated;
 #: the import recognises them in every language, and the field names too.
@@ -447,7 +445,7 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
                                 "column holds each of them.", columns=", ".join(missing)))
     countries = _country_lookup()
     categories = _lookup({c: c for c in Category}, CATEGORIES)
-    diets = _lookup({d: d for d in Dietary}, DIETARY_LABELS)
+    diets = _lookup({d: d for d in Dietary}, DIETARY)
     taken = set(db.session.scalars(select(Registration.email_key).where(
         Registration.event_id == event.id, Registration.email_key.is_not(None))))
     seen: dict[str, int] = {}

@@ -17,7 +17,6 @@ from ..registration.answers import CHOICE_KINDS
 from . import bp, services
 from .forms import CleanForm, options
 
-KIND_LABELS = QUESTION_KINDS
 #: Limits of one option of a choice, and of the number of options.
 OPTION_LENGTH = 200
 MAX_OPTIONS = 50
@@ -29,7 +28,7 @@ class QuestionForm(CleanForm):
         DataRequired(message=_l("Please write the question.")),
         Length(max=300, message=TOO_LONG)])
     kind = SelectField(_l("Kind of answer"), default=QuestionKind.SHORT_TEXT.value,
-                       choices=options((k.value, v) for k, v in KIND_LABELS.items()))
+                       choices=options((k.value, v) for k, v in QUESTION_KINDS.items()))
     help_text = StringField(_l("Help text (optional)"),
                             validators=[Optional(), Length(max=500, message=TOO_LONG)])
     required = BooleanField(_l("An answer is required"))
@@ -111,7 +110,7 @@ def questions(slug: str):
         flash(_("Question added at the end of the form."), "info")
         return redirect(url_for(".questions", slug=slug))
     return render_template(
-        "manage/questions.html", event=event, form=form, kinds=KIND_LABELS, question=None,
+        "manage/questions.html", event=event, form=form, kinds=QUESTION_KINDS, question=None,
         counts=services.answer_counts(event)), 422 if form.errors else 200
 
 

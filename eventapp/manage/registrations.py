@@ -17,7 +17,7 @@ from ..auth.access import get_managed_event_or_404, organiser_required
 from ..exports import spreadsheets
 from ..extensions import db
 from ..i18n import country_choices, country_name
-from ..labels import CATEGORIES, STATUSES
+from ..labels import CATEGORIES, DIETARY, STATUSES
 from ..models import Category, Dietary, Event, Registration
 from ..registration import answers, desk, emails, services
 from ..registration.forms import answers_data, with_questions
@@ -74,7 +74,7 @@ def registration_form(registration: Registration | None,
     form.country.choices = options([("", "—"), *country_choices()])
     form.category.choices = options((c.value, label) for c, label in CATEGORIES.items())
     form.dietary.choices = options(
-        (d.value, label) for d, label in spreadsheets.DIETARY_LABELS.items())
+        (d.value, label) for d, label in DIETARY.items())
     if request.method == "GET" and registration is not None:
         form.category.data = registration.category.value
         form.dietary.data = registration.dietary.value
@@ -317,7 +317,7 @@ def catering(slug: str):
     event = get_managed_event_or_404(slug)
     return render_template("manage/registrations_catering.html", event=event,
                            summary=spreadsheets.catering(event),
-                           labels=spreadsheets.DIETARY_LABELS)
+                           labels=DIETARY)
 
 
 # --- Import -----------------------------------------------------------------------------
