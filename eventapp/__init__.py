@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import errors, health, templating
     from .auth.views import bp as auth_bp
+    from .checkin.views import bp as checkin_bp
     from .exports.views import bp as exports_bp
     from .manage import bp as manage_bp
     from .media.views import bp as media_bp
@@ -58,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(exports_bp)
     app.register_blueprint(media_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(checkin_bp)
 
     from . import cli
 

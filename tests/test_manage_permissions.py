@@ -30,6 +30,8 @@ PUBLIC_PREFIXES = ("public.", "auth.", "health.", "exports.", "media.", "static"
                    "registration.")
 #: Organiser routes that are not about one event.
 WITHOUT_EVENT = {"manage.index", "manage.new_event"}
+#: The check-in page's JSON calls: 401 for anonymous callers rather than a login page.
+JSON_CALLS = {"checkin.scan", "checkin.undo", "checkin.search"}
 #: Only administrators.
 ADMIN_ONLY = {"manage.users", "manage.update_user", "manage.managers"}
 
@@ -62,6 +64,8 @@ def world(app, demo, make_user):
             "role": "panellist",
             "user_id": ids["door"],
             "question_id": question.id,
+            "code": db.session.scalar(select(Registration.checkin_code).where(
+                Registration.event_id == event.id).limit(1)),
         }
     return {"ids": ids, "values": values}
 
@@ -111,6 +115,10 @@ def test_anonymous_visitors_are_sent_to_login(app, client, world):
     for endpoint, method, rule in organiser_routes(app):
         url = build(rule, world["values"])
         response = request_as(client, method, url, token)
+        if endpoint in JSON_CALLS:
+            assert response.status_code == 401, (endpoint, method, response.status_code)
+            assert response.json["error"] == "login"
+            continue
         assert response.status_code == 302, (endpoint, method, response.status_code)
         assert response.headers["Location"].startswith("/login?next="), (endpoint, method)
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter
+from ..models import UserRole
 from . import access  # noqa: F401  (registers the user loader)
 from .forms import LoginForm
 from .services import authenticate
@@ -21,6 +22,9 @@ def _safe_next(target: str | None) -> str:
         if not parts.scheme and not parts.netloc and target.startswith("/") \
                 and not target.startswith("//") and "\\" not in target:
             return target
+    # Check-in volunteers reach nothing else, so they land on their events.
+    if current_user.is_authenticated and current_user.role == UserRole.CHECKIN:
+        return url_for("checkin.index")
     return url_for("manage.index")
 
 

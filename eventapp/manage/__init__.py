@@ -5,4 +5,17 @@ from flask import Blueprint
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 # The modules register their routes on bp.
-from . import agenda, badges, events, mail, questions, registrations, rooms, speakers, users, views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    agenda,
+    attendance,
+    badges,
+    certificates,
+    events,
+    mail,
+    questions,
+    registrations,
+    rooms,
+    speakers,
+    users,
+    views,
+)

@@ -2,6 +2,7 @@
 
 from .agenda import AgendaItem, AgendaRole, ItemKind, RoleKind
 from .changelog import ChangeLogEntry
+from .checkin import CheckInAction, CheckInMethod, CheckInRecord
 from .event import Event, Room
 from .people import Person
 from .registration import (
@@ -18,7 +19,8 @@ from .registration import (
 from .user import User, UserRole, event_manager
 
 __all__ = [
-    "AgendaItem", "AgendaRole", "Category", "ChangeLogEntry", "Dietary", "Event", "ItemKind",
+    "AgendaItem", "AgendaRole", "Category", "ChangeLogEntry", "CheckInAction",
+    "CheckInMethod", "CheckInRecord", "Dietary", "Event", "ItemKind",
     "MailRecord", "MailStatus", "Question", "QuestionKind",
     "PUBLIC_CATEGORIES", "Person", "Registration",
     "RoleKind", "Room", "Status", "User", "UserRole", "event_manager",

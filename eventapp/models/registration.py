@@ -131,6 +131,9 @@ class Registration(db.Model):
     checked_in_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"))
     printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Printed on the certificate of attendance and checked at /verify/<code>; made
+    #: when the first certificate is. 128 random bits, like the check-in code.
+    certificate_code: Mapped[str | None] = mapped_column(String(32), unique=True)
     #: Personal data erased (GDPR); the row stays for the counts.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Answers to the event's custom questions: {"<question id>": str | list[str] | bool}.

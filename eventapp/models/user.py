@@ -66,6 +66,13 @@ class User(UserMixin, db.Model):
             return True
         return self.role == UserRole.ORGANISER and event in self.managed_events
 
+    def may_check_in(self, event: Event) -> bool:
+        """May this user check people in at the event? Its managers may, and the check-in
+        volunteers an admin put on its team (event_manager holds both)."""
+        if self.role == UserRole.CHECKIN:
+            return event in self.managed_events
+        return self.manages(event)
+
     @property
     def is_organiser(self) -> bool:
         return self.role in (UserRole.ADMIN, UserRole.ORGANISER)
