@@ -26,6 +26,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..extensions import db
+from ..i18n import local_time
 from ..labels import CATEGORIES, STATUSES
 from ..models import Category, CheckInMethod, Event, Registration, UserRole
 from ..printing import badges
@@ -80,7 +81,7 @@ def person_json(event: Event, registration: Registration, checked_in_by: str = "
         "accessibility": registration.accessibility,
         "checked_in": at is not None,
         "checked_in_at": at.isoformat() if at else None,
-        "checked_in_time": event.local(at).strftime("%H:%M") if at else "",
+        "checked_in_time": local_time(at, event.timezone) if at else "",
         "checked_in_by": checked_in_by,
         "badge_url": url_for(".badge", slug=event.slug, code=registration.checkin_code),
     }
