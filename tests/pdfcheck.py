@@ -28,13 +28,18 @@ def page_texts(pdf: bytes) -> list[str]:
     return [p.extract_text() for p in reader(pdf).pages]
 
 
-def qr_codes(pdf: bytes, page: int = 0, scale: float = 4) -> list[str]:
-    """The text of every QR code on a rendered page, as a phone would read it."""
+def render_png(pdf: bytes, page: int = 0, scale: float = 4):
+    """A page as a picture (PIL image), as printed and looked at."""
     doc = pdfium.PdfDocument(pdf)
     try:
-        image = doc[page].render(scale=scale).to_pil().convert("L")
+        return doc[page].render(scale=scale).to_pil()
     finally:
         doc.close()
+
+
+def qr_codes(pdf: bytes, page: int = 0, scale: float = 4) -> list[str]:
+    """The text of every QR code on a rendered page, as a phone would read it."""
+    image = render_png(pdf, page, scale).convert("L")
     return [code.text for code in zxingcpp.read_barcodes(image)]
 
 

@@ -346,3 +346,9 @@ def test_parse_code():
     assert services.parse_code("/checkin/forum/c/abc") == "abc"
     assert services.parse_code("https://x.org/other/path") == ""
     assert services.parse_code(None) == ""
+
+
+def test_search_finds_names_in_other_scripts_typed_in_latin_letters(client, door):
+    login(client, "door@example.org")
+    found = client.get("/checkin/forum/search?q=aynura abdykadyrova").json["people"]
+    assert [p["name"] for p in found] == ["Айнура Абдыкадырова"]

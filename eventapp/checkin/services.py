@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from anyascii import anyascii
 from sqlalchemy import select, update
 
 from ..extensions import db
@@ -154,9 +155,19 @@ def undo(event: Event, code: str, user: User) -> Result:
     return Result(Outcome.UNDONE, registration)
 
 
+def searchable(text: str) -> str:
+    """Text as the door's search compares it: folded like the desk's search, plus its
+    Latin spelling (anyascii), so a volunteer with a Latin keyboard finds "Айнура" by
+    typing "aynura" and "ნათია გოგოლაძე" by typing "gogoladze"."""
+    folded = fold(text)
+    latin = anyascii(text).casefold()
+    return folded if latin == folded else f"{folded} {latin}"
+
+
 def search(event: Event, query: str, limit: int = SEARCH_LIMIT) -> list[Registration]:
     """People of the event whose name, badge name or organisation contains every word of
-    `query`, ignoring case and accents; confirmed ones first, then by family name."""
+    `query`, ignoring case and accents, in their own script or spelt in Latin letters;
+    confirmed ones first, then by family name."""
     terms = fold(query).split()
     if not terms:
         return []
@@ -167,8 +178,8 @@ def search(event: Event, query: str, limit: int = SEARCH_LIMIT) -> list[Registra
     ).all()
 
     def found(row) -> bool:
-        haystack = fold(" ".join(filter(None, (row.given_name, row.family_name,
-                                               row.badge_name, row.organisation))))
+        haystack = searchable(" ".join(filter(None, (row.given_name, row.family_name,
+                                                     row.badge_name, row.organisation))))
         return all(term in haystack for term in terms)
 
     hits = sorted((row for row in rows if found(row)),

@@ -1,0 +1,161 @@
+"""The door, as a volunteer with a phone meets it: Chromium simulates a phone whose camera
+films a printed demo badge (Chromium's fake camera fed with the rendered badge), the page
+decodes the QR code with its vendored jsQR and checks the person in; the same with the
+Wi-Fi gone, where the check-in waits on the phone and arrives once when it is back."""
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from eventapp.extensions import db
+from eventapp.models import CheckInRecord, Event, Registration, User, UserRole
+from eventapp.printing import badges
+
+from ..conftest import PASSWORD
+from ..pdfcheck import render_png
+from .conftest import axe_violations
+
+GEORGIAN = "ნათია"
+
+
+def write_y4m(image: Image.Image, path: Path, frames: int = 10) -> None:
+    """A still picture as the raw YUV 4:2:0 video Chromium's fake camera plays in a loop."""
+    image = image.convert("RGB")
+    width, height = image.width // 2 * 2, image.height // 2 * 2
+    y, cb, cr = image.crop((0, 0, width, height)).convert("YCbCr").split()
+    cb, cr = (plane.resize((width // 2, height // 2)) for plane in (cb, cr))
+    frame = b"FRAME\n" + y.tobytes() + cb.tobytes() + cr.tobytes()
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        out.write(frame * frames)
+
+
+def badge_held_up(pdf: bytes, path: Path) -> None:
+    """The badge's first page held up in front of a phone's camera: on a grey background
+    in a 4:3 picture, as a camera frames it."""
+    badge = render_png(pdf, scale=5)
+    frame = Image.new("RGB", (960, 720), (120, 120, 120))
+    badge.thumbnail((900, 680))
+    frame.paste(badge, ((960 - badge.width) // 2, (720 - badge.height) // 2))
+    write_y4m(frame, path)
+
+
+@pytest.fixture
+def door(app, demo, make_user, tmp_path):
+    """The demo event, a volunteer on its team, and the printed badge of its Georgian
+    speaker turned into the video the phone's camera sees."""
+    volunteer = make_user("door@example.org", UserRole.CHECKIN)
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == demo))
+        event.managers.append(db.session.get(User, volunteer))
+        registration = db.session.scalar(select(Registration).where(
+            Registration.event_id == event.id, Registration.given_name == GEORGIAN))
+        db.session.commit()
+        with app.test_request_context():
+            pdf = badges.render_badges(event, [registration], "single")
+        registration_id = registration.id
+    video = tmp_path / "badge.y4m"
+    badge_held_up(pdf, video)
+    return {"slug": demo, "registration_id": registration_id, "video": video}
+
+
+@pytest.fixture
+def phone(playwright, browser_type_launch_args, door):
+    """A phone-sized Chromium whose camera films the badge."""
+    args = [*browser_type_launch_args["args"], "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={door['video']}"]
+    browser = playwright.chromium.launch(
+        executable_path=browser_type_launch_args["executable_path"], args=args)
+    device = playwright.devices["Pixel 7"]
+    context = browser.new_context(**{k: v for k, v in device.items()
+                                     if k != "default_browser_type"})
+    context.grant_permissions(["camera"])
+    page = context.new_page()
+    yield page
+    context.close()
+    browser.close()
+
+
+def sign_in(page, live_server: str, slug: str) -> None:
+    page.goto(f"{live_server}/login?next=/checkin/{slug}")
+    page.get_by_label("E-mail address").fill("door@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Check-in")).to_be_visible()
+
+
+def checkins(app, registration_id: int) -> list[CheckInRecord]:
+    with app.app_context():
+        return list(db.session.scalars(select(CheckInRecord).where(
+            CheckInRecord.registration_id == registration_id)))
+
+
+def test_holding_the_printed_badge_to_the_phone_camera_checks_the_person_in(
+        app, live_server, door, phone):
+    sign_in(phone, live_server, door["slug"])
+    phone.get_by_role("button", name="Scan with the camera").click()
+    result = phone.locator("#result")
+    expect(result).to_have_attribute("data-outcome", "checked_in", timeout=15000)
+    expect(result).to_contain_text("Checked in")
+    expect(result).to_contain_text("ნათია გოგოლაძე")
+    expect(result).to_contain_text("Speaker")
+    records = checkins(app, door["registration_id"])
+    assert [(r.method.value, r.actor) for r in records] == [("qr", "door@example.org")]
+
+    # Still in front of the camera a few seconds later: "already", not a second check-in.
+    expect(result).to_have_attribute("data-outcome", "already", timeout=15000)
+    expect(result).to_contain_text("Already checked in at")
+    assert len(checkins(app, door["registration_id"])) == 1
+
+
+def test_without_wifi_the_check_in_waits_on_the_phone_and_arrives_once(
+        app, live_server, door, phone):
+    sign_in(phone, live_server, door["slug"])
+    phone.context.set_offline(True)
+    phone.get_by_role("button", name="Scan with the camera").click()
+    result = phone.locator("#result")
+    expect(result).to_have_attribute("data-outcome", "queued", timeout=15000)
+    expect(phone.locator("#queue")).to_have_text("1 check-in waiting to be sent")
+    phone.wait_for_timeout(5000)  # the badge is read again and again: still one waiting
+    expect(phone.locator("#queue")).to_have_text("1 check-in waiting to be sent")
+    assert checkins(app, door["registration_id"]) == []
+
+    phone.context.set_offline(False)
+    expect(phone.locator("#queue")).to_be_hidden(timeout=15000)
+    records = checkins(app, door["registration_id"])
+    assert len(records) == 1 and records[0].queued
+    phone.wait_for_timeout(5000)  # scanned again once online: "already", nothing added
+    assert len(checkins(app, door["registration_id"])) == 1
+
+
+def test_search_undo_and_the_page_has_no_accessibility_violations(
+        app, live_server, door, phone):
+    sign_in(phone, live_server, door["slug"])
+    assert axe_violations(phone) == []
+    phone.get_by_label("Name or organisation").fill("gogoladze")  # no Georgian keyboard
+    person = phone.locator(".checkin-person", has_text="ნათია გოგოლაძე")
+    person.get_by_role("button", name="Check in").click()
+    expect(phone.locator("#result")).to_have_attribute("data-outcome", "checked_in")
+    expect(person).to_contain_text("checked in at")
+    assert checkins(app, door["registration_id"])[0].method.value == "search"
+    person.get_by_role("button", name="Undo check-in").click()
+    expect(phone.locator("#result")).to_have_attribute("data-outcome", "undone")
+    expect(person.get_by_role("button", name="Check in")).to_be_visible()
+    assert axe_violations(phone) == []
+
+
+def test_a_photo_of_the_badge_is_decoded_by_the_same_code(app, live_server, door, phone,
+                                                          tmp_path):
+    sign_in(phone, live_server, door["slug"])
+    photo = tmp_path / "badge.png"
+    with app.app_context(), app.test_request_context():
+        registration = db.session.get(Registration, door["registration_id"])
+        render_png(badges.render_badges(registration.event, [registration], "single"),
+                   scale=4).save(photo)
+    phone.locator("#photo").set_input_files(str(photo))
+    expect(phone.locator("#result")).to_have_attribute("data-outcome", "checked_in",
+                                                       timeout=15000)
+    assert checkins(app, door["registration_id"])[0].method.value == "qr"
