@@ -192,8 +192,38 @@ def programme_command(slug: str, output: str, size: str | None, language: str | 
                f"to {output}.")
 
 
+@click.command("certificates")
+@with_appcontext
+@click.argument("slug")
+@click.option("-o", "--out", "output", type=click.Path(writable=True), required=True,
+              help="A folder (one PDF per person) or a .pdf file (all in one).")
+def certificates_command(slug: str, output: str) -> None:
+    """Write the certificates of attendance of everyone checked in: one PDF per person
+    into a folder, or all in one file when OUT ends in .pdf."""
+    from pathlib import Path
+
+    from .printing import certificates
+
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"No event with the slug {slug!r}.")
+    people = certificates.attendees(event)
+    if not people:
+        raise click.ClickException("Nobody is checked in: no certificate written.")
+    target = Path(output)
+    if target.suffix.lower() == ".pdf":
+        target.write_bytes(certificates.render_certificates(event, people))
+    else:
+        target.mkdir(parents=True, exist_ok=True)
+        for registration in people:
+            pdf = certificates.render_certificates(event, [registration])
+            (target / certificates.file_name(event, registration)).write_bytes(pdf)
+    db.session.commit()  # the verification codes, once the files are written
+    click.echo(f"Wrote {len(people)} certificates to {target}.")
+
+
 def init_app(app: Flask) -> None:
     for command in (demo_command, create_user_command, first_admin_command,
                     anonymise_command, badges_command, programme_command,
-                    resend_mail_command):
+                    resend_mail_command, certificates_command):
         app.cli.add_command(command)

@@ -1,12 +1,109 @@
-"""Certificates of attendance, for organisers (being written: see issue 6)."""
+"""The organisers' certificates page: certificates of attendance for everyone checked in,
+all in one PDF or one person's, and sent by e-mail.
+
+Downloads are POSTs, like printing badges: the first certificate of a person gives them
+their verification code, a change a GET (a link preview, a prefetch) must not make.
+"""
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..auth.access import get_managed_event_or_404, organiser_required
+from ..extensions import db
+from ..models import Event, Registration
+from ..printing import certificates
+from ..registration import emails
 from . import bp
 
 
-@bp.get("/events/<slug>/certificates")
+def _pdf_response(pdf: bytes, name: str) -> Response:
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "private, no-store"})
+
+
+def _attendee_or_404(event: Event, registration_id: int) -> Registration:
+    registration = certificates.attendee(event, registration_id)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+# The endpoint is "manage.certificates", the name the organisers' menu links to.
+@bp.get("/events/<slug>/certificates", endpoint="certificates")
 @organiser_required
-def certificates(slug: str):
-    """Placeholder until the page is written."""
+def certificates_page(slug: str):
+    """Everyone checked in, with their certificate and verification code; downloads and
+    the e-mail to everyone."""
     event = get_managed_event_or_404(slug)
-    return event.title
+    people = certificates.attendees(event)
+    return render_template(
+        "manage/certificates.html", event=event, people=people,
+        with_email=sum(1 for r in people if r.email), format_code=certificates.format_code)
+
+
+@bp.post("/events/<slug>/certificates/all.pdf")
+@organiser_required
+def certificates_pdf(slug: str):
+    """Every checked-in person's certificate in one PDF, a page each, by family name."""
+    event = get_managed_event_or_404(slug)
+    people = certificates.attendees(event)
+    if not people:
+        flash(_("Nobody is checked in yet: there is no certificate to make."), "error")
+        return redirect(url_for(".certificates", slug=slug))
+    pdf = certificates.render_certificates(event, people)
+    db.session.commit()  # the codes made for this run
+    return _pdf_response(pdf, certificates.file_name(event))
+
+
+@bp.post("/events/<slug>/certificates/<int:registration_id>.pdf")
+@organiser_required
+def certificate_pdf(slug: str, registration_id: int):
+    """One person's certificate (a one-page PDF); 404 unless they are checked in."""
+    event = get_managed_event_or_404(slug)
+    registration = _attendee_or_404(event, registration_id)
+    pdf = certificates.render_certificates(event, [registration])
+    db.session.commit()
+    return _pdf_response(pdf, certificates.file_name(event, registration))
+
+
+@bp.post("/events/<slug>/certificates/send")
+@organiser_required
+def send_certificates(slug: str):
+    """E-mail everyone checked in who has an address their certificate."""
+    event = get_managed_event_or_404(slug)
+    result = emails.send_certificates(event)
+    if result.delivered:
+        flash(ngettext("%(num)d certificate sent by e-mail.",
+                       "%(num)d certificates sent by e-mail.", result.delivered), "info")
+    if result.skipped:
+        flash(ngettext("%(num)d person checked in has no e-mail address: download their "
+                       "certificate instead.",
+                       "%(num)d people checked in have no e-mail address: download their "
+                       "certificates instead.", result.skipped), "info")
+    if result.failed:
+        flash(ngettext("%(num)d e-mail could not be sent: see the failed e-mails on the "
+                       "registrations page.",
+                       "%(num)d e-mails could not be sent: see the failed e-mails on the "
+                       "registrations page.", result.failed), "error")
+    if not (result.delivered or result.skipped or result.failed):
+        flash(_("Nobody is checked in yet: there is no certificate to send."), "error")
+    return redirect(url_for(".certificates", slug=slug))
+
+
+@bp.post("/events/<slug>/certificates/<int:registration_id>/send")
+@organiser_required
+def send_certificate(slug: str, registration_id: int):
+    """E-mail one checked-in person their certificate."""
+    event = get_managed_event_or_404(slug)
+    registration = _attendee_or_404(event, registration_id)
+    name = registration.full_name
+    if not registration.email:
+        flash(_("%(name)s has no e-mail address.", name=name), "error")
+    elif emails.send_certificate(registration):
+        flash(_("Certificate sent to %(name)s.", name=name), "info")
+    else:
+        flash(_("The certificate could not be sent to %(name)s: is the mail server up?",
+                name=name), "error")
+    return redirect(url_for(".certificates", slug=slug))

@@ -153,12 +153,11 @@ def save_badge_settings(event: Event, changes: dict[str, Any]) -> dict[str, Any]
     return clean
 
 
-def checkin_url(registration: Registration) -> str:
-    """The URL a badge's QR code holds: <base>/checkin/<slug>/c/<checkin code>.
+def public_base_url() -> str:
+    """The address people reach the site at, for links printed on paper (no trailing /).
 
-    The base is PUBLIC_BASE_URL when set (the address people reach, whatever host the
-    printing request came through), else the current request's host, else SERVER_NAME,
-    else the development server's address.
+    PUBLIC_BASE_URL when set (whatever host the printing request came through), else the
+    current request's host, else SERVER_NAME, else the development server's address.
     """
     config = current_app.config
     base = config.get("PUBLIC_BASE_URL")
@@ -166,9 +165,14 @@ def checkin_url(registration: Registration) -> str:
         base = request.host_url
     if not base and config.get("SERVER_NAME"):
         base = f"{config.get('PREFERRED_URL_SCHEME', 'http')}://{config['SERVER_NAME']}"
-    base = (base or DEFAULT_BASE_URL).rstrip("/")
+    return (base or DEFAULT_BASE_URL).rstrip("/")
+
+
+def checkin_url(registration: Registration) -> str:
+    """The URL a badge's QR code holds: <base>/checkin/<slug>/c/<checkin code>, the base
+    from public_base_url()."""
     slug = quote(registration.event.slug, safe="")
-    return f"{base}/checkin/{slug}/c/{quote(registration.checkin_code, safe='')}"
+    return f"{public_base_url()}/checkin/{slug}/c/{quote(registration.checkin_code, safe='')}"
 
 
 # -- choosing who is printed -------------------------------------------------------------

@@ -1,12 +1,12 @@
-"""Public pages: the events, their agenda and speakers."""
+"""Public pages: the events, their agenda and speakers; checking a certificate."""
 
 from itertools import groupby
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
 from ..exports.views import feed_response
-from ..printing import programme_cache
+from ..printing import certificates, programme_cache
 from . import queries
 
 bp = Blueprint("public", __name__)
@@ -71,3 +71,23 @@ def speaker(slug: str, person_id: int):
     person = queries.get_speaker_or_404(event, person_id)
     roles = sorted(person.roles, key=lambda role: role.item.starts_at)
     return render_template("public/speaker.html", event=event, person=person, roles=roles)
+
+
+@bp.get("/verify")
+def verify_form():
+    """Where a code typed from a paper certificate is checked (goes on to verify)."""
+    code = request.args.get("code", "").strip()
+    if code:
+        return redirect(url_for(".verify", code=code[:64]))
+    return render_template("public/verify.html", registration=None, code="")
+
+
+@bp.get("/verify/<code>")
+def verify(code: str):
+    """Whether a certificate of attendance is genuine: its holder's name and the event,
+    nothing else about them; 404 for an unknown code, an undone check-in or erased data."""
+    registration = certificates.find_by_code(code)
+    if registration is None:
+        return render_template("public/verify.html", registration=None, code=code), 404
+    return render_template("public/verify.html", registration=registration, code=code,
+                           attended=registration.event)

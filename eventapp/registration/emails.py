@@ -1,6 +1,7 @@
 """E-mails to participants: one for every change of their registration (confirmation,
-waiting list, pending approval, approval, decline, promotion, cancellation) and "your
-link again", each as text and HTML in the language the person signed up in.
+waiting list, pending approval, approval, decline, promotion, cancellation), "your
+link again" and the certificate of attendance (sent when the organisers ask), each as
+text and HTML in the language the person signed up in.
 
 Delivery: over SMTP when MAIL_SERVER is set (MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD,
 MAIL_USE_TLS for STARTTLS, MAIL_FROM); otherwise each message is written as an .eml file
@@ -68,6 +69,9 @@ KINDS: dict[str, frozenset[Status] | None] = {
     "promotion": frozenset({Status.CONFIRMED}),
     "cancellation": frozenset({Status.CANCELLED}),
     "link": None,
+    # Any status: whether the person still has a certificate is checked on its own
+    # (resend_problem).
+    "certificate": None,
 }
 
 #: Names of the kinds for the organisers' pages.
@@ -80,6 +84,7 @@ KIND_LABELS = {
     "promotion": _l("Promotion from the waiting list"),
     "cancellation": _l("Cancellation"),
     "link": _l("Link sent again"),
+    "certificate": _l("Certificate of attendance"),
 }
 
 #: The messages that repeat the person's details, so a typo is noticed (and corrected
@@ -135,6 +140,13 @@ def send_cancellation(registration: Registration) -> bool:
 def send_link_again(registration: Registration) -> bool:
     """Someone tried to sign up again with this address: the link to the registration."""
     return _delivered(registration, "link")
+
+
+def send_certificate(registration: Registration) -> bool:
+    """The certificate of attendance as a PDF, with its verification code; for people
+    who have one (printing.certificates.is_valid). Gives them their code if they have
+    none yet (committed with the record)."""
+    return _delivered(registration, "certificate")
 
 
 def _delivered(registration: Registration, kind: str) -> bool:
@@ -193,6 +205,15 @@ def content(registration: Registration, kind: str) -> Content:
     if kind == "link":
         return Content(_("Your registration link: %(title)s", title=title),
                        context={"position": services.waitlist_position(registration)})
+    if kind == "certificate":
+        from ..printing import certificates
+
+        pdf = certificates.render_certificates(event, [registration])
+        code = registration.certificate_code
+        return Content(_("Your certificate of attendance: %(title)s", title=title),
+                       [(pdf, "application", "pdf", certificates.file_name(event, registration))],
+                       context={"code": certificates.format_code(code),
+                                "verify_url": certificates.verify_url(code)})
     raise ValueError(f"unknown kind of e-mail {kind!r}")
 
 
@@ -452,6 +473,11 @@ def resend_problem(mail: MailRecord, newest: dict | None = None) -> str | None:
         newest = _newest_ids(mail.event_id, [registration.id])
     if newest.get((registration.id, mail.kind), mail.id) != mail.id:
         return _("A newer e-mail of this kind was sent since.")
+    if mail.kind == "certificate":
+        from ..printing.certificates import is_valid
+
+        if not is_valid(registration):
+            return _("Out of date: the person is no longer checked in.")
     statuses = KINDS.get(mail.kind, frozenset())
     if statuses is not None and registration.status not in statuses:
         return _("Out of date: the registration is %(status)s now.",
@@ -522,4 +548,28 @@ def resend_failed(event: Event, on_each: Callable[[MailRecord], None] | None = N
             result.failed += 1
         if on_each is not None:
             on_each(mail)
+    return result
+
+
+@dataclass
+class CertificateMailResult:
+    delivered: int = 0
+    failed: int = 0
+    #: Checked in but without an e-mail address (added by hand, a walk-in without one).
+    skipped: int = 0
+
+
+def send_certificates(event: Event) -> CertificateMailResult:
+    """E-mail every person with a certificate (printing.certificates.attendees) theirs;
+    commits after each, so a failure halfway loses nothing sent before it."""
+    from ..printing.certificates import attendees
+
+    result = CertificateMailResult()
+    for registration in attendees(event):
+        if not registration.email:
+            result.skipped += 1
+        elif send_certificate(registration):
+            result.delivered += 1
+        else:
+            result.failed += 1
     return result

@@ -1,5 +1,6 @@
 """What a participant does through their own link: find the registration by its token,
-correct details, take a copy of their data, erase it.
+correct details, take a copy of their data, erase it, download their certificate of
+attendance once checked in.
 
 Plain functions over models, no request: the views parse, these act, the views commit
 (cancelling goes through services.cancel, which commits itself).
@@ -51,6 +52,13 @@ def can_cancel(registration: Registration, now: datetime | None = None) -> bool:
     now = now or utcnow()
     return (registration.status not in (Status.CANCELLED, Status.DECLINED)
             and now < registration.event.ends_at)
+
+
+def has_certificate(registration: Registration) -> bool:
+    """Whether the person can download a certificate of attendance: once checked in."""
+    from ..printing.certificates import is_valid
+
+    return is_valid(registration)
 
 
 def personal_data(registration: Registration) -> dict[str, Any]:

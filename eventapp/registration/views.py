@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models import Registration
 from ..models.types import utcnow
+from ..printing import certificates
 from ..public.queries import get_published_event_or_404
 from . import answers, desk, emails, form_page, selfservice, services, throttle
 from .forms import ConfirmForm, details_form, signup_form
@@ -94,6 +95,7 @@ def _page(registration: Registration, template: str, status: int = 200, **contex
         link=url_for(".selfservice", token=registration.token, _external=True),
         can_edit=selfservice.can_edit(registration),
         can_cancel=selfservice.can_cancel(registration),
+        has_certificate=selfservice.has_certificate(registration),
         answers=answers.listed(registration), **context), status
 
 
@@ -137,6 +139,20 @@ def data(token: str):
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="registration-{registration.id}.json"',
         "Cache-Control": "no-store"})
+
+
+@bp.get("/r/<token>/certificate.pdf")
+def certificate(token: str):
+    """The person's certificate of attendance (PDF), once they were checked in."""
+    registration = _registration_or_404(token)
+    if not selfservice.has_certificate(registration):
+        abort(404)
+    pdf = certificates.render_certificates(registration.event, [registration])
+    name = certificates.file_name(registration.event, registration)
+    db.session.commit()  # the verification code, made with the first certificate
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "private, no-store"})
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])

@@ -104,3 +104,33 @@ def test_organiser_signs_in_with_the_keyboard_only(page: Page, app, live_server,
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{live_server}/manage/")
     expect(page.locator("h1")).to_have_text("Organiser area")
+
+
+def test_certificate_verification_pages_have_no_violations(page: Page, app, live_server,
+                                                          requested_hosts):
+    from eventapp.models.types import utcnow
+    from eventapp.printing.certificates import ensure_code, format_code
+
+    from ..factories import make_registration
+
+    with app.app_context():
+        event = make_event(title="Migration Dialogue Forum")
+        person = make_registration(event, given_name="ნინო", family_name="ბერიძე",
+                                   checked_in_at=utcnow())
+        db.session.flush()
+        code = format_code(ensure_code(person))
+        db.session.commit()
+    page.goto(f"{live_server}/verify/{code}")
+    expect(page.locator("h2")).to_have_text("Genuine certificate")
+    expect(page.locator("main")).to_contain_text("ნინო ბერიძე")
+    assert axe_violations(page) == []
+    # A code typed from the paper, in lower case: the form leads to the same answer.
+    page.goto(f"{live_server}/verify")
+    assert axe_violations(page) == []
+    page.get_by_label("Verification code").fill(code.lower())
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator("h2")).to_have_text("Genuine certificate")
+    page.goto(f"{live_server}/verify/ABCD-EFGH-JKMN-PQRS")
+    expect(page.locator("h2")).to_have_text("No certificate has this code")
+    assert axe_violations(page) == []
+    assert requested_hosts == {"127.0.0.1"}
