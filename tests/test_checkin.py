@@ -352,3 +352,19 @@ def test_search_finds_names_in_other_scripts_typed_in_latin_letters(client, door
     login(client, "door@example.org")
     found = client.get("/checkin/forum/search?q=aynura abdykadyrova").json["people"]
     assert [p["name"] for p in found] == ["Айнура Абдыкадырова"]
+
+
+def test_an_admin_puts_a_volunteer_on_the_events_team(app, client, door, make_user):
+    make_user("admin@example.org", UserRole.ADMIN)
+    token = login(client, "admin@example.org")
+    page = client.get("/manage/events/forum/managers").text
+    assert "stranger@example.org (Check-in)" in page
+    with app.app_context():
+        stranger = db.session.scalar(select(User).where(User.email == "stranger@example.org"))
+    response = client.post("/manage/events/forum/managers",
+                           data={"user_id": stranger.id, "csrf_token": token})
+    assert response.status_code == 302
+    client.post("/logout", data={"csrf_token": token})
+    login(client, "stranger@example.org")
+    assert client.get("/checkin/forum").status_code == 200
+    assert client.get("/manage/events/forum/").status_code == 403

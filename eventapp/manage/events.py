@@ -10,6 +10,7 @@ from .. import changelog
 from ..agenda import services as agenda_services
 from ..auth.access import admin_required, get_managed_event_or_404, organiser_required
 from ..extensions import db
+from ..labels import USER_ROLES
 from ..models import Event, Registration, User, UserRole
 from ..printing.programme import programme_size
 from ..registration import emails
@@ -130,13 +131,15 @@ def settings(slug: str):
 @bp.route("/events/<slug>/managers", methods=["GET", "POST"])
 @admin_required
 def managers(slug: str):
-    """Admins choose which organisers manage the event."""
+    """Admins choose the event's team: organisers who manage it, and check-in volunteers
+    who work its door (they reach only its check-in page)."""
     event = get_managed_event_or_404(slug)
-    organisers = list(db.session.scalars(
-        select(User).where(User.role == UserRole.ORGANISER).order_by(User.email)))
+    candidates = list(db.session.scalars(
+        select(User).where(User.role.in_([UserRole.ORGANISER, UserRole.CHECKIN]),
+                           User.active.is_(True)).order_by(User.role, User.email)))
     form = ManagerForm()
-    form.user_id.choices = options((u.id, u.email) for u in organisers
-                                   if u not in event.managers)
+    form.user_id.choices = options((u.id, f"{u.email} ({USER_ROLES[u.role]})")
+                                   for u in candidates if u not in event.managers)
     if request.method == "POST" and request.form.get("remove"):
         user = db.session.get(User, request.form.get("remove", type=int) or 0)
         if user in event.managers:

@@ -207,7 +207,7 @@ class UserForm(CleanForm):
 
 
 class ManagerForm(CleanForm):
-    user_id = SelectField(_l("Organiser"), coerce=int)
+    user_id = SelectField(_l("Organiser or check-in volunteer"), coerce=int)
 
 
 def localize(value: datetime | None, tz: str) -> datetime | None:
