@@ -22,7 +22,7 @@ import io
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -145,32 +145,44 @@ def _slot_start(moment: datetime, event: Event, minutes: int) -> datetime:
 
 def arrivals(event: Event, minutes: int = 60) -> list[Slot]:
     """Check-ins of the expected people per slot of `minutes` (a divisor of 60) of the
-    event's local time, from the first slot with an arrival to the last one, the empty
-    slots between them as 0. Empty when nobody is checked in."""
+    event's local time: on each local day with arrivals, from its first slot with an
+    arrival to its last, the empty slots between them as 0. Days without arrivals are
+    left out, so one badge tried out a week early does not stretch the chart over a week
+    of empty hours. Empty when nobody is checked in."""
     if minutes <= 0 or 60 % minutes:
         raise ValueError("minutes must divide an hour")
     moments = db.session.scalars(
         select(Registration.checked_in_at)
         .where(*_expected(event), Registration.checked_in_at.is_not(None))).all()
-    if not moments:
-        return []
     counts = Counter(_slot_start(moment, event, minutes) for moment in moments)
+    days: dict[date, list[datetime]] = {}
+    for start in sorted(counts):
+        days.setdefault(event.local(start).date(), []).append(start)
     step = timedelta(minutes=minutes)
-    first, last = min(counts), max(counts)
-    slots, start = [], first
-    while start <= last:
-        slots.append(Slot(start=event.local(start), end=event.local(start + step),
-                          count=counts.get(start, 0)))
-        # Step in UTC then floor again: lands on the next local slot even across a change
-        # of offset (and never stays put, whatever the zone does).
-        following = _slot_start(start + step, event, minutes)
-        start = following if following > start else start + step
+    slots = []
+    for starts in days.values():
+        start, last = starts[0], starts[-1]
+        while start <= last:
+            slots.append(Slot(start=event.local(start), end=event.local(start + step),
+                              count=counts.get(start, 0)))
+            # Step in UTC then floor again: lands on the next local slot even across a
+            # change of offset (and never stays put, whatever the zone does).
+            following = _slot_start(start + step, event, minutes)
+            start = following if following > start else start + step
     return slots
 
 
 def arrivals_by_hour(event: Event) -> list[Slot]:
     """Check-ins per local hour of the event (see `arrivals`)."""
     return arrivals(event, 60)
+
+
+def by_day(slots: list[Slot]) -> list[tuple[date, list[Slot]]]:
+    """The slots of each local day, in order: one chart per day."""
+    days: dict[date, list[Slot]] = {}
+    for slot in slots:
+        days.setdefault(slot.start.date(), []).append(slot)
+    return list(days.items())
 
 
 @dataclass
