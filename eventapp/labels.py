@@ -2,7 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 
-from .models import Category, Dietary, ItemKind, QuestionKind, RoleKind, Status, UserRole
+from .models import (
+    Category,
+    CheckInMethod,
+    Dietary,
+    ItemKind,
+    QuestionKind,
+    RoleKind,
+    Status,
+    UserRole,
+)
 
 ITEM_KINDS = {
     ItemKind.OPENING: _l("Opening"),
@@ -61,4 +70,11 @@ QUESTION_KINDS = {
     QuestionKind.SINGLE_CHOICE: _l("One option among several (radio buttons)"),
     QuestionKind.MULTIPLE_CHOICE: _l("Any number of options (checkboxes)"),
     QuestionKind.CHECKBOX: _l("A box to tick (yes or no)"),
+}
+
+CHECKIN_METHODS = {
+    CheckInMethod.QR: _l("badge scanned"),
+    CheckInMethod.SEARCH: _l("found by name"),
+    CheckInMethod.LINK: _l("badge link opened"),
+    CheckInMethod.WALK_IN: _l("registered at the door"),
 }

@@ -33,5 +33,6 @@ def init_app(app: Flask) -> None:
         category_labels={k.value: v for k, v in labels.CATEGORIES.items()},
         status_labels={k.value: v for k, v in labels.STATUSES.items()},
         user_role_labels={k.value: v for k, v in labels.USER_ROLES.items()},
+        checkin_method_labels={k.value: v for k, v in labels.CHECKIN_METHODS.items()},
         readable_changes=changelog.readable,
     )

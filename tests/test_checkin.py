@@ -368,3 +368,20 @@ def test_an_admin_puts_a_volunteer_on_the_events_team(app, client, door, make_us
     login(client, "stranger@example.org")
     assert client.get("/checkin/forum").status_code == 200
     assert client.get("/manage/events/forum/").status_code == 403
+
+
+def test_the_registration_page_shows_who_checked_the_person_in_and_how(
+        app, client, door, make_user):
+    token = login(client, "door@example.org")
+    scan(client, token, door["codes"]["jose"], at=utcnow().isoformat(), queued=True)
+    client.post("/checkin/forum/undo", json={"code": door["codes"]["jose"]},
+                headers={"X-CSRFToken": token})
+    client.post("/logout", data={"csrf_token": token})
+    make_user("admin@example.org", UserRole.ADMIN)
+    login(client, "admin@example.org")
+    page = client.get(f"/manage/events/forum/registrations/{door['ids']['jose']}").text
+    history = page[page.index('id="checkin-history"'):page.index("</ul>", page.index(
+        'id="checkin-history"'))]
+    assert "checked in" in history and "badge scanned" in history
+    assert "sent later from a phone offline" in history
+    assert "check-in undone" in history and history.count("door@example.org") == 2

@@ -13,6 +13,7 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from .. import changelog
+from ..checkin import services as checkin_services
 from ..auth.access import get_managed_event_or_404, organiser_required
 from ..exports import spreadsheets
 from ..extensions import db
@@ -197,6 +198,7 @@ def registration(slug: str, registration_id: int):
         position=services.waitlist_position(registration),
         link=_self_service_url(registration),
         entries=changelog.entries(event, "registration", registration.id),
+        checkins=checkin_services.history(registration),
         mails=emails.records_of(registration), resendable=emails.resendable(registration),
         mail_kinds=emails.KIND_LABELS, mail_statuses=emails.MAIL_STATUSES,
     ), 422 if form.errors else 200
