@@ -13,8 +13,8 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, TextArea
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from .. import changelog
-from ..checkin import services as checkin_services
 from ..auth.access import get_managed_event_or_404, organiser_required
+from ..checkin import services as checkin_services
 from ..exports import spreadsheets
 from ..extensions import db
 from ..i18n import country_choices, country_name
