@@ -25,13 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..exports.spreadsheets import neutralise
 from ..extensions import db
-from ..labels import CATEGORIES
+from ..labels import CATEGORIES, CHECKIN_METHODS
 from ..models import (
     Category,
     CheckInAction,
@@ -44,12 +43,7 @@ from ..models import (
 from ..registration.desk import fold
 
 #: How people were checked in, as the latest check-ins list names it.
-METHODS = {
-    CheckInMethod.QR: _l("badge scanned"),
-    CheckInMethod.SEARCH: _l("found by name"),
-    CheckInMethod.LINK: _l("badge link"),
-    CheckInMethod.WALK_IN: _l("registered at the door"),
-}
+METHODS = CHECKIN_METHODS
 LATEST = 10
 
 
