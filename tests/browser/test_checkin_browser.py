@@ -94,7 +94,7 @@ def checkins(app, registration_id: int) -> list[CheckInRecord]:
 
 
 def test_holding_the_printed_badge_to_the_phone_camera_checks_the_person_in(
-        app, live_server, door, phone):
+        app, live_server, door, phone, make_user):
     sign_in(phone, live_server, door["slug"])
     phone.get_by_role("button", name="Scan with the camera").click()
     result = phone.locator("#result")
@@ -109,6 +109,18 @@ def test_holding_the_printed_badge_to_the_phone_camera_checks_the_person_in(
     expect(result).to_have_attribute("data-outcome", "already", timeout=15000)
     expect(result).to_contain_text("Already checked in at")
     assert len(checkins(app, door["registration_id"])) == 1
+
+    # The organisers' attendance page counts them.
+    make_user("organiser@example.org", UserRole.ADMIN)
+    office = phone.context.browser.new_context().new_page()
+    office.goto(f"{live_server}/login?next=/manage/events/{door['slug']}/attendance")
+    office.get_by_label("E-mail address").fill("organiser@example.org")
+    office.get_by_label("Password").fill(PASSWORD)
+    office.get_by_role("button", name="Sign in").click()
+    expect(office.locator("[data-count=checked-in]")).to_have_text("1")
+    expect(office.locator(".attendance-total")).to_contain_text("1 checked in of")
+    expect(office.locator("#latest-checkins")).to_contain_text("ნათია გოგოლაძე")
+    expect(office.locator("#not-arrived-list")).not_to_contain_text("ნათია გოგოლაძე")
 
 
 def test_without_wifi_the_check_in_waits_on_the_phone_and_arrives_once(
