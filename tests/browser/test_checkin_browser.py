@@ -146,6 +146,7 @@ def test_without_wifi_the_check_in_waits_on_the_phone_and_arrives_once(
 def test_search_undo_and_the_page_has_no_accessibility_violations(
         app, live_server, door, phone):
     sign_in(phone, live_server, door["slug"])
+    expect(phone.get_by_role("button", name="Stop the camera")).to_be_hidden()
     assert axe_violations(phone) == []
     phone.get_by_label("Name or organisation").fill("gogoladze")  # no Georgian keyboard
     person = phone.locator(".checkin-person", has_text="ნათია გოგოლაძე")
