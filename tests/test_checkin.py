@@ -385,3 +385,28 @@ def test_the_registration_page_shows_who_checked_the_person_in_and_how(
     assert "checked in" in history and "badge scanned" in history
     assert "sent later from a phone offline" in history
     assert "check-in undone" in history and history.count("door@example.org") == 2
+
+
+def test_a_walk_in_under_a_registered_name_is_offered_the_existing_registration(
+        app, client, door):
+    token = login(client, "door@example.org")
+    # Typed in Latin letters, registered in Cyrillic: still the same name.
+    response = walk_in(client, token, given_name="Aynura", family_name="ABDYKADYROVA")
+    assert response.status_code == 409
+    assert "Already registered under this name:" in response.text
+    assert "Айнура Абдыкадырова" in response.text
+    assert f'action="/checkin/forum/c/{door["codes"]["ainura"]}"' in response.text
+    assert 'name="new_person"' in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Registration)) == 5
+
+    # The volunteer checks her in from there...
+    done = client.post(f"/checkin/forum/c/{door['codes']['ainura']}",
+                       data={"csrf_token": token})
+    assert "Checked in" in done.text
+    # ... or, for another person of the same name, registers them on purpose.
+    again = walk_in(client, token, given_name="Aynura", family_name="Abdykadyrova",
+                    new_person="y")
+    assert again.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Registration)) == 6

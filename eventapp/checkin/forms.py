@@ -1,7 +1,7 @@
 """The walk-in form: the least the door needs to print a badge."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 
 from ..labels import CATEGORIES
 from ..manage.forms import CleanForm, options
@@ -20,6 +20,9 @@ class WalkInForm(CleanForm):
     email = EmailField(_l("E-mail address (optional)"),
                        validators=[MaxLength("email"), validate_address],
                        render_kw={"autocomplete": "off"})
+
+    #: Offered when someone of the same name is registered already.
+    new_person = BooleanField(_l("This is another person with the same name: register them"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -201,6 +201,24 @@ def search(event: Event, query: str, limit: int = SEARCH_LIMIT) -> list[Registra
     return [by_id[i] for i in ids]
 
 
+def _name_key(text: str) -> str:
+    # anyascii drops accents itself; folding first would turn "й" into "и" (aynura: ainura).
+    return " ".join(anyascii(text).casefold().split())
+
+
+def namesakes(event: Event, given_name: str, family_name: str) -> list[Registration]:
+    """People of the event already registered under this name (any case, accents or
+    script: "Nino Beridze" matches "ნინო ბერიძე"): at the door, many who signed up
+    believe they did not, and a second registration would print a second badge."""
+    wanted = _name_key(f"{given_name} {family_name}")
+    if not wanted:
+        return []
+    rows = db.session.scalars(select(Registration).where(
+        Registration.event_id == event.id, Registration.anonymised_at.is_(None)))
+    return [r for r in rows
+            if wanted in (_name_key(r.full_name), _name_key(r.badge_name or ""))]
+
+
 def register_walk_in(event: Event, data: dict[str, Any], category: Category,
                      user: User) -> Registration:
     """Someone who is at the door but not on the list: registered (confirmed, outside the

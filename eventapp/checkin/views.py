@@ -209,6 +209,10 @@ def walk_in(event: Event):
     if not form.validate_on_submit():
         return render_template("checkin/page.html", event=event, form=form,
                                walk_in=None), 422
+    same_name = services.namesakes(event, form.given_name.data, form.family_name.data or "")
+    if same_name and not form.new_person.data:
+        return render_template("checkin/page.html", event=event, form=form, walk_in=None,
+                               namesakes=same_name), 409
     try:
         registration = services.register_walk_in(event, form.to_data(),
                                                   Category(form.category.data), current_user)
