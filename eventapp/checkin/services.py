@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import heapq
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -156,6 +157,11 @@ def undo(event: Event, code: str, user: User) -> Result:
     return Result(Outcome.UNDONE, registration)
 
 
+#: fold() of names, kept per process like searchable(): a short query such as "jo" matches
+#: a thousand people of a large event, and all of them are sorted to show the first 15.
+_folded = functools.lru_cache(maxsize=50_000)(fold)
+
+
 @functools.lru_cache(maxsize=50_000)
 def searchable(text: str) -> str:
     """Text as the door's search compares it: folded like the desk's search, plus its
@@ -177,22 +183,20 @@ def search(event: Event, query: str, limit: int = SEARCH_LIMIT) -> list[Registra
     terms = fold(query).split()
     if not terms:
         return []
+    # The searched text is joined in SQL: one column to fetch and one cache lookup a row.
+    text = (Registration.given_name + " " + Registration.family_name + " "
+            + Registration.badge_name + " " + Registration.organisation)
     rows = db.session.execute(
-        select(Registration.id, Registration.given_name, Registration.family_name,
-               Registration.badge_name, Registration.organisation,
+        select(Registration.id, text.label("text"), Registration.given_name,
+               Registration.family_name,
                # As stored text: turning 2,000 values into Status costs more than the rest.
                type_coerce(Registration.status, String).label("status"))
         .where(Registration.event_id == event.id, Registration.anonymised_at.is_(None))
     ).all()
-
-    def found(row) -> bool:
-        haystack = searchable(" ".join(filter(None, (row.given_name, row.family_name,
-                                                     row.badge_name, row.organisation))))
-        return all(term in haystack for term in terms)
-
-    hits = sorted((row for row in rows if found(row)),
-                  key=lambda row: (row.status != Status.CONFIRMED, fold(row.family_name),
-                                   fold(row.given_name), row.id))[:limit]
+    hits = heapq.nsmallest(
+        limit, (row for row in rows if all(term in searchable(row.text) for term in terms)),
+        key=lambda row: (row.status != Status.CONFIRMED, _folded(row.family_name),
+                         _folded(row.given_name), row.id))
     ids = [row.id for row in hits]
     if not ids:
         return []
