@@ -195,31 +195,42 @@ def programme_command(slug: str, output: str, size: str | None, language: str | 
 @click.command("certificates")
 @with_appcontext
 @click.argument("slug")
-@click.option("-o", "--out", "output", type=click.Path(writable=True), required=True,
+@click.option("-o", "--out", "output", type=click.Path(writable=True),
               help="A folder (one PDF per person) or a .pdf file (all in one).")
-def certificates_command(slug: str, output: str) -> None:
+@click.option("--email", is_flag=True,
+              help="E-mail each person theirs, except those sent one already (no time "
+                   "limit, unlike the organisers' button: for large events).")
+def certificates_command(slug: str, output: str | None, email: bool) -> None:
     """Write the certificates of attendance of everyone checked in: one PDF per person
-    into a folder, or all in one file when OUT ends in .pdf."""
+    into a folder, or all in one file when OUT ends in .pdf; and/or e-mail them."""
     from pathlib import Path
 
     from .printing import certificates
+    from .registration import emails
 
+    if not output and not email:
+        raise click.UsageError("Give --out, --email or both.")
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None:
         raise click.ClickException(f"No event with the slug {slug!r}.")
     people = certificates.attendees(event)
     if not people:
         raise click.ClickException("Nobody is checked in: no certificate written.")
-    target = Path(output)
-    if target.suffix.lower() == ".pdf":
-        target.write_bytes(certificates.render_certificates(event, people))
-    else:
-        target.mkdir(parents=True, exist_ok=True)
-        for registration in people:
-            pdf = certificates.render_certificates(event, [registration])
-            (target / certificates.file_name(event, registration)).write_bytes(pdf)
-    db.session.commit()  # the verification codes, once the files are written
-    click.echo(f"Wrote {len(people)} certificates to {target}.")
+    if output:
+        target = Path(output)
+        if target.suffix.lower() == ".pdf":
+            target.write_bytes(certificates.render_certificates(event, people))
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+            for registration in people:
+                pdf = certificates.render_certificates(event, [registration])
+                (target / certificates.file_name(event, registration)).write_bytes(pdf)
+        db.session.commit()  # the verification codes, once the files are written
+        click.echo(f"Wrote {len(people)} certificates to {target}.")
+    if email:
+        result = emails.send_certificates(event)
+        click.echo(f"E-mailed {result.delivered}, failed {result.failed}, sent before "
+                   f"{result.already}, without an address {result.skipped}.")
 
 
 def init_app(app: Flask) -> None:

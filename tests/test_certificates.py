@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from eventapp.checkin import services as checkin
 from eventapp.extensions import db
-from eventapp.models import MailRecord, Registration, Status, User, UserRole
+from eventapp.models import Event, MailRecord, Registration, Status, User, UserRole
 from eventapp.models.types import utcnow
 from eventapp.printing import certificates
-from eventapp.registration import services
+from eventapp.registration import emails, services
 from eventapp.testing import free_port
 
 from .conftest import PASSWORD, csrf_token_from
@@ -243,6 +243,37 @@ def test_e_mail_to_everyone_sends_each_their_own_pdf(app, client, forum, smtp):
     with app.app_context():
         kinds = db.session.scalars(select(MailRecord.kind)).all()
     assert kinds == ["certificate"] * 3
+
+
+def test_e_mailing_everyone_again_sends_only_what_is_missing(app, client, forum, smtp):
+    token = login(client, "manager@example.org")
+    client.post("/manage/events/forum/certificates/send", data={"csrf_token": token})
+    assert len(smtp.messages) == 3
+    again = client.post("/manage/events/forum/certificates/send",
+                        data={"csrf_token": token}, follow_redirects=True)
+    assert "3 people had been sent theirs already: not sent again." in again.text
+    assert len(smtp.messages) == 3
+
+
+def test_a_time_budget_leaves_the_rest_for_the_next_round(app, forum, smtp):
+    with app.app_context(), app.test_request_context():
+        event = db.session.scalar(select(Event).where(Event.slug == "forum"))
+        first = emails.send_certificates(event, seconds=0)  # time for one message only
+        assert (first.delivered, first.remaining) == (1, 2)
+        second = emails.send_certificates(event)
+        assert (second.delivered, second.already, second.remaining) == (2, 1, 0)
+    assert sorted(m["To"] for m in smtp.messages) == sorted(
+        ["nino@example.org", "zoe@example.org", "mallory@example.org"])
+
+
+def test_the_command_e_mails_everyone_not_sent_theirs(app, runner, forum, smtp):
+    result = runner.invoke(args=["certificates", "forum", "--email"])
+    assert result.exit_code == 0, result.output
+    assert "E-mailed 3, failed 0, sent before 0, without an address 1." in result.output
+    result = runner.invoke(args=["certificates", "forum", "--email"])
+    assert "E-mailed 0, failed 0, sent before 3" in result.output
+    assert len(smtp.messages) == 3
+    assert runner.invoke(args=["certificates", "forum"]).exit_code == 2
 
 
 def test_e_mail_to_one_person(app, client, forum, smtp):

@@ -25,6 +25,7 @@ import logging
 import random
 import smtplib
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -557,17 +558,37 @@ class CertificateMailResult:
     failed: int = 0
     #: Checked in but without an e-mail address (added by hand, a walk-in without one).
     skipped: int = 0
+    #: Sent a certificate before (sent or written): not sent again.
+    already: int = 0
+    #: Left for another round because the time given ran out.
+    remaining: int = 0
 
 
-def send_certificates(event: Event) -> CertificateMailResult:
-    """E-mail every person with a certificate (printing.certificates.attendees) theirs;
-    commits after each, so a failure halfway loses nothing sent before it."""
+def send_certificates(event: Event, *, seconds: float | None = None) -> CertificateMailResult:
+    """E-mail every person with a certificate (printing.certificates.attendees) theirs,
+    once: whoever was sent one already is left out, so pressing the button again after a
+    timeout or for late arrivals sends only what is missing. Commits after each message,
+    so a failure halfway loses nothing sent before it.
+
+    `seconds` bounds the time spent (a request must end before the server's timeout, and
+    a certificate takes about 50 ms): the rest is counted in `remaining`.
+    """
     from ..printing.certificates import attendees
 
     result = CertificateMailResult()
+    sent_before = set(db.session.scalars(
+        select(MailRecord.registration_id).where(
+            MailRecord.event_id == event.id, MailRecord.kind == "certificate",
+            MailRecord.status.in_([MailStatus.SENT, MailStatus.WRITTEN]))))
+    deadline = None if seconds is None else time.monotonic() + seconds
     for registration in attendees(event):
         if not registration.email:
             result.skipped += 1
+        elif registration.id in sent_before:
+            result.already += 1
+        elif deadline is not None and (result.delivered or result.failed) \
+                and time.monotonic() > deadline:  # one at least, so every round moves on
+            result.remaining += 1
         elif send_certificate(registration):
             result.delivered += 1
         else:
