@@ -398,3 +398,21 @@ def test_an_undone_check_in_or_erased_data_withdraws_the_certificate(app, client
         assert db.session.get(Registration, forum["ids"]["ბერიძე"]).status == Status.CANCELLED
     assert client.get(f"/verify/{adams}").status_code == 404
     assert client.get(f"/verify/{nino}").status_code == 404
+
+
+def test_a_large_event_downloads_all_certificates_in_parts(app, client, forum, monkeypatch):
+    from eventapp.manage import certificates as page
+
+    monkeypatch.setattr(page, "PART_SIZE", 3)  # 4 people checked in: parts of 3 and 1
+    token = login(client, "manager@example.org")
+    html = client.get("/manage/events/forum/certificates").text
+    assert "Download all (one PDF)" not in html
+    assert html.count('name="part"') == 2 and "PDF 2 of 2" in html
+    first = client.post("/manage/events/forum/certificates/all.pdf",
+                        data={"csrf_token": token, "part": "1"})
+    second = client.post("/manage/events/forum/certificates/all.pdf",
+                         data={"csrf_token": token, "part": "2"})
+    assert first.headers["Content-Disposition"].endswith('-part1.pdf"')
+    assert (len(page_texts(first.data)), len(page_texts(second.data))) == (3, 1)
+    assert client.post("/manage/events/forum/certificates/all.pdf",
+                       data={"csrf_token": token, "part": "3"}).status_code == 404

@@ -5,7 +5,7 @@ Downloads are POSTs, like printing badges: the first certificate of a person giv
 their verification code, a change a GET (a link preview, a prefetch) must not make.
 """
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -19,6 +19,9 @@ from . import bp
 #: Time one "e-mail everyone" request may spend sending (about 50 ms a certificate), well
 #: inside gunicorn's 30 s timeout; pressing again sends the rest, never twice the same.
 SEND_SECONDS = 20
+#: People per PDF of "download all": about 20 ms a page, so a part takes some 10 s, and a
+#: 2,000-person event (40 s in one) stays inside gunicorn's 30 s timeout.
+PART_SIZE = 500
 
 
 def _pdf_response(pdf: bytes, name: str) -> Response:
@@ -44,21 +47,30 @@ def certificates_page(slug: str):
     people = certificates.attendees(event)
     return render_template(
         "manage/certificates.html", event=event, people=people,
+        parts=certificates.parts(people, PART_SIZE),
         with_email=sum(1 for r in people if r.email), format_code=certificates.format_code)
 
 
 @bp.post("/events/<slug>/certificates/all.pdf")
 @organiser_required
 def certificates_pdf(slug: str):
-    """Every checked-in person's certificate in one PDF, a page each, by family name."""
+    """Every checked-in person's certificate in one PDF, a page each, by family name; for
+    a large event, one part of PART_SIZE people (form field `part`, from 1)."""
     event = get_managed_event_or_404(slug)
     people = certificates.attendees(event)
     if not people:
         flash(_("Nobody is checked in yet: there is no certificate to make."), "error")
         return redirect(url_for(".certificates", slug=slug))
-    pdf = certificates.render_certificates(event, people)
+    parts = certificates.parts(people, PART_SIZE)
+    part = request.form.get("part", type=int) or 1
+    if not 1 <= part <= len(parts):
+        abort(404)
+    pdf = certificates.render_certificates(event, parts[part - 1])
     db.session.commit()  # the codes made for this run
-    return _pdf_response(pdf, certificates.file_name(event))
+    name = certificates.file_name(event)
+    if len(parts) > 1:
+        name = name.replace(".pdf", f"-part{part}.pdf")
+    return _pdf_response(pdf, name)
 
 
 @bp.post("/events/<slug>/certificates/<int:registration_id>.pdf")

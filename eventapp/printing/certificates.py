@@ -230,6 +230,11 @@ def render_certificates(event: Event, registrations: Sequence[Registration]) -> 
     return render.render_chunks(chunks, stylesheets=[STYLESHEET], count=len(starts))
 
 
+def parts(people: list[Registration], size: int) -> list[list[Registration]]:
+    """The people in consecutive parts of at most `size`, in their order."""
+    return [people[start:start + size] for start in range(0, len(people), size)]
+
+
 def file_name(event: Event, registration: Registration | None = None) -> str:
     """certificate-<slug>-<id>.pdf for one person, certificates-<slug>.pdf for all."""
     if registration is None:
