@@ -15,7 +15,7 @@ from eventapp.models import CheckInRecord, Event, Registration, User, UserRole
 from eventapp.printing import badges
 
 from ..conftest import PASSWORD
-from ..pdfcheck import render_png
+from ..pdfcheck import page_texts, render_png
 from .conftest import axe_violations
 
 GEORGIAN = "ნათია"
@@ -172,3 +172,28 @@ def test_a_photo_of_the_badge_is_decoded_by_the_same_code(app, live_server, door
     expect(phone.locator("#result")).to_have_attribute("data-outcome", "checked_in",
                                                        timeout=15000)
     assert checkins(app, door["registration_id"])[0].method.value == "qr"
+
+
+def test_a_walk_in_is_registered_by_keyboard_and_their_badge_printed(
+        app, live_server, door, phone):
+    sign_in(phone, live_server, door["slug"])
+    phone.get_by_text("Register a walk-in").click()
+    phone.get_by_label("Given name").fill("Айгерим")
+    phone.get_by_label("Family name").fill("Садыкова")
+    phone.get_by_label("Organisation", exact=True).fill("Bishkek City Hall")
+    phone.get_by_label("E-mail address (optional)").press("Enter")  # submits the form
+    expect(phone.locator(".flash")).to_have_text(
+        "Айгерим Садыкова is registered and checked in.")
+    expect(phone.locator("#result")).to_contain_text("Registered and checked in")
+    badge = phone.get_by_role("link", name="Print badge")
+    pdf = phone.request.get(live_server + badge.get_attribute("href"))
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert "Айгерим" in page_texts(pdf.body())[0]
+
+    # The same name again: the page points at her instead of registering her twice.
+    phone.get_by_text("Register a walk-in").click()
+    phone.get_by_label("Given name").fill("Aygerim")
+    phone.get_by_label("Family name").fill("Sadykova")
+    phone.get_by_role("button", name="Register, check in and print").click()
+    expect(phone.get_by_role("alert")).to_contain_text("Айгерим Садыкова")
+    assert phone.url.endswith("#walk-in")
