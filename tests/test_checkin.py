@@ -410,3 +410,38 @@ def test_a_walk_in_under_a_registered_name_is_offered_the_existing_registration(
     assert again.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Registration)) == 6
+
+
+def test_the_search_index_follows_every_change_but_not_check_ins(app, client, door):
+    from eventapp.checkin import search
+
+    token = login(client, "door@example.org")
+
+    def names(q):
+        return [p["name"] for p in client.get("/checkin/forum/search",
+                                              query_string={"q": q}).json["people"]]
+
+    assert names("jose") == ["José Núñez"]
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == "forum"))
+        before = search.index(event)
+    scan(client, token, door["codes"]["ainura"])   # a check-in keeps the index
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == "forum"))
+        assert search.index(event) is before
+        registration = db.session.get(Registration, door["ids"]["jose"])
+        registration.given_name = "Josefina"          # a change of name is seen at once
+        db.session.commit()
+    assert names("josefina") == ["Josefina Núñez"]
+    walk_in(client, token, given_name="Joseph", family_name="Zulu")  # a new person
+    assert names("jos") == ["Josefina Núñez", "Joseph Zulu"]
+    with app.app_context():
+        registration = db.session.get(Registration, door["ids"]["jose"])
+        registration.status = Status.CANCELLED        # cancelled people go last
+        db.session.commit()
+    assert names("jos") == ["Joseph Zulu", "Josefina Núñez"]
+    with app.app_context():
+        registration = db.session.get(Registration, door["ids"]["jose"])
+        registration.anonymised_at = utcnow()         # erased people are not found
+        db.session.commit()
+    assert names("jos") == ["Joseph Zulu"]

@@ -11,15 +11,13 @@ Plain functions over models; the views parse and commit.
 from __future__ import annotations
 
 import enum
-import functools
-import heapq
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from anyascii import anyascii
-from sqlalchemy import String, select, type_coerce, update
+from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import (
@@ -34,13 +32,11 @@ from ..models import (
 )
 from ..models.types import utcnow
 from ..registration import services as registration_services
-from ..registration.desk import fold
 
 #: A queued scan may be this old when it reaches the server (a device offline all day).
 QUEUED_MAX_AGE = timedelta(days=2)
 #: Clocks of phones drift: a scan "from the future" by up to this much is taken as now.
 CLOCK_SKEW = timedelta(minutes=5)
-SEARCH_LIMIT = 15
 
 
 class Outcome(enum.StrEnum):
@@ -117,7 +113,10 @@ def check_in(event: Event, code: str, user: User, *, method: CheckInMethod = Che
         update(Registration)
         .where(Registration.id == registration.id, Registration.checked_in_at.is_(None),
                Registration.status == Status.CONFIRMED)
-        .values(checked_in_at=when, checked_in_by_id=user.id)
+        # updated_at stays: it dates changes to the details (and the door's search index,
+        # checkin.search); check-ins have their own records.
+        .values(checked_in_at=when, checked_in_by_id=user.id,
+                updated_at=Registration.updated_at)
         .execution_options(synchronize_session=False)
     ).rowcount
     # Read the row as it is now: another volunteer's check-in, or a status change.
@@ -144,7 +143,8 @@ def undo(event: Event, code: str, user: User) -> Result:
     changed = db.session.execute(
         update(Registration)
         .where(Registration.id == registration.id, Registration.checked_in_at.is_not(None))
-        .values(checked_in_at=None, checked_in_by_id=None)
+        .values(checked_in_at=None, checked_in_by_id=None,
+                updated_at=Registration.updated_at)  # as in check_in
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(registration)
@@ -155,54 +155,6 @@ def undo(event: Event, code: str, user: User) -> Result:
         method=CheckInMethod.SEARCH, at=utcnow(), recorded_at=utcnow(), user_id=user.id,
         actor=user.email))
     return Result(Outcome.UNDONE, registration)
-
-
-#: fold() of names, kept per process like searchable(): a short query such as "jo" matches
-#: a thousand people of a large event, and all of them are sorted to show the first 15.
-_folded = functools.lru_cache(maxsize=50_000)(fold)
-
-
-@functools.lru_cache(maxsize=50_000)
-def searchable(text: str) -> str:
-    """Text as the door's search compares it: folded like the desk's search, plus its
-    Latin spelling (anyascii), so a volunteer with a Latin keyboard finds "Айнура" by
-    typing "aynura" and "ნათია გოგოლაძე" by typing "gogoladze".
-
-    Kept per process: each keystroke searches every person of the event, and folding
-    2,000 names again each time was most of the search's time (2,000 people: 21-35 ms a
-    keystroke before, 10-13 ms with it). A changed name is new text, so never stale."""
-    folded = fold(text)
-    latin = anyascii(text).casefold()
-    return folded if latin == folded else f"{folded} {latin}"
-
-
-def search(event: Event, query: str, limit: int = SEARCH_LIMIT) -> list[Registration]:
-    """People of the event whose name, badge name or organisation contains every word of
-    `query`, ignoring case and accents, in their own script or spelt in Latin letters;
-    confirmed ones first, then by family name."""
-    terms = fold(query).split()
-    if not terms:
-        return []
-    # The searched text is joined in SQL: one column to fetch and one cache lookup a row.
-    text = (Registration.given_name + " " + Registration.family_name + " "
-            + Registration.badge_name + " " + Registration.organisation)
-    rows = db.session.execute(
-        select(Registration.id, text.label("text"), Registration.given_name,
-               Registration.family_name,
-               # As stored text: turning 2,000 values into Status costs more than the rest.
-               type_coerce(Registration.status, String).label("status"))
-        .where(Registration.event_id == event.id, Registration.anonymised_at.is_(None))
-    ).all()
-    hits = heapq.nsmallest(
-        limit, (row for row in rows if all(term in searchable(row.text) for term in terms)),
-        key=lambda row: (row.status != Status.CONFIRMED, _folded(row.family_name),
-                         _folded(row.given_name), row.id))
-    ids = [row.id for row in hits]
-    if not ids:
-        return []
-    by_id = {r.id: r for r in db.session.scalars(
-        select(Registration).where(Registration.id.in_(ids)))}
-    return [by_id[i] for i in ids]
 
 
 def _name_key(text: str) -> str:
