@@ -107,7 +107,9 @@
   function send(payload) {
     if (!navigator.onLine) return Promise.resolve(null);
     return post(data.scanUrl, payload).then(function (response) {
-      if (response.status === 401) {
+      // 401: signed out. 400: the page's CSRF token died with the session (our own
+      // requests are never malformed). Either way the check-in waits for a new sign-in.
+      if (response.status === 401 || response.status === 400) {
         showLogin();
         return null;
       }

@@ -197,3 +197,21 @@ def test_a_walk_in_is_registered_by_keyboard_and_their_badge_printed(
     phone.get_by_role("button", name="Register, check in and print").click()
     expect(phone.get_by_role("alert")).to_contain_text("Айгерим Садыкова")
     assert phone.url.endswith("#walk-in")
+
+
+def test_a_scan_made_after_the_session_ended_waits_for_the_next_sign_in(
+        app, live_server, door, phone):
+    sign_in(phone, live_server, door["slug"])
+    phone.context.clear_cookies()  # the session is gone (signed out elsewhere, expired)
+    phone.get_by_role("button", name="Scan with the camera").click()
+    expect(phone.locator("#result")).to_contain_text("You are signed out", timeout=15000)
+    expect(phone.locator("#queue")).to_have_text("1 check-in waiting to be sent")
+    assert checkins(app, door["registration_id"]) == []
+
+    phone.get_by_role("link", name="Sign in").click()
+    phone.get_by_label("E-mail address").fill("door@example.org")
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Sign in").click()
+    expect(phone.locator("#queue")).to_be_hidden(timeout=15000)
+    records = checkins(app, door["registration_id"])
+    assert len(records) == 1 and records[0].queued
