@@ -9,9 +9,12 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -21,6 +24,7 @@ from eventapp import create_app
 from eventapp.auth.services import create_user
 from eventapp.extensions import db
 from eventapp.models import UserRole
+from eventapp.testing import free_port
 
 from . import factories
 
@@ -168,6 +172,32 @@ def live_server(app: Flask) -> Iterator[str]:
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()
+
+
+class Inbox:
+    """aiosmtpd handler keeping every delivered message."""
+
+    def __init__(self):
+        self.messages: list[EmailMessage] = []
+        self.recipients: list[list[str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        self.recipients.append(list(envelope.rcpt_tos))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on a free port; the app sends to it."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port,
+                      MAIL_FROM="MIEUX events <events@example.org>")
+    yield inbox
+    controller.stop()
 
 
 __all__ = ["factories"]

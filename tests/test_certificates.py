@@ -2,11 +2,8 @@
 the e-mail with its attachment, the participant's page, the public /verify page, and who
 may open the organisers' pages."""
 
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from eventapp.checkin import services as checkin
@@ -15,7 +12,6 @@ from eventapp.models import Event, MailRecord, Registration, Status, User, UserR
 from eventapp.models.types import utcnow
 from eventapp.printing import certificates
 from eventapp.registration import emails, services
-from eventapp.testing import free_port
 
 from .conftest import PASSWORD, csrf_token_from
 from .factories import START, make_event, make_registration
@@ -192,29 +188,6 @@ def test_one_person_gets_a_single_page_and_only_once_checked_in(app, client, for
 def test_downloads_need_the_csrf_token(app, client, forum):
     login(client, "manager@example.org")
     assert client.post("/manage/events/forum/certificates/all.pdf").status_code == 400
-
-
-class Inbox:
-    """aiosmtpd handler keeping every delivered message."""
-
-    def __init__(self):
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp(app):
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port,
-                      MAIL_FROM="Forum <events@example.org>")
-    yield inbox
-    controller.stop()
 
 
 def test_e_mail_to_everyone_sends_each_their_own_pdf(app, client, forum, smtp):

@@ -24,9 +24,9 @@ from eventapp.models import (
 from eventapp.registration import emails
 from eventapp.testing import free_port
 
-from .conftest import PASSWORD, csrf_token_from
+from .conftest import PASSWORD, Inbox, csrf_token_from
 from .factories import make_event, make_item, make_registration
-from .test_registration_emails import Inbox, parts
+from .test_registration_emails import parts
 
 SLUG = "mail-forum"
 DESK = f"/manage/events/{SLUG}/registrations"

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from eventapp.extensions import db
@@ -18,32 +17,6 @@ from eventapp.testing import free_port
 
 from .conftest import csrf_token_from
 from .factories import make_event, make_item, make_question, make_registration
-
-
-class Inbox:
-    """aiosmtpd handler keeping every delivered message."""
-
-    def __init__(self):
-        self.messages: list[EmailMessage] = []
-        self.recipients: list[list[str]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def smtp(app):
-    """A real SMTP server on a free port; the app sends to it."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port,
-                      MAIL_FROM="MIEUX events <events@example.org>")
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
