@@ -40,9 +40,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-from registration import CSRF, cpu_seconds, pct
+from registration import cpu_seconds, pct
 from sqlalchemy import delete, func, select
 
 from eventapp import create_app
@@ -57,7 +57,7 @@ from eventapp.models import (
     User,
     UserRole,
 )
-from eventapp.testing import gunicorn
+from eventapp.testing import Session, gunicorn
 
 PEOPLE = 200
 CLIENTS = 4
@@ -150,52 +150,29 @@ def clean_up(app, prepared: Prepared) -> None:
 
 # --- The clients ------------------------------------------------------------------------
 
-class Phone:
+class Phone(Session):
     """A volunteer's phone: its own session cookie, CSRF token and connection."""
 
     def __init__(self, port: int, email: str):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
-        self.cookies: dict[str, str] = {}
-        status, html = self.call("GET", "/login")
-        token = CSRF.search(html).group(1)
-        status, _ = self.call("POST", "/login", urlencode(
-            {"email": email, "password": PASSWORD, "csrf_token": token}),
-            {"Content-Type": "application/x-www-form-urlencoded"})
-        assert status == 302, f"login: {status}"
-        status, html = self.call("GET", "/checkin/")
-        assert status == 200, f"GET /checkin/: {status}"
-        self.token = CSRF.search(html).group(1)
-
-    def call(self, method: str, path: str, body: str | None = None,
-             headers: dict | None = None) -> tuple[int, str]:
-        headers = dict(headers or {})
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        text = response.read().decode()
-        for name, header in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, value = header.split(";", 1)[0].split("=", 1)
-                self.cookies[key.strip()] = value
-        return response.status, text
+        super().__init__(port, timeout=TIMEOUT)
+        self.login(email, PASSWORD)
+        self.conn = self.connect()
 
     def healthz(self) -> None:
-        status, _ = self.call("GET", "/healthz")
+        status, _ = self.call(self.conn, "GET", "/healthz")
         if status != 200:
             raise RuntimeError(f"/healthz {status}")
 
     def scan(self, slug: str, code: str, method: str = "qr") -> None:
-        status, text = self.call(
-            "POST", f"/checkin/{slug}/scan",
-            json.dumps({"code": f"https://door.example.org/checkin/{slug}/c/{code}",
-                        "method": method}),
-            {"Content-Type": "application/json", "X-CSRFToken": self.token})
+        status, text = self.post_json(
+            self.conn, f"/checkin/{slug}/scan",
+            {"code": f"https://door.example.org/checkin/{slug}/c/{code}", "method": method})
         if status != 200 or json.loads(text)["result"] != "checked_in":
             raise RuntimeError(f"scan {status} {text[:100]}")
 
     def search(self, slug: str, typed: str) -> None:
-        status, text = self.call("GET", f"/checkin/{slug}/search?q={quote(typed)}")
+        status, text = self.call(self.conn, "GET",
+                                 f"/checkin/{slug}/search?q={quote(typed)}")
         if status != 200 or "people" not in json.loads(text):
             raise RuntimeError(f"search {status} {text[:100]}")
 

@@ -5,7 +5,8 @@ worker processes on a free port of 127.0.0.1, started and stopped around a block
         urlopen(server.url + "/healthz")
     print(server.output)  # what gunicorn printed, once it has stopped
 
-Used by tests/test_registration_concurrency.py, bench/registration.py and bench/badges.py.
+Used by tests/test_registration_concurrency.py, bench/registration.py and bench/badges.py;
+`Session` is a signed-in HTTP client for the ones that need a user.
 gunicorn runs from the project folder, so it reads gunicorn.conf.py as `make run` does.
 """
 
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -21,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from . import ROOT
 
@@ -87,3 +91,63 @@ def _wait_until_up(process: subprocess.Popen, port: int, seconds: float) -> None
             conn.close()
         time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not answer /healthz within {seconds:g} s")
+
+
+#: The CSRF token in a page's hidden input (Flask-WTF's csrf_token field).
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Session:
+    """One browser's session over plain HTTP (http.client): its cookies and CSRF token,
+    signed in as a user. Requests take the connection to use, so several threads (the
+    devices of one account) can share the session, each with a connection of its own.
+
+    Used by tests/test_checkin_concurrency.py and bench/checkin.py.
+    """
+
+    def __init__(self, port: int, timeout: float = 30):
+        self.port, self.timeout = port, timeout
+        self.cookies: dict[str, str] = {}
+        self.token = ""
+
+    def connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+
+    def call(self, conn: http.client.HTTPConnection, method: str, path: str,
+             body: str | None = None, headers: dict | None = None) -> tuple[int, str]:
+        """One request with the session's cookies; keeps the cookies it sets."""
+        headers = dict(headers or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode()
+        for name, header in response.getheaders():
+            if name.lower() == "set-cookie":
+                key, value = header.split(";", 1)[0].split("=", 1)
+                self.cookies[key.strip()] = value
+        return response.status, text
+
+    def post_json(self, conn: http.client.HTTPConnection, path: str,
+                  payload: dict) -> tuple[int, str]:
+        """A JSON POST with the CSRF header, as the check-in page sends it."""
+        return self.call(conn, "POST", path, json.dumps(payload),
+                         {"Content-Type": "application/json", "X-CSRFToken": self.token})
+
+    def login(self, email: str, password: str, landing: str = "/checkin/") -> None:
+        """Sign in, then take the CSRF token from `landing`, a page of the new session."""
+        conn = self.connect()
+        try:
+            status, html = self.call(conn, "GET", "/login")
+            status, _ = self.call(conn, "POST", "/login", urlencode(
+                {"email": email, "password": password,
+                 "csrf_token": CSRF.search(html).group(1)}),
+                {"Content-Type": "application/x-www-form-urlencoded"})
+            if status != 302:
+                raise RuntimeError(f"login of {email}: {status}")
+            status, html = self.call(conn, "GET", landing)
+            if status != 200:
+                raise RuntimeError(f"GET {landing}: {status}")
+            self.token = CSRF.search(html).group(1)
+        finally:
+            conn.close()

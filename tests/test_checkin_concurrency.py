@@ -12,16 +12,15 @@ import http.client
 import json
 import threading
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
 
 from sqlalchemy import select
 
 from eventapp.auth.services import create_user
 from eventapp.extensions import db
 from eventapp.models import CheckInAction, CheckInMethod, CheckInRecord, Registration, UserRole
-from eventapp.testing import gunicorn
+from eventapp.testing import Session, gunicorn
 
-from .conftest import PASSWORD, csrf_token_from
+from .conftest import PASSWORD
 from .factories import make_event, make_registration
 
 PEOPLE = 30
@@ -37,53 +36,18 @@ def server_env(database_url: str, instance) -> dict[str, str]:
             "FLASK_MAIL_SERVER": ""}
 
 
-class Volunteer:
-    """One signed-in account over plain HTTP: its session cookie and CSRF token, shared
-    by the devices (threads) that scan for it, each with a connection of its own."""
+class Volunteer(Session):
+    """One signed-in account: its session cookie and CSRF token, shared by the devices
+    (threads) that scan for it, each with a connection of its own."""
 
     def __init__(self, port: int, email: str):
-        self.port, self.email = port, email
-        self.cookies: dict[str, str] = {}
-        conn = self.connect()
-        try:
-            status, html = self._call(conn, "GET", "/login")
-            assert status == 200, status
-            self.token = csrf_token_from(html)
-            status, _ = self._call(conn, "POST", "/login", urlencode(
-                {"email": email, "password": PASSWORD, "csrf_token": self.token}),
-                "application/x-www-form-urlencoded")
-            assert status == 302, f"login of {email}: {status}"
-            # A page of the signed-in session (the login page's token stays valid, but
-            # the door's page is where a volunteer's phone takes it from).
-            status, html = self._call(conn, "GET", "/checkin/")
-            if status == 200:
-                self.token = csrf_token_from(html)
-        finally:
-            conn.close()
-
-    def connect(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
-
-    def _call(self, conn, method: str, path: str, body: str | None = None,
-              content_type: str | None = None, headers: dict | None = None) -> tuple[int, str]:
-        headers = dict(headers or {})
-        if content_type:
-            headers["Content-Type"] = content_type
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        text = response.read().decode()
-        for name, header in response.getheaders():
-            if name.lower() == "set-cookie":
-                key, value = header.split(";", 1)[0].split("=", 1)
-                self.cookies[key.strip()] = value
-        return response.status, text
+        super().__init__(port, timeout=TIMEOUT)
+        self.email = email
+        self.login(email, PASSWORD)
 
     def scan(self, conn, slug: str, payload: dict) -> tuple[int, dict | str]:
         """POST /checkin/<slug>/scan as the door's page does."""
-        status, text = self._call(conn, "POST", f"/checkin/{slug}/scan", json.dumps(payload),
-                                  "application/json", {"X-CSRFToken": self.token})
+        status, text = self.post_json(conn, f"/checkin/{slug}/scan", payload)
         try:
             return status, json.loads(text)
         except ValueError:
