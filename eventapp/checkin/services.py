@@ -113,10 +113,7 @@ def check_in(event: Event, code: str, user: User, *, method: CheckInMethod = Che
         update(Registration)
         .where(Registration.id == registration.id, Registration.checked_in_at.is_(None),
                Registration.status == Status.CONFIRMED)
-        # updated_at stays: it dates changes to the details (and the door's search index,
-        # checkin.search); check-ins have their own records.
-        .values(checked_in_at=when, checked_in_by_id=user.id,
-                updated_at=Registration.updated_at)
+        .values(checked_in_at=when, checked_in_by_id=user.id)
         .execution_options(synchronize_session=False)
     ).rowcount
     # Read the row as it is now: another volunteer's check-in, or a status change.
@@ -143,8 +140,7 @@ def undo(event: Event, code: str, user: User) -> Result:
     changed = db.session.execute(
         update(Registration)
         .where(Registration.id == registration.id, Registration.checked_in_at.is_not(None))
-        .values(checked_in_at=None, checked_in_by_id=None,
-                updated_at=Registration.updated_at)  # as in check_in
+        .values(checked_in_at=None, checked_in_by_id=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(registration)
