@@ -126,7 +126,8 @@
     return send(payload).then(function (answer) {
       if (answer === null) {
         enqueue(payload);
-        showResult("queued", data.textQueued, null);
+        // Signed out: that message stays, it says what to do (the queue line counts).
+        if (!signedOut) showResult("queued", data.textQueued, null);
       } else {
         showResult(answer.result, answer.message, answer.person);
         if (method === "search") refreshSearch();
@@ -145,7 +146,9 @@
     }, function () { showResult("error", data.textError, null); });
   }
 
+  var signedOut = false;
   function showLogin() {
+    signedOut = true;
     showResult("error", data.textLogin, null);
     var link = el("a", "button button--primary", data.textSignIn);
     link.href = data.loginUrl;
@@ -206,13 +209,18 @@
   var lastCode = null;
   var lastCodeAt = 0;
 
-  function decode(source, width, height) {
-    // Frames are scaled down: a badge fills enough of the picture, and jsQR is much
-    // faster on fewer pixels.
-    var scale = Math.min(1, 800 / Math.max(width, height));
-    canvas.width = Math.round(width * scale);
-    canvas.height = Math.round(height * scale);
-    context.drawImage(source, 0, 0, canvas.width, canvas.height);
+  function decode(source, width, height, square) {
+    // A camera frame: only its centre square, where a badge is held, at full resolution
+    // (a QR code's modules stay several pixels wide). A photo: all of it. Either is
+    // scaled to at most `most` pixels a side, since jsQR is much faster on fewer.
+    var side = square ? Math.min(width, height) : 0;
+    var sx = square ? (width - side) / 2 : 0, sy = square ? (height - side) / 2 : 0;
+    var sw = square ? side : width, sh = square ? side : height;
+    var most = square ? 800 : 1200;
+    var scale = Math.min(1, most / Math.max(sw, sh));
+    canvas.width = Math.round(sw * scale);
+    canvas.height = Math.round(sh * scale);
+    context.drawImage(source, sx, sy, sw, sh, 0, 0, canvas.width, canvas.height);
     var image = context.getImageData(0, 0, canvas.width, canvas.height);
     var found = window.jsQR(image.data, image.width, image.height, {inversionAttempts: "attemptBoth"});
     return found ? found.data : null;
@@ -231,7 +239,7 @@
     if (!stream) return;
     if (time - lastFrame > 150 && video.readyState >= video.HAVE_ENOUGH_DATA) {
       lastFrame = time;
-      var text = decode(video, video.videoWidth, video.videoHeight);
+      var text = decode(video, video.videoWidth, video.videoHeight, true);
       if (text) onCode(text);
     }
     requestAnimationFrame(tick);
@@ -241,7 +249,12 @@
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       return showResult("error", data.textNoCamera, null);
     }
-    navigator.mediaDevices.getUserMedia({video: {facingMode: "environment"}, audio: false})
+    // 1280x720 where the camera has it: the browser's default 640x480 leaves a badge's
+    // QR code a few pixels per module at arm's length.
+    navigator.mediaDevices.getUserMedia({
+      video: {facingMode: "environment", width: {ideal: 1280}, height: {ideal: 720}},
+      audio: false
+    })
       .then(function (media) {
         stream = media;
         video.srcObject = media;
@@ -271,7 +284,7 @@
     if (!file) return;
     var image = new Image();
     image.onload = function () {
-      var text = decode(image, image.naturalWidth, image.naturalHeight);
+      var text = decode(image, image.naturalWidth, image.naturalHeight, false);
       URL.revokeObjectURL(image.src);
       if (text) { lastCode = null; onCode(text); } else showResult("unknown", data.textNoCode, null);
     };
