@@ -44,17 +44,27 @@ organiser_required = role_required(UserRole.ADMIN, UserRole.ORGANISER)
 admin_required = role_required(UserRole.ADMIN)
 
 
+def _event_or_404(slug: str, allowed: Callable[[Event], bool]) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        abort(404)
+    if not allowed(event):
+        abort(403)
+    return event
+
+
 def get_managed_event_or_404(slug: str) -> Event:
     """The event, if it exists (404) and the signed-in user manages it (403).
 
     Call it from views already behind @organiser_required.
     """
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        abort(404)
-    if not current_user.manages(event):
-        abort(403)
-    return event
+    return _event_or_404(slug, current_user.manages)
+
+
+def get_checkin_event_or_404(slug: str) -> Event:
+    """The event, if it exists (404) and the signed-in user may check people in at it
+    (403): its managers and the volunteers on its team."""
+    return _event_or_404(slug, current_user.may_check_in)
 
 
 login_manager.login_view = "auth.login"

@@ -21,7 +21,7 @@ import csv
 import io
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import gettext as _
@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 
 from ..exports.spreadsheets import neutralise
 from ..extensions import db
-from ..labels import CATEGORIES, CHECKIN_METHODS
+from ..labels import CATEGORIES
 from ..models import (
     Category,
     CheckInAction,
@@ -42,8 +42,6 @@ from ..models import (
 )
 from ..registration.desk import fold
 
-#: How people were checked in, as the latest check-ins list names it.
-METHODS = CHECKIN_METHODS
 LATEST = 10
 
 
@@ -61,8 +59,9 @@ def percent(part: int, whole: int) -> int | None:
 
 
 @dataclass
-class Line:
-    category: Category
+class Count:
+    """Checked in of expected."""
+
     checked_in: int
     expected: int
 
@@ -76,21 +75,16 @@ class Line:
 
 
 @dataclass
-class Summary:
-    checked_in: int
-    expected: int
+class Line(Count):
+    category: Category = Category.PARTICIPANT
+
+
+@dataclass
+class Summary(Count):
     #: Every category someone is expected in, in the Category enum's order.
-    by_category: list[Line]
+    by_category: list[Line] = field(default_factory=list)
     #: Of those checked in, how many were registered at the door.
-    walk_ins: int
-
-    @property
-    def percent(self) -> int | None:
-        return percent(self.checked_in, self.expected)
-
-    @property
-    def missing(self) -> int:
-        return self.expected - self.checked_in
+    walk_ins: int = 0
 
 
 def summary(event: Event) -> Summary:
@@ -100,7 +94,8 @@ def summary(event: Event) -> Summary:
         select(Registration.category, func.count(), func.count(Registration.checked_in_at))
         .where(*_expected(event)).group_by(Registration.category)).all()
     counts = {Category(category): (arrived, expected) for category, expected, arrived in rows}
-    lines = [Line(category, *counts[category]) for category in Category if category in counts]
+    lines = [Line(*counts[category], category=category) for category in Category
+             if category in counts]
     # A walk-in who was later cancelled or undone is not "here" any more: count only the
     # walk-ins among the people the big number counts.
     walk_ins = db.session.scalar(

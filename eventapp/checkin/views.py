@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..auth.access import get_checkin_event_or_404
 from ..extensions import db
 from ..i18n import local_time
 from ..labels import CATEGORIES, STATUSES
@@ -39,21 +40,12 @@ from .services import Outcome
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
 
-def _event_for_checkin(slug: str) -> Event:
-    event = db.session.scalar(select(Event).where(Event.slug == slug))
-    if event is None:
-        abort(404)
-    if not current_user.may_check_in(event):
-        abort(403)
-    return event
-
-
 def checkin_page(view: Callable) -> Callable:
     """An HTML page of the door: login page for anonymous visitors, 403 without the right."""
     @wraps(view)
     @login_required
     def wrapped(slug: str, **kwargs):
-        return view(_event_for_checkin(slug), **kwargs)
+        return view(get_checkin_event_or_404(slug), **kwargs)
     return wrapped
 
 
@@ -63,7 +55,7 @@ def checkin_api(view: Callable) -> Callable:
     def wrapped(slug: str, **kwargs):
         if not current_user.is_authenticated:
             return jsonify(error="login", message=_("Please sign in again.")), 401
-        return view(_event_for_checkin(slug), **kwargs)
+        return view(get_checkin_event_or_404(slug), **kwargs)
     return wrapped
 
 

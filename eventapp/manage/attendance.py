@@ -30,7 +30,7 @@ def _live_context(event: Event) -> dict:
     days = [(day, slots, numbers.chart(slots))
             for day, slots in numbers.by_day(numbers.arrivals_by_hour(event))]
     return {"summary": numbers.summary(event), "days": days, "latest": numbers.latest(event),
-            "methods": numbers.METHODS, "now": utcnow()}
+            "now": utcnow()}
 
 
 @bp.get("/events/<slug>/attendance")
