@@ -111,6 +111,7 @@ def run(label: str, database_uri: str, args, engine_options: dict | None = None)
          {"If-None-Match": etag}, 304),
         ("GET /events/<slug>/agenda.ics", f"/events/{SLUG}/agenda.ics", None, 200),
         ("GET /events/<slug>/schedule.json", f"/events/{SLUG}/schedule.json", None, 200),
+        ("GET /events/<slug>/agenda.json", f"/events/{SLUG}/agenda.json", None, 200),
     ]
     print(f"\n{label}: {ITEMS} items, {DAYS} days, {ROOMS} rooms, {SPEAKERS} speakers "
           f"(built in {built:.1f} s); {args.runs} runs after {args.warmup} warm-ups")

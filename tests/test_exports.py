@@ -22,7 +22,7 @@ from .factories import add_role, make_event, make_item, make_person, make_room
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).with_name("schemas")
                                          / "frab-schedule.xsd")))
-FEEDS = ("agenda.ics", "schedule.xml", "schedule.json")
+FEEDS = ("agenda.ics", "schedule.xml", "schedule.json", "agenda.json")
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 #: Far enough back that an edit made by the test is in a later second (HTTP dates are whole).
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
@@ -317,14 +317,14 @@ def test_empty_agenda_is_still_a_valid_schedule(app, client):
     root = schedule_of(client.get("/events/empty/schedule.xml"))
     assert len(root.findall("day")) == 1 and root.findall("day/room/event") == []
     assert vevents(calendar_of(client.get("/events/empty/agenda.ics"))) == []
-    assert json.loads(client.get("/events/empty/schedule.json").data)["items"] == []
+    assert json.loads(client.get("/events/empty/agenda.json").data)["items"] == []
 
 
 # JSON
 
 
 def test_schedule_json_describes_event_rooms_items_and_speakers(app, client, demo):
-    response = client.get(f"/events/{demo}/schedule.json")
+    response = client.get(f"/events/{demo}/agenda.json")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     data = json.loads(response.data)
@@ -359,9 +359,9 @@ def test_schedule_json_describes_event_rooms_items_and_speakers(app, client, dem
 
 def test_schedule_json_follows_an_edit_at_once(app, client, demo):
     panel = panels_of(app, demo)[0]
-    before = json.loads(client.get(f"/events/{demo}/schedule.json").data)
+    before = json.loads(client.get(f"/events/{demo}/agenda.json").data)
     edit_item(app, panel["guid"], title="Renamed panel")
-    after = json.loads(client.get(f"/events/{demo}/schedule.json").data)
+    after = json.loads(client.get(f"/events/{demo}/agenda.json").data)
     assert [i["title"] for i in after["items"] if i["guid"] == panel["guid"]] == ["Renamed panel"]
     assert after["version"] != before["version"]
 
@@ -484,7 +484,7 @@ def test_hostile_text_is_data_in_the_ics(client, hostile):
 
 
 def test_hostile_text_is_data_in_the_json(client, hostile):
-    data = json.loads(client.get(f"/events/{hostile}/schedule.json").data)
+    data = json.loads(client.get(f"/events/{hostile}/agenda.json").data)
     assert data["items"][0]["title"] == HOSTILE_TITLE
     assert data["items"][0]["people"][0]["name"] == " ".join(HOSTILE_NAME)
     assert data["speakers"][0]["given_name"] == HOSTILE_NAME[0]
@@ -506,7 +506,7 @@ def test_names_in_every_script_survive_every_feed(app, client):
     assert xml.findtext("day/room/event/slug") == f"scripts-{item_id}"  # no Latin letters
     [vevent] = vevents(calendar_of(client.get("/events/scripts/agenda.ics")))
     assert str(vevent["SUMMARY"]) == "Круглый стол"
-    data = json.loads(client.get("/events/scripts/schedule.json").data)
+    data = json.loads(client.get("/events/scripts/agenda.json").data)
     assert [p["name"] for p in data["items"][0]["people"]] == [" ".join(n) for n in names]
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import AgendaItem, AgendaRole, ChangeLogEntry, Event
 from ..public.queries import agenda, get_published_event_or_404
-from . import frab, ical, jsonfeed
+from . import c3voc, frab, ical, jsonfeed
 
 bp = Blueprint("exports", __name__)
 
@@ -52,11 +52,20 @@ def schedule_xml(slug: str):
 
 @bp.get("/events/<slug>/schedule.json")
 def schedule_json(slug: str):
-    """The agenda as JSON (format in README.md, "Agenda feeds")."""
+    """The agenda in the c3voc schedule JSON format that conference apps exchange."""
+    event = get_published_event_or_404(slug)
+    items = agenda(event)
+    return feed_response(c3voc.schedule_json(event, items), "application/json",
+                         modified(event, items), f"{event.slug}-schedule.json")
+
+
+@bp.get("/events/<slug>/agenda.json")
+def agenda_json(slug: str):
+    """The agenda as our own richer JSON (format in README.md, "Agenda feeds")."""
     event = get_published_event_or_404(slug)
     items = agenda(event)
     return feed_response(jsonfeed.schedule_json(event, items), "application/json",
-                         modified(event, items), f"{event.slug}-schedule.json")
+                         modified(event, items), f"{event.slug}-agenda.json")
 
 
 def get_item_or_404(event: Event, guid: uuid.UUID) -> AgendaItem:
