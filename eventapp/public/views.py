@@ -1,9 +1,13 @@
 """Public pages: the events, their agenda and speakers; checking a certificate."""
 
+from datetime import UTC, datetime
 from itertools import groupby
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..agenda import now as now_screen
 
 from ..exports.views import feed_response
 from ..printing import certificates, programme_cache
@@ -44,6 +48,21 @@ def agenda(slug: str):
     rooms = {item.room for item in items if item.room}
     return render_template("public/agenda.html", event=event, days=days,
                            several_rooms=len(rooms) > 1)
+
+
+@bp.get("/events/<slug>/now")
+def now(slug: str):
+    """Full-screen "now and next" for the venue's displays; it refreshes itself. `?at=`
+    (local time at the event) previews a moment; `?fragment=1` is the part it refreshes."""
+    event = queries.get_published_event_or_404(slug)
+    preview = now_screen.parse_moment(event, request.args.get("at"))
+    at = preview or datetime.now(UTC)
+    screen = now_screen.now_and_next(event, queries.agenda(event), at,
+                                     venue_label=event.venue_name or _("Everyone"))
+    refresh = min(max(request.args.get("refresh", 30, type=int), 2), 300)
+    return render_template("public/now.html", event=event, screen=screen, preview=preview,
+                           refresh=refresh, fragment=request.args.get("fragment") == "1",
+                           offset=now_screen.utc_offset_minutes(event, at))
 
 
 @bp.get("/events/<slug>/programme.pdf")
