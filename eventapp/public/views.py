@@ -8,7 +8,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..agenda import now as now_screen
-
 from ..exports.views import feed_response
 from ..printing import certificates, programme_cache
 from . import queries

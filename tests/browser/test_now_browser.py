@@ -16,7 +16,8 @@ from .conftest import axe_violations
 
 def test_screen_follows_an_agenda_change_without_reloading(page: Page, app, live_server):
     with app.app_context():
-        event = make_event(slug="tv", title="Forum", starts_at=datetime.now(UTC) - timedelta(hours=1))
+        event = make_event(slug="tv", title="Forum",
+                           starts_at=datetime.now(UTC) - timedelta(hours=1))
         hall = make_room(event, name="Hall")
         make_item(event, title="Opening talk", room=hall,
                   starts_at=datetime.now(UTC) - timedelta(minutes=5))
