@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CATALOGS := $(wildcard eventapp/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test install install-test translations extract-messages browser lint clean
+.PHONY: run test install install-test translations extract-messages browser tools lint clean
 
 run: install translations
 	$(FLASK) db upgrade
@@ -16,7 +16,7 @@ run: install translations
 	@echo "Serving http://127.0.0.1:5000 (Ctrl+C stops it)"
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'eventapp:create_app()'
 
-test: install-test translations browser
+test: install-test translations browser tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
@@ -49,6 +49,11 @@ extract-messages: install
 browser:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium fonts-liberation; }
+
+# Tools the tests check results with that we did not write: poppler's pdfinfo (tagged PDFs).
+tools:
+	@command -v pdfinfo >/dev/null || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y poppler-utils; }
 
 lint: install
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

@@ -227,7 +227,9 @@ def render_certificates(event: Event, registrations: Sequence[Registration]) -> 
     # In chunks, like badges: a large event's run is laid out on two cores.
     starts = range(0, len(registrations), CHUNK)
     chunks = (certificates_html(event, registrations[i:i + CHUNK]) for i in starts)
-    return render.render_chunks(chunks, stylesheets=[STYLESHEET], count=len(starts))
+    pdf = render.render_chunks(chunks, stylesheets=[STYLESHEET], count=len(starts),
+                               variant=render.ARCHIVED)
+    return render.mark_pdfua(pdf)
 
 
 def parts(people: list[Registration], size: int) -> list[list[Registration]]:

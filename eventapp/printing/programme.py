@@ -189,4 +189,4 @@ def render_programme(event: Event, *, size: str | None = None,
         tail = render.render_document(
             tail_html(programme, language, first_page=pages + 1, notes=notes),
             stylesheets=stylesheets)
-        return render.write_pdf(render.join_documents([main, tail]))
+        return render.write_pdf(render.join_documents([main, tail]), variant=render.ACCESSIBLE)

@@ -103,16 +103,41 @@ def join_documents(documents: Iterable[Document]) -> Document:
     return documents[0].copy([page for doc in documents for page in doc.pages])
 
 
-def write_pdf(document: Document, target=None) -> bytes | None:
-    """The PDF of a laid-out document: bytes, or written to target (a path or file)."""
+#: Tagged PDF for screen readers (structure, reading order, language, title): documents
+#: people read on screen. Badges are for printing only and stay untagged.
+ACCESSIBLE = "pdf/ua-1"
+#: Tagged PDF/A (level A) for what is archived, such as certificates; marked PDF/UA too
+#: (mark_pdfua) since WeasyPrint writes one identification per file.
+ARCHIVED = "pdf/a-3a"
+
+
+def write_pdf(document: Document, target=None, *, variant: str | None = None
+              ) -> bytes | None:
+    """The PDF of a laid-out document: bytes, or written to target (a path or file).
+    ``variant`` is one of WeasyPrint's (ACCESSIBLE, ARCHIVED), None for plain PDF."""
     with lock:
-        return document.write_pdf(target)
+        return document.write_pdf(target, pdf_variant=variant)
 
 
 def render_pdf(html: str, *, stylesheets: Sequence[str | CSS] = (),
-               fetcher: SafeFetcher | None = None) -> bytes:
+               fetcher: SafeFetcher | None = None, variant: str | None = None) -> bytes:
     """The PDF of an HTML string, as bytes (see render_document)."""
-    return write_pdf(render_document(html, stylesheets=stylesheets, fetcher=fetcher))
+    return write_pdf(render_document(html, stylesheets=stylesheets, fetcher=fetcher),
+                     variant=variant)
+
+
+def mark_pdfua(pdf: bytes) -> bytes:
+    """Add the PDF/UA-1 identification to a tagged PDF/A file's XMP metadata (the document
+    info dictionary is kept in step, as PDF/A wants)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        with document.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta["pdfuaid:part"] = "1"
+        out = io.BytesIO()
+        document.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                      compress_streams=True)
+        return out.getvalue()
 
 
 def page_png(pdf: bytes, page: int = 0, *, width_px: int = 800) -> bytes:
@@ -141,7 +166,7 @@ PARALLEL_FROM = 4
 
 def render_chunks(htmls: Iterable[str], *, stylesheets: Sequence[str] = (),
                   workers: int | None = None, fetcher: SafeFetcher | None = None,
-                  count: int | None = None) -> bytes:
+                  count: int | None = None, variant: str | None = None) -> bytes:
     """One PDF from several HTML documents (chunks of one print run), in order.
 
     Small runs are laid out here, the chunks' pages joined into one document so each font
@@ -151,7 +176,8 @@ def render_chunks(htmls: Iterable[str], *, stylesheets: Sequence[str] = (),
     file grows by a few per cent, while memory stays bounded by the part size.
 
     ``htmls`` may be a generator (then give ``count``, the number of chunks): the workers
-    start on the first part while the next ones are still being written.
+    start on the first part while the next ones are still being written. A tagged
+    ``variant`` keeps its structure across parts (merge_pdfs joins their trees).
     """
     fetcher = fetcher or app_fetcher()
     if count is None:
@@ -162,12 +188,13 @@ def render_chunks(htmls: Iterable[str], *, stylesheets: Sequence[str] = (),
     sizes = part_sizes(count, workers)
     parts = _parts(htmls, sizes)
     if workers <= 1:
-        pdfs = [_render_part(part, stylesheets, fetcher) for part in parts]
+        pdfs = [_render_part(part, stylesheets, fetcher, variant) for part in parts]
         return merge_pdfs(pdfs)
     roots = (str(fetcher.roots["static"]), str(fetcher.roots.get("uploads") or ""))
     with ProcessPoolExecutor(max_workers=min(workers, len(sizes)),
                              mp_context=_pool_context()) as pool:
-        futures = [pool.submit(_render_part_in_worker, part, tuple(stylesheets), roots)
+        futures = [pool.submit(_render_part_in_worker, part, tuple(stylesheets), roots,
+                               variant)
                    for part in parts]
         return merge_pdfs([future.result() for future in futures])
 
@@ -242,17 +269,18 @@ _gc_users: list[None] = []
 _gc_saved: list[int] = []
 
 
-def _render_part(htmls: Sequence[str], stylesheets: Sequence[str], fetcher: SafeFetcher) -> bytes:
+def _render_part(htmls: Sequence[str], stylesheets: Sequence[str], fetcher: SafeFetcher,
+                 variant: str | None = None) -> bytes:
     image_cache: dict = {}
     with fewer_collections():
         documents = [render_document(html, stylesheets=stylesheets, fetcher=fetcher,
                                      image_cache=image_cache) for html in htmls]
-        return write_pdf(join_documents(documents))
+        return write_pdf(join_documents(documents), variant=variant)
 
 
-def _render_part_in_worker(htmls, stylesheets, roots) -> bytes:
+def _render_part_in_worker(htmls, stylesheets, roots, variant) -> bytes:
     static, uploads = roots
-    return _render_part(htmls, stylesheets, SafeFetcher(static, uploads or None))
+    return _render_part(htmls, stylesheets, SafeFetcher(static, uploads or None), variant)
 
 
 def merge_pdfs(pdfs: Sequence[bytes]) -> bytes:
@@ -273,10 +301,86 @@ def merge_pdfs(pdfs: Sequence[bytes]) -> bytes:
         merged = pikepdf.new()
         for part in parts:
             merged.pages.extend(part.pages)
+        if "/StructTreeRoot" in parts[0].Root:
+            _merge_structure(merged, parts)
         out = io.BytesIO()
         merged.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                    compress_streams=True)
+                    compress_streams=True, min_version=parts[0].pdf_version)
         return out.getvalue()
     finally:
         for part in parts:
             part.close()
+
+
+def _merge_structure(merged, parts) -> None:
+    """Make the merged file tagged like its parts: one Document element holding every
+    part's structure in order, and one parent tree whose keys are renumbered per part
+    (the pages' StructParents and the links' StructParent follow), plus the first part's
+    catalog entries that make a file tagged, titled and archival."""
+    from pikepdf import Array, Dictionary, Name
+
+    def copy(part, obj):
+        # qpdf copies only indirect objects from another file: wrap a direct one first.
+        return merged.copy_foreign(obj if obj.is_indirect else part.make_indirect(obj))
+
+    first = parts[0]
+    for key in ("/MarkInfo", "/Lang", "/ViewerPreferences", "/Metadata", "/OutputIntents"):
+        if key in first.Root:
+            merged.Root[key] = copy(first, first.Root[key])
+    merged.trailer.Info = copy(first, first.trailer.Info)
+    root = merged.make_indirect(Dictionary(Type=Name.StructTreeRoot))
+    document = merged.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document,
+                                               P=root, K=Array()))
+    root.K = Array([document])
+    nums = Array()
+    offset = 0
+    pages = iter(merged.pages)
+    for part in parts:
+        tree = part.Root.StructTreeRoot
+        # Copied after the pages: qpdf maps the part's pages to their copies, so /Pg
+        # references land on the merged file's pages.
+        for element in _children(copy(part, tree.K)):
+            if element.get("/S") == Name.Document:
+                for child in _children(element.get("/K")):
+                    child.P = document
+                    document.K.append(child)
+            else:
+                element.P = document
+                document.K.append(element)
+        keys = []
+        for key, value in _number_tree(tree.ParentTree):
+            keys.append(key)
+            nums.append(key + offset)
+            nums.append(copy(part, value))
+        for _ in part.pages:
+            page = next(pages)
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = int(page.obj.StructParents) + offset
+            for annotation in page.obj.get("/Annots", []):
+                if "/StructParent" in annotation:
+                    annotation.StructParent = int(annotation.StructParent) + offset
+        offset += max([int(tree.get("/ParentTreeNextKey", 0)), *(k + 1 for k in keys)])
+    root.ParentTree = merged.make_indirect(Dictionary(Nums=nums))
+    root.ParentTreeNextKey = offset
+    if "/RoleMap" in first.Root.StructTreeRoot:
+        root.RoleMap = copy(first, first.Root.StructTreeRoot.RoleMap)
+    merged.Root.StructTreeRoot = root
+
+
+def _children(k) -> list:
+    """A structure element's /K as a list of elements (it may be one or an array)."""
+    import pikepdf
+
+    if k is None:
+        return []
+    return list(k) if isinstance(k, pikepdf.Array) else [k]
+
+
+def _number_tree(node) -> Iterator[tuple[int, object]]:
+    """(key, value) pairs of a PDF number tree, leaves and kids alike."""
+    nums = node.get("/Nums")
+    if nums is not None:
+        for i in range(0, len(nums), 2):
+            yield int(nums[i]), nums[i + 1]
+    for kid in node.get("/Kids", []):
+        yield from _number_tree(kid)
