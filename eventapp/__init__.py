@@ -41,7 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
 
-    from . import errors, health, templating
+    from . import compression, errors, health, indexing, static_assets, templating
     from .auth.views import bp as auth_bp
     from .checkin.views import bp as checkin_bp
     from .exports.views import bp as exports_bp
@@ -52,6 +52,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     templating.init_app(app)
     errors.init_app(app)
+    static_assets.init_app(app)
+    indexing.init_app(app)
+    compression.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)

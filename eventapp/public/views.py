@@ -2,8 +2,18 @@
 
 from datetime import UTC, datetime
 from itertools import groupby
+from pathlib import Path
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -62,6 +72,18 @@ def now(slug: str):
     return render_template("public/now.html", event=event, screen=screen, preview=preview,
                            refresh=refresh, fragment=request.args.get("fragment") == "1",
                            offset=now_screen.utc_offset_minutes(event, at))
+
+
+@bp.get("/events/<slug>/logo")
+def logo(slug: str):
+    """The event's logo, for links shared on social media (Open Graph) and the like."""
+    event = queries.get_published_event_or_404(slug)
+    if not event.logo:
+        abort(404)
+    uploads = Path(current_app.instance_path) / "uploads"
+    response = send_from_directory(uploads, event.logo, max_age=24 * 3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/events/<slug>/programme.pdf")
