@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CATALOGS := $(wildcard eventapp/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test install install-test translations extract-messages browser tools lint clean
+.PHONY: run venue test install install-test translations extract-messages browser tools lint clean
 
 run: install translations
 	$(FLASK) db upgrade
@@ -15,6 +15,13 @@ run: install translations
 	$(FLASK) first-admin
 	@echo "Serving http://127.0.0.1:5000 (Ctrl+C stops it)"
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'eventapp:create_app()'
+
+# The door over https on the laptop's address in the venue's network (README, "At the venue").
+venue: install translations
+	$(FLASK) db upgrade
+	$(FLASK) demo --upcoming --seats-left 1
+	$(FLASK) first-admin
+	$(FLASK) serve-venue
 
 test: install-test translations browser tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .media.views import bp as media_bp
     from .public.views import bp as public_bp
     from .registration.views import bp as registration_bp
+    from .venue.views import bp as venue_bp
 
     templating.init_app(app)
     errors.init_app(app)
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(media_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(checkin_bp)
+    app.register_blueprint(venue_bp)
 
     from . import cli
 

@@ -234,7 +234,9 @@ def certificates_command(slug: str, output: str | None, email: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from .venue.cli import serve_venue_command
+
     for command in (demo_command, create_user_command, first_admin_command,
                     anonymise_command, badges_command, programme_command,
-                    resend_mail_command, certificates_command):
+                    resend_mail_command, certificates_command, serve_venue_command):
         app.cli.add_command(command)

@@ -6,6 +6,7 @@ The page scans badges and searches names in the browser and talks JSON to /scan 
 account"; the HTML pages send anonymous visitors to the login page as usual.
 """
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -21,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -32,8 +34,8 @@ from ..labels import CATEGORIES, STATUSES
 from ..models import Category, CheckInMethod, Event, Registration, UserRole
 from ..printing import badges
 from ..registration.services import AlreadyRegistered
+from . import offline, services
 from . import search as door_search
-from . import services
 from .forms import WalkInForm
 from .services import Outcome
 
@@ -136,6 +138,34 @@ def page(event: Event):
             walk_in = None
     return render_template("checkin/page.html", event=event, form=WalkInForm(),
                            walk_in=walk_in)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The door's service worker (offline.py); public: it holds nothing personal, and the
+    browser checks it for updates even while nobody is signed in."""
+    urls = offline.precached_urls()
+    response = Response(render_template("checkin/sw.js", assets=urls,
+                                        version=offline.version(urls)),
+                        mimetype="text/javascript")
+    response.cache_control.no_cache = True
+    return response
+
+
+@bp.get("/<slug>/manifest.webmanifest")
+@checkin_page
+def manifest(event: Event):
+    """What makes the door page installable on a phone's home screen."""
+    icons = [{"src": url_for("static", filename=f"img/icon-{size}.png"),
+              "sizes": f"{size}x{size}", "type": "image/png", "purpose": "any"}
+             for size in (192, 512)]
+    body = {
+        "name": f"{_('Check-in')} · {event.title}", "short_name": _("Check-in"),
+        "start_url": url_for(".page", slug=event.slug), "scope": url_for(".index"),
+        "display": "standalone", "background_color": "#ffffff", "theme_color": "#1d3f72",
+        "lang": str(get_locale()), "icons": icons,
+    }
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
 
 
 @bp.post("/<slug>/scan")

@@ -122,13 +122,19 @@
 
   function checkIn(code, method) {
     // The server's clock says when, unless the check-in waits in the queue (enqueue).
-    var payload = {code: code, method: method};
+    // Scanned again while it waits there (the network just came back): the waiting one
+    // is sent, with the time of the first scan.
+    var waiting = readQueue().filter(function (item) { return item.code === code; })[0];
+    var payload = waiting || {code: code, method: method};
     return send(payload).then(function (answer) {
       if (answer === null) {
         enqueue(payload);
         // Signed out: that message stays, it says what to do (the queue line counts).
         if (!signedOut) showResult("queued", data.textQueued, null);
       } else {
+        if (waiting) {
+          writeQueue(readQueue().filter(function (item) { return item.code !== code; }));
+        }
         showResult(answer.result, answer.message, answer.person);
         if (method === "search") refreshSearch();
       }
@@ -196,6 +202,24 @@
   setInterval(flush, 5000);
   writeQueue(readQueue());
   flush();
+
+  // --- Opening without a connection -------------------------------------------------------
+  // The service worker keeps the page's files; the page keeps itself (the worker was not
+  // there yet when it was first loaded), so a reload with the Wi-Fi gone still opens it.
+
+  if ("serviceWorker" in navigator && data.serviceWorker) {
+    navigator.serviceWorker.register(data.serviceWorker, {scope: data.serviceWorkerScope})
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function () {
+        if (window.caches && navigator.onLine) {
+          return caches.open("door-pages").then(function (cache) {
+            return cache.add(location.pathname);
+          });
+        }
+      })
+      .then(function () { root.dataset.offlineReady = "true"; })
+      .catch(function () { /* no service worker (plain http): the page works online */ });
+  }
 
   // --- Scanning -------------------------------------------------------------------------
 

@@ -3,63 +3,17 @@ films a printed demo badge (Chromium's fake camera fed with the rendered badge),
 decodes the QR code with its vendored jsQR and checks the person in; the same with the
 Wi-Fi gone, where the check-in waits on the phone and arrives once when it is back."""
 
-from pathlib import Path
-
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import CheckInRecord, Event, Registration, User, UserRole
+from eventapp.models import CheckInRecord, Registration, UserRole
 from eventapp.printing import badges
 
 from ..conftest import PASSWORD
 from ..pdfcheck import page_texts, render_png
 from .conftest import axe_violations
-
-GEORGIAN = "ნათია"
-
-
-def write_y4m(image: Image.Image, path: Path, frames: int = 10) -> None:
-    """A still picture as the raw YUV 4:2:0 video Chromium's fake camera plays in a loop."""
-    image = image.convert("RGB")
-    width, height = image.width // 2 * 2, image.height // 2 * 2
-    y, cb, cr = image.crop((0, 0, width, height)).convert("YCbCr").split()
-    cb, cr = (plane.resize((width // 2, height // 2)) for plane in (cb, cr))
-    frame = b"FRAME\n" + y.tobytes() + cb.tobytes() + cr.tobytes()
-    with path.open("wb") as out:
-        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
-        out.write(frame * frames)
-
-
-def badge_held_up(pdf: bytes, path: Path) -> None:
-    """The badge's first page held up in front of a phone's camera: on a grey background
-    in a 1280x720 picture (what the page asks the camera for), as a camera frames it."""
-    badge = render_png(pdf, scale=5)
-    frame = Image.new("RGB", (1280, 720), (120, 120, 120))
-    badge.thumbnail((1200, 700))
-    frame.paste(badge, ((1280 - badge.width) // 2, (720 - badge.height) // 2))
-    write_y4m(frame, path)
-
-
-@pytest.fixture
-def door(app, demo, make_user, tmp_path):
-    """The demo event, a volunteer on its team, and the printed badge of its Georgian
-    speaker turned into the video the phone's camera sees."""
-    volunteer = make_user("door@example.org", UserRole.CHECKIN)
-    with app.app_context():
-        event = db.session.scalar(select(Event).where(Event.slug == demo))
-        event.managers.append(db.session.get(User, volunteer))
-        registration = db.session.scalar(select(Registration).where(
-            Registration.event_id == event.id, Registration.given_name == GEORGIAN))
-        db.session.commit()
-        with app.test_request_context():
-            pdf = badges.render_badges(event, [registration], "single")
-        registration_id = registration.id
-    video = tmp_path / "badge.y4m"
-    badge_held_up(pdf, video)
-    return {"slug": demo, "registration_id": registration_id, "video": video}
 
 
 @pytest.fixture
