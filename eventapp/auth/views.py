@@ -20,8 +20,7 @@ from flask_login import current_user, logout_user
 from ..extensions import db, limiter
 from ..models import User, UserRole
 from ..models.types import utcnow
-from . import access  # noqa: F401  (registers the user loader)
-from . import passkeys, recovery_codes, second_factor
+from . import access, passkeys, recovery_codes, second_factor  # noqa: F401 (access: user loader)
 from .forms import LoginForm, SecondFactorForm
 from .services import authenticate
 from .signin import complete_sign_in
