@@ -278,3 +278,15 @@ def test_codes_of_the_neighbouring_steps_count_once_and_older_never():
     assert totp.matching_step(secret, code_at(step - 1), step, now) is None
     assert totp.matching_step(secret, "12345", None, now) is None
     assert totp.matching_step(secret, "abcdef", None, now) is None
+
+
+def test_passkeys_are_not_offered_on_an_ip_address(app, admin, browser):
+    """WebAuthn refuses IP addresses as relying party: a site at http://127.0.0.1 says so
+    instead of offering a button that cannot work."""
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{browser.session.port}"
+    assert "Sign in with a passkey" not in browser.get("/login")[1]
+    browser.sign_in()
+    page = browser.get("/account/")[1]
+    assert "data-passkey-register" not in page and "not by an IP address" in page
+    app.config["PUBLIC_BASE_URL"] = f"http://localhost:{browser.session.port}"
+    assert "data-passkey-register" in browser.get("/account/")[1]

@@ -4,6 +4,7 @@ The relying party is the app's public address: its host name is the rp_id a pass
 bound to, and its origin the only one whose ceremonies are accepted.
 """
 
+import ipaddress
 import json
 import time
 from urllib.parse import urlsplit
@@ -45,6 +46,16 @@ def relying_party() -> tuple[str, str]:
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
     parts = urlsplit(base)
     return parts.hostname, f"{parts.scheme}://{parts.netloc}"
+
+
+def available() -> bool:
+    """Passkeys are bound to a host name: a site reached by IP address cannot have any."""
+    rp_id, _ = relying_party()
+    try:
+        ipaddress.ip_address(rp_id)
+    except ValueError:
+        return True
+    return False
 
 
 def _user_handle(user: User) -> bytes:

@@ -113,3 +113,4 @@ def _enrol_first():
 
 def init_app(app: Flask) -> None:
     app.before_request(_enrol_first)
+    app.jinja_env.globals["passkeys_available"] = passkeys.available
