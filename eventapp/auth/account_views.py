@@ -46,8 +46,9 @@ def totp_setup():
     if current_user.totp_secret is not None:
         return redirect(url_for(".index"))
     form = TotpSetupForm()
+    # The same secret until a code confirms it: reloading the page keeps what was scanned.
     secret = session.get(_TOTP_SETUP_KEY)
-    if secret is None or not form.is_submitted():
+    if secret is None:
         secret = session[_TOTP_SETUP_KEY] = totp.new_secret()
     if form.validate_on_submit():
         if totp.enable(current_user, secret, form.code.data):

@@ -85,6 +85,10 @@ def pending_failed() -> bool:
     return False
 
 
+def drop_pending() -> None:
+    session.pop(_PENDING_KEY, None)
+
+
 def finish_pending() -> tuple[bool, str | None]:
     """End the pending sign-in: (remember, next) as the password step was given them."""
     state = session.pop(_PENDING_KEY)

@@ -138,5 +138,6 @@ def passkey_sign_in():
 def logout():
     """Sign out (a POST with the CSRF token, so another site cannot sign you out)."""
     logout_user()
+    second_factor.drop_pending()
     flash(_("You are signed out."), "info")
     return redirect(url_for("public.home"))
