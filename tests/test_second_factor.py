@@ -290,3 +290,14 @@ def test_passkeys_are_not_offered_on_an_ip_address(app, admin, browser):
     assert "data-passkey-register" not in page and "not by an IP address" in page
     app.config["PUBLIC_BASE_URL"] = f"http://localhost:{browser.session.port}"
     assert "data-passkey-register" in browser.get("/account/")[1]
+
+
+def test_the_set_up_page_keeps_its_secret_for_its_user_only(app, admin, make_user, browser):
+    make_user("organiser@example.org", UserRole.ORGANISER)
+    browser.sign_in()
+    secret = re.compile(r"data-secret>([A-Z2-7]+)<")
+    first = secret.search(browser.get("/account/totp")[1])[1]
+    assert secret.search(browser.get("/account/totp")[1])[1] == first  # reloaded
+    browser.sign_out()
+    browser.sign_in("organiser@example.org")  # same browser, another account
+    assert secret.search(browser.get("/account/totp")[1])[1] != first

@@ -47,9 +47,12 @@ def totp_setup():
         return redirect(url_for(".index"))
     form = TotpSetupForm()
     # The same secret until a code confirms it: reloading the page keeps what was scanned.
-    secret = session.get(_TOTP_SETUP_KEY)
-    if secret is None:
-        secret = session[_TOTP_SETUP_KEY] = totp.new_secret()
+    # Bound to the user, so another account signing in on this browser gets its own.
+    setup = session.get(_TOTP_SETUP_KEY)
+    if not setup or setup["user_id"] != current_user.id:
+        setup = session[_TOTP_SETUP_KEY] = {"user_id": current_user.id,
+                                            "secret": totp.new_secret()}
+    secret = setup["secret"]
     if form.validate_on_submit():
         if totp.enable(current_user, secret, form.code.data):
             codes = recovery_codes.regenerate(current_user)
