@@ -80,7 +80,7 @@ def test_new_admin_adds_a_passkey_signs_out_and_signs_in_with_it(
         assert passkey.name == "Work laptop" and passkey.last_used_at is not None
 
     # The passkey is gone from the account: it no longer signs in.
-    page.goto(f"{site}/account/")
+    page.get_by_role("link", name="Your account").click()
     page.get_by_role("button", name="Remove Work laptop").click()
     expect(page.locator(".flash")).to_have_text("Passkey “Work laptop” removed.")
     sign_out(page)
