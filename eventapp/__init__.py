@@ -42,6 +42,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
 
     from . import compression, errors, health, indexing, static_assets, templating
+    from .auth import second_factor
+    from .auth.account_views import bp as account_bp
     from .auth.views import bp as auth_bp
     from .checkin.views import bp as checkin_bp
     from .exports.views import bp as exports_bp
@@ -56,9 +58,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     static_assets.init_app(app)
     indexing.init_app(app)
     compression.init_app(app)
+    second_factor.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(media_bp)

@@ -32,6 +32,8 @@ class Defaults:
     #: "Your link again" e-mails per address, when someone signs up twice.
     LINK_RESEND_RATE_LIMIT = "3 per hour"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Whose accounts must have a second factor: "admins", "staff" (everyone) or "none".
+    SECOND_FACTOR_REQUIRED = "admins"
 
 
 def load(app: Flask, test_config: dict | None) -> None:

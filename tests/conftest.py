@@ -57,6 +57,8 @@ def make_app(database_url: str, **config) -> Flask:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # Tests that need second factors set this themselves (tests/test_second_factor.py).
+        "SECOND_FACTOR_REQUIRED": "none",
         **config,
     })
 

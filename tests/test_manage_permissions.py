@@ -33,7 +33,10 @@ WITHOUT_EVENT = {"manage.index", "manage.new_event"}
 #: The check-in page's JSON calls: 401 for anonymous callers rather than a login page.
 JSON_CALLS = {"checkin.scan", "checkin.undo", "checkin.search"}
 #: Only administrators.
-ADMIN_ONLY = {"manage.users", "manage.update_user", "manage.managers"}
+ADMIN_ONLY = {"manage.users", "manage.update_user", "manage.managers",
+              "manage.reset_second_factor"}
+#: One's own account (second factors): every signed-in user, whatever their role.
+OWN_ACCOUNT = "account."
 
 
 @pytest.fixture
@@ -63,6 +66,7 @@ def world(app, demo, make_user):
                 Registration.event_id == event.id).limit(1)),
             "role": "panellist",
             "user_id": ids["door"],
+            "passkey_id": 1,
             "question_id": question.id,
             "code": db.session.scalar(select(Registration.checkin_code).where(
                 Registration.event_id == event.id).limit(1)),
@@ -126,7 +130,7 @@ def test_anonymous_visitors_are_sent_to_login(app, client, world):
 def test_checkin_volunteers_reach_no_organiser_page(app, client, world):
     token = login(client, "door@example.org")
     for endpoint, method, rule in organiser_routes(app):
-        if endpoint.startswith("checkin."):
+        if endpoint.startswith(("checkin.", OWN_ACCOUNT)):
             continue
         response = request_as(client, method, build(rule, world["values"]), token)
         assert response.status_code == 403, (endpoint, method, response.status_code)
@@ -135,7 +139,8 @@ def test_checkin_volunteers_reach_no_organiser_page(app, client, world):
 def test_organisers_reach_only_the_events_they_manage(app, client, world):
     token = login(client, "outsider@example.org")
     for endpoint, method, rule in organiser_routes(app):
-        if endpoint.startswith("checkin.") or (endpoint in WITHOUT_EVENT and method == "GET"):
+        if endpoint.startswith(("checkin.", OWN_ACCOUNT)) or \
+                (endpoint in WITHOUT_EVENT and method == "GET"):
             continue
         if endpoint in WITHOUT_EVENT:
             continue  # creating an event of one's own is allowed

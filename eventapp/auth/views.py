@@ -1,16 +1,29 @@
-"""Organiser log-in and log-out."""
+"""Organiser log-in (password, then a second factor when the account has one, or a
+passkey alone) and log-out."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, logout_user
 
 from ..extensions import db, limiter
-from ..models import UserRole
-from . import access  # noqa: F401  (registers the user loader)
-from .forms import LoginForm
+from ..models import User, UserRole
+from ..models.types import utcnow
+from . import access, passkeys, recovery_codes, second_factor  # noqa: F401 (access: user loader)
+from .forms import LoginForm, SecondFactorForm
 from .services import authenticate
+from .signin import complete_sign_in
 
 bp = Blueprint("auth", __name__)
 
@@ -28,8 +41,12 @@ def _safe_next(target: str | None) -> str:
     return url_for("manage.index")
 
 
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
 def login():
     """Organisers, administrators and check-in volunteers sign in here."""
     if current_user.is_authenticated:
@@ -43,13 +60,84 @@ def login():
         form.password.errors.append(_("Wrong e-mail address or password."))
         return render_template("auth/login.html", form=form), 422
     db.session.commit()
-    login_user(user, remember=form.remember.data)
+    if second_factor.has_second_factor(user):
+        second_factor.start_pending(user, form.remember.data, request.args.get("next"))
+        return redirect(url_for(".second_step"))
+    complete_sign_in(user, form.remember.data)
     return redirect(_safe_next(request.args.get("next")))
+
+
+def _finish_pending(user) -> str:
+    """Complete a sign-in whose two steps are done; where to go next."""
+    remember, next_url = second_factor.finish_pending()
+    complete_sign_in(user, remember)
+    return _safe_next(next_url)
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def second_step():
+    """After the password: a code from the app, a recovery code, or a passkey."""
+    user = second_factor.pending_user()
+    if user is None:
+        flash(_("Please sign in again: the second step waits five minutes at most."), "info")
+        return redirect(url_for(".login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        kind = second_factor.verify_code(user, form.code.data)
+        if kind:
+            db.session.commit()
+            if kind == "recovery_code":
+                left = recovery_codes.left(user)
+                flash(ngettext("You used a recovery code: %(num)d left.",
+                               "You used a recovery code: %(num)d left.", left), "info")
+            return redirect(_finish_pending(user))
+        db.session.rollback()
+        if second_factor.pending_failed():
+            flash(_("Too many wrong codes: please sign in again."), "error")
+            return redirect(url_for(".login"))
+        form.code.errors.append(_("This code is wrong or was used already."))
+    return render_template("auth/second_factor.html", form=form, user=user), \
+        422 if form.errors else 200
+
+
+@bp.post("/login/passkey/options")
+@limiter.limit(_login_rate_limit)
+def passkey_options():
+    """The challenge for a passkey: of the user half-way through signing in, or any
+    passkey of this site (signing in with a passkey alone)."""
+    return current_app.response_class(
+        passkeys.authentication_options(second_factor.pending_user()),
+        mimetype="application/json")
+
+
+@bp.post("/login/passkey")
+@limiter.limit(_login_rate_limit)
+def passkey_sign_in():
+    """Check the browser's answer to the challenge and sign the passkey's user in."""
+    pending = second_factor.pending_user()
+    try:
+        passkey = passkeys.authenticate(request.get_json(silent=True) or {}, pending)
+    except passkeys.PasskeyError:
+        db.session.rollback()
+        return jsonify(error=_("This passkey could not sign you in.")), 400
+    if pending is not None:
+        db.session.commit()
+        return jsonify(redirect=_finish_pending(pending))
+    user = db.session.get(User, passkey.user_id)
+    if not user.active:
+        db.session.rollback()
+        return jsonify(error=_("This passkey could not sign you in.")), 400
+    user.last_login_at = utcnow()
+    db.session.commit()
+    complete_sign_in(user, False)
+    return jsonify(redirect=_safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
 def logout():
     """Sign out (a POST with the CSRF token, so another site cannot sign you out)."""
     logout_user()
+    second_factor.drop_pending()
     flash(_("You are signed out."), "info")
     return redirect(url_for("public.home"))

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..auth import second_factor
 from ..auth.access import admin_required
 from ..auth.services import AccountError, create_user
 from ..extensions import db
@@ -49,4 +50,22 @@ def update_user(user_id: int):
         user.active = request.form["active"] == "1"
     db.session.commit()
     flash(_("Account %(email)s updated.", email=user.email), "info")
+    return redirect(url_for(".users"))
+
+
+@bp.post("/users/<int:user_id>/second-factor/reset")
+@admin_required
+def reset_second_factor(user_id: int):
+    """Remove every second factor of an account (a lost phone): at their next sign-in
+    the person enrols again. Not your own: another admin does that."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if user.id == current_user.id:
+        flash(_("You cannot change your own account here."), "error")
+        return redirect(url_for(".users"))
+    second_factor.reset(user)
+    db.session.commit()
+    second_factor.changed(user, "reset", current_user)
+    flash(_("The second factors of %(email)s are removed.", email=user.email), "info")
     return redirect(url_for(".users"))

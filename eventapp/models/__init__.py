@@ -16,12 +16,13 @@ from .registration import (
     Registration,
     Status,
 )
+from .second_factor import Passkey, RecoveryCode
 from .user import User, UserRole, event_manager
 
 __all__ = [
     "AgendaItem", "AgendaRole", "Category", "ChangeLogEntry", "CheckInAction",
     "CheckInMethod", "CheckInRecord", "Dietary", "Event", "ItemKind",
-    "MailRecord", "MailStatus", "Question", "QuestionKind",
-    "PUBLIC_CATEGORIES", "Person", "Registration",
+    "MailRecord", "MailStatus", "Passkey", "Question", "QuestionKind",
+    "PUBLIC_CATEGORIES", "Person", "RecoveryCode", "Registration",
     "RoleKind", "Room", "Status", "User", "UserRole", "event_manager",
 ]

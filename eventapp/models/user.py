@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from .second_factor import Passkey, RecoveryCode
 from .types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -45,9 +46,17 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The TOTP secret, encrypted with a key derived from SECRET_KEY (auth/totp.py).
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    #: The time step of the last TOTP code accepted: that code and older ones are refused.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     managed_events: Mapped[list[Event]] = relationship(
         secondary=event_manager, back_populates="managers")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True)
+    passkeys: Mapped[list[Passkey]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Passkey.created_at")
 
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt: slow on purpose.
