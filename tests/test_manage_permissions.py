@@ -27,7 +27,9 @@ from .conftest import PASSWORD, csrf_token_from
 
 #: Open to everyone by design.
 PUBLIC_PREFIXES = ("public.", "auth.", "health.", "exports.", "media.", "static",
-                   "registration.")
+                   "registration.",
+                   # robots.txt, the venue CA for phones, the door's service worker
+                   "robots_txt", "venue.", "checkin.service_worker")
 #: Organiser routes that are not about one event.
 WITHOUT_EVENT = {"manage.index", "manage.new_event"}
 #: The check-in page's JSON calls: 401 for anonymous callers rather than a login page.
