@@ -16,12 +16,13 @@ from .registration import (
     Registration,
     Status,
 )
+from .security import LoginSession, SecurityEvent
 from .user import User, UserRole, event_manager
 
 __all__ = [
     "AgendaItem", "AgendaRole", "Category", "ChangeLogEntry", "CheckInAction",
     "CheckInMethod", "CheckInRecord", "Dietary", "Event", "ItemKind",
-    "MailRecord", "MailStatus", "Question", "QuestionKind",
+    "LoginSession", "MailRecord", "MailStatus", "Question", "QuestionKind",
     "PUBLIC_CATEGORIES", "Person", "Registration",
-    "RoleKind", "Room", "Status", "User", "UserRole", "event_manager",
+    "RoleKind", "Room", "SecurityEvent", "Status", "User", "UserRole", "event_manager",
 ]

@@ -49,6 +49,17 @@ class User(UserMixin, db.Model):
     managed_events: Mapped[list[Event]] = relationship(
         secondary=event_manager, back_populates="managers")
 
+    #: The token of the sign-in (LoginSession) this object was loaded through or signed
+    #: in with; not a column. Set by auth.sessions.
+    session_token = None
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and remember-me cookies: the sign-in's
+        token rather than the user's id, so that ending the sign-in ends the cookies."""
+        if self.session_token is None:
+            raise RuntimeError("sign in through auth.signin.complete_sign_in")
+        return self.session_token
+
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt: slow on purpose.
         self.password_hash = generate_password_hash(password)

@@ -1,0 +1,77 @@
+"""Signing in and out: the steps around Flask-Login's login_user and logout_user."""
+
+from __future__ import annotations
+
+from flask_login import login_user, logout_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import User
+from . import audit, sessions, throttle
+from .services import AccountError, authenticate, change_password, normalise_login_email
+
+
+def account_key(email: str) -> str:
+    """The address as the throttle counts it: normalised when it is one."""
+    try:
+        return normalise_login_email(email)
+    except AccountError:
+        return email.strip().lower()
+
+
+def attempt(email: str, password: str) -> User | None:
+    """The user these credentials belong to, or None (recorded as a failure). Raises
+    throttle.Throttled, without checking the password, while the account must wait.
+    Commits the failure or the throttled attempt to the security log."""
+    key = account_key(email)
+    try:
+        throttle.check(key)
+    except throttle.Throttled:
+        audit.record("sign_in_throttled", user=_user_with(key), detail=key)
+        db.session.commit()
+        raise
+    user = authenticate(email, password)
+    if user is None:
+        db.session.rollback()
+        throttle.failed(key)
+        audit.record("sign_in_failed", user=_user_with(key), detail=key)
+        db.session.commit()
+        return None
+    throttle.succeeded(key)
+    return user
+
+
+def _user_with(key: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == key))
+
+
+def complete_sign_in(user: User, remember: bool) -> None:
+    """The last step of every successful sign-in (after the password, or after the second
+    factor): a new server-side sign-in with a new token (so a new remember-me cookie),
+    the security log, Flask-Login's session. Commits."""
+    sessions.start(user, remember=remember)
+    audit.record("sign_in", user=user)
+    db.session.commit()
+    login_user(user, remember=remember)
+
+
+def change_own_password(user: User, password: str) -> None:
+    """The signed-in user's new password (checked by the form): every sign-in of theirs
+    ends, copies of this browser's cookies included; this browser gets a new sign-in, as
+    remembered as before. Commits."""
+    current = sessions.current(user)
+    remember = bool(current and current.remember)
+    change_password(user, password)
+    sessions.start(user, remember=remember)
+    audit.record("password_changed", user=user)
+    db.session.commit()
+    login_user(user, remember=remember)
+
+
+def sign_out(user: User) -> None:
+    """End every sign-in of the user (every browser, every remember-me cookie), log it,
+    and clear this browser's cookies. Commits."""
+    sessions.end_sessions(user)
+    audit.record("sign_out", user=user)
+    db.session.commit()
+    logout_user()
