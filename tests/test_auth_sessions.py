@@ -5,7 +5,7 @@ idle timeout and absolute lifetime; the remember-me cookie's token and flags."""
 import threading
 from datetime import timedelta
 from http.client import HTTPConnection
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select, update

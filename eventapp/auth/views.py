@@ -9,8 +9,12 @@ from flask_login import current_user, login_required
 
 from ..extensions import limiter
 from ..models import UserRole
-from . import access  # noqa: F401  (registers the user loader)
-from . import password_reset, signin, throttle
+from . import (
+    access,  # noqa: F401  (registers the user loader)
+    password_reset,
+    signin,
+    throttle,
+)
 from .forms import ChangePasswordForm, ForgotPasswordForm, LoginForm, NewPasswordForm
 
 bp = Blueprint("auth", __name__)
