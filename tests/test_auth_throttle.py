@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from eventapp.auth.throttle import FREE_FAILURES, MAX_WAIT, delay
 from eventapp.extensions import db
-from eventapp.models import SecurityEvent, UserRole
+from eventapp.models import SecurityEvent
 from eventapp.testing import gunicorn
 
 from .conftest import PASSWORD

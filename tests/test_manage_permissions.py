@@ -33,7 +33,7 @@ WITHOUT_EVENT = {"manage.index", "manage.new_event"}
 #: The check-in page's JSON calls: 401 for anonymous callers rather than a login page.
 JSON_CALLS = {"checkin.scan", "checkin.undo", "checkin.search"}
 #: Only administrators.
-ADMIN_ONLY = {"manage.users", "manage.update_user", "manage.managers"}
+ADMIN_ONLY = {"manage.users", "manage.update_user", "manage.managers", "manage.security_log"}
 
 
 @pytest.fixture

@@ -53,6 +53,12 @@ class User(UserMixin, db.Model):
     #: in with; not a column. Set by auth.sessions.
     session_token = None
 
+    # UserMixin compares users by get_id(), which is now a sign-in's token: compare
+    # them as SQLAlchemy does (one object per row in a session) instead.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and remember-me cookies: the sign-in's
         token rather than the user's id, so that ending the sign-in ends the cookies."""
