@@ -211,3 +211,21 @@ def test_last_seen_is_written_at_most_once_a_minute(app, live_server, make_user)
     _move_back(app, last_seen_at=timedelta(minutes=2))
     assert client.get("/manage/").status == 200
     assert utcnow() - last_seen() < timedelta(seconds=10)
+
+
+def test_end_sessions_can_keep_the_current_one(app, make_user):
+    """For callers that sign the other devices out (a second factor added, say)."""
+    from eventapp.auth import sessions
+    from eventapp.models import User
+
+    user_id = make_user()
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        sessions.start(user, remember=False)
+        kept = sessions.start(user, remember=True)
+        assert sessions.end_sessions(user, except_current=True) == 1
+        db.session.commit()
+        assert sessions.load(kept) is user
+        assert sessions.end_sessions(user) == 1
+        db.session.commit()
+        assert sessions.load(kept) is None

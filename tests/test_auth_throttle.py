@@ -46,9 +46,15 @@ def test_ten_failures_slow_the_account_down_for_everyone(app, live_server, make_
     assert attempts(live_server, "organiser@example.org", PASSWORD, 1) == [302]
     # A success starts the count again.
     assert attempts(live_server, "organiser@example.org", "guess", 3) == [422] * 3
+    # Failures are logged, with the wait they start; refused attempts write nothing.
     with app.app_context():
-        kinds = db.session.scalars(select(SecurityEvent.kind)).all()
-    assert kinds.count("sign_in_failed") == 14 and kinds.count("sign_in_throttled") == 3
+        failures = db.session.scalars(select(SecurityEvent.detail).where(
+            SecurityEvent.kind == "sign_in_failed").order_by(SecurityEvent.id)).all()
+    assert len(failures) == 14
+    assert failures[9:11] == [
+        "organiser@example.org; next attempt allowed in 1 s",
+        "organiser@example.org; next attempt allowed in 2 s"]
+    assert failures[11] == "organiser@example.org"
 
 
 def test_unknown_addresses_are_throttled_alike(live_server):

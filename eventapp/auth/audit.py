@@ -14,7 +14,6 @@ from ..models import SecurityEvent, User
 KINDS = {
     "sign_in": _l("Signed in"),
     "sign_in_failed": _l("Failed sign-in"),
-    "sign_in_throttled": _l("Sign-in refused: too many failures"),
     "sign_out": _l("Signed out"),
     "password_changed": _l("Password changed"),
     "password_reset_requested": _l("Password reset asked for"),

@@ -20,21 +20,18 @@ def account_key(email: str) -> str:
 
 
 def attempt(email: str, password: str) -> User | None:
-    """The user these credentials belong to, or None (recorded as a failure). Raises
-    throttle.Throttled, without checking the password, while the account must wait.
-    Commits the failure or the throttled attempt to the security log."""
+    """The user these credentials belong to, or None (the failure is counted and logged,
+    committed). Raises throttle.Throttled, without checking the password or writing
+    anything, while the account must wait: so hammering it costs the server little and
+    cannot flood the security log."""
     key = account_key(email)
-    try:
-        throttle.check(key)
-    except throttle.Throttled:
-        audit.record("sign_in_throttled", user=_user_with(key), detail=key)
-        db.session.commit()
-        raise
+    throttle.check(key)
     user = authenticate(email, password)
     if user is None:
         db.session.rollback()
-        throttle.failed(key)
-        audit.record("sign_in_failed", user=_user_with(key), detail=key)
+        wait = throttle.failed(key)
+        detail = f"{key}; next attempt allowed in {wait} s" if wait else key
+        audit.record("sign_in_failed", user=_user_with(key), detail=detail)
         db.session.commit()
         return None
     throttle.succeeded(key)

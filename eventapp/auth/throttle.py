@@ -70,11 +70,12 @@ def check(email: str) -> None:
         log.exception("sign-in throttle storage unavailable")
 
 
-def failed(email: str) -> None:
-    """Count a failed sign-in for the account; start its wait after FREE_FAILURES."""
+def failed(email: str) -> int:
+    """Count a failed sign-in for the account; start its wait after FREE_FAILURES.
+    Gives the seconds the account must now wait (0: none)."""
     g.login_failed = True
     if not limiter.enabled:
-        return
+        return 0
     count, wait = _keys(email)
     try:
         storage = limiter.storage
@@ -82,8 +83,10 @@ def failed(email: str) -> None:
         if seconds:
             storage.clear(wait)
             storage.incr(wait, seconds)
+        return seconds
     except Exception:
         log.exception("sign-in throttle storage unavailable")
+        return 0
 
 
 def succeeded(email: str) -> None:
