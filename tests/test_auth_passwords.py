@@ -193,7 +193,7 @@ class SlowInbox(Inbox):
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         import asyncio
 
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(3)
         return await super().handle_DATA(server, session, envelope)
 
 
@@ -209,7 +209,8 @@ def test_the_answer_does_not_wait_for_the_mail_server(app, live_server, make_use
         unknown = _ask_for_link(live_server, "nobody@example.org")
         known = _ask_for_link(live_server, "organiser@example.org")
         assert known[:2] == unknown[:2]
-        assert known[2] < 1.0 and abs(known[2] - unknown[2]) < 0.5, (known[2], unknown[2])
+        # SMTP takes 3 s here; the margins leave room for a loaded machine.
+        assert known[2] < 2.0 and abs(known[2] - unknown[2]) < 1.0, (known[2], unknown[2])
         _wait_for(inbox, 1)
     finally:
         controller.stop()
