@@ -3,6 +3,7 @@
 import os
 import secrets
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -20,13 +21,20 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     # Set FLASK_SESSION_COOKIE_SECURE=true behind HTTPS.
     SESSION_COOKIE_SECURE = False
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # REMEMBER_COOKIE_SECURE/HTTPONLY/SAMESITE/DURATION are derived in load().
+    #: A sign-in without "keep me signed in" ends after this long without a request.
+    SESSION_IDLE_MINUTES = 8 * 60
+    #: Every sign-in ends this long after it began, "keep me signed in" or not.
+    SESSION_LIFETIME_DAYS = 30
     WTF_CSRF_TIME_LIMIT = None  # tokens live with the session: a long form is not lost
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    #: Failed and successful log-in attempts allowed per client address.
-    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    #: Failed log-in attempts allowed per client address (auth/throttle.py). Room for an
+    #: office whose address someone hammers one account from: that account's own delay
+    #: keeps its failures well below this.
+    LOGIN_RATE_LIMIT = "30 per minute;100 per hour"
+    #: "Forgot your password?" requests per client address, and per account.
+    PASSWORD_RESET_RATE_LIMIT = "5 per hour"
     #: Sign-up form posts allowed per client address (registration/throttle.py).
     SIGNUP_RATE_LIMIT = "20 per minute;200 per hour"
     #: "Your link again" e-mails per address, when someone signs up twice.
@@ -46,8 +54,17 @@ def load(app: Flask, test_config: dict | None) -> None:
     app.config.from_prefixed_env()
     if test_config:
         app.config.update(test_config)
+    _derive_remember_cookie(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def _derive_remember_cookie(config: dict) -> None:
+    """The remember-me cookie is exactly as protected as the session cookie, and lives as
+    long as a sign-in may (auth/sessions.py ends it sooner on the server)."""
+    for name in ("SECURE", "HTTPONLY", "SAMESITE"):
+        config[f"REMEMBER_COOKIE_{name}"] = config[f"SESSION_COOKIE_{name}"]
+    config["REMEMBER_COOKIE_DURATION"] = timedelta(days=int(config["SESSION_LIFETIME_DAYS"]))
 
 
 def _instance_secret_key(instance: Path) -> str:

@@ -120,27 +120,36 @@ def test_passwords_are_stored_with_a_slow_hash(app, make_user):
     assert stored.startswith(("scrypt:", "pbkdf2:"))
 
 
-def _hammer_login(client, attempts: int) -> list[int]:
+def _hammer_login(client, attempts: int, email: str = "organiser@example.org") -> list[int]:
     codes = []
     for _ in range(attempts):
         token = csrf_token_from(client.get("/login").text)
         codes.append(client.post("/login", data={
-            "email": "organiser@example.org", "password": "guess", "csrf_token": token,
+            "email": email, "password": "guess", "csrf_token": token,
         }).status_code)
     return codes
 
 
-def test_login_attempts_are_rate_limited(client, make_user):
+def test_login_failures_are_limited_per_client_address(app, client, make_user):
+    """LOGIN_RATE_LIMIT counts the failures of one client address, whatever the account."""
+    app.config["LOGIN_RATE_LIMIT"] = "5 per minute"
     make_user()
-    codes = _hammer_login(client, 12)
-    assert codes[:10] == [422] * 10
-    assert codes[10:] == [429, 429]
+    codes = [_hammer_login(client, 1, f"person{n}@example.org")[0] for n in range(7)]
+    assert codes == [422] * 5 + [429] * 2
     # Even the right password waits now.
     token = csrf_token_from(client.get("/login").text)
     response = client.post("/login", data={"email": "organiser@example.org",
                                            "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 429
     assert "Too many attempts" in response.text
+
+
+def test_successful_logins_do_not_count_against_the_address(app, client, auth, make_user):
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    make_user()
+    for _ in range(5):
+        assert auth.login().status_code == 302
+        auth.logout()
 
 
 def test_rate_limit_is_shared_through_redis(database_url, _schema, monkeypatch):

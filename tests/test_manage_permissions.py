@@ -36,7 +36,7 @@ WITHOUT_EVENT = {"manage.index", "manage.new_event"}
 JSON_CALLS = {"checkin.scan", "checkin.undo", "checkin.search"}
 #: Only administrators.
 ADMIN_ONLY = {"manage.users", "manage.update_user", "manage.managers",
-              "manage.reset_second_factor"}
+              "manage.reset_second_factor", "manage.security_log"}
 #: One's own account (second factors): every signed-in user, whatever their role.
 OWN_ACCOUNT = "account."
 

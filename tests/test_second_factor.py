@@ -4,7 +4,6 @@ and SECOND_FACTOR_REQUIRED leading accounts without a factor to enrol first. Pas
 tested in Chromium (tests/browser/test_passkeys_browser.py)."""
 
 import html
-import logging
 import re
 import time
 from urllib.parse import urlencode, urlsplit
@@ -15,7 +14,7 @@ from sqlalchemy import select
 
 from eventapp.auth import second_factor, totp
 from eventapp.extensions import db
-from eventapp.models import RecoveryCode, User, UserRole
+from eventapp.models import RecoveryCode, SecurityEvent, User, UserRole
 from eventapp.testing import CSRF, Session
 
 from .conftest import PASSWORD
@@ -229,7 +228,7 @@ def test_who_must_enrol_first(app, make_user, browser, setting, role, home, must
         assert status == 200
 
 
-def test_admin_resets_the_second_factor_of_a_user(app, admin, make_user, browser, caplog):
+def test_admin_resets_the_second_factor_of_a_user(app, admin, make_user, browser):
     organiser = make_user("organiser@example.org", UserRole.ORGANISER)
     their = Browser(f"http://127.0.0.1:{browser.session.port}")
     their.sign_in("organiser@example.org")
@@ -239,19 +238,23 @@ def test_admin_resets_the_second_factor_of_a_user(app, admin, make_user, browser
     status, page, _ = browser.get("/manage/users")
     assert "Reset second factor of organiser@example.org" in page
     assert "Reset second factor of admin@example.org" not in page  # not one's own
-    with caplog.at_level(logging.INFO):
-        status, _, _ = browser.post(f"/manage/users/{organiser}/second-factor/reset")
+    assert their.get("/account/")[0] == 200
+    status, _, _ = browser.post(f"/manage/users/{organiser}/second-factor/reset")
     assert status == 302
-    assert any("second factor reset: user organiser@example.org" in r.getMessage()
-               for r in caplog.records)
     with app.app_context():
         user = db.session.get(User, organiser)
         assert user.totp_secret is None and user.recovery_codes == [] and user.passkeys == []
+        [event] = db.session.scalars(select(SecurityEvent).where(
+            SecurityEvent.kind == "second_factor_reset")).all()
+        assert (event.user_id, event.actor_id, event.detail) == (organiser, admin, "reset")
+    # Every session of theirs ended with the reset: a stolen cookie included.
+    assert their.get("/account/")[2].startswith("/login?next=")
     # Own account: refused.
     browser.post(f"/manage/users/{admin}/second-factor/reset")
     with app.app_context():
         assert db.session.get(User, admin).totp_secret is not None
-    # An organiser's reset is only for admins.
+    # An organiser's reset is only for admins (signed in again: the reset signed them out).
+    their.sign_in("organiser@example.org")
     assert their.post(f"/manage/users/{admin}/second-factor/reset")[0] == 403
 
 
@@ -301,3 +304,19 @@ def test_the_set_up_page_keeps_its_secret_for_its_user_only(app, admin, make_use
     browser.sign_out()
     browser.sign_in("organiser@example.org")  # same browser, another account
     assert secret.search(browser.get("/account/totp")[1])[1] != first
+
+
+def test_a_factor_added_ends_the_users_other_sessions_and_is_logged(app, live_server,
+                                                                     make_user, browser):
+    user = make_user("organiser@example.org", UserRole.ORGANISER)
+    laptop, stolen = browser, Browser(live_server)
+    laptop.sign_in("organiser@example.org")
+    stolen.sign_in("organiser@example.org")
+    assert stolen.get("/manage/")[0] == 200
+    enrol_totp(laptop)
+    assert laptop.get("/manage/")[0] == 200  # the browser that added it stays in
+    assert stolen.get("/manage/")[2].startswith("/login?next=")
+    with app.app_context():
+        kinds = db.session.scalars(select(SecurityEvent.detail).where(
+            SecurityEvent.user_id == user, SecurityEvent.kind == "second_factor_added")).all()
+    assert kinds == ["totp_added"]

@@ -17,11 +17,13 @@ from sqlalchemy import select
 
 from ..extensions import db, login_manager
 from ..models import Event, User, UserRole
+from . import sessions
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(token: str) -> User | None:
+    """The cookies hold a sign-in's token, not the user's id (auth.sessions)."""
+    return sessions.load(token)
 
 
 def role_required(*roles: UserRole) -> Callable:

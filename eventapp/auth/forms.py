@@ -1,7 +1,12 @@
+from collections.abc import Iterable
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from ..models import User
+from .services import password_problem
 
 
 class LoginForm(FlaskForm):
@@ -30,3 +35,42 @@ class PasskeyForm(FlaskForm):
 
     name = StringField(_l("Name of the passkey"), validators=[DataRequired(), Length(max=100)],
                        render_kw={"placeholder": _l("e.g. work laptop"), "maxlength": 100})
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, checked by the one rule (auth.services.password_problem)."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1000)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"),
+                            validators=[DataRequired(), EqualTo(
+                                "password", message=_l("The two passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+
+    def __init__(self, *args, user_inputs: Iterable[str] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_inputs = list(user_inputs)
+
+    def validate_password(self, field) -> None:
+        problem = password_problem(field.data, self.user_inputs)
+        if problem:
+            raise ValidationError(problem)
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(_l("Current password"),
+                                     validators=[DataRequired(), Length(max=1000)],
+                                     render_kw={"autocomplete": "current-password"})
+
+    def __init__(self, user: User, *args, **kwargs):
+        super().__init__(*args, user_inputs=[user.email], **kwargs)
+        self.user = user
+
+    def validate_current_password(self, field) -> None:
+        if not self.user.check_password(field.data):
+            raise ValidationError(_l("This is not your current password."))

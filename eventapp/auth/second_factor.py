@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import User, UserRole
-from . import passkeys, recovery_codes, totp
+from . import audit, passkeys, recovery_codes, sessions, totp
 
 REQUIRED_ROLES = {
     "admins": {UserRole.ADMIN},
@@ -38,13 +38,25 @@ def has_second_factor(user: User) -> bool:
     return user.totp_secret is not None or bool(user.passkeys)
 
 
-def changed(user: User, kind: str, actor: User) -> None:
-    """A second factor of user was added, removed or reset by actor (kind says which).
+#: The security log's kind for each change (the change itself goes in its detail).
+_AUDIT_KINDS = {"totp_added": "second_factor_added", "passkey_added": "second_factor_added",
+                "recovery_codes_renewed": "second_factor_added",
+                "totp_removed": "second_factor_removed",
+                "passkey_removed": "second_factor_removed", "reset": "second_factor_reset"}
 
-    Logged here. Sessions of user are to end, as after a password change (issue 13,
-    item 2), and the change is to go to the audit log shown to admins (item 5)."""
-    current_app.logger.info("second factor %s: user %s (id %s) by %s (id %s)",
-                            kind, user.email, user.id, actor.email, actor.id)
+
+def changed(user: User, kind: str, actor: User) -> None:
+    """A second factor of user was added, removed or reset by actor (kind says which):
+    logged for admins, and every other sign-in of user ends, as after a password change
+    (a thief's copy of a session cannot keep using a factor it just added or removed).
+    Commits."""
+    # current_user is a proxy: compare the users themselves.
+    actor, user = (getattr(u, "_get_current_object", lambda u=u: u)() for u in (actor, user))
+    audit.record(_AUDIT_KINDS[kind], user=user, actor=None if actor is user else actor,
+                 detail=kind)
+    # The user's own change keeps the browser they made it in; an admin's reset ends all.
+    sessions.end_sessions(user, except_current=actor is user)
+    db.session.commit()
 
 
 def reset(user: User) -> None:

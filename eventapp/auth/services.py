@@ -1,20 +1,56 @@
-"""Accounts: creating users and checking credentials."""
+"""Accounts: creating users, checking credentials, the rule for new passwords."""
 
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from ..extensions import db
 from ..models import User, UserRole
+from .sessions import end_sessions
 
 MIN_PASSWORD_LENGTH = 12
+#: zxcvbn's score runs from 0 (too guessable) to 4; NIST SP 800-63B asks to refuse
+#: guessable passwords rather than impose composition rules.
+MIN_PASSWORD_SCORE = 3
+#: zxcvbn only looks at the first characters (its matching is slow on long input).
+ZXCVBN_MAX_LENGTH = 100
 
 
 class AccountError(ValueError):
     pass
+
+
+class WeakPassword(AccountError):
+    """The password breaks the rule of password_problem; str() says why (translated)."""
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of leaked sets that zxcvbn ships."""
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password: str, user_inputs: Iterable[str] = ()) -> str | None:
+    """Why a new password is refused, or None: fewer than 12 characters, in the list of
+    common passwords, or guessable (zxcvbn score below 3, told the e-mail address and
+    the like through `user_inputs`). One rule for every way a password is set."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("The password needs at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)
+    if password.lower() in _common_passwords():
+        return _("This password is on the list of the most common passwords.")
+    inputs = [part for value in user_inputs for part in (value, *value.split("@"))]
+    if zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
+        return _("This password is too easy to guess (common words, names, dates, keyboard "
+                 "patterns or your address): add a few uncommon words.")
+    return None
 
 
 def normalise_login_email(email: str) -> str:
@@ -25,10 +61,11 @@ def normalise_login_email(email: str) -> str:
 
 
 def create_user(email: str, password: str, role: UserRole) -> User:
-    """A new account; the caller commits."""
+    """A new account; the caller commits. Raises WeakPassword (see password_problem)."""
     email = normalise_login_email(email)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    problem = password_problem(password, [email])
+    if problem:
+        raise WeakPassword(problem)
     if db.session.scalar(select(User).where(User.email == email)):
         raise AccountError(f"a user with the address {email} exists already")
     user = User(email=email, role=role)
@@ -59,3 +96,10 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     user.last_login_at = datetime.now(UTC)
     return user
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password (the caller checked password_problem). Every sign-in of the
+    user ends (auth.signin.renew_session keeps the current browser signed in)."""
+    user.set_password(password)
+    end_sessions(user)

@@ -1,5 +1,5 @@
-"""Organiser log-in (password, then a second factor when the account has one, or a
-passkey alone) and log-out."""
+"""Organiser sign-in (password, then a second factor when the account has one, or a
+passkey alone) and sign-out, their own password, and forgotten passwords."""
 
 from urllib.parse import urlsplit
 
@@ -13,19 +13,40 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_required
 
 from ..extensions import db, limiter
 from ..models import User, UserRole
 from ..models.types import utcnow
-from . import access, passkeys, recovery_codes, second_factor  # noqa: F401 (access: user loader)
-from .forms import LoginForm, SecondFactorForm
-from .services import authenticate
-from .signin import complete_sign_in
+from . import (
+    access,  # noqa: F401  (registers the user loader)
+    audit,
+    passkeys,
+    password_reset,
+    recovery_codes,
+    second_factor,
+    signin,
+    throttle,
+)
+from .forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    SecondFactorForm,
+)
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.before_app_request
+def _load_signed_in_user() -> None:
+    """Load the signed-in user before the view changes anything: the loader may commit
+    (auth.sessions.load)."""
+    if request.endpoint != "static":
+        current_user._get_current_object()
 
 
 def _safe_next(target: str | None) -> str:
@@ -46,7 +67,8 @@ def _login_rate_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"],
+               deduct_when=throttle.counts_against_address)
 def login():
     """Organisers, administrators and check-in volunteers sign in here."""
     if current_user.is_authenticated:
@@ -54,23 +76,28 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form), 422 if form.is_submitted() else 200
-    user = authenticate(form.email.data, form.password.data)
+    try:
+        user = signin.attempt(form.email.data, form.password.data)
+    except throttle.Throttled as exc:
+        form.password.errors.append(_(
+            "Too many failed attempts for this account: try again in %(wait)s.",
+            wait=format_timedelta(exc.seconds, threshold=1, add_direction=False)))
+        return render_template("auth/login.html", form=form), 429
     if user is None:
-        db.session.rollback()
         form.password.errors.append(_("Wrong e-mail address or password."))
         return render_template("auth/login.html", form=form), 422
-    db.session.commit()
     if second_factor.has_second_factor(user):
+        db.session.commit()
         second_factor.start_pending(user, form.remember.data, request.args.get("next"))
         return redirect(url_for(".second_step"))
-    complete_sign_in(user, form.remember.data)
+    signin.complete_sign_in(user, remember=form.remember.data)
     return redirect(_safe_next(request.args.get("next")))
 
 
 def _finish_pending(user) -> str:
     """Complete a sign-in whose two steps are done; where to go next."""
     remember, next_url = second_factor.finish_pending()
-    complete_sign_in(user, remember)
+    signin.complete_sign_in(user, remember)
     return _safe_next(next_url)
 
 
@@ -93,6 +120,8 @@ def second_step():
                                "You used a recovery code: %(num)d left.", left), "info")
             return redirect(_finish_pending(user))
         db.session.rollback()
+        audit.record("sign_in_failed", user=user, detail="wrong second-factor code")
+        db.session.commit()
         if second_factor.pending_failed():
             flash(_("Too many wrong codes: please sign in again."), "error")
             return redirect(url_for(".login"))
@@ -130,14 +159,59 @@ def passkey_sign_in():
         return jsonify(error=_("This passkey could not sign you in.")), 400
     user.last_login_at = utcnow()
     db.session.commit()
-    complete_sign_in(user, False)
+    signin.complete_sign_in(user, False)
     return jsonify(redirect=_safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out (a POST with the CSRF token, so another site cannot sign you out)."""
-    logout_user()
+    """Sign out everywhere (a POST with the CSRF token, so another site cannot sign you
+    out): every session and remember-me cookie of the account stops working."""
+    if current_user.is_authenticated:
+        signin.sign_out(current_user._get_current_object())
     second_factor.drop_pending()
     flash(_("You are signed out."), "info")
     return redirect(url_for("public.home"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Staff change their own password (the current one first)."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(user)
+    if not form.validate_on_submit():
+        return render_template("auth/change_password.html", form=form), \
+            422 if form.is_submitted() else 200
+    signin.change_own_password(user, form.password.data)
+    flash(_("Your password is changed. You are signed out on every other device."), "info")
+    return redirect(url_for(".change_password"))
+
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["PASSWORD_RESET_RATE_LIMIT"], methods=["POST"])
+def forgot_password():
+    """Ask for a link to choose a new password; the same answer for every address."""
+    form = ForgotPasswordForm()
+    if not form.validate_on_submit():
+        return render_template("auth/forgot_password.html", form=form), \
+            422 if form.is_submitted() else 200
+    password_reset.request_reset(signin.account_key(form.email.data))
+    return render_template("auth/forgot_password_sent.html",
+                           minutes=password_reset.RESET_MINUTES)
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """The link of the e-mail: choose a new password, once, within 30 minutes."""
+    user = password_reset.user_for_token(token)
+    if user is None:
+        return render_template("auth/reset_password_expired.html",
+                               minutes=password_reset.RESET_MINUTES), 410
+    form = NewPasswordForm(user_inputs=[user.email])
+    if not form.validate_on_submit():
+        return render_template("auth/reset_password.html", form=form), \
+            422 if form.is_submitted() else 200
+    password_reset.reset_password(user, form.password.data)
+    flash(_("Your password is changed: sign in with it."), "info")
+    return redirect(url_for(".login"))

@@ -5,9 +5,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth import second_factor
+from ..auth import audit, second_factor
 from ..auth.access import admin_required
-from ..auth.services import AccountError, create_user
+from ..auth.services import AccountError, WeakPassword, create_user
+from ..auth.sessions import end_sessions
 from ..extensions import db
 from ..models import User, UserRole
 from . import bp
@@ -22,6 +23,8 @@ def users():
     if form.validate_on_submit():
         try:
             create_user(form.email.data, form.password.data, UserRole(form.role.data))
+        except WeakPassword as exc:
+            form.password.errors.append(str(exc))
         except AccountError as exc:
             form.email.errors.append(str(exc))
         else:
@@ -31,6 +34,16 @@ def users():
     accounts = db.session.scalars(select(User).order_by(User.role, User.email)).all()
     return render_template("manage/users.html", form=form, accounts=accounts), \
         422 if form.errors else 200
+
+
+@bp.get("/security-log")
+@admin_required
+def security_log():
+    """Sign-ins, failed ones, password, role and second-factor changes, newest first."""
+    number = max(1, request.args.get("page", 1, type=int))
+    events, older = audit.page(number)
+    return render_template("manage/security_log.html", events=events, page=number,
+                           older=older, kinds=audit.KINDS)
 
 
 @bp.post("/users/<int:user_id>")
@@ -43,11 +56,17 @@ def update_user(user_id: int):
     if user.id == current_user.id:
         flash(_("You cannot change your own account here."), "error")
         return redirect(url_for(".users"))
+    admin = current_user._get_current_object()
     role = request.form.get("role")
-    if role in {r.value for r in UserRole}:
+    if role in {r.value for r in UserRole} and role != user.role.value:
+        audit.record("role_changed", user=user, actor=admin,
+                     detail=f"{user.role.value} -> {role}")
         user.role = UserRole(role)
-    if "active" in request.form:
+    if "active" in request.form and (request.form["active"] == "1") != user.active:
         user.active = request.form["active"] == "1"
+        if not user.active:
+            end_sessions(user)  # signed out at once, on every device
+        audit.record("reactivated" if user.active else "deactivated", user=user, actor=admin)
     db.session.commit()
     flash(_("Account %(email)s updated.", email=user.email), "info")
     return redirect(url_for(".users"))

@@ -17,12 +17,13 @@ from .registration import (
     Status,
 )
 from .second_factor import Passkey, RecoveryCode
+from .security import LoginSession, SecurityEvent
 from .user import User, UserRole, event_manager
 
 __all__ = [
     "AgendaItem", "AgendaRole", "Category", "ChangeLogEntry", "CheckInAction",
     "CheckInMethod", "CheckInRecord", "Dietary", "Event", "ItemKind",
-    "MailRecord", "MailStatus", "Passkey", "Question", "QuestionKind",
+    "LoginSession", "MailRecord", "MailStatus", "Passkey", "Question", "QuestionKind",
     "PUBLIC_CATEGORIES", "Person", "RecoveryCode", "Registration",
-    "RoleKind", "Room", "Status", "User", "UserRole", "event_manager",
+    "RoleKind", "Room", "SecurityEvent", "Status", "User", "UserRole", "event_manager",
 ]

@@ -58,6 +58,23 @@ class User(UserMixin, db.Model):
     passkeys: Mapped[list[Passkey]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="Passkey.created_at")
 
+    #: The token of the sign-in (LoginSession) this object was loaded through or signed
+    #: in with; not a column. Set by auth.sessions.
+    session_token = None
+
+    # UserMixin compares users by get_id(), which is now a sign-in's token: compare
+    # them as SQLAlchemy does (one object per row in a session) instead.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and remember-me cookies: the sign-in's
+        token rather than the user's id, so that ending the sign-in ends the cookies."""
+        if self.session_token is None:
+            raise RuntimeError("sign in through auth.signin.complete_sign_in")
+        return self.session_token
+
     def set_password(self, password: str) -> None:
         # Werkzeug's default is scrypt: slow on purpose.
         self.password_hash = generate_password_hash(password)

@@ -1,0 +1,129 @@
+"""Forgotten passwords: a link valid RESET_MINUTES, mailed to the account's address.
+
+The link carries a signed token (user id and a fingerprint of the current password hash)
+rather than a stored one: it dies when its time is up and as soon as the password
+changes, so it works once. The page that asks for it answers the same whether an account
+has the address or not, and as fast: the message is built and handed to a thread that
+delivers it (registration.emails.deliver), so SMTP's delay never shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import smtplib
+import threading
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from limits import parse_many
+from sqlalchemy import select
+
+from ..extensions import db, limiter
+from ..models import User
+from ..registration.emails import DEFAULT_BASE_URL, DEFAULT_FROM, deliver
+from . import audit, throttle
+from .services import change_password
+
+log = logging.getLogger(__name__)
+
+RESET_MINUTES = 30
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
+
+
+def make_token(user: User) -> str:
+    return _serializer().dumps([user.id, _fingerprint(user)])
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user a token was made for, while it is fresh and unused; else None."""
+    try:
+        user_id, fingerprint = _serializer().loads(token, max_age=RESET_MINUTES * 60)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active or not isinstance(fingerprint, str) \
+            or not hmac.compare_digest(fingerprint, _fingerprint(user)):
+        return None
+    return user
+
+
+def reset_url(token: str) -> str:
+    """The link, from PUBLIC_BASE_URL, never from the request's Host header (which would
+    let anyone have a victim mailed a link to their own site)."""
+    base = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL)
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme)
+    return adapter.build("auth.reset_password", {"token": token}, force_external=True)
+
+
+def request_reset(email: str) -> None:
+    """Mail a reset link if an active account has this (normalised) address and it was
+    not sent too many already (PASSWORD_RESET_RATE_LIMIT); nothing tells the caller
+    which happened. Commits the security log."""
+    user = db.session.scalar(select(User).where(User.email == email, User.active.is_(True)))
+    if user is None or not _allowed(email):
+        return
+    message = _message(user, reset_url(make_token(user)))
+    audit.record("password_reset_requested", user=user)
+    db.session.commit()
+    app = current_app._get_current_object()
+
+    def send() -> None:
+        with app.app_context():
+            try:
+                deliver(message)
+            except (OSError, smtplib.SMTPException):
+                log.exception("could not send the password reset e-mail to %s", user.email)
+
+    threading.Thread(target=send, name="password-reset-mail", daemon=True).start()
+
+
+def _allowed(email: str) -> bool:
+    """Count a message to this address; whether one more may go (no mailbox flooding)."""
+    limit = current_app.config.get("PASSWORD_RESET_RATE_LIMIT", "")
+    if not limiter.enabled or not limit:
+        return True
+    key = hmac.new(str(current_app.config["SECRET_KEY"]).encode(), email.encode(),
+                   hashlib.sha256).hexdigest()
+    try:
+        return all(limiter.limiter.hit(item, "password-reset", key)
+                   for item in parse_many(limit))
+    except Exception:  # the storage (Redis) is down: let the message go
+        log.exception("rate limit storage unavailable; password reset not limited")
+        return True
+
+
+def _message(user: User, link: str) -> EmailMessage:
+    context = {"user": user, "link": link, "minutes": RESET_MINUTES}
+    message = EmailMessage()
+    message["Subject"] = _("Choose a new password")
+    message["From"] = current_app.config.get("MAIL_FROM") or DEFAULT_FROM
+    message["To"] = user.email
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="eventapp")
+    message.set_content(render_template("email/password_reset.txt", **context))
+    message.add_alternative(render_template("email/password_reset.html", **context),
+                            subtype="html")
+    return message
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set the new password (checked by the form): the link dies, every sign-in of the
+    user ends, the account's failed sign-ins are forgotten. Commits."""
+    change_password(user, password)
+    audit.record("password_reset", user=user)
+    db.session.commit()
+    throttle.succeeded(user.email)
