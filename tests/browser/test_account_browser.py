@@ -18,7 +18,7 @@ def sign_in(page: Page, live_server: str, email: str, password: str) -> None:
     page.goto(f"{live_server}/login")
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_a_forgotten_password_is_reset_from_the_e_mail(page: Page, app, live_server,

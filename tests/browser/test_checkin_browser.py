@@ -37,7 +37,7 @@ def sign_in(page, live_server: str, slug: str) -> None:
     page.goto(f"{live_server}/login?next=/checkin/{slug}")
     page.get_by_label("E-mail address").fill("door@example.org")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", name="Check-in")).to_be_visible()
 
 
@@ -70,7 +70,7 @@ def test_holding_the_printed_badge_to_the_phone_camera_checks_the_person_in(
     office.goto(f"{live_server}/login?next=/manage/events/{door['slug']}/attendance")
     office.get_by_label("E-mail address").fill("organiser@example.org")
     office.get_by_label("Password").fill(PASSWORD)
-    office.get_by_role("button", name="Sign in").click()
+    office.get_by_role("button", name="Sign in", exact=True).click()
     expect(office.locator("[data-count=checked-in]")).to_have_text("1")
     expect(office.locator(".attendance-total")).to_contain_text("1 checked in of")
     expect(office.locator("#latest-checkins")).to_contain_text("ნათია გოგოლაძე")
@@ -165,7 +165,7 @@ def test_a_scan_made_after_the_session_ended_waits_for_the_next_sign_in(
     phone.get_by_role("link", name="Sign in").click()
     phone.get_by_label("E-mail address").fill("door@example.org")
     phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign in").click()
+    phone.get_by_role("button", name="Sign in", exact=True).click()
     expect(phone.locator("#queue")).to_be_hidden(timeout=15000)
     records = checkins(app, door["registration_id"])
     assert len(records) == 1 and records[0].queued

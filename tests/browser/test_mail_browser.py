@@ -33,7 +33,7 @@ def test_organiser_resends_failed_e_mails(page: Page, app, live_server, make_use
         page.goto(f"{live_server}/login")
         page.get_by_label("E-mail address").fill("organiser@example.org")
         page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Sign in", exact=True).click()
 
         page.goto(f"{live_server}/manage/events/{slug}/registrations/{nino_id}")
         mails = page.locator("#mails")

@@ -25,7 +25,7 @@ def sign_in_as_manager(page: Page, app, live_server, demo, make_user):
     page.goto(f"{live_server}/login")
     page.get_by_label("E-mail address").fill("manager@example.org")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.locator("h1")).to_have_text("Organiser area")
 
 

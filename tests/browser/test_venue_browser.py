@@ -110,7 +110,7 @@ def test_the_door_page_opens_offline_scans_and_sends_when_back(app, door, venue,
     phone.goto(f"{venue.url}/login?next=/checkin/{door['slug']}")
     phone.get_by_label("E-mail address").fill("door@example.org")
     phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign in").click()
+    phone.get_by_role("button", name="Sign in", exact=True).click()
     expect(phone.get_by_role("heading", name="Check-in")).to_be_visible()
     assert phone.evaluate("window.isSecureContext") is True
     # Installed for offline use: the service worker controls the scope, the page is kept.
