@@ -9,6 +9,8 @@ CATALOGS := $(wildcard eventapp/translations/*/LC_MESSAGES/messages.po)
 
 .PHONY: run test install install-test translations extract-messages browser lint clean
 
+# Links in e-mails and on badges start with the address gunicorn serves below.
+run: export FLASK_PUBLIC_BASE_URL = http://127.0.0.1:5000
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --upcoming --seats-left 1

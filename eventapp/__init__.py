@@ -22,13 +22,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import config
 
     config.load(app, test_config)
-    if app.config.get("PROXY_FIX_X_FOR"):
+    if app.config.get("PROXY_FIX_X_FOR") or app.config["PROXY_FIX_X_HOST"]:
         # Behind a reverse proxy: take the client's address from X-Forwarded-For
-        # (rate limits are per client) and the scheme from X-Forwarded-Proto.
+        # (rate limits are per client) and the scheme from X-Forwarded-Proto. The host
+        # only when told to: links never depend on it, but TRUSTED_HOSTS checks it.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]),
-                                x_proto=1, x_host=1)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=int(app.config.get("PROXY_FIX_X_FOR") or 0), x_proto=1,
+            x_host=int(app.config["PROXY_FIX_X_HOST"]))
 
     from . import database, i18n
     from .extensions import csrf, db, limiter, login_manager, migrate

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from .web import public_url
+
 #: Languages with a catalogue under eventapp/translations (English is the source).
 LANGUAGES = ("en", "fr")
 
@@ -32,6 +34,14 @@ class Defaults:
     #: "Your link again" e-mails per address, when someone signs up twice.
     LINK_RESEND_RATE_LIMIT = "3 per hour"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: The address people reach the site at (scheme, host, port, optional path), the start
+    #: of every link in e-mails, .ics, PDFs, QR codes and exports. Required in production.
+    PUBLIC_BASE_URL = None
+    #: Host names requests may use (others get 400); None: PUBLIC_BASE_URL's host
+    #: (web/public_url.py). JSON in the environment: FLASK_TRUSTED_HOSTS='["a", "b"]'.
+    TRUSTED_HOSTS = None
+    #: Proxies in front whose X-Forwarded-Host is believed (0: the Host header is used).
+    PROXY_FIX_X_HOST = 0
 
 
 def load(app: Flask, test_config: dict | None) -> None:
@@ -46,6 +56,7 @@ def load(app: Flask, test_config: dict | None) -> None:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    public_url.configure(app)
 
 
 def _instance_secret_key(instance: Path) -> str:

@@ -57,6 +57,8 @@ def make_app(database_url: str, **config) -> Flask:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # The test client's host; live servers on 127.0.0.1 are trusted too (loopback).
+        "PUBLIC_BASE_URL": "http://localhost",
         **config,
     })
 
