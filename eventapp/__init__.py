@@ -51,9 +51,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .media.views import bp as media_bp
     from .public.views import bp as public_bp
     from .registration.views import bp as registration_bp
+    from .web import security_headers
 
     templating.init_app(app)
     errors.init_app(app)
+    security_headers.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp)

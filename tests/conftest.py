@@ -168,9 +168,11 @@ def auth(client: FlaskClient) -> AuthActions:
 def live_server(app: Flask) -> Iterator[str]:
     """The test's app served over real HTTP on 127.0.0.1, for browsers and HTTP clients."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = url  # the links it writes lead back to it
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield url
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()
