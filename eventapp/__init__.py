@@ -51,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .media.views import bp as media_bp
     from .public.views import bp as public_bp
     from .registration.views import bp as registration_bp
-    from .web import security_headers
+    from .web import public_url, security_headers
 
     templating.init_app(app)
     errors.init_app(app)
@@ -68,4 +68,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import cli
 
     cli.init_app(app)
+    public_url.init_app(app)  # last: its check goes before every other one
     return app

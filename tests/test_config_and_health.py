@@ -36,7 +36,8 @@ def test_production_refuses_to_start_without_a_public_base_url(tmp_path, monkeyp
     assert app.config["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1"]
 
 
-def test_trusted_hosts_default_to_the_public_host_and_can_be_listed(tmp_path, monkeypatch, production):
+def test_trusted_hosts_default_to_the_public_host_and_can_be_listed(
+        tmp_path, monkeypatch, production):
     monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("FLASK_PUBLIC_BASE_URL", "https://events.example.org:8443/forum/")
     app = create_app()
@@ -46,7 +47,8 @@ def test_trusted_hosts_default_to_the_public_host_and_can_be_listed(tmp_path, mo
     assert create_app().config["TRUSTED_HOSTS"] == ["events.example.org", "10.0.0.5"]
 
 
-def test_config_order_defaults_then_instance_file_then_environment(tmp_path, monkeypatch, production):
+def test_config_order_defaults_then_instance_file_then_environment(
+        tmp_path, monkeypatch, production):
     monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
     (tmp_path / "config.py").write_text(
         'LOGIN_RATE_LIMIT = "3 per minute"\n'

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import SecurityError
 
 #: The address of `flask run` and `make run`: the base when debugging or testing without
 #: a PUBLIC_BASE_URL of their own.
@@ -45,6 +47,24 @@ def configure(app: Flask) -> None:
     config["PUBLIC_BASE_URL"] = base.rstrip("/")
     if config.get("TRUSTED_HOSTS") is None:
         config["TRUSTED_HOSTS"] = trusted_hosts_for(parts.hostname)
+
+
+def init_app(app: Flask) -> None:
+    # First of all before_request functions: no sign-in check, CSRF check or page
+    # (which would build URLs for a host it cannot) runs for an untrusted host.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_untrusted_host)
+    app.register_error_handler(SecurityError, _untrusted_host_page)
+
+
+def _refuse_untrusted_host() -> None:
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
+
+
+def _untrusted_host_page(error: SecurityError):
+    """A plain answer: the site's pages link to URLs built for the request's host."""
+    return (_("This site does not answer to this host name.") + "\n", 400,
+            {"Content-Type": "text/plain; charset=utf-8"})
 
 
 def trusted_hosts_for(hostname: str) -> list[str]:
