@@ -10,6 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands."""
+    # Everything the app writes (database, uploads, outbox, caches, the secret key) holds
+    # personal data or keys: readable by the owner only (folders 0700, files 0600),
+    # whatever umask the service was started with. SQLite gives its -wal and -shm files
+    # the database's mode.
+    os.umask(os.umask(0o077) | 0o077)
     app = Flask(
         __name__,
         # Runtime data (database, uploads, secret key). EVENTAPP_INSTANCE_PATH moves it,
