@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from eventapp import create_app
-from eventapp.web.public_url import MissingPublicBaseUrl
+from eventapp.web.public_url import PublicBaseUrlError
 
 from .conftest import close_db
 
@@ -22,11 +22,11 @@ def production(monkeypatch):
 def test_production_refuses_to_start_without_a_public_base_url(tmp_path, monkeypatch, production):
     monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("FLASK_PUBLIC_BASE_URL")
-    with pytest.raises(MissingPublicBaseUrl,
+    with pytest.raises(PublicBaseUrlError,
                        match="FLASK_PUBLIC_BASE_URL=https://events.example.org"):
         create_app()
     monkeypatch.setenv("FLASK_PUBLIC_BASE_URL", "events.example.org")  # no scheme
-    with pytest.raises(MissingPublicBaseUrl, match="not an http"):
+    with pytest.raises(PublicBaseUrlError, match="not an http"):
         create_app()
     # Debugging on one's own machine: the development server's address.
     monkeypatch.delenv("FLASK_PUBLIC_BASE_URL")

@@ -22,8 +22,9 @@ DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 
 
-class MissingPublicBaseUrl(RuntimeError):
-    """The app would have to guess its own address from requests: refuse to start."""
+class PublicBaseUrlError(RuntimeError):
+    """PUBLIC_BASE_URL missing or not an address: the app refuses to start rather than
+    guess its own address from requests."""
 
 
 def configure(app: Flask) -> None:
@@ -33,7 +34,7 @@ def configure(app: Flask) -> None:
     base = config.get("PUBLIC_BASE_URL")
     if not base:
         if not (config.get("TESTING") or config.get("DEBUG")):
-            raise MissingPublicBaseUrl(
+            raise PublicBaseUrlError(
                 "PUBLIC_BASE_URL is not set: set it to the address people reach the site "
                 "at, e.g. FLASK_PUBLIC_BASE_URL=https://events.example.org (links in "
                 "e-mails, badges and certificates start with it).")
@@ -41,7 +42,7 @@ def configure(app: Flask) -> None:
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
             or parts.fragment:
-        raise MissingPublicBaseUrl(
+        raise PublicBaseUrlError(
             f"PUBLIC_BASE_URL={base!r} is not an http(s) address such as "
             "https://events.example.org or https://example.org/events.")
     config["PUBLIC_BASE_URL"] = base.rstrip("/")

@@ -62,8 +62,8 @@ def add_headers(response: Response) -> Response:
     headers["X-Frame-Options"] = "DENY"  # frame-ancestors for browsers without CSP 2
     secret = request.path.startswith("/r/") or holds_secret()
     headers["Referrer-Policy"] = "no-referrer" if secret else "same-origin"
-    if is_private():
-        headers["Cache-Control"] = "private, no-store"
+    if is_private() and not response.cache_control.no_store:
+        headers["Cache-Control"] = "no-store"
     if request.is_secure:
         headers["Strict-Transport-Security"] = HSTS
     return response
