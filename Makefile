@@ -9,14 +9,21 @@ CATALOGS := $(wildcard eventapp/translations/*/LC_MESSAGES/messages.po)
 
 .PHONY: run venue test install install-test translations extract-messages browser tools lint clean
 
+# Links in e-mails and on badges start with the address gunicorn serves below; by name,
+# since passkeys are bound to a host name (127.0.0.1 is accepted too). A laptop demo asks
+# no second factor (FLASK_SECOND_FACTOR_REQUIRED=admins make run to try the production rule).
+run: export FLASK_PUBLIC_BASE_URL = http://localhost:5000
+run: export FLASK_SECOND_FACTOR_REQUIRED ?= none
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --upcoming --seats-left 1
 	$(FLASK) first-admin
-	@echo "Serving http://127.0.0.1:5000 (Ctrl+C stops it)"
+	@echo "Serving http://127.0.0.1:5000 and http://localhost:5000 (Ctrl+C stops it)"
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'eventapp:create_app()'
 
 # The door over https on the laptop's address in the venue's network (README, "At the venue").
+# serve-venue sets the public address to the one it serves; this one is for the steps before.
+venue: export FLASK_PUBLIC_BASE_URL ?= https://127.0.0.1:8443
 venue: install translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --upcoming --seats-left 1

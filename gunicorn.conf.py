@@ -5,6 +5,10 @@ every worker should do.
 """
 
 
+#: The access log (`--access-logfile`) shows paths with their tokens and codes redacted.
+logger_class = "eventapp.web.access_log.RedactingLogger"
+
+
 def post_worker_init(worker):
     """Load the printing fonts and stylesheets in the background as soon as a worker is up
     (about a second of work), so the first badge reprinted at the door or programme built

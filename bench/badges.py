@@ -126,8 +126,9 @@ def child_onedoc(instance: str, layout: str, count: int) -> dict:
 def child_app(instance: str):
     os.environ["EVENTAPP_INSTANCE_PATH"] = instance
     from eventapp import create_app
+    from eventapp.web.public_url import DEVELOPMENT_BASE_URL
 
-    return create_app()
+    return create_app({"PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL})
 
 
 def child_badges(instance: str, layout: str, count: int, workers: int | None) -> dict:
@@ -260,8 +261,9 @@ def prepare(instance: Path) -> None:
     from eventapp.extensions import db
     from eventapp.models import Event, UserRole
     from eventapp.printing.badges import checkin_url
+    from eventapp.web.public_url import DEVELOPMENT_BASE_URL
 
-    app = create_app()
+    app = create_app({"PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL})
     with app.app_context():
         db.create_all()
         event = load_demo()

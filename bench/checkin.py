@@ -58,6 +58,7 @@ from eventapp.models import (
     UserRole,
 )
 from eventapp.testing import Session, gunicorn
+from eventapp.web.public_url import DEVELOPMENT_BASE_URL
 
 PEOPLE = 200
 CLIENTS = 4
@@ -85,7 +86,8 @@ class Prepared:
 
 def app_for(database_url: str):
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url,
-                       "SECRET_KEY": secrets.token_hex(16)})
+                       "SECRET_KEY": secrets.token_hex(16),
+                       "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL})
 
 
 def prepare(app, people: int, clients: int) -> Prepared:

@@ -49,8 +49,10 @@ def main() -> None:
     from eventapp.extensions import db
     from eventapp.models import AgendaItem, Event
     from eventapp.printing import programme, render
+    from eventapp.web.public_url import DEVELOPMENT_BASE_URL
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'bench.sqlite3'}"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'bench.sqlite3'}",
+                      "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL})
     with app.app_context():
         db.create_all()
         load_demo(0)

@@ -57,6 +57,7 @@ from eventapp import ROOT, create_app
 from eventapp.extensions import db
 from eventapp.models import Event, Registration, Status
 from eventapp.testing import gunicorn
+from eventapp.web.public_url import DEVELOPMENT_BASE_URL
 
 BENCH = Path(__file__).resolve().parent
 CAPACITY = 1500
@@ -110,6 +111,7 @@ def app_env(database_uri: str, instance: Path) -> dict[str, str]:
     env = {"FLASK_SQLALCHEMY_DATABASE_URI": database_uri,
            "FLASK_SECRET_KEY": "bench-" + secrets.token_hex(16),
            "EVENTAPP_INSTANCE_PATH": str(instance),
+           "FLASK_PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL,
            # The bench fires thousands of sign-ups from one address.
            "FLASK_RATELIMIT_ENABLED": "false",
            # Into instance/outbox/, whatever the calling shell says.
@@ -123,7 +125,8 @@ def prepare_eventapp(database_uri: str, instance: Path, capacity: int) -> str:
     subprocess.run([sys.executable, "-m", "flask", "--app", "eventapp", "db", "upgrade"],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri,
-                      "SECRET_KEY": env["FLASK_SECRET_KEY"]})
+                      "SECRET_KEY": env["FLASK_SECRET_KEY"],
+                      "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL})
     with app.app_context():
         agenda.build_event()
         db.session.execute(update(Event).where(Event.slug == agenda.SLUG).values(
@@ -137,7 +140,8 @@ def prepare_eventapp(database_uri: str, instance: Path, capacity: int) -> str:
 
 def check_eventapp(database_uri: str, capacity: int) -> str:
     """The capacity rule after the rush: confirmed = min(capacity, all), nobody twice."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "check"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "check",
+                      "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL})
     with app.app_context():
         counts = dict(db.session.execute(
             select(Registration.status, func.count()).group_by(Registration.status)).all())

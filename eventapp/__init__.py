@@ -10,6 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints, commands."""
+    # Everything the app writes (database, uploads, outbox, caches, the secret key) holds
+    # personal data or keys: readable by the owner only (folders 0700, files 0600),
+    # whatever umask the service was started with. SQLite gives its -wal and -shm files
+    # the database's mode.
+    os.umask(os.umask(0o077) | 0o077)
     app = Flask(
         __name__,
         # Runtime data (database, uploads, secret key). EVENTAPP_INSTANCE_PATH moves it,
@@ -22,13 +27,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import config
 
     config.load(app, test_config)
-    if app.config.get("PROXY_FIX_X_FOR"):
+    if app.config.get("PROXY_FIX_X_FOR") or app.config["PROXY_FIX_X_HOST"]:
         # Behind a reverse proxy: take the client's address from X-Forwarded-For
-        # (rate limits are per client) and the scheme from X-Forwarded-Proto.
+        # (rate limits are per client) and the scheme from X-Forwarded-Proto. The host
+        # only when told to: links never depend on it, but TRUSTED_HOSTS checks it.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]),
-                                x_proto=1, x_host=1)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=int(app.config.get("PROXY_FIX_X_FOR") or 0), x_proto=1,
+            x_host=int(app.config["PROXY_FIX_X_HOST"]))
 
     from . import database, i18n
     from .extensions import csrf, db, limiter, login_manager, migrate
@@ -41,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
 
-    from . import compression, errors, health, indexing, static_assets, templating
+    from . import errors, health, templating
     from .auth import second_factor
     from .auth.account_views import bp as account_bp
     from .auth.views import bp as auth_bp
@@ -52,9 +59,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .public.views import bp as public_bp
     from .registration.views import bp as registration_bp
     from .venue.views import bp as venue_bp
+    from .web import compression, indexing, public_url, security_headers, static_assets
 
     templating.init_app(app)
     errors.init_app(app)
+    security_headers.init_app(app)
     static_assets.init_app(app)
     indexing.init_app(app)
     compression.init_app(app)
@@ -73,4 +82,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import cli
 
     cli.init_app(app)
+    public_url.init_app(app)  # last: its check goes before every other one
     return app

@@ -125,7 +125,7 @@ def resend_mail_command(slug: str) -> None:
 
     Each is rebuilt from its registration as it is now, with the current link; messages
     that are out of date (a confirmation to someone who has cancelled since) are left.
-    Links start with PUBLIC_BASE_URL (else SERVER_NAME).
+    Links start with PUBLIC_BASE_URL.
     """
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from .web import public_url
+
 #: Languages with a catalogue under eventapp/translations (English is the source).
 LANGUAGES = ("en", "fr")
 
@@ -42,6 +44,14 @@ class Defaults:
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     #: Whose accounts must have a second factor: "admins", "staff" (everyone) or "none".
     SECOND_FACTOR_REQUIRED = "admins"
+    #: The address people reach the site at (scheme, host, port, optional path), the start
+    #: of every link in e-mails, .ics, PDFs, QR codes and exports. Required in production.
+    PUBLIC_BASE_URL = None
+    #: Host names requests may use (others get 400); None: PUBLIC_BASE_URL's host
+    #: (web/public_url.py). JSON in the environment: FLASK_TRUSTED_HOSTS='["a", "b"]'.
+    TRUSTED_HOSTS = None
+    #: Proxies in front whose X-Forwarded-Host is believed (0: the Host header is used).
+    PROXY_FIX_X_HOST = 0
 
 
 def load(app: Flask, test_config: dict | None) -> None:
@@ -57,6 +67,7 @@ def load(app: Flask, test_config: dict | None) -> None:
     _derive_remember_cookie(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    public_url.configure(app)
 
 
 def _derive_remember_cookie(config: dict) -> None:

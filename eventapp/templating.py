@@ -5,6 +5,7 @@ from flask_babel import get_locale
 
 from . import changelog, i18n, labels
 from .text import render_markdown
+from .web.public_url import external_url
 
 
 def url_for_language(code: str) -> str:
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
         local_datetime=i18n.local_datetime,
     )
     app.jinja_env.globals.update(
+        external_url=external_url,
         url_for_language=url_for_language,
         language_name=i18n.language_name,
         current_language=lambda: str(get_locale()),

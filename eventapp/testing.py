@@ -51,17 +51,25 @@ class Server:
 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], *, app: str = "eventapp:create_app()", workers: int = 2,
-             pythonpath: Path | None = None, up_within: float = 30) -> Iterator[Server]:
+             pythonpath: Path | None = None, up_within: float = 30,
+             access_log: Path | None = None) -> Iterator[Server]:
     """`app` under gunicorn (sync workers), with `env` over this process's environment;
-    yields once it answers GET /healthz, and stops it after the block."""
+    yields once it answers GET /healthz, and stops it after the block. Its public base
+    URL is its own address unless `env` says otherwise; `access_log` is a file for
+    gunicorn's access log (none by default)."""
     port = free_port()
+    server = Server(port, 0)
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
                "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning"]
     if pythonpath is not None:
         command += ["--pythonpath", str(pythonpath)]
-    process = subprocess.Popen([*command, app], cwd=ROOT, env={**os.environ, **env},
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    server = Server(port, process.pid)
+    if access_log is not None:
+        command += ["--access-logfile", str(access_log)]
+    process = subprocess.Popen(
+        [*command, app], cwd=ROOT,
+        env={**os.environ, "FLASK_PUBLIC_BASE_URL": server.url, **env},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server.pid = process.pid
     try:
         _wait_until_up(process, port, up_within)
         yield server

@@ -59,6 +59,8 @@ def make_app(database_url: str, **config) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database_url,
         # Tests that need second factors set this themselves (tests/test_second_factor.py).
         "SECOND_FACTOR_REQUIRED": "none",
+        # The test client's host; live servers on 127.0.0.1 are trusted too (loopback).
+        "PUBLIC_BASE_URL": "http://localhost",
         **config,
     })
 
@@ -168,9 +170,11 @@ def auth(client: FlaskClient) -> AuthActions:
 def live_server(app: Flask) -> Iterator[str]:
     """The test's app served over real HTTP on 127.0.0.1, for browsers and HTTP clients."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = url  # the links it writes lead back to it
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield url
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()

@@ -3,12 +3,52 @@
 import os
 import stat
 
+import pytest
+
 from eventapp import create_app
+from eventapp.web.public_url import PublicBaseUrlError
 
 from .conftest import close_db
 
 
-def test_config_order_defaults_then_instance_file_then_environment(tmp_path, monkeypatch):
+@pytest.fixture
+def production(monkeypatch):
+    """These apps start as in production (neither TESTING nor DEBUG): they need one."""
+    monkeypatch.setenv("FLASK_PUBLIC_BASE_URL", "https://events.example.org")
+    monkeypatch.delenv("FLASK_TRUSTED_HOSTS", raising=False)
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+
+
+def test_production_refuses_to_start_without_a_public_base_url(tmp_path, monkeypatch, production):
+    monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("FLASK_PUBLIC_BASE_URL")
+    with pytest.raises(PublicBaseUrlError,
+                       match="FLASK_PUBLIC_BASE_URL=https://events.example.org"):
+        create_app()
+    monkeypatch.setenv("FLASK_PUBLIC_BASE_URL", "events.example.org")  # no scheme
+    with pytest.raises(PublicBaseUrlError, match="not an http"):
+        create_app()
+    # Debugging on one's own machine: the development server's address.
+    monkeypatch.delenv("FLASK_PUBLIC_BASE_URL")
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = create_app()
+    assert app.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+    assert app.config["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1"]
+
+
+def test_trusted_hosts_default_to_the_public_host_and_can_be_listed(
+        tmp_path, monkeypatch, production):
+    monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("FLASK_PUBLIC_BASE_URL", "https://events.example.org:8443/forum/")
+    app = create_app()
+    assert app.config["PUBLIC_BASE_URL"] == "https://events.example.org:8443/forum"
+    assert app.config["TRUSTED_HOSTS"] == ["events.example.org"]
+    monkeypatch.setenv("FLASK_TRUSTED_HOSTS", '["events.example.org", "10.0.0.5"]')
+    assert create_app().config["TRUSTED_HOSTS"] == ["events.example.org", "10.0.0.5"]
+
+
+def test_config_order_defaults_then_instance_file_then_environment(
+        tmp_path, monkeypatch, production):
     monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
     (tmp_path / "config.py").write_text(
         'LOGIN_RATE_LIMIT = "3 per minute"\n'
@@ -23,14 +63,14 @@ def test_config_order_defaults_then_instance_file_then_environment(tmp_path, mon
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///from-environment.sqlite3"
 
 
-def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch):
+def test_default_database_is_sqlite_in_the_instance_folder(tmp_path, monkeypatch, production):
     monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("FLASK_SQLALCHEMY_DATABASE_URI", raising=False)
     app = create_app()
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/eventapp.sqlite3"
 
 
-def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
+def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch, production):
     monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
     first = create_app().config["SECRET_KEY"]
@@ -42,7 +82,7 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path, monkeypatch):
     assert create_app().config["SECRET_KEY"] == "from-environment"
 
 
-def test_two_installs_get_different_keys(tmp_path, monkeypatch):
+def test_two_installs_get_different_keys(tmp_path, monkeypatch, production):
     monkeypatch.delenv("FLASK_SECRET_KEY", raising=False)
     keys = set()
     for name in ("a", "b"):

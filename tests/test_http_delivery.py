@@ -17,7 +17,7 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.media.photos import store_photo
 from eventapp.models import Event, Registration
-from eventapp.static_assets import Fingerprints
+from eventapp.web.static_assets import Fingerprints
 
 STATIC_LINK = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 
@@ -124,7 +124,7 @@ def test_robots_txt_keeps_crawlers_out_of_personal_pages(client):
     assert response.status_code == 200 and response.mimetype == "text/plain"
     rules = response.text.splitlines()
     assert rules[0] == "User-agent: *"
-    for path in ("/r/", "/manage", "/checkin", "/login"):
+    for path in ("/r/", "/manage/", "/checkin/", "/login", "/account/", "/verify/"):
         assert f"Disallow: {path}" in rules
     assert not any(rule == "Disallow: /events" or rule == "Disallow: /" for rule in rules)
 

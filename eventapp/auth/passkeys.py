@@ -9,7 +9,7 @@ import json
 import time
 from urllib.parse import urlsplit
 
-from flask import current_app, request, session
+from flask import session
 from sqlalchemy import select
 from webauthn import (
     generate_authentication_options,
@@ -30,6 +30,7 @@ from webauthn.helpers.structs import (
 from ..extensions import db
 from ..models import Passkey, User
 from ..models.types import utcnow
+from ..web.public_url import public_base_url
 
 RP_NAME = "eventapp"
 #: A ceremony's challenge is good for this long (the browser's own timeout is 60 s).
@@ -43,8 +44,7 @@ class PasskeyError(ValueError):
 
 def relying_party() -> tuple[str, str]:
     """(rp_id, origin) from PUBLIC_BASE_URL."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    parts = urlsplit(base)
+    parts = urlsplit(public_base_url())
     return parts.hostname, f"{parts.scheme}://{parts.netloc}"
 
 

@@ -16,7 +16,6 @@ import smtplib
 import threading
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
@@ -26,7 +25,8 @@ from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..models import User
-from ..registration.emails import DEFAULT_BASE_URL, DEFAULT_FROM, deliver
+from ..registration.emails import DEFAULT_FROM, deliver
+from ..web.public_url import external_url
 from . import audit, throttle
 from .services import change_password
 
@@ -63,10 +63,7 @@ def user_for_token(token: str) -> User | None:
 def reset_url(token: str) -> str:
     """The link, from PUBLIC_BASE_URL, never from the request's Host header (which would
     let anyone have a victim mailed a link to their own site)."""
-    base = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or DEFAULT_BASE_URL)
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme)
-    return adapter.build("auth.reset_password", {"token": token}, force_external=True)
+    return external_url("auth.reset_password", token=token)
 
 
 def request_reset(email: str) -> None:

@@ -12,9 +12,10 @@ import re
 import uuid
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 
 from ..models import AgendaItem, Event, Person, Room
+from ..web.public_url import external_url
 from .frab import (
     FALLBACK_ROOM,
     GENERATOR_VERSION,
@@ -63,7 +64,7 @@ def acronym(slug: str) -> str:
 
 def schedule(event: Event, items: list[AgendaItem]) -> dict[str, Any]:
     """The whole document as plain data, the version still empty."""
-    agenda_url = url_for("public.agenda", slug=event.slug, _external=True)
+    agenda_url = external_url("public.agenda", slug=event.slug)
     # Events have no language of their own: the site's default is what organisers write in.
     language = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
     labels = kind_labels()
@@ -77,7 +78,7 @@ def schedule(event: Event, items: list[AgendaItem]) -> dict[str, Any]:
         "end": event.local(event.ends_at).isoformat(timespec="seconds"),
         "daysCount": len(programme),
         "timeslot_duration": TIMESLOT,
-        "url": url_for("public.event", slug=event.slug, _external=True),
+        "url": external_url("public.event", slug=event.slug),
         "rooms": [_room(event, room) for room in event.rooms],
         "days": [],
     }
@@ -102,7 +103,7 @@ def schedule(event: Event, items: list[AgendaItem]) -> dict[str, Any]:
         "generator": {"name": "eventapp", "version": GENERATOR_VERSION},
         "schedule": {
             "version": "",
-            "base_url": url_for("public.home", _external=True),
+            "base_url": external_url("public.home"),
             "conference": conference,
         },
     }
@@ -115,7 +116,7 @@ def _guid(kind: str, url: str) -> str:
 
 
 def _room(event: Event, room: Room) -> dict[str, Any]:
-    url = url_for("public.agenda", slug=event.slug, _external=True)
+    url = external_url("public.agenda", slug=event.slug)
     data: dict[str, Any] = {"name": clean_text(room.name),
                             "guid": _guid("room", f"{url}#room-{room.id}"),
                             "capacity": room.capacity}
@@ -156,13 +157,13 @@ def _event(event: Event, item: AgendaItem, room_name: str, agenda_url: str, lang
 
 def _person(event: Event, person: Person) -> dict[str, Any]:
     """A person in the pretalx shape (name, biography): never their e-mail address."""
-    url = url_for("public.speaker", slug=event.slug, person_id=person.id, _external=True)
+    url = external_url("public.speaker", slug=event.slug, person_id=person.id)
     return {
         "name": clean_text(person.full_name),
         "guid": _guid("person", url),
         "id": person.id,
         "url": url,
-        "avatar": (url_for("media.photo", name=person.photo, _external=True)
+        "avatar": (external_url("media.photo", name=person.photo)
                    if person.photo else None),
         "biography": clean_text(person.bio) or None,
     }

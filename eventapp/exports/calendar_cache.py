@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import time
 
-from flask import url_for
 from flask_babel import get_locale
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import AgendaItem, ChangeLogEntry, Event, Person
 from ..public.queries import agenda
+from ..web.public_url import external_url
 from .ical import agenda_calendar
 from .views import AGENDA_ENTITIES
 
@@ -32,7 +32,7 @@ _built: dict[tuple[int, str, str], tuple[tuple, float, bytes]] = {}
 def agenda_ics(event: Event) -> bytes:
     """ical.agenda_calendar of the event's whole agenda, as the feed would give it now."""
     key = (event.id, str(get_locale()),
-           url_for("public.agenda", slug=event.slug, _external=True))
+           external_url("public.agenda", slug=event.slug))
     version = _version(event)
     cached = _built.get(key)
     if cached and cached[0] == version and time.monotonic() - cached[1] < MAX_AGE:

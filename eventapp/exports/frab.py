@@ -15,10 +15,11 @@ from datetime import date, datetime, time, timedelta
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 
-from flask import current_app, url_for
+from flask import current_app
 
 from ..labels import ITEM_KINDS
 from ..models import AgendaItem, Event, ItemKind, Person, RoleKind
+from ..web.public_url import external_url
 
 try:
     GENERATOR_VERSION = package_version("eventapp")
@@ -163,9 +164,9 @@ def schedule_xml(event: Event, items: list[AgendaItem]) -> bytes:
     _sub(conference, "start", programme[0].date.isoformat())
     _sub(conference, "end", programme[-1].date.isoformat())
     _sub(conference, "days", str(len(programme)))
-    _sub(conference, "base_url", url_for("public.home", _external=True))
+    _sub(conference, "base_url", external_url("public.home"))
     _sub(conference, "time_zone_name", event.timezone)
-    agenda_url = url_for("public.agenda", slug=event.slug, _external=True)
+    agenda_url = external_url("public.agenda", slug=event.slug)
     # Events have no language of their own: the site's default is what organisers write in.
     language = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
     labels = kind_labels()

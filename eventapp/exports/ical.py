@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import icalendar
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from ..models import AgendaItem, Event, ItemKind, RoleKind
+from ..web.public_url import external_url
 from .frab import GENERATOR_VERSION, ROLE_ORDER, clean_text, credited, kind_labels
 
 PRODID = f"-//eventapp//eventapp {GENERATOR_VERSION}//EN"
@@ -46,7 +46,7 @@ def _calendar(event: Event, items: list[AgendaItem]) -> icalendar.Calendar:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    agenda_url = url_for("public.agenda", slug=event.slug, _external=True)
+    agenda_url = external_url("public.agenda", slug=event.slug)
     labels = kind_labels()
     for item in items:
         calendar.add_component(vevent(event, item, agenda_url, labels))

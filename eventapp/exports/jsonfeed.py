@@ -6,10 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import url_for
-
 from ..labels import ROLES
 from ..models import AgendaItem, Event, Person
+from ..web.public_url import external_url
 from .frab import (
     GENERATOR_VERSION,
     credited,
@@ -41,7 +40,7 @@ def _dump(data: dict[str, Any]) -> bytes:
 
 def schedule(event: Event, items: list[AgendaItem]) -> dict[str, Any]:
     """The whole document as plain data, "version" still empty."""
-    agenda_url = url_for("public.agenda", slug=event.slug, _external=True)
+    agenda_url = external_url("public.agenda", slug=event.slug)
     labels = {**kind_labels(), **{role: str(label) for role, label in ROLES.items()}}
     appearances: dict[int, list[int]] = {}
     for item in items:
@@ -63,7 +62,7 @@ def schedule(event: Event, items: list[AgendaItem]) -> dict[str, Any]:
             "end": _iso(event, event.ends_at),
             "days": [day.date.isoformat() for day in days(event, items)],
             "venue": {"name": event.venue_name, "address": event.venue_address},
-            "url": url_for("public.event", slug=event.slug, _external=True),
+            "url": external_url("public.event", slug=event.slug),
             "agenda_url": agenda_url,
         },
         "rooms": [{"id": room.id, "name": room.name, "capacity": room.capacity}
@@ -118,6 +117,6 @@ def _speaker(event: Event, person: Person, item_ids: list[int]) -> dict[str, Any
         "organisation": person.organisation,
         "country": person.country,
         "bio": person.bio,
-        "url": url_for("public.speaker", slug=event.slug, person_id=person.id, _external=True),
+        "url": external_url("public.speaker", slug=event.slug, person_id=person.id),
         "items": item_ids,
     }

@@ -22,6 +22,7 @@ from ..labels import CATEGORIES, DIETARY, STATUSES
 from ..models import Category, Dietary, Event, Registration
 from ..registration import answers, desk, emails, services
 from ..registration.forms import answers_data, with_questions
+from ..web.public_url import external_url
 from . import bp
 from .forms import CleanForm, options
 
@@ -168,7 +169,7 @@ def new_registration(slug: str):
 # --- One registration -------------------------------------------------------------------
 
 def _self_service_url(registration: Registration) -> str:
-    return url_for("registration.selfservice", token=registration.token, _external=True)
+    return external_url("registration.selfservice", token=registration.token)
 
 
 @bp.route("/events/<slug>/registrations/<int:registration_id>", methods=["GET", "POST"])

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from flask import current_app, has_request_context, render_template, request
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -28,10 +28,9 @@ from ..extensions import db
 from ..labels import CATEGORIES
 from ..models import Category, Event, Registration, Status
 from ..models.types import utcnow
+from ..web.public_url import public_base_url
 from . import qr
 from .textfit import PT_TO_MM, fit_name, fit_text, name_height_mm
-
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 #: Okabe & Ito's palette, told apart with every common colour-vision deficiency; the text
 #: colour is the one of black or white with the higher contrast (at least 4.5:1). The band
@@ -151,21 +150,6 @@ def save_badge_settings(event: Event, changes: dict[str, Any]) -> dict[str, Any]
     # A new dict, so SQLAlchemy sees the JSON column change.
     event.print_settings = {**(event.print_settings or {}), "badges": clean}
     return clean
-
-
-def public_base_url() -> str:
-    """The address people reach the site at, for links printed on paper (no trailing /).
-
-    PUBLIC_BASE_URL when set (whatever host the printing request came through), else the
-    current request's host, else SERVER_NAME, else the development server's address.
-    """
-    config = current_app.config
-    base = config.get("PUBLIC_BASE_URL")
-    if not base and has_request_context():
-        base = request.host_url
-    if not base and config.get("SERVER_NAME"):
-        base = f"{config.get('PREFERRED_URL_SCHEME', 'http')}://{config['SERVER_NAME']}"
-    return (base or DEFAULT_BASE_URL).rstrip("/")
 
 
 def checkin_url(registration: Registration) -> str:

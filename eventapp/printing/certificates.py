@@ -27,7 +27,8 @@ from sqlalchemy import func, select, update
 from ..extensions import db
 from ..i18n import local_date, local_time
 from ..models import Event, Registration
-from .badges import public_base_url, text_direction
+from ..web.public_url import public_base_url
+from .badges import text_direction
 from .textfit import fit_text
 
 TEMPLATE = "print/certificate.html"

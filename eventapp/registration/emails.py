@@ -19,7 +19,6 @@ rebuilt from the registration as it is then, so its link and details are current
 from __future__ import annotations
 
 import base64
-import contextlib
 import io
 import logging
 import random
@@ -27,7 +26,7 @@ import smtplib
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.generator import BytesGenerator
@@ -36,7 +35,7 @@ from email.utils import formatdate, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -50,14 +49,12 @@ from ..i18n import country_name
 from ..labels import DIETARY, STATUSES
 from ..models import Event, MailRecord, MailStatus, Registration, Status
 from ..models.types import utcnow
+from ..web.public_url import external_url
 from . import answers, services
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FROM = "eventapp <noreply@localhost>"
-#: Links in messages built outside a request (the resend-mail command) start with
-#: PUBLIC_BASE_URL, else SERVER_NAME, else this.
-DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
 #: Every kind of message, with the statuses in which it still tells the truth: a failed
 #: message is resent only while its registration is in one of them (None: any status).
@@ -223,13 +220,12 @@ def content(registration: Registration, kind: str) -> Content:
 def build(registration: Registration, kind: str) -> EmailMessage:
     """The message in the person's language: text part, HTML part, attachments."""
     event = registration.event
-    with _url_context(), force_locale(registration.language or "en"):
+    with force_locale(registration.language or "en"):
         what = content(registration, kind)
         context = {
             "registration": registration, "event": event,
-            "link": url_for("registration.selfservice", token=registration.token,
-                            _external=True),
-            "event_url": url_for("public.event", slug=event.slug, _external=True),
+            "link": external_url("registration.selfservice", token=registration.token),
+            "event_url": external_url("public.event", slug=event.slug),
             "details": details(registration) if kind in WITH_DETAILS else [],
             **what.context,
         }
@@ -349,20 +345,6 @@ def as_bytes(message: EmailMessage, *, smtp: bool = False) -> bytes:
     else:
         _Generator(buffer, mangle_from_=False, policy=message.policy).flatten(message)
     return buffer.getvalue()
-
-
-@contextlib.contextmanager
-def _url_context() -> Iterator[None]:
-    """Absolute links outside a request too (the resend-mail command)."""
-    if has_request_context():
-        yield
-        return
-    config = current_app.config
-    base = config.get("PUBLIC_BASE_URL")
-    if not base and config.get("SERVER_NAME"):
-        base = f"{config.get('PREFERRED_URL_SCHEME', 'http')}://{config['SERVER_NAME']}"
-    with current_app.test_request_context(base_url=base or DEFAULT_BASE_URL):
-        yield
 
 
 def send(registration: Registration, kind: str) -> MailRecord | None:

@@ -12,6 +12,7 @@ from ..models import Registration
 from ..models.types import utcnow
 from ..printing import certificates
 from ..public.queries import get_published_event_or_404
+from ..web.public_url import external_url
 from . import answers, desk, emails, form_page, selfservice, services, throttle
 from .forms import ConfirmForm, details_form, signup_form
 
@@ -92,7 +93,7 @@ def _page(registration: Registration, template: str, status: int = 200, **contex
     return render_template(
         f"registration/{template}", registration=registration, event=registration.event,
         position=services.waitlist_position(registration),
-        link=url_for(".selfservice", token=registration.token, _external=True),
+        link=external_url("registration.selfservice", token=registration.token),
         can_edit=selfservice.can_edit(registration),
         can_cancel=selfservice.can_cancel(registration),
         has_certificate=selfservice.has_certificate(registration),

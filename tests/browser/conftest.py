@@ -38,6 +38,26 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+def csp_violations(page) -> list[str]:
+    """What the page's Content-Security-Policy refused from now on (Chromium reports each
+    refused script, style or image as a console error)."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return refused
+
+
+@pytest.fixture(autouse=True)
+def _nothing_refused_by_the_csp(request):
+    """A browser test fails when the policy refused anything its page wanted."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    refused = csp_violations(request.getfixturevalue("page"))
+    yield
+    assert refused == []
+
+
 @pytest.fixture
 def requested_hosts(page) -> set[str]:
     """Every host the page asked for anything (documents, styles, scripts, fonts...)."""

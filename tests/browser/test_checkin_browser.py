@@ -13,7 +13,7 @@ from eventapp.printing import badges
 
 from ..conftest import PASSWORD
 from ..pdfcheck import page_texts, render_png
-from .conftest import axe_violations
+from .conftest import axe_violations, csp_violations
 
 
 @pytest.fixture
@@ -28,9 +28,11 @@ def phone(playwright, browser_type_launch_args, door):
                                      if k != "default_browser_type"})
     context.grant_permissions(["camera"])
     page = context.new_page()
+    refused = csp_violations(page)
     yield page
     context.close()
     browser.close()
+    assert refused == [], "the Content-Security-Policy refused part of the door's page"
 
 
 def sign_in(page, live_server: str, slug: str) -> None:

@@ -117,3 +117,18 @@ def test_agenda_editor_pages_have_no_accessibility_violations(
     for path in ("agenda", "speakers", "rooms", "settings", "log", "agenda/new"):
         page.goto(f"{live_server}/manage/events/{demo}/{path}")
         assert axe_violations(page) == [], path
+
+
+def test_the_agenda_timeline_is_laid_out_under_the_content_security_policy(
+        page: Page, app, live_server, demo, make_user):
+    """The policy refuses style attributes: the timeline's rows and columns come from a
+    <style> element with the page's nonce (the autouse fixture fails on any refusal)."""
+    sign_in_as_manager(page, app, live_server, demo, make_user)
+    response = page.goto(f"{live_server}/manage/events/{demo}/agenda")
+    assert "'unsafe-inline'" not in response.headers["content-security-policy"]
+    timeline = page.locator(".timeline").first
+    assert timeline.evaluate("e => getComputedStyle(e).getPropertyValue('--columns')") != ""
+    starts = page.locator(".timeline__item").evaluate_all(
+        "items => items.map(e => getComputedStyle(e).gridRowStart)")
+    assert starts and "auto" not in starts
+    assert len(set(starts)) > 1  # placed at their own times, not stacked

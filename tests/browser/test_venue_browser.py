@@ -40,7 +40,9 @@ class Venue:
     def start(self) -> None:
         env = {**os.environ, "EVENTAPP_INSTANCE_PATH": str(self.instance),
                "FLASK_SQLALCHEMY_DATABASE_URI": self.database_url,
-               "FLASK_SECRET_KEY": "venue-test-secret"}
+               "FLASK_SECRET_KEY": "venue-test-secret",
+               # What `make venue` gives the steps before; serve-venue sets its own.
+               "FLASK_PUBLIC_BASE_URL": "https://127.0.0.1:8443"}
         with self.output.open("ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "flask", "--app", "eventapp", "serve-venue", "--host",

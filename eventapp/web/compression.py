@@ -1,14 +1,15 @@
 """Responses compressed (zstd, brotli or gzip, as the client accepts) by Flask-Compress.
 
-Personal pages and answers to form posts are left uncompressed: there a secret (a CSRF
-token, a participant's link) can sit beside text an attacker chose, and compressed sizes
-would leak it byte by byte (the BREACH attack). They are small and never cached anyway.
+Private pages (security_headers.is_private) and answers to form posts are left
+uncompressed: there a secret (a CSRF token, a participant's link) can sit beside text an
+attacker chose, and compressed sizes would leak it byte by byte (the BREACH attack).
+They are small and never cached anyway.
 """
 
 from flask import Flask, Response, request
 from flask_compress import Compress
 
-from .indexing import is_personal
+from .security_headers import is_private
 
 compress = Compress()
 
@@ -26,6 +27,6 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def compress_public(response: Response) -> Response:
-        if request.method not in ("GET", "HEAD") or is_personal(request.path):
+        if request.method not in ("GET", "HEAD") or is_private():
             return response
         return compress.after_request(response)
