@@ -32,6 +32,13 @@ class Defaults:
     #: "Your link again" e-mails per address, when someone signs up twice.
     LINK_RESEND_RATE_LIMIT = "3 per hour"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Limits of an import file, checked while it is read (exports/import_reader.py):
+    #: rows besides the header, columns, characters in a cell, and bytes an XLSX
+    #: workbook's XML may decompress to.
+    IMPORT_MAX_ROWS = 10_000
+    IMPORT_MAX_COLUMNS = 200
+    IMPORT_MAX_CELL_LENGTH = 10_000
+    IMPORT_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 
 
 def load(app: Flask, test_config: dict | None) -> None:
