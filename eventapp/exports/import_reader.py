@@ -186,7 +186,10 @@ class _Lines:
             raise StopIteration
         self.used += len(line)
         if self.used > self.limit:
-            raise too_many_columns(self.number, self.limits)
+            raise ImportFileError(_(
+                "Row %(row)d is too long: more than %(columns)d columns of %(num)d "
+                "characters.", row=self.number, columns=self.limits.columns,
+                num=self.limits.cell))
         if "\x00" in line:
             raise ImportFileError(_("This does not look like a CSV file."))
         return line
@@ -205,7 +208,7 @@ def _read_csv(stream: BinaryIO, limits: Limits) -> Table:
         lines = _Lines(text, limits.columns * (limits.cell + 3), limits)
         reader = csv.reader(lines, dialect)
         for cells in reader:
-            builder.add(reader.line_num, cells)
+            builder.add(lines.number, cells)  # the line the record starts on
             lines.used, lines.number = 0, reader.line_num + 1
     except UnicodeDecodeError:
         raise ImportFileError(_(
@@ -247,13 +250,13 @@ def _read_xlsx(path: Path, limits: Limits) -> Table:
             if shared:
                 _parse(archive, shared, budget, strings)
             _parse(archive, sheet, budget, _Sheet(limits, builder, strings))
-    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError, EOFError,
-            NotImplementedError):
-        raise ImportFileError(_("The file cannot be read as an XLSX workbook.")) from None
-    except DefusedXmlException:
+    except DefusedXmlException:  # before ValueError, its base class
         raise ImportFileError(_(
             "The workbook holds XML declarations (DTD or entities) that are refused for "
             "safety. Open it in your spreadsheet program and save it again.")) from None
+    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError, EOFError,
+            NotImplementedError):
+        raise ImportFileError(_("The file cannot be read as an XLSX workbook.")) from None
     except SAXException as exc:
         raise ImportFileError(_("The workbook is damaged: its XML is malformed (%(error)s).",
                                 error=str(exc))) from None
