@@ -343,7 +343,8 @@ def import_registrations(slug: str):
                 form.file.errors.append(str(exc))
             else:
                 return _preview(event, path.name, table, None, set(), False)
-    return render_template("manage/import.html", event=event, form=form), \
+    return render_template("manage/import.html", event=event, form=form,
+                           limits=spreadsheets.Limits.from_config(current_app.config)), \
         422 if form.errors else 200
 
 
