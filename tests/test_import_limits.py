@@ -95,6 +95,20 @@ def decompression_bomb() -> bytes:
     return workbook(parts())
 
 
+def empty_rows(count: int = 1_000_000) -> bytes:
+    """Rows with one empty cell each: little text, many elements to go through."""
+    row = '<row><c r="D9"/></row>'
+    return workbook([SHEET_START, "<sheetData>", HEADER_ROW, row * count,
+                     "</sheetData></worksheet>"])
+
+
+def empty_cells(count: int = 2_100_000) -> bytes:
+    """Rows of 100 empty cells."""
+    row = "<row>" + '<c s="1"/>' * 100 + "</row>"
+    return workbook([SHEET_START, "<sheetData>", HEADER_ROW, row * (count // 100),
+                     "</sheetData></worksheet>"])
+
+
 BILLION_LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
                   + "".join(f'<!ENTITY lol{n} "{("&lol%s;" % (n - 1 or "")) * 10}">'
                             for n in range(1, 10))
@@ -127,6 +141,10 @@ BAD_FILES = {
     "far-column": ("far.xlsx", far_column, 422, "Row 2 has more than 200 columns."),
     "decompression-bomb": ("bomb.xlsx", decompression_bomb, 422,
                            "The workbook is larger than 50 MB once decompressed"),
+    "empty-rows": ("empty.xlsx", empty_rows, 422,
+                   "The sheet has more than 100000 rows, empty ones included"),
+    "empty-cells": ("cells.xlsx", empty_cells, 422,
+                    "The sheet has more than 2000000 cells, empty ones included"),
     "billion-laughs": ("laughs.xlsx", lambda: workbook([BILLION_LAUGHS]), 422,
                        "refused for safety"),
     "external-entity": ("xxe.xlsx", lambda: workbook([EXTERNAL_ENTITY]), 422,
