@@ -202,6 +202,10 @@ def test_a_title_stored_with_a_line_break_still_mails_on_one_line(app, smtp, liv
     with app.app_context():
         record = db.session.scalars(select(MailRecord)).one()
         assert record.status == MailStatus.SENT
+    # The agenda feed, attached to that message, is served too, its name on one line.
+    status, feed = get(Session(port_of(live_server)), f"/events/{slug}/agenda.ics")
+    assert status == 200
+    assert "X-WR-CALNAME:Migration Forum Bcc: everyone@example.org\r\n" in feed
 
 
 def test_a_message_that_cannot_be_built_is_recorded_as_failed(app, smtp, live_server,
