@@ -263,7 +263,7 @@ def _read_xlsx(path: Path, limits: Limits) -> Table:
             "The workbook holds XML declarations (DTD or entities) that are refused for "
             "safety. Open it in your spreadsheet program and save it again.")) from None
     except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError, EOFError,
-            NotImplementedError):
+            NotImplementedError, RuntimeError):  # RuntimeError: an encrypted member
         raise ImportFileError(_("The file cannot be read as an XLSX workbook.")) from None
     except ExpatError as exc:
         raise ImportFileError(_("The workbook is damaged: its XML is malformed (%(error)s).",
