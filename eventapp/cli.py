@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from .auth.services import AccountError, create_user, random_password
 from .config import LANGUAGES
 from .demo.loader import DEFAULT_PARTICIPANTS, load_demo
+from .exports.spreadsheets import discard_old_uploads, imports_folder
 from .extensions import db
 from .models import Category, Event, MailRecord, MailStatus, Registration, User, UserRole
 from .printing.badges import LAYOUTS as BADGE_LAYOUTS
@@ -141,6 +142,15 @@ def resend_mail_command(slug: str) -> None:
         raise click.ClickException("Some e-mails could not be sent: is the mail server up?")
 
 
+@click.command("clean-imports")
+@with_appcontext
+def clean_imports_command() -> None:
+    """Delete the uploaded import files older than an hour (imports never finished);
+    each new upload does it too. For a nightly cron job."""
+    removed = discard_old_uploads(imports_folder())
+    click.echo(f"{removed} old import files deleted.")
+
+
 @click.command("badges")
 @with_appcontext
 @click.argument("slug")
@@ -238,5 +248,6 @@ def init_app(app: Flask) -> None:
 
     for command in (demo_command, create_user_command, first_admin_command,
                     anonymise_command, badges_command, programme_command,
-                    resend_mail_command, certificates_command, serve_venue_command):
+                    resend_mail_command, certificates_command, clean_imports_command,
+                    serve_venue_command):
         app.cli.add_command(command)

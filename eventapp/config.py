@@ -53,6 +53,14 @@ class Defaults:
     #: Proxies in front whose X-Forwarded-Host is believed (0: the Host header is used).
     PROXY_FIX_X_HOST = 0
 
+    #: Limits of an import file, checked while it is read (exports/import_reader.py):
+    #: rows besides the header, columns, characters in a cell, and bytes an XLSX
+    #: workbook's XML may decompress to.
+    IMPORT_MAX_ROWS = 10_000
+    IMPORT_MAX_COLUMNS = 200
+    IMPORT_MAX_CELL_LENGTH = 10_000
+    IMPORT_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+
 
 def load(app: Flask, test_config: dict | None) -> None:
     """Fill app.config in the documented order; the test config wins over everything."""

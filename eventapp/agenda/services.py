@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from ..changelog import diff, json_safe, record
 from ..extensions import db
+from ..media.photos import copy_photo
 from ..models import AgendaItem, AgendaRole, Event, Person, Question, RoleKind, Room
 
 #: The people in a role, as the change log's summaries name them.
@@ -250,12 +251,13 @@ def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Eve
 
 
 def _copy_person(person: Person) -> Person:
-    """The same speaker profile for another event (the photo file is shared by name)."""
+    """The same speaker profile for another event, with a copy of the photo file: each
+    event deletes its own (a missing file leaves the copy without a photo)."""
     return Person(
         honorific=person.honorific, given_name=person.given_name,
         family_name=person.family_name, position=person.position,
         organisation=person.organisation, country=person.country, bio=person.bio,
-        photo=person.photo, email=person.email)
+        photo=copy_photo(person.photo), email=person.email)
 
 
 def same_local_time_later(moment: datetime, zone: ZoneInfo, days: int) -> datetime:

@@ -209,14 +209,18 @@ def badge_link(event: Event, code: str):
     """The badge's URL opened with a phone's own camera app: the person, and a button that
     checks them in (a GET never changes anything)."""
     registration = services.find(code)
+    if registration is not None and registration.anonymised_at is not None:
+        registration = None
+    if registration is not None and registration.event_id != event.id:
+        # Another event's badge: that event is named, never its holder.
+        return render_template("checkin/person.html", event=event, registration=None,
+                               other_event=registration.event, result=None), 404
     result = None
-    if request.method == "POST":
+    if request.method == "POST" and registration is not None:
         result = services.check_in(event, code, current_user, method=CheckInMethod.LINK)
         db.session.commit()
         registration = result.registration or registration
-    elif registration is not None and registration.event_id != event.id:
-        registration = None
-    if registration is None or registration.anonymised_at is not None:
+    if registration is None:
         return render_template("checkin/person.html", event=event, registration=None,
                                result=None), 404
     shown = result_json(event, result) if result else None

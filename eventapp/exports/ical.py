@@ -25,14 +25,20 @@ ROLE_WORDS = {
 def agenda_calendar(event: Event, items: list[AgendaItem]) -> bytes:
     """The whole agenda: one VEVENT per item, times in the event's zone with its VTIMEZONE."""
     calendar = _calendar(event, items)
-    calendar.add("x-wr-calname", clean_text(event.title))
+    # X- properties are written as given, not escaped like SUMMARY: one line each, or a
+    # title stored with a line break would stop every feed and confirmation e-mail.
+    calendar.add("x-wr-calname", one_line(event.title))
     calendar.add("x-wr-timezone", event.timezone)
     if event.subtitle:
-        calendar.add("x-wr-caldesc", clean_text(event.subtitle))
+        calendar.add("x-wr-caldesc", one_line(event.subtitle))
     # Subscribed calendars otherwise refresh when the client likes (Outlook: weekly).
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     return calendar.to_ical()
+
+
+def one_line(value: str | None) -> str:
+    return " ".join(clean_text(value).splitlines()).strip()
 
 
 def item_calendar(event: Event, item: AgendaItem) -> bytes:

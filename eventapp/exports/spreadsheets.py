@@ -14,20 +14,22 @@ import csv
 import io
 import re
 import secrets
+import shutil
 import time
-import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from ..extensions import db
@@ -37,6 +39,9 @@ from ..models import Category, Dietary, Event, Question, QuestionKind, Registrat
 from ..models.registration import email_key
 from ..registration import answers as answer_rules
 from ..registration.desk import fold
+from .import_reader import ImportFileError, Limits, Table, read_table
+
+__all__ = ["ImportFileError", "Limits", "Table", "read_table"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -169,7 +174,9 @@ def catering(event: Event) -> Catering:
 
 # --- Import -----------------------------------------------------------------------------
 
-MAX_IMPORT_ROWS = 20_000
+#: Seconds an uploaded file is kept for its preview; an import left unfinished longer
+#: starts again with a new upload.
+UPLOAD_LIFETIME = 3600
 
 #: Fields an import may fill, with the headers they are guessed from (folded, any language).
 IMPORT_FIELDS = {
@@ -212,138 +219,52 @@ _YES = {"yes", "y", "true", "1", "x", "oui", "o", "vrai"}
 _NO = {"no", "n", "false", "0", "non", "faux", ""}
 
 
-class ImportFileError(Exception):
-    """The file cannot be read as a table; str(error) tells the organiser why."""
+def imports_folder() -> Path:
+    """Where uploaded import files wait for their preview: instance/imports/<event id>/."""
+    return Path(current_app.instance_path) / "imports"
 
 
-@dataclass
-class Table:
-    headers: list[str]
-    #: Rows of cell text, each as long as headers; `numbers` are the file's row numbers.
-    rows: list[list[str]]
-    numbers: list[int]
-    #: (row number, column index) of XLSX cells holding a formula instead of a value.
-    formulas: set[tuple[int, int]] = field(default_factory=set)
+def store_upload(folder: Path, event: Event, stream: BinaryIO, filename: str) -> Path:
+    """Keep an uploaded file between the preview and the import, under a random name.
 
-
-def store_upload(folder: Path, event: Event, data: bytes, filename: str) -> str:
-    """Keep an uploaded file between the preview and the commit; its random name.
-
-    Files older than a day are removed on the way (previews never committed)."""
+    Files left by imports never finished are removed on the way once older than
+    UPLOAD_LIFETIME (and the CLI's clean-imports removes them too)."""
+    discard_old_uploads(folder)
     folder = folder / str(event.id)
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.*"):
-        if time.time() - old.stat().st_mtime > 24 * 3600:
+    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    path = folder / (secrets.token_urlsafe(18) + suffix)
+    with path.open("wb") as out:
+        shutil.copyfileobj(stream, out)
+    return path
+
+
+def discard_old_uploads(folder: Path) -> int:
+    """Remove the uploads older than UPLOAD_LIFETIME; how many."""
+    removed = 0
+    for old in folder.glob("*/*.*"):
+        if time.time() - old.stat().st_mtime > UPLOAD_LIFETIME:
             old.unlink(missing_ok=True)
-    suffix = ".xlsx" if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04" \
-        else ".csv"
-    name = secrets.token_urlsafe(18) + suffix
-    (folder / name).write_bytes(data)
-    return name
+            removed += 1
+    return removed
 
 
-def _upload_path(folder: Path, event: Event, name: str) -> Path | None:
+def load_upload(folder: Path, event: Event, name: str) -> Path | None:
+    """The stored file, None when the name is wrong or it is gone (or too old)."""
     if not UPLOAD_NAME.fullmatch(name or ""):
         return None
-    return folder / str(event.id) / name
-
-
-def load_upload(folder: Path, event: Event, name: str) -> bytes | None:
-    """The stored file, None when the name is wrong or it is gone."""
-    path = _upload_path(folder, event, name)
+    path = folder / str(event.id) / name
     try:
-        return path.read_bytes() if path else None
+        if time.time() - path.stat().st_mtime <= UPLOAD_LIFETIME:
+            return path
     except FileNotFoundError:
         return None
+    path.unlink(missing_ok=True)
+    return None
 
 
-def discard_upload(folder: Path, event: Event, name: str) -> None:
-    path = _upload_path(folder, event, name)
-    if path:
-        path.unlink(missing_ok=True)
-
-
-def read_table(data: bytes, filename: str) -> Table:
-    """The first sheet of an XLSX file, or a CSV file (UTF-8, with or without BOM; comma,
-    semicolon or tab separated). Raises ImportFileError with a message for people."""
-    if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data)
-    return _read_csv(data)
-
-
-def _read_csv(data: bytes) -> Table:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError(_(
-            "The file is not in UTF-8, so accented letters and other scripts would be "
-            "garbled. In Excel, save it as “CSV UTF-8 (comma delimited)”, or upload the "
-            "XLSX file instead.")) from None
-    if "\x00" in text:
-        raise ImportFileError(_("This does not look like a CSV file."))
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        lines = [(reader.line_num, row) for row in reader]
-    except csv.Error as exc:
-        raise ImportFileError(_("The CSV file is malformed: %(error)s", error=str(exc))) \
-            from None
-    return _table(lines, set())
-
-
-def _read_xlsx(data: bytes) -> Table:
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise ImportFileError(_("The file cannot be read as an XLSX workbook.")) from None
-    try:
-        sheet = workbook.worksheets[0]
-        lines, formulas = [], set()
-        for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
-            row = []
-            for column, value in enumerate(cells):
-                if isinstance(value, str) and value.startswith("=") and len(value) > 1:
-                    formulas.add((number, column))
-                row.append(_cell_text(value))
-            lines.append((number, row))
-            if len(lines) > MAX_IMPORT_ROWS + 1:
-                break
-    finally:
-        workbook.close()
-    return _table(lines, formulas)
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
-def _table(lines: list[tuple[int, list[str]]], formulas: set) -> Table:
-    lines = [(n, row) for n, row in lines if any(cell.strip() for cell in row)]
-    if not lines:
-        raise ImportFileError(_("The file is empty."))
-    if len(lines) - 1 > MAX_IMPORT_ROWS:
-        raise ImportFileError(_("The file has more than %(num)d rows: split it.",
-                                num=MAX_IMPORT_ROWS))
-    headers = [cell.strip() for cell in lines[0][1]]
-    width = len(headers)
-    rows, numbers = [], []
-    for number, row in lines[1:]:
-        row = (row + [""] * width)[:width]
-        rows.append(row)
-        numbers.append(number)
-    return Table(headers=headers, rows=rows, numbers=numbers, formulas=formulas)
+def discard_upload(path: Path) -> None:
+    path.unlink(missing_ok=True)
 
 
 def guess_mapping(headers: Sequence[str]) -> dict[str, int]:
@@ -458,7 +379,7 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
             value = cells[index].strip() if index < len(cells) else ""
             if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
                 value = value[1:]  # our own export's protection against formulas
-            if (number, index) in table.formulas:
+            if table.holds_formula(number, index):
                 errors.append(_("%(column)s holds a formula: put its value instead.",
                                 column=FIELD_LABELS[name]))
             values[name] = value
@@ -526,7 +447,7 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
             value = cells[index].strip() if index < len(cells) else ""
             if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
                 value = value[1:]
-            if (number, index) in table.formulas:
+            if table.holds_formula(number, index):
                 errors.append(_("%(column)s holds a formula: put its value instead.",
                                 column=question.label))
             answer = _import_answer(question, value, errors)

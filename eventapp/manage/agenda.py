@@ -162,7 +162,10 @@ def move_person(slug: str, item_id: int, role: str, person_id: int):
     event = get_managed_event_or_404(slug)
     item = get_item_or_404(event, item_id)
     offset = request.form.get("offset", type=int) or 0
-    agenda_services.move_person(item, get_role_or_404(role), person_id, offset)
+    try:
+        agenda_services.move_person(item, get_role_or_404(role), person_id, offset)
+    except ValueError:  # not in that role (any more): nothing to move
+        abort(404)
     db.session.commit()
     return redirect(url_for(".item", slug=slug, item_id=item_id) + f"#role-{role}")
 

@@ -18,7 +18,7 @@ from ..labels import CATEGORIES
 from ..models import Category, Registration, Status
 from ..printing import badges
 from . import bp
-from .forms import options
+from .forms import CleanForm, options
 
 # --- Forms ------------------------------------------------------------------------------
 
@@ -70,7 +70,7 @@ class PrintForm(FlaskForm):
                 "sort": self.sort.data}
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(CleanForm):
     """The event's badge settings (stored in Event.print_settings["badges"])."""
 
     layout = SelectField(_l("Default layout"))

@@ -35,9 +35,9 @@ def event_data(form: EventForm) -> dict:
     data = {name: form[name].data for name in services.EVENT_FIELDS}
     for name in TIME_FIELDS:
         data[name] = localize(data[name], tz)
-    data["subtitle"] = data["subtitle"] or ""
-    data["description"] = data["description"] or ""
-    data["privacy_notice"] = data["privacy_notice"] or ""
+    # An optional field left out of the post is None; the columns hold "" for none.
+    for name in ("subtitle", "venue_name", "venue_address", "description", "privacy_notice"):
+        data[name] = data[name] or ""
     data["programme_size"] = form.programme_size.data
     return data
 

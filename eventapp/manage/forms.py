@@ -66,14 +66,27 @@ def clean_text(value):
     return value
 
 
+def single_line(form, field) -> None:
+    """Refuses a line break in a one-line field: a title or a name goes into e-mail
+    subjects, file names, calendar lines and badges, where a break does harm."""
+    if isinstance(field.data, str) and len(field.data.splitlines()) > 1:
+        raise ValidationError(_l("Write this on one line: remove the line break."))
+
+
 class CleanForm(FlaskForm):
+    """The base of every form: text is stripped and NFC-normalised, and every one-line
+    text field (all but text areas) refuses line breaks, so no field is forgotten."""
+
     class Meta:
         def bind_field(self, form, unbound_field, options):
             # Every text field (e-mail and text areas are text fields too) is cleaned first.
             if issubclass(unbound_field.field_class, StringField):
                 options = {**options,
                            "filters": [clean_text, *unbound_field.kwargs.get("filters", ())]}
-            return unbound_field.bind(form=form, **options)
+            field = unbound_field.bind(form=form, **options)
+            if isinstance(field, StringField) and not isinstance(field, TextAreaField):
+                field.validators = [*field.validators, single_line]
+            return field
 
 
 #: <input type=datetime-local> needs the "T" form; the others are accepted when typed.

@@ -1,7 +1,6 @@
 """The organisers' registration desk: counts, the searchable table, one registration's
 page, adding by hand, bulk actions, export, catering summary and import."""
 
-from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -325,10 +324,6 @@ def catering(slug: str):
 
 # --- Import -----------------------------------------------------------------------------
 
-def _imports_folder() -> Path:
-    return Path(current_app.instance_path) / "imports"
-
-
 @bp.route("/events/<slug>/registrations/import", methods=["GET", "POST"])
 @organiser_required
 def import_registrations(slug: str):
@@ -340,22 +335,23 @@ def import_registrations(slug: str):
         if not upload or not getattr(upload, "filename", ""):
             form.file.errors.append(_("Choose a file to upload."))
         else:
-            data = upload.read()
+            path = spreadsheets.store_upload(spreadsheets.imports_folder(), event, upload.stream,
+                                             upload.filename)
             try:
-                spreadsheets.read_table(data, upload.filename)
+                table = spreadsheets.read_table(path)
             except spreadsheets.ImportFileError as exc:
+                spreadsheets.discard_upload(path)
                 form.file.errors.append(str(exc))
             else:
-                name = spreadsheets.store_upload(_imports_folder(), event, data,
-                                                 upload.filename)
-                return _preview(event, name, data, None, set(), False)
-    return render_template("manage/import.html", event=event, form=form), \
+                return _preview(event, path.name, table, None, set(), False)
+    return render_template("manage/import.html", event=event, form=form,
+                           limits=spreadsheets.Limits.from_config(current_app.config)), \
         422 if form.errors else 200
 
 
-def _preview(event: Event, name: str, data: bytes, mapping: dict[str, int] | None,
-             skipped: set[int], skip_errors: bool, status: int = 200, message: str = ""):
-    table = spreadsheets.read_table(data, name)
+def _preview(event: Event, name: str, table: spreadsheets.Table,
+             mapping: dict[str, int] | None, skipped: set[int], skip_errors: bool,
+             status: int = 200, message: str = ""):
     if mapping is None:
         mapping = spreadsheets.guess_mapping(table.headers)
     try:
@@ -377,17 +373,24 @@ def _preview(event: Event, name: str, data: bytes, mapping: dict[str, int] | Non
 @bp.post("/events/<slug>/registrations/import/preview")
 @organiser_required
 def import_preview(slug: str):
-    """Check again with another column mapping or rows skipped, or import: all the rows
-    or none (rows with errors import nothing until fixed in the file or skipped)."""
+    """Check again with another column mapping or rows skipped, import (all the rows or
+    none: rows with errors import nothing until fixed in the file or skipped), or cancel.
+    The uploaded file is deleted once imported or cancelled."""
     event = get_managed_event_or_404(slug)
     name = request.form.get("upload", "")
-    data = spreadsheets.load_upload(_imports_folder(), event, name)
-    if data is None:
-        flash(_("The uploaded file is gone (it is kept for a day): upload it again."), "error")
+    path = spreadsheets.load_upload(spreadsheets.imports_folder(), event, name)
+    if path is None:
+        flash(_("The uploaded file is gone (it is kept for an hour): upload it again."),
+              "error")
         return redirect(url_for(".import_registrations", slug=slug))
+    if request.form.get("action") == "cancel":
+        spreadsheets.discard_upload(path)
+        flash(_("Import cancelled: nothing was imported."), "info")
+        return redirect(url_for(".registrations", slug=slug))
     try:
-        table = spreadsheets.read_table(data, name)
+        table = spreadsheets.read_table(path)
     except spreadsheets.ImportFileError as exc:
+        spreadsheets.discard_upload(path)
         flash(str(exc), "error")
         return redirect(url_for(".import_registrations", slug=slug))
     mapping = {}
@@ -399,31 +402,31 @@ def import_preview(slug: str):
     skipped = {int(n) for n in request.form.getlist("skip") if n.isdigit()}
     skip_errors = bool(request.form.get("skip_errors"))
     if request.form.get("action") != "import":
-        return _preview(event, name, data, mapping, skipped, skip_errors)
+        return _preview(event, name, table, mapping, skipped, skip_errors)
     try:
         rows = spreadsheets.check_rows(event, table, mapping, current_app.config["LANGUAGES"])
     except spreadsheets.ImportFileError as exc:
-        return _preview(event, name, data, mapping, skipped, skip_errors, 422, str(exc))
+        return _preview(event, name, table, mapping, skipped, skip_errors, 422, str(exc))
     chosen = [row for row in rows if not (row.errors and (skip_errors or row.number in skipped))]
     if any(row.errors for row in chosen):
-        return _preview(event, name, data, mapping, skipped, skip_errors, 422,
+        return _preview(event, name, table, mapping, skipped, skip_errors, 422,
                         _("Nothing was imported: fix the rows with errors in the file and "
                           "upload it again, or tick them to skip them."))
     if not chosen:
-        return _preview(event, name, data, mapping, skipped, skip_errors, 422,
+        return _preview(event, name, table, mapping, skipped, skip_errors, 422,
                         _("There is no row to import."))
     try:
         desk.add_many(event, [(row.data, row.category, row.language) for row in chosen])
     except (services.AlreadyRegistered, ValueError):
         # Someone signed up meanwhile with an address of the file: check again.
         db.session.rollback()
-        return _preview(event, name, data, mapping, skipped, skip_errors, 409,
+        return _preview(event, name, table, mapping, skipped, skip_errors, 409,
                         _("Nothing was imported: the registrations changed meanwhile."))
     changelog.record(event, "event", event.id, "import",
                      _("%(num)d registrations imported", num=len(chosen)),
                      {"registrations": len(chosen)})
     db.session.commit()
-    spreadsheets.discard_upload(_imports_folder(), event, name)
+    spreadsheets.discard_upload(path)
     flash(_("%(num)d registrations imported; %(skipped)d rows skipped.", num=len(chosen),
             skipped=len(rows) - len(chosen)), "info")
     return redirect(url_for(".registrations", slug=slug))

@@ -140,6 +140,12 @@ def delete_person(person: Person) -> None:
     db.session.delete(person)
 
 
+def photo_unused(name: str) -> bool:
+    """No speaker profile of any event shows this photo file: it may be deleted. (Events
+    copied before each copy had its own file share one.)"""
+    return db.session.scalar(select(Person.id).where(Person.photo == name).limit(1)) is None
+
+
 def save_item(event: Event, item: AgendaItem | None, data: dict[str, Any]) -> AgendaItem:
     return _save(event, item, data, ITEM_FIELDS, entity="agenda_item",
                  new=lambda: AgendaItem(event=event, position=0),

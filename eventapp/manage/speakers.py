@@ -54,7 +54,7 @@ def _edit(event: Event, person: Person | None):
             person = services.save_person(event, person, data)
             db.session.commit()
             # Only once the new name is committed may the old file go.
-            if old_photo and old_photo != person.photo:
+            if old_photo and old_photo != person.photo and services.photo_unused(old_photo):
                 delete_photo(old_photo)
             flash(_("Speaker saved."), "info")
             return redirect(url_for(".speakers", slug=event.slug))
@@ -88,7 +88,7 @@ def delete_speaker(slug: str, person_id: int):
     photo = person.photo
     services.delete_person(person)
     db.session.commit()
-    if photo:
+    if photo and services.photo_unused(photo):
         delete_photo(photo)
     flash(_("Speaker deleted."), "info")
     return redirect(url_for(".speakers", slug=slug))

@@ -15,7 +15,9 @@ import io
 import os
 import re
 import secrets
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -178,8 +180,34 @@ def _read_at_most(stream: BinaryIO, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def copy_photo(name: str | None) -> str | None:
+    """The stored photo copied under a new name of its own (a copied event's speaker), so
+    that deleting either never removes the other; None when there is no such photo."""
+    source = photo_path(name) if name else None
+    if source is None:
+        return None
+
+    def write(f: BinaryIO) -> None:
+        with source.open("rb") as original:
+            shutil.copyfileobj(original, f)
+
+    return _save_new(source.suffix.lstrip("."), write)
+
+
 def _write(image: Image.Image, extension: str) -> str:
-    """Save under a new random name, atomically: a reader never sees half a file."""
+    """Save under a new random name."""
+    def write(f: BinaryIO) -> None:
+        if extension == "webp":
+            image.save(f, "WEBP", quality=WEBP_QUALITY)
+        else:
+            image.save(f, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+
+    return _save_new(extension, write)
+
+
+def _save_new(extension: str, write: Callable[[BinaryIO], None]) -> str:
+    """A new random name whose file `write` fills, atomically: a reader never sees half
+    a file."""
     folder = photos_folder()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_urlsafe(TOKEN_BYTES)}.{extension}"
@@ -187,10 +215,7 @@ def _write(image: Image.Image, extension: str) -> str:
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as f:
-            if extension == "webp":
-                image.save(f, "WEBP", quality=WEBP_QUALITY)
-            else:
-                image.save(f, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, folder / name)

@@ -233,7 +233,7 @@ def build(registration: Registration, kind: str) -> EmailMessage:
         html = render_template(f"email/{kind}.html", **context)
     config = current_app.config
     message = EmailMessage()
-    message["Subject"] = what.subject
+    message["Subject"] = one_line(what.subject)
     message["From"] = config.get("MAIL_FROM") or DEFAULT_FROM
     message["To"] = registration.email
     message["Date"] = formatdate(localtime=False)
@@ -252,6 +252,12 @@ def build(registration: Registration, kind: str) -> EmailMessage:
     else:
         message.add_alternative(html, subtype="html")
     return message
+
+
+def one_line(text: str) -> str:
+    """A header value on one line: a title stored with a line break (before the forms
+    refused them, or imported) must not make the message impossible to build."""
+    return " ".join(text.splitlines()).strip()
 
 
 def details(registration: Registration) -> list[tuple[str, str]]:
@@ -363,21 +369,25 @@ def _record(registration: Registration, kind: str) -> MailRecord | None:
     """`send` without the commit."""
     if not registration.email:
         return None
-    message = build(registration, kind)
     mail = MailRecord(event_id=registration.event_id, registration_id=registration.id,
                       kind=kind, attempts=1)
-    _attempt(mail, message)
+    _attempt(mail, registration)
     db.session.add(mail)
     return mail
 
 
-def _attempt(mail: MailRecord, message: EmailMessage) -> None:
-    """Deliver and write the outcome into the record (not committed)."""
-    mail.recipient = str(message["To"])[:254]
-    mail.subject = str(message["Subject"])[:300]
+def _attempt(mail: MailRecord, registration: Registration) -> None:
+    """Build and deliver, and write the outcome into the record (not committed).
+
+    Whatever goes wrong is the message's failure, recorded to be resent, never the
+    caller's: the change the message tells about is saved already, and the person must
+    get its page rather than an error."""
+    mail.recipient = registration.email[:254]
     try:
+        message = build(registration, mail.kind)
+        mail.subject = str(message["Subject"])[:300]
         mail.status = deliver(message)
-    except (OSError, smtplib.SMTPException) as exc:
+    except Exception as exc:  # noqa: BLE001 (any failure: see the docstring)
         log.exception("could not send the %s e-mail of registration %s", mail.kind,
                       mail.registration_id)
         mail.status = MailStatus.FAILED
@@ -500,9 +510,8 @@ def resend(mail: MailRecord) -> bool:
     if problem is not None:
         raise CannotResend(problem)
     registration = mail.registration
-    message = build(registration, mail.kind)
     mail.attempts += 1
-    _attempt(mail, message)
+    _attempt(mail, registration)
     kind = KIND_LABELS.get(mail.kind, mail.kind)
     log_change(registration.event, "registration", registration.id, "email_resend",
                _("E-mail sent again: %(kind)s", kind=kind) if mail.status != MailStatus.FAILED
