@@ -21,6 +21,7 @@ from .printing.programme import SIZES as PROGRAMME_SIZES
 from .printing.programme import programme_size, render_programme
 from .registration.emails import resend_failed
 from .registration.services import anonymise_event
+from .web.public_url import external_url
 
 
 @click.command("demo")
@@ -82,7 +83,7 @@ def first_admin_command(email: str) -> None:
     rule = "=" * 64
     click.echo(f"\n{rule}\n  Organiser login (shown this once, keep it safe):\n"
                f"    e-mail:   {email}\n    password: {password}\n"
-               f"  Sign in at http://127.0.0.1:5000/login\n{rule}\n")
+               f"  Sign in at {external_url('auth.login')}\n{rule}\n")
 
 
 @click.command("anonymise")

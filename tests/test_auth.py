@@ -201,6 +201,7 @@ def test_first_admin_prints_a_random_password_once(app, runner, client):
     assert first.exit_code == 0
     password = re.search(r"password: (\S+)", first.output).group(1)
     assert len(password) >= 20
+    assert "Sign in at http://localhost/login" in first.output  # PUBLIC_BASE_URL's address
     second = runner.invoke(args=["first-admin"])
     assert "password:" not in second.output
     # A second install gets another password.
