@@ -64,10 +64,11 @@ browser:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium fonts-liberation; }
 
-# Tools the tests check results with that we did not write: poppler's pdfinfo (tagged PDFs).
+# Tools the tests check results with that we did not write: poppler's pdfinfo (tagged
+# PDFs) and SpamAssassin (e-mails, offline rules).
 tools:
-	@command -v pdfinfo >/dev/null || { $(SUDO) apt-get update && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y poppler-utils; }
+	@{ command -v pdfinfo && command -v spamassassin; } >/dev/null || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y poppler-utils spamassassin; }
 
 lint: install
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

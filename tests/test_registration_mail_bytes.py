@@ -42,7 +42,7 @@ def test_the_confirmation_is_written_as_the_email_package_writes_it(app):
         [attachment] = parsed.iter_attachments()
         assert attachment.get_filename() == "agenda.ics"
         assert attachment.get_content_type() == "text/calendar"
-        assert attachment.get_payload(decode=True) == agenda_ics(event)
+        assert attachment.get_payload(decode=True) == emails.published(agenda_ics(event))
         assert "From here" in parsed.get_body(("plain",)).get_content()
 
 

@@ -15,7 +15,7 @@ import logging
 import smtplib
 import threading
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from ..extensions import db, limiter
 from ..models import User
-from ..registration.emails import DEFAULT_FROM, deliver
+from ..registration.emails import deliver, new_message_id, sender
 from ..web.public_url import external_url
 from . import audit, throttle
 from .services import change_password
@@ -107,10 +107,10 @@ def _message(user: User, link: str) -> EmailMessage:
     context = {"user": user, "link": link, "minutes": RESET_MINUTES}
     message = EmailMessage()
     message["Subject"] = _("Choose a new password")
-    message["From"] = current_app.config.get("MAIL_FROM") or DEFAULT_FROM
+    message["From"] = sender()
     message["To"] = user.email
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="eventapp")
+    message["Message-ID"] = new_message_id()
     message.set_content(render_template("email/password_reset.txt", **context))
     message.add_alternative(render_template("email/password_reset.html", **context),
                             subtype="html")

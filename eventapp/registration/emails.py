@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.generator import BytesGenerator
 from email.message import EmailMessage
-from email.utils import formatdate, getaddresses, make_msgid
+from email.utils import formataddr, formatdate, getaddresses, make_msgid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -49,12 +50,29 @@ from ..i18n import country_name
 from ..labels import DIETARY, STATUSES
 from ..models import Event, MailRecord, MailStatus, Registration, Status
 from ..models.types import utcnow
-from ..web.public_url import external_url
+from ..web.public_url import external_url, public_base_url
 from . import answers, services
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FROM = "eventapp <noreply@localhost>"
+#: The sender when MAIL_FROM is not set: an address on the site's own host, so that the
+#: domain a spam filter checks is the one people know (sender()).
+DEFAULT_SENDER_NAME = "eventapp"
+
+
+def mail_domain() -> str:
+    """The host of PUBLIC_BASE_URL: the domain of the default sender and of Message-IDs."""
+    return urlsplit(public_base_url()).hostname or "localhost"
+
+
+def sender() -> str:
+    """MAIL_FROM, else `eventapp <noreply@<the site's host>>`."""
+    return current_app.config.get("MAIL_FROM") or \
+        formataddr((DEFAULT_SENDER_NAME, f"noreply@{mail_domain()}"))
+
+
+def new_message_id() -> str:
+    return make_msgid(domain=mail_domain())
 
 #: Every kind of message, with the statuses in which it still tells the truth: a failed
 #: message is resent only while its registration is in one of them (None: any status).
@@ -163,15 +181,34 @@ def _delivered(registration: Registration, kind: str) -> bool:
 @dataclass
 class Content:
     subject: str
-    #: (data, maintype, subtype, filename)
-    attachments: list[tuple[bytes, str, str, str]] = field(default_factory=list)
+    #: (data, content type, filename)
+    attachments: list[tuple[bytes, str, str]] = field(default_factory=list)
     #: For the templates, besides registration, event, link and event_url.
     context: dict[str, Any] = field(default_factory=dict)
 
 
-def _agenda(event: Event) -> tuple[bytes, str, str, str]:
+#: The agenda attached to e-mails is published, not an invitation to answer (RFC 6047);
+#: the content type's method must match the calendar's METHOD property.
+CALENDAR_TYPE = "text/calendar; method=PUBLISH; charset=utf-8"
+
+
+def _agenda(event: Event) -> tuple[bytes, str, str]:
     # Built once per change of the agenda and language (exports.calendar_cache).
-    return (agenda_ics(event), "text", "calendar", "agenda.ics")
+    return (published(agenda_ics(event)), CALENDAR_TYPE, "agenda.ics")
+
+
+#: The feed's bytes -> the same calendar saying METHOD:PUBLISH (kept while the feed is).
+_published: dict[bytes, bytes] = {}
+
+
+def published(ics: bytes) -> bytes:
+    """The calendar with METHOD:PUBLISH after its VERSION line. The subscribed feed goes
+    without a METHOD, which keeps its DTSTAMPs meaning "last revised" (RFC 5545)."""
+    if ics not in _published:
+        if len(_published) >= 16:
+            _published.clear()
+        _published[ics] = ics.replace(b"VERSION:2.0\r\n", b"VERSION:2.0\r\nMETHOD:PUBLISH\r\n", 1)
+    return _published[ics]
 
 
 def content(registration: Registration, kind: str) -> Content:
@@ -209,7 +246,7 @@ def content(registration: Registration, kind: str) -> Content:
         pdf = certificates.render_certificates(event, [registration])
         code = registration.certificate_code
         return Content(_("Your certificate of attendance: %(title)s", title=title),
-                       [(pdf, "application", "pdf", certificates.file_name(event, registration))],
+                       [(pdf, "application/pdf", certificates.file_name(event, registration))],
                        context={"code": certificates.format_code(code),
                                 "verify_url": certificates.verify_url(code)})
     raise ValueError(f"unknown kind of e-mail {kind!r}")
@@ -231,13 +268,12 @@ def build(registration: Registration, kind: str) -> EmailMessage:
         }
         text = render_template(f"email/{kind}.txt", **context)
         html = render_template(f"email/{kind}.html", **context)
-    config = current_app.config
     message = EmailMessage()
     message["Subject"] = one_line(what.subject)
-    message["From"] = config.get("MAIL_FROM") or DEFAULT_FROM
+    message["From"] = sender()
     message["To"] = registration.email
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain="eventapp")
+    message["Message-ID"] = new_message_id()
     message.set_content(text)
     if what.attachments:
         # Boundaries chosen here, against the only parts that can hold one: the generator
@@ -247,8 +283,8 @@ def build(registration: Registration, kind: str) -> EmailMessage:
         message.make_alternative(boundary=alternative)
         message.add_alternative(html, subtype="html")
         message.make_mixed(boundary=_boundary(text, html, f"--{alternative}"))
-        for data, maintype, subtype, filename in what.attachments:
-            message.attach(_attachment(data, maintype, subtype, filename))
+        for data, content_type, filename in what.attachments:
+            message.attach(_attachment(data, content_type, filename))
     else:
         message.add_alternative(html, subtype="html")
     return message
@@ -303,11 +339,11 @@ class _Base64Part(EmailMessage):
 
 #: base64 of recent attachments, by their bytes (hashed once per bytes object).
 _encoded: dict[bytes, str] = {}
-#: (type, subtype, file name) -> the parsed headers of such a part.
-_headers: dict[tuple[str, str, str], list] = {}
+#: (content type, file name) -> the parsed headers of such a part.
+_headers: dict[tuple[str, str], list] = {}
 
 
-def _attachment(data: bytes, maintype: str, subtype: str, filename: str) -> EmailMessage:
+def _attachment(data: bytes, content_type: str, filename: str) -> EmailMessage:
     """The part `add_attachment` would make of `data`, with the base64 and the headers
     of earlier calls (parsing a header takes the email package longer than one thinks)."""
     body = _encoded.get(data)
@@ -316,14 +352,14 @@ def _attachment(data: bytes, maintype: str, subtype: str, filename: str) -> Emai
             _encoded.clear()
         # 76 characters a line, as add_attachment writes it.
         body = _encoded[data] = base64.encodebytes(data).decode("ascii")
-    headers = _headers.get((maintype, subtype, filename))
+    headers = _headers.get((content_type, filename))
     if headers is None:
         model = EmailMessage()
-        model["Content-Type"] = f"{maintype}/{subtype}"
+        model["Content-Type"] = content_type
         model["Content-Transfer-Encoding"] = "base64"
         model.add_header("Content-Disposition", "attachment", filename=filename)
         model["MIME-Version"] = "1.0"
-        headers = _headers[maintype, subtype, filename] = list(model.raw_items())
+        headers = _headers[content_type, filename] = list(model.raw_items())
     part = _Base64Part()
     for name, value in headers:
         part.set_raw(name, value)  # header objects are immutable: shared safely
