@@ -152,7 +152,7 @@ def test_remember_cookie_settings_follow_the_session_cookie_settings(monkeypatch
     monkeypatch.setenv("FLASK_SESSION_COOKIE_SECURE", "true")
     monkeypatch.setenv("FLASK_SESSION_COOKIE_SAMESITE", "Strict")
     monkeypatch.setenv("FLASK_SESSION_LIFETIME_DAYS", "7")
-    config = create_app({"SECRET_KEY": "k"}).config
+    config = create_app({"SECRET_KEY": "k", "PUBLIC_BASE_URL": "https://events.example.org"}).config
     assert config["REMEMBER_COOKIE_SECURE"] is True
     assert config["REMEMBER_COOKIE_SAMESITE"] == "Strict"
     assert config["REMEMBER_COOKIE_HTTPONLY"] is True
