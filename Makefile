@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CATALOGS := $(wildcard eventapp/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test install install-test translations extract-messages browser tools lint clean
+.PHONY: run test install install-test translations extract-messages browser tools java lint clean
 
 run: install translations
 	$(FLASK) db upgrade
@@ -16,7 +16,7 @@ run: install translations
 	@echo "Serving http://127.0.0.1:5000 (Ctrl+C stops it)"
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'eventapp:create_app()'
 
-test: install-test translations browser tools
+test: install-test translations browser tools java node_modules/vnu-jar
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
@@ -55,9 +55,18 @@ tools:
 	@command -v pdfinfo >/dev/null || { $(SUDO) apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y poppler-utils; }
 
+# The Nu HTML Checker (vnu) the suite validates every page with: a jar from npm, run by Java.
+java:
+	@command -v java >/dev/null || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y default-jre-headless; }
+
+node_modules/vnu-jar: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 lint: install
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/ruff check eventapp tests bench
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache node_modules
