@@ -20,6 +20,7 @@ from eventapp.auth.services import create_user
 from eventapp.extensions import db
 from eventapp.models import (
     AgendaItem,
+    AgendaRole,
     Event,
     Person,
     Question,
@@ -98,8 +99,9 @@ def demo_world(app: Flask) -> Iterator[dict]:
             .order_by(Registration.id).limit(1))
         registration.checked_in_at = utcnow()
         db.session.flush()
-        item = db.session.scalar(select(AgendaItem).where(AgendaItem.event_id == event.id)
-                                 .order_by(AgendaItem.id).limit(1))
+        # An item with speakers: its page lists them with their buttons.
+        item = db.session.scalar(select(AgendaItem).join(AgendaRole).where(
+            AgendaItem.event_id == event.id).order_by(AgendaItem.id).limit(1))
         photo = db.session.scalar(select(Person.photo).where(Person.photo.is_not(None))
                                   .limit(1))
         values = {
