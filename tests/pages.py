@@ -3,14 +3,16 @@ tests/browser/test_every_page_axe.py) visit all of them, so a new route is check
 no change here.
 
 URL variables are filled with the demo event's data; organiser pages are opened by an
-administrator, the door's by a check-in volunteer, the rest anonymously.
+administrator, the door's by a check-in volunteer, the rest anonymously, except those
+that send an anonymous visitor to sign in: an administrator opens them.
 """
 
 import re
-from datetime import date, timedelta
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import select
@@ -32,6 +34,8 @@ from eventapp.models import (
 
 #: Who opens a page, by the start of its endpoint; anyone else is anonymous.
 ROLES = {"manage.": "admin", "checkin.": "door"}
+#: Where private pages send anonymous visitors.
+SIGN_IN = "/login"
 ACCOUNTS = {"admin": ("admin@example.org", UserRole.ADMIN),
             "door": ("door@example.org", UserRole.CHECKIN)}
 
@@ -140,6 +144,12 @@ def url(page: Page, values: dict) -> str:
     for name in re.findall(r"<(?:\w+:)?(\w+)>", path):
         path = re.sub(rf"<(?:\w+:)?{name}>", str(own.get(name, values[name])), path)
     return path
+
+
+def sends_to_sign_in(status: int, location: str | None) -> bool:
+    """Whether an answer is the redirect to the sign-in page a private page gives
+    anonymous visitors (then an administrator opens the page)."""
+    return 300 <= status < 400 and urlsplit(location or "").path == SIGN_IN
 
 
 def is_html(content_type: str | None) -> bool:
