@@ -301,7 +301,7 @@ def test_the_page_shows_the_numbers_the_chart_and_who_is_missing(app, manager):
     assert link == f"/manage/events/{SLUG}/registrations/{first}"
     assert manager.get(link).status_code == 200
     assert page.xpath(f"//a[@href='{CSV}']")
-    assert page.xpath("//script[contains(@src, 'js/attendance.js')]")
+    assert page.xpath("//script[contains(@src, 'js/attendance.')]")
 
 
 def test_an_event_without_anyone_expected_reads_plainly(app, manager):
