@@ -19,10 +19,11 @@ from flask import Flask
 
 from eventapp.config import LANGUAGES
 from eventapp.extensions import db
+from eventapp.models import Registration
 from eventapp.registration import emails
 
 from .conftest import PASSWORD, csrf_token_from, make_app
-from .pages import ACCOUNTS, demo_world, is_html, pages, sends_to_sign_in, url, url_map_app
+from .pages import ACCOUNTS, SIGN_IN, demo_world, is_html, pages, sends_to_sign_in, url, url_map_app
 
 VNU = Path(__file__).parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 PAGES = pages(url_map_app())
@@ -35,8 +36,8 @@ BAD_PAGE = ('<!DOCTYPE html><html lang="en"><title>Bad</title>'
 def signed_in(app: Flask, role: str | None):
     client = app.test_client()
     if role:
-        token = csrf_token_from(client.get("/login").text)
-        response = client.post("/login", data={"email": ACCOUNTS[role][0],
+        token = csrf_token_from(client.get(SIGN_IN).text)
+        response = client.post(SIGN_IN, data={"email": ACCOUNTS[role][0],
                                                "password": PASSWORD, "csrf_token": token})
         assert response.status_code == 302, role
     return client
@@ -72,7 +73,7 @@ def render_emails(app: Flask, values: dict, folder: Path) -> dict:
     """The HTML part of every kind of message, in every language."""
     seen = {}
     with app.app_context():
-        registration = db.session.get(emails.Registration, values["registration_id"])
+        registration = db.session.get(Registration, values["registration_id"])
         for kind in emails.KINDS:
             for language in LANGUAGES:
                 registration.language = language

@@ -26,7 +26,7 @@ from eventapp.models import (
 from .conftest import PASSWORD, csrf_token_from
 
 #: Open to everyone by design.
-PUBLIC_PREFIXES = ("public.", "auth.", "health.", "exports.", "media.", "static",
+PUBLIC_PREFIXES = ("public.", "auth.", "health.", "exports.", "media.", "static", "robots_txt",
                    "registration.")
 #: Organiser routes that are not about one event.
 WITHOUT_EVENT = {"manage.index", "manage.new_event"}

@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from eventapp.config import LANGUAGES
 from eventapp.extensions import db
+from eventapp.models import Registration
 from eventapp.registration import emails
 
 from ..conftest import PASSWORD, make_app
@@ -93,7 +94,7 @@ def test_page_has_no_axe_violations(site, tabs, page, language):
 def test_email_has_no_axe_violations(site, tabs, kind, language):
     app, _, values = site
     with app.app_context():
-        registration = db.session.get(emails.Registration, values["registration_id"])
+        registration = db.session.get(Registration, values["registration_id"])
         registration.language = language
         html = emails.build(registration, kind).get_body(("html",)).get_content()
         db.session.rollback()
