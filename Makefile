@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CATALOGS := $(wildcard eventapp/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run venue test install install-test translations extract-messages browser tools lint clean
+.PHONY: run venue test install install-test translations extract-messages browser tools java lint clean
 
 # Links in e-mails and on badges start with the address gunicorn serves below; by name,
 # since passkeys are bound to a host name (127.0.0.1 is accepted too). A laptop demo asks
@@ -30,7 +30,7 @@ venue: install translations
 	$(FLASK) first-admin
 	$(FLASK) serve-venue
 
-test: install-test translations browser tools
+test: install-test translations browser tools java node_modules/vnu-jar
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
@@ -70,9 +70,18 @@ tools:
 	@{ command -v pdfinfo && command -v spamassassin; } >/dev/null || { $(SUDO) apt-get update && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y poppler-utils spamassassin; }
 
+# The Nu HTML Checker (vnu) the suite validates every page with: a jar from npm, run by Java.
+java:
+	@command -v java >/dev/null || { $(SUDO) apt-get update && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y default-jre-headless; }
+
+node_modules/vnu-jar: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 lint: install
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/ruff check eventapp tests bench
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache node_modules

@@ -2,15 +2,22 @@
 
 The language comes from ``?lang=``, then the ``lang`` cookie, then Accept-Language.
 A ``?lang=`` choice is remembered in the cookie for a year.
+
+In templates a translation is text, never HTML: Jinja's own gettext marks it safe, so a
+help text reading "/events/<slug>/" printed an unknown <slug> element. Ours escapes it
+(where the template is autoescaped) and then fills in the values, so the only markup is
+what a template writes and passes in itself.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates
 from flask import Flask, Response, current_app, g, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import escape
 
 from .extensions import babel
 
@@ -37,9 +44,41 @@ def _remember_choice(response: Response) -> Response:
     return response
 
 
+def _as_text(context, translated: str, variables: dict):
+    if context.eval_ctx.autoescape:
+        return escape(translated) % variables
+    return translated % variables
+
+
+@pass_context
+def _gettext(context, string: str, **variables):
+    return _as_text(context, get_translations().ugettext(string), variables)
+
+
+@pass_context
+def _ngettext(context, singular: str, plural: str, num: int, **variables):
+    variables.setdefault("num", num)
+    return _as_text(context, get_translations().ungettext(singular, plural, num), variables)
+
+
+@pass_context
+def _pgettext(context, where: str, string: str, **variables):
+    return _as_text(context, get_translations().upgettext(where, string), variables)
+
+
+@pass_context
+def _npgettext(context, where: str, singular: str, plural: str, num: int, **variables):
+    variables.setdefault("num", num)
+    return _as_text(context, get_translations().unpgettext(where, singular, plural, num),
+                    variables)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
+    # `_` of jinja2.ext.i18n calls the "gettext" global: replacing these four is enough.
+    app.jinja_env.globals.update(gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext,
+                                 npgettext=_npgettext)
     app.after_request(_remember_choice)
 
 
@@ -84,6 +123,14 @@ def country_choices() -> list[tuple[str, str]]:
 def format_locale() -> Locale:
     language = str(get_locale())
     return Locale.parse(FORMAT_LOCALES.get(language, language))
+
+
+def machine_datetime(moment: date) -> str:
+    """A `<time datetime>` value: whole seconds and the UTC offset (HTML allows at most
+    three digits of a second, Python writes six), or the date alone."""
+    if isinstance(moment, datetime):
+        return moment.isoformat(timespec="seconds")
+    return moment.isoformat()
 
 
 def local_date(moment: datetime, tz: str, fmt: str = "full") -> str:

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         local_date=i18n.local_date,
         local_time=i18n.local_time,
         local_datetime=i18n.local_datetime,
+        machine_datetime=i18n.machine_datetime,
     )
     app.jinja_env.globals.update(
         external_url=external_url,

@@ -75,3 +75,38 @@ def test_import_knows_both_names_of_cabo_verde():
 
     lookup = _country_lookup()
     assert lookup["cape verde"] == lookup["cabo verde"] == lookup["cap-vert"] == "CV"
+
+
+# --- Translations are text, not HTML --------------------------------------------------------
+
+def test_a_translation_is_escaped_where_it_is_printed(app):
+    """"<slug>" in a translated help text is shown, not parsed as an element; values the
+    template marks up itself (a link) stay markup; text templates are not escaped."""
+    with app.test_request_context("/?lang=fr"):
+        html = app.jinja_env.from_string(
+            '{{ _("Part of the public address: /events/<slug>/") }}|'
+            '{% set link %}<a href="/x">x</a>{% endset %}'
+            '{{ _("Check that this certificate is genuine at %(url)s", url=link) }}|'
+            '{{ _("Hello %(name)s,", name="<b>Ana</b>") }}').render()
+        text = app.jinja_env.from_string(
+            '{% autoescape false %}{{ _("Hello %(name)s,", name="Ana & Bo") }}'
+            '{% endautoescape %}').render()
+    assert html == ("Partie de l’adresse publique : /events/&lt;identifiant&gt;/|"
+                    'Vérifiez l’authenticité de cette attestation sur <a href="/x">x</a>|'
+                    "Bonjour &lt;b&gt;Ana&lt;/b&gt;,")
+    # Not autoescaped, like the e-mails' .txt templates.
+    assert text == "Bonjour Ana & Bo,"
+
+
+@pytest.mark.parametrize("language,shown", [("en", "/events/&lt;slug&gt;/"),
+                                            ("fr", "/events/&lt;identifiant&gt;/")])
+def test_settings_page_shows_the_address_help_as_written(client, demo, make_user, auth,
+                                                         language, shown):
+    from eventapp.models import UserRole
+
+    make_user("admin@example.org", UserRole.ADMIN)
+    auth.login("admin@example.org")
+    page = client.get(f"/manage/events/{demo}/settings?lang={language}").text
+    assert shown in page
+    assert "<slug>" not in page and "<identifiant>" not in page
+

@@ -71,6 +71,10 @@ def test_form_has_the_fields_with_their_html_names(app, client):
                  "accessibility", "photo_consent", "privacy_consent"):
         assert f'name="{name}"' in html, name
     assert f'href="/events/{slug}/privacy"' in html
+    # The translations around the link are text; the link is written by the code.
+    french = client.get(f"/events/{slug}/register?lang=fr").text
+    assert (f'J’accepte la <a href="/events/{slug}/privacy" target="_blank">politique de '
+            "confidentialité</a> (s’ouvre dans un nouvel onglet).") in french
     assert "maxlength" not in html  # the browser would cut pasted text silently
     for value in ("none", "vegetarian", "vegan", "halal", "kosher", "gluten-free", "other"):
         assert f'value="{value}"' in html

@@ -73,7 +73,8 @@ class PrintForm(FlaskForm):
 class SettingsForm(CleanForm):
     """The event's badge settings (stored in Event.print_settings["badges"])."""
 
-    layout = SelectField(_l("Default layout"))
+    # Ids of their own: the print form on the same page has "layout" and "sort".
+    layout = SelectField(_l("Default layout"), id="default-layout")
     width_mm = DecimalField(_l("Badge width (mm), single layout"), places=1,
                             validators=[InputRequired(),
                                         NumberRange(min=badges.MIN_MM, max=badges.MAX_MM)])
@@ -81,7 +82,7 @@ class SettingsForm(CleanForm):
                              validators=[InputRequired(),
                                          NumberRange(min=badges.MIN_MM, max=badges.MAX_MM)])
     language = SelectField(_l("Language of country names and categories"))
-    sort = SelectField(_l("Default order"))
+    sort = SelectField(_l("Default order"), id="default-sort")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -155,9 +155,11 @@ class RegistrationForm(DetailsForm):
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, event=event, **kwargs)
         url = url_for("registration.privacy", slug=event.slug)
-        self.privacy_consent.label.text = Markup(_(
-            'I accept the <a href="%(url)s" target="_blank">privacy notice</a> '
-            "(opens in a new tab).", url=escape(url)))
+        # The translations are text; the link is the only markup.
+        link = Markup('<a href="{}" target="_blank">{}</a>').format(url, _("privacy notice"))
+        self.privacy_consent.label.text = escape(
+            _("I accept the %(privacy_notice)s (opens in a new tab).")) % {
+                "privacy_notice": link}
 
     def to_data(self) -> dict:
         return {**super().to_data(), "privacy_consent": self.privacy_consent.data}

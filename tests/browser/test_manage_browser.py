@@ -132,3 +132,24 @@ def test_the_agenda_timeline_is_laid_out_under_the_content_security_policy(
         "items => items.map(e => getComputedStyle(e).gridRowStart)")
     assert starts and "auto" not in starts
     assert len(set(starts)) > 1  # placed at their own times, not stacked
+
+
+def test_badge_settings_are_chosen_by_their_own_labels(page: Page, app, live_server, demo,
+                                                       make_user):
+    """"Default layout" and "Default order" label the settings' selects, not the print
+    form's "Layout" and "Order" above them (they once shared their ids)."""
+    from eventapp.printing.badges import badge_settings
+
+    sign_in_as_manager(page, app, live_server, demo, make_user)
+    page.goto(f"{live_server}/manage/events/{demo}/badges")
+    page.get_by_label("Default layout").select_option("single")
+    page.get_by_label("Default order").select_option("country")
+    page.get_by_role("button", name="Save the settings").click()
+    expect(page.locator(".flash")).to_have_text("Badge settings saved.")
+    with app.app_context():
+        settings = badge_settings(db.session.scalar(select(Event).where(Event.slug == demo)))
+    assert (settings["layout"], settings["sort"]) == ("single", "country")
+    # The print form starts from the new defaults.
+    expect(page.get_by_label("Layout", exact=True)).to_have_value("single")
+    expect(page.get_by_label("Order", exact=True)).to_have_value("country")
+    assert axe_violations(page) == []
