@@ -17,7 +17,7 @@ from eventapp.registration import emails
 
 from ..conftest import PASSWORD, make_app
 from ..pages import ACCOUNTS, demo_world, is_html, pages, sends_to_sign_in, url, url_map_app
-from .conftest import axe_violations
+from .conftest import axe_violations, csp_violations
 
 PAGES = pages(url_map_app())
 
@@ -48,7 +48,7 @@ def tabs(browser, site):
             tab.goto(f"{base}/login?lang=en")
             tab.get_by_label("E-mail address").fill(ACCOUNTS[role][0])
             tab.get_by_label("Password").fill(PASSWORD)
-            tab.get_by_role("button", name="Sign in").click()
+            tab.get_by_role("button", name="Sign in", exact=True).click()
             tab.wait_for_url(lambda address: "/login" not in address)
         opened[role] = tab
     yield opened
@@ -69,24 +69,26 @@ def submit_empty(tab) -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
-def test_page_has_no_axe_violations(site, tabs, page, language):
+@pytest.mark.parametrize("target", PAGES, ids=[p.name for p in PAGES])
+def test_page_has_no_axe_violations(site, tabs, target, language):
     _, base, values = site
-    tab = tabs[page.role]
-    address = f"{base}{url(page, values)}?lang={language}"
+    tab = tabs[target.role]
+    address = f"{base}{url(target, values)}?lang={language}"
     answer = tab.context.request.get(address, max_redirects=0)
-    if page.role is None and sends_to_sign_in(answer.status, answer.headers.get("location")):
+    if target.role is None and sends_to_sign_in(answer.status, answer.headers.get("location")):
         tab = tabs["admin"]
         answer = tab.context.request.get(address)
     elif 300 <= answer.status < 400:
         answer = tab.context.request.get(address)
     if not is_html(answer.headers.get("content-type")):
         pytest.skip(f"{answer.headers.get('content-type')}: not HTML")
+    refused = csp_violations(tab)
     tab.goto(address)
-    if page.post:
+    if target.post:
         submit_empty(tab)
         assert tab.locator(".field__error").count() > 0
-    assert axe_violations(tab) == [], page.name
+    assert axe_violations(tab) == [], target.name
+    assert refused == [], target.name  # nothing the Content-Security-Policy blocked
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -29,7 +29,7 @@ def test_organiser_is_told_why_a_file_is_refused_and_cancels_a_preview(
     page.goto(f"{live_server}/login")
     page.get_by_label("E-mail address").fill("organiser@example.org")
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     page.goto(f"{live_server}/manage/events/{slug}/registrations/import")
     expect(page.locator("#import-limits")).to_contain_text("At most 10000 rows")
 
