@@ -41,6 +41,11 @@ def sign_in(page, live_server: str, slug: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", name="Check-in")).to_be_visible()
+    # The page keeps itself for offline use once its service worker is ready (a fetch of
+    # the page in the background): wait for it, so that it does not race what the test
+    # does next (clearing the cookies, going offline).
+    expect(page.locator("#checkin")).to_have_attribute("data-offline-ready", "true",
+                                                       timeout=30000)
 
 
 def checkins(app, registration_id: int) -> list[CheckInRecord]:
