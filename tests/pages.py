@@ -86,7 +86,7 @@ def demo_world(app: Flask) -> Iterator[dict]:
     from eventapp.models.types import utcnow
     from eventapp.printing.certificates import ensure_code, format_code
 
-    from .conftest import PASSWORD, _empty_all_tables
+    from .conftest import PASSWORD, _empty_all_tables, close_db
 
     with app.app_context():
         # Upcoming, so that its sign-up form is open.
@@ -131,6 +131,9 @@ def demo_world(app: Flask) -> Iterator[dict]:
         with app.app_context():
             db.session.remove()
             _empty_all_tables()
+            # Every pooled connection closed now, not when the app is collected (a
+            # PostgreSQL connection left open then warns in whatever test runs).
+            close_db()
 
 
 def url(page: Page, values: dict) -> str:
