@@ -65,10 +65,12 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium fonts-liberation; }
 
 # Tools the tests check results with that we did not write: poppler's pdfinfo (tagged
-# PDFs) and SpamAssassin (e-mails, offline rules).
+# PDFs) and SpamAssassin (e-mails, offline rules). And HarfBuzz's subsetter, which
+# WeasyPrint uses to embed only the glyphs a PDF needs (it warns without it).
 tools:
-	@{ command -v pdfinfo && command -v spamassassin; } >/dev/null || { $(SUDO) apt-get update && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y poppler-utils spamassassin; }
+	@{ command -v pdfinfo && command -v spamassassin && ldconfig -p | grep -q libharfbuzz-subset; } \
+		>/dev/null || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive \
+		$(SUDO) apt-get install -y poppler-utils spamassassin libharfbuzz-subset0; }
 
 # The Nu HTML Checker (vnu) the suite validates every page with: a jar from npm, run by Java.
 java:

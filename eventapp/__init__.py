@@ -24,7 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    from . import config
+    from eventapp import config
 
     config.load(app, test_config)
     if app.config.get("PROXY_FIX_X_FOR") or app.config["PROXY_FIX_X_HOST"]:
@@ -37,8 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.wsgi_app, x_for=int(app.config.get("PROXY_FIX_X_FOR") or 0), x_proto=1,
             x_host=int(app.config["PROXY_FIX_X_HOST"]))
 
-    from . import database, i18n
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from eventapp import database, i18n
+    from eventapp.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     database.init_app(app)
@@ -48,18 +48,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
 
-    from . import errors, health, templating
-    from .auth import second_factor
-    from .auth.account_views import bp as account_bp
-    from .auth.views import bp as auth_bp
-    from .checkin.views import bp as checkin_bp
-    from .exports.views import bp as exports_bp
-    from .manage import bp as manage_bp
-    from .media.views import bp as media_bp
-    from .public.views import bp as public_bp
-    from .registration.views import bp as registration_bp
-    from .venue.views import bp as venue_bp
-    from .web import compression, indexing, public_url, security_headers, static_assets
+    from eventapp import errors, health, templating
+    from eventapp.auth import second_factor
+    from eventapp.auth.account_views import bp as account_bp
+    from eventapp.auth.views import bp as auth_bp
+    from eventapp.checkin.views import bp as checkin_bp
+    from eventapp.exports.views import bp as exports_bp
+    from eventapp.manage import bp as manage_bp
+    from eventapp.media.views import bp as media_bp
+    from eventapp.public.views import bp as public_bp
+    from eventapp.registration.views import bp as registration_bp
+    from eventapp.venue.views import bp as venue_bp
+    from eventapp.web import compression, indexing, public_url, security_headers, static_assets
 
     templating.init_app(app)
     errors.init_app(app)
@@ -79,7 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(venue_bp)
 
-    from . import cli
+    from eventapp import cli
 
     cli.init_app(app)
     public_url.init_app(app)  # last: its check goes before every other one

@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from .extensions import db
-from .i18n import country_name, local_datetime
-from .labels import CATEGORIES, DIETARY, ITEM_KINDS, QUESTION_KINDS, ROLES, STATUSES
-from .models import ChangeLogEntry, Event
+from eventapp.extensions import db
+from eventapp.i18n import country_name, local_datetime
+from eventapp.labels import CATEGORIES, DIETARY, ITEM_KINDS, QUESTION_KINDS, ROLES, STATUSES
+from eventapp.models import ChangeLogEntry, Event
 
 
 def json_safe(value: Any) -> Any:

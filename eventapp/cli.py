@@ -8,20 +8,20 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from .auth.services import AccountError, create_user, random_password
-from .config import LANGUAGES
-from .demo.loader import DEFAULT_PARTICIPANTS, load_demo
-from .exports.spreadsheets import discard_old_uploads, imports_folder
-from .extensions import db
-from .models import Category, Event, MailRecord, MailStatus, Registration, User, UserRole
-from .printing.badges import LAYOUTS as BADGE_LAYOUTS
-from .printing.badges import SORTS as BADGE_SORTS
-from .printing.badges import print_badges
-from .printing.programme import SIZES as PROGRAMME_SIZES
-from .printing.programme import programme_size, render_programme
-from .registration.emails import resend_failed
-from .registration.services import anonymise_event
-from .web.public_url import external_url
+from eventapp.auth.services import AccountError, create_user, random_password
+from eventapp.config import LANGUAGES
+from eventapp.demo.loader import DEFAULT_PARTICIPANTS, load_demo
+from eventapp.exports.spreadsheets import discard_old_uploads, imports_folder
+from eventapp.extensions import db
+from eventapp.models import Category, Event, MailRecord, MailStatus, Registration, User, UserRole
+from eventapp.printing.badges import LAYOUTS as BADGE_LAYOUTS
+from eventapp.printing.badges import SORTS as BADGE_SORTS
+from eventapp.printing.badges import print_badges
+from eventapp.printing.programme import SIZES as PROGRAMME_SIZES
+from eventapp.printing.programme import programme_size, render_programme
+from eventapp.registration.emails import resend_failed
+from eventapp.registration.services import anonymise_event
+from eventapp.web.public_url import external_url
 
 
 @click.command("demo")
@@ -216,8 +216,8 @@ def certificates_command(slug: str, output: str | None, email: bool) -> None:
     into a folder, or all in one file when OUT ends in .pdf; and/or e-mail them."""
     from pathlib import Path
 
-    from .printing import certificates
-    from .registration import emails
+    from eventapp.printing import certificates
+    from eventapp.registration import emails
 
     if not output and not email:
         raise click.UsageError("Give --out, --email or both.")
@@ -245,7 +245,7 @@ def certificates_command(slug: str, output: str | None, email: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from .venue.cli import serve_venue_command
+    from eventapp.venue.cli import serve_venue_command
 
     for command in (demo_command, create_user_command, first_admin_command,
                     anonymise_command, badges_command, programme_command,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .web import public_url
+from eventapp.web import public_url
 
 #: Languages with a catalogue under eventapp/translations (English is the source).
 LANGUAGES = ("en", "fr")

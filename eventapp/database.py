@@ -3,8 +3,8 @@
 from flask import Flask
 from sqlalchemy import event
 
-from . import models  # noqa: F401  (every table registered before the first query)
-from .extensions import db
+from eventapp import models  # noqa: F401  (every table registered before the first query)
+from eventapp.extensions import db
 
 
 def init_app(app: Flask) -> None:

@@ -6,8 +6,8 @@ from flask import Blueprint, current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .extensions import db
-from .models import Event
+from eventapp.extensions import db
+from eventapp.models import Event
 
 bp = Blueprint("health", __name__)
 

@@ -19,7 +19,7 @@ from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import escape
 
-from .extensions import babel
+from eventapp.extensions import babel
 
 COOKIE = "lang"
 #: Regional conventions for dates: our English audience is European ("12 March 2024").

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-from .models import (
+from eventapp.models import (
     Category,
     CheckInMethod,
     Dietary,

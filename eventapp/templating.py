@@ -3,9 +3,9 @@
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 
-from . import changelog, i18n, labels
-from .text import render_markdown
-from .web.public_url import external_url
+from eventapp import changelog, i18n, labels
+from eventapp.text import render_markdown
+from eventapp.web.public_url import external_url
 
 
 def url_for_language(code: str) -> str:

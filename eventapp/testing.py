@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from . import ROOT
+from eventapp import ROOT
 
 
 def free_port() -> int:

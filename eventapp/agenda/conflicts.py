@@ -29,8 +29,8 @@ from datetime import date, datetime, timedelta
 from babel.dates import format_date
 from flask_babel import gettext as _
 
-from ..i18n import format_locale
-from ..models import AgendaItem, Event, ItemKind, Person, RoleKind
+from eventapp.i18n import format_locale
+from eventapp.models import AgendaItem, Event, ItemKind, Person, RoleKind
 
 PERSON_DOUBLE_BOOKED = "person_double_booked"
 ROOM_OVERLAP = "room_overlap"

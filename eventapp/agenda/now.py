@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from ..models import AgendaItem, Event
+from eventapp.models import AgendaItem, Event
 
 
 @dataclass

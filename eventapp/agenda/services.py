@@ -18,10 +18,10 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..changelog import diff, json_safe, record
-from ..extensions import db
-from ..media.photos import copy_photo
-from ..models import AgendaItem, AgendaRole, Event, Person, Question, RoleKind, Room
+from eventapp.changelog import diff, json_safe, record
+from eventapp.extensions import db
+from eventapp.media.photos import copy_photo
+from eventapp.models import AgendaItem, AgendaRole, Event, Person, Question, RoleKind, Room
 
 #: The people in a role, as the change log's summaries name them.
 ROLE_GROUPS = {

@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..extensions import db, login_manager
-from ..models import Event, User, UserRole
-from . import sessions
+from eventapp.auth import sessions
+from eventapp.extensions import db, login_manager
+from eventapp.models import Event, User, UserRole
 
 
 @login_manager.user_loader

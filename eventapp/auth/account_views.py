@@ -15,9 +15,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
-from . import passkeys, recovery_codes, second_factor, totp
-from .forms import PasskeyForm, TotpSetupForm
+from eventapp.auth import passkeys, recovery_codes, second_factor, totp
+from eventapp.auth.forms import PasskeyForm, TotpSetupForm
+from eventapp.extensions import db
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 #: The secret shown during TOTP set-up, until a code from the app confirms it.

@@ -7,8 +7,8 @@ from flask import has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import SecurityEvent, User
+from eventapp.extensions import db
+from eventapp.models import SecurityEvent, User
 
 #: Every kind of event, with its name on the admins' page.
 KINDS = {

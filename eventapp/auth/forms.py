@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from ..models import User
-from .services import password_problem
+from eventapp.auth.services import password_problem
+from eventapp.models import User
 
 
 class LoginForm(FlaskForm):

@@ -27,10 +27,10 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from ..extensions import db
-from ..models import Passkey, User
-from ..models.types import utcnow
-from ..web.public_url import public_base_url
+from eventapp.extensions import db
+from eventapp.models import Passkey, User
+from eventapp.models.types import utcnow
+from eventapp.web.public_url import public_base_url
 
 RP_NAME = "eventapp"
 #: A ceremony's challenge is good for this long (the browser's own timeout is 60 s).

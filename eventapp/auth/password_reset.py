@@ -23,12 +23,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
 from sqlalchemy import select
 
-from ..extensions import db, limiter
-from ..models import User
-from ..registration.emails import deliver, new_message_id, sender
-from ..web.public_url import external_url
-from . import audit, throttle
-from .services import change_password
+from eventapp.auth import audit, throttle
+from eventapp.auth.services import change_password
+from eventapp.extensions import db, limiter
+from eventapp.models import User
+from eventapp.registration.emails import deliver, new_message_id, sender
+from eventapp.web.public_url import external_url
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ import secrets
 
 from sqlalchemy import delete
 
-from ..extensions import db
-from ..models import RecoveryCode, User
+from eventapp.extensions import db
+from eventapp.models import RecoveryCode, User
 
 COUNT = 10
 #: No look-alike characters (0/o, 1/l/i): codes are typed from paper.

@@ -9,9 +9,9 @@ import time
 from flask import Flask, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
-from ..extensions import db
-from ..models import User, UserRole
-from . import audit, passkeys, recovery_codes, sessions, totp
+from eventapp.auth import audit, passkeys, recovery_codes, sessions, totp
+from eventapp.extensions import db
+from eventapp.models import User, UserRole
 
 REQUIRED_ROLES = {
     "admins": {UserRole.ADMIN},

@@ -12,9 +12,9 @@ from werkzeug.security import generate_password_hash
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from ..extensions import db
-from ..models import User, UserRole
-from .sessions import end_sessions
+from eventapp.auth.sessions import end_sessions
+from eventapp.extensions import db
+from eventapp.models import User, UserRole
 
 MIN_PASSWORD_LENGTH = 12
 #: zxcvbn's score runs from 0 (too guessable) to 4; NIST SP 800-63B asks to refuse

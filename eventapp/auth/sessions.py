@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
 
-from ..extensions import db
-from ..models import LoginSession, User
-from ..models.types import utcnow
+from eventapp.extensions import db
+from eventapp.models import LoginSession, User
+from eventapp.models.types import utcnow
 
 #: last_seen_at is written at most this often per sign-in, not on every request.
 TOUCH_EVERY = timedelta(minutes=1)

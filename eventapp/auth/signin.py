@@ -5,10 +5,15 @@ from __future__ import annotations
 from flask_login import login_user, logout_user
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import User
-from . import audit, sessions, throttle
-from .services import AccountError, authenticate, change_password, normalise_login_email
+from eventapp.auth import audit, sessions, throttle
+from eventapp.auth.services import (
+    AccountError,
+    authenticate,
+    change_password,
+    normalise_login_email,
+)
+from eventapp.extensions import db
+from eventapp.models import User
 
 
 def account_key(email: str) -> str:

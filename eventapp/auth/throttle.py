@@ -24,7 +24,7 @@ import time
 
 from flask import current_app, g
 
-from ..extensions import limiter
+from eventapp.extensions import limiter
 
 log = logging.getLogger(__name__)
 

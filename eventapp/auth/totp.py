@@ -17,8 +17,8 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import or_, update
 
-from ..extensions import db
-from ..models import User
+from eventapp.extensions import db
+from eventapp.models import User
 
 ISSUER = "eventapp"
 

@@ -17,11 +17,7 @@ from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db, limiter
-from ..models import User, UserRole
-from ..models.types import utcnow
-from . import (
-    access,  # noqa: F401  (registers the user loader)
+from eventapp.auth import (
     audit,
     passkeys,
     password_reset,
@@ -30,13 +26,16 @@ from . import (
     signin,
     throttle,
 )
-from .forms import (
+from eventapp.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
     NewPasswordForm,
     SecondFactorForm,
 )
+from eventapp.extensions import db, limiter
+from eventapp.models import User, UserRole
+from eventapp.models.types import utcnow
 
 bp = Blueprint("auth", __name__)
 

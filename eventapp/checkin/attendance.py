@@ -28,10 +28,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..exports.spreadsheets import neutralise
-from ..extensions import db
-from ..labels import CATEGORIES
-from ..models import (
+from eventapp.exports.spreadsheets import neutralise
+from eventapp.extensions import db
+from eventapp.labels import CATEGORIES
+from eventapp.models import (
     Category,
     CheckInAction,
     CheckInMethod,
@@ -40,7 +40,7 @@ from ..models import (
     Registration,
     Status,
 )
-from ..registration.desk import fold
+from eventapp.registration.desk import fold
 
 LATEST = 10
 

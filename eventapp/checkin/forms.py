@@ -3,10 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, SelectField, StringField
 
-from ..labels import CATEGORIES
-from ..manage.forms import CleanForm, options
-from ..models import Category
-from ..registration.forms import MaxLength, required, validate_address
+from eventapp.labels import CATEGORIES
+from eventapp.manage.forms import CleanForm, options
+from eventapp.models import Category
+from eventapp.registration.forms import MaxLength, required, validate_address
 
 
 class WalkInForm(CleanForm):

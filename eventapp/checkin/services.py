@@ -19,8 +19,8 @@ from urllib.parse import unquote, urlsplit
 from anyascii import anyascii
 from sqlalchemy import select, update
 
-from ..extensions import db
-from ..models import (
+from eventapp.extensions import db
+from eventapp.models import (
     Category,
     CheckInAction,
     CheckInMethod,
@@ -30,8 +30,8 @@ from ..models import (
     Status,
     User,
 )
-from ..models.types import utcnow
-from ..registration import services as registration_services
+from eventapp.models.types import utcnow
+from eventapp.registration import services as registration_services
 
 #: A queued scan may be this old when it reaches the server (a device offline all day).
 QUEUED_MAX_AGE = timedelta(days=2)

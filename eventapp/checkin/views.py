@@ -27,17 +27,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..auth.access import get_checkin_event_or_404
-from ..extensions import db
-from ..i18n import local_time
-from ..labels import CATEGORIES, STATUSES
-from ..models import Category, CheckInMethod, Event, Registration, UserRole
-from ..printing import badges
-from ..registration.services import AlreadyRegistered
-from . import offline, services
-from . import search as door_search
-from .forms import WalkInForm
-from .services import Outcome
+from eventapp.auth.access import get_checkin_event_or_404
+from eventapp.checkin import offline, services
+from eventapp.checkin import search as door_search
+from eventapp.checkin.forms import WalkInForm
+from eventapp.checkin.services import Outcome
+from eventapp.extensions import db
+from eventapp.i18n import local_time
+from eventapp.labels import CATEGORIES, STATUSES
+from eventapp.models import Category, CheckInMethod, Event, Registration, UserRole
+from eventapp.printing import badges
+from eventapp.registration.services import AlreadyRegistered
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import (
+from eventapp.demo import participants
+from eventapp.extensions import db
+from eventapp.models import (
     AgendaItem,
     AgendaRole,
     Category,
@@ -20,7 +21,6 @@ from ..models import (
     Room,
     Status,
 )
-from . import participants
 
 DATA_FILE = Path(__file__).with_name("mieux-impact-2024.toml")
 DEFAULT_PARTICIPANTS = 90

@@ -14,9 +14,7 @@ from typing import Any
 
 from flask import current_app
 
-from ..models import AgendaItem, Event, Person, Room
-from ..web.public_url import external_url
-from .frab import (
+from eventapp.exports.frab import (
     FALLBACK_ROOM,
     GENERATOR_VERSION,
     clean_text,
@@ -29,6 +27,8 @@ from .frab import (
     slugify,
     version,
 )
+from eventapp.models import AgendaItem, Event, Person, Room
+from eventapp.web.public_url import external_url
 
 SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
 

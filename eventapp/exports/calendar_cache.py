@@ -16,12 +16,12 @@ import time
 from flask_babel import get_locale
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import AgendaItem, ChangeLogEntry, Event, Person
-from ..public.queries import agenda
-from ..web.public_url import external_url
-from .ical import agenda_calendar
-from .views import AGENDA_ENTITIES
+from eventapp.exports.ical import agenda_calendar
+from eventapp.exports.views import AGENDA_ENTITIES
+from eventapp.extensions import db
+from eventapp.models import AgendaItem, ChangeLogEntry, Event, Person
+from eventapp.public.queries import agenda
+from eventapp.web.public_url import external_url
 
 MAX_AGE = 60.0
 

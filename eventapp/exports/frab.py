@@ -17,9 +17,9 @@ from importlib.metadata import version as package_version
 
 from flask import current_app
 
-from ..labels import ITEM_KINDS
-from ..models import AgendaItem, Event, ItemKind, Person, RoleKind
-from ..web.public_url import external_url
+from eventapp.labels import ITEM_KINDS
+from eventapp.models import AgendaItem, Event, ItemKind, Person, RoleKind
+from eventapp.web.public_url import external_url
 
 try:
     GENERATOR_VERSION = package_version("eventapp")

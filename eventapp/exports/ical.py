@@ -7,9 +7,9 @@ from datetime import timedelta
 import icalendar
 from flask_babel import lazy_gettext as _l
 
-from ..models import AgendaItem, Event, ItemKind, RoleKind
-from ..web.public_url import external_url
-from .frab import GENERATOR_VERSION, ROLE_ORDER, clean_text, credited, kind_labels
+from eventapp.exports.frab import GENERATOR_VERSION, ROLE_ORDER, clean_text, credited, kind_labels
+from eventapp.models import AgendaItem, Event, ItemKind, RoleKind
+from eventapp.web.public_url import external_url
 
 PRODID = f"-//eventapp//eventapp {GENERATOR_VERSION}//EN"
 

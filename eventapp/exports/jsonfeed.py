@@ -6,10 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from ..labels import ROLES
-from ..models import AgendaItem, Event, Person
-from ..web.public_url import external_url
-from .frab import (
+from eventapp.exports.frab import (
     GENERATOR_VERSION,
     credited,
     days,
@@ -19,6 +16,9 @@ from .frab import (
     people_of,
     version,
 )
+from eventapp.labels import ROLES
+from eventapp.models import AgendaItem, Event, Person
+from eventapp.web.public_url import external_url
 
 #: Bumped only when a key changes meaning or disappears; new keys may appear any time.
 FORMAT_VERSION = 1

@@ -32,14 +32,14 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from ..extensions import db
-from ..i18n import PREFERRED_NAMES
-from ..labels import CATEGORIES, DIETARY
-from ..models import Category, Dietary, Event, Question, QuestionKind, Registration, Status
-from ..models.registration import email_key
-from ..registration import answers as answer_rules
-from ..registration.desk import fold
-from .import_reader import ImportFileError, Limits, Table, read_table
+from eventapp.exports.import_reader import ImportFileError, Limits, Table, read_table
+from eventapp.extensions import db
+from eventapp.i18n import PREFERRED_NAMES
+from eventapp.labels import CATEGORIES, DIETARY
+from eventapp.models import Category, Dietary, Event, Question, QuestionKind, Registration, Status
+from eventapp.models.registration import email_key
+from eventapp.registration import answers as answer_rules
+from eventapp.registration.desk import fold
 
 __all__ = ["ImportFileError", "Limits", "Table", "read_table"]
 

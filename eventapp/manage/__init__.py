@@ -5,7 +5,7 @@ from flask import Blueprint
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 # The modules register their routes on bp.
-from . import (  # noqa: E402,F401
+from eventapp.manage import (  # noqa: E402,F401
     agenda,
     attendance,
     badges,

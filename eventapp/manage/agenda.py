@@ -5,13 +5,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..agenda import services as agenda_services
-from ..agenda.conflicts import conflicts_by_item, find_conflicts
-from ..auth.access import get_managed_event_or_404, organiser_required
-from ..extensions import db
-from ..models import AgendaItem, AgendaRole, Event, RoleKind
-from . import bp, services, timeline
-from .forms import AddPersonForm, ItemForm, ShiftForm, delocalize, localize, options
+from eventapp.agenda import services as agenda_services
+from eventapp.agenda.conflicts import conflicts_by_item, find_conflicts
+from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.extensions import db
+from eventapp.manage import bp, services, timeline
+from eventapp.manage.forms import AddPersonForm, ItemForm, ShiftForm, delocalize, localize, options
+from eventapp.models import AgendaItem, AgendaRole, Event, RoleKind
 
 
 def load_items(event: Event) -> list[AgendaItem]:

@@ -10,12 +10,12 @@ helps, and its own "Refresh" link is one tap away.
 
 from flask import Response, render_template, request
 
-from ..auth.access import get_managed_event_or_404, organiser_required
-from ..checkin import attendance as numbers
-from ..i18n import country_name
-from ..models import Category, Event
-from ..models.types import utcnow
-from . import bp
+from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.checkin import attendance as numbers
+from eventapp.i18n import country_name
+from eventapp.manage import bp
+from eventapp.models import Category, Event
+from eventapp.models.types import utcnow
 
 
 def _category_arg() -> Category | None:

@@ -11,14 +11,14 @@ from sqlalchemy import func, select
 from wtforms import BooleanField, ColorField, DecimalField, IntegerField, RadioField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
 
-from ..auth.access import get_managed_event_or_404, organiser_required
-from ..extensions import db
-from ..i18n import language_name
-from ..labels import CATEGORIES
-from ..models import Category, Registration, Status
-from ..printing import badges
-from . import bp
-from .forms import CleanForm, options
+from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.extensions import db
+from eventapp.i18n import language_name
+from eventapp.labels import CATEGORIES
+from eventapp.manage import bp
+from eventapp.manage.forms import CleanForm, options
+from eventapp.models import Category, Registration, Status
+from eventapp.printing import badges
 
 # --- Forms ------------------------------------------------------------------------------
 

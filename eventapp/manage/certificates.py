@@ -9,12 +9,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..auth.access import get_managed_event_or_404, organiser_required
-from ..extensions import db
-from ..models import Event, Registration
-from ..printing import certificates
-from ..registration import emails
-from . import bp
+from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.extensions import db
+from eventapp.manage import bp
+from eventapp.models import Event, Registration
+from eventapp.printing import certificates
+from eventapp.registration import emails
 
 #: Time one "e-mail everyone" request may spend sending (about 50 ms a certificate), well
 #: inside gunicorn's 30 s timeout; pressing again sends the rest, never twice the same.

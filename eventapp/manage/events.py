@@ -6,17 +6,13 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import changelog
-from ..agenda import services as agenda_services
-from ..auth.access import admin_required, get_managed_event_or_404, organiser_required
-from ..extensions import db
-from ..labels import USER_ROLES
-from ..models import Event, Registration, User, UserRole
-from ..printing.programme import programme_size
-from ..registration import emails
-from ..registration import services as registrations
-from . import bp, services
-from .forms import (
+from eventapp import changelog
+from eventapp.agenda import services as agenda_services
+from eventapp.auth.access import admin_required, get_managed_event_or_404, organiser_required
+from eventapp.extensions import db
+from eventapp.labels import USER_ROLES
+from eventapp.manage import bp, services
+from eventapp.manage.forms import (
     EventForm,
     ManagerForm,
     NewEventForm,
@@ -25,6 +21,10 @@ from .forms import (
     options,
     timezone_choices,
 )
+from eventapp.models import Event, Registration, User, UserRole
+from eventapp.printing.programme import programme_size
+from eventapp.registration import emails
+from eventapp.registration import services as registrations
 
 TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 

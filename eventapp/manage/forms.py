@@ -30,8 +30,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import Select
 
-from ..labels import ITEM_KINDS, ROLES, USER_ROLES
-from ..models import ItemKind, RoleKind, UserRole
+from eventapp.labels import ITEM_KINDS, ROLES, USER_ROLES
+from eventapp.models import ItemKind, RoleKind, UserRole
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -5,12 +5,12 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..auth.access import get_managed_event_or_404, organiser_required
-from ..extensions import db
-from ..models import MailRecord
-from ..registration import emails
-from . import bp
-from .registrations import get_registration_or_404
+from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.extensions import db
+from eventapp.manage import bp
+from eventapp.manage.registrations import get_registration_or_404
+from eventapp.models import MailRecord
+from eventapp.registration import emails
 
 
 @bp.post("/events/<slug>/registrations/<int:registration_id>/mail/resend")

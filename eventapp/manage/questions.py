@@ -9,13 +9,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..auth.access import get_managed_event_or_404, organiser_required
-from ..extensions import db
-from ..labels import QUESTION_KINDS
-from ..models import Event, Question, QuestionKind
-from ..registration.answers import CHOICE_KINDS
-from . import bp, services
-from .forms import CleanForm, options
+from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.extensions import db
+from eventapp.labels import QUESTION_KINDS
+from eventapp.manage import bp, services
+from eventapp.manage.forms import CleanForm, options
+from eventapp.models import Event, Question, QuestionKind
+from eventapp.registration.answers import CHOICE_KINDS
 
 #: Limits of one option of a choice, and of the number of options.
 OPTION_LENGTH = 200

@@ -11,19 +11,19 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from .. import changelog
-from ..auth.access import get_managed_event_or_404, organiser_required
-from ..checkin import services as checkin_services
-from ..exports import spreadsheets
-from ..extensions import db
-from ..i18n import country_choices, country_name
-from ..labels import CATEGORIES, DIETARY, STATUSES
-from ..models import Category, Dietary, Event, Registration
-from ..registration import answers, desk, emails, services
-from ..registration.forms import answers_data, with_questions
-from ..web.public_url import external_url
-from . import bp
-from .forms import CleanForm, options
+from eventapp import changelog
+from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.checkin import services as checkin_services
+from eventapp.exports import spreadsheets
+from eventapp.extensions import db
+from eventapp.i18n import country_choices, country_name
+from eventapp.labels import CATEGORIES, DIETARY, STATUSES
+from eventapp.manage import bp
+from eventapp.manage.forms import CleanForm, options
+from eventapp.models import Category, Dietary, Event, Registration
+from eventapp.registration import answers, desk, emails, services
+from eventapp.registration.forms import answers_data, with_questions
+from eventapp.web.public_url import external_url
 
 # --- Forms ------------------------------------------------------------------------------
 

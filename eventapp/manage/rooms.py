@@ -3,11 +3,11 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from ..auth.access import get_managed_event_or_404, organiser_required
-from ..extensions import db
-from ..models import Room
-from . import bp, services
-from .forms import RoomForm
+from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.extensions import db
+from eventapp.manage import bp, services
+from eventapp.manage.forms import RoomForm
+from eventapp.models import Room
 
 
 def get_room_or_404(event, room_id: int) -> Room:

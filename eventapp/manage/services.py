@@ -11,9 +11,9 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..changelog import diff, record, snapshot
-from ..extensions import db
-from ..models import (
+from eventapp.changelog import diff, record, snapshot
+from eventapp.extensions import db
+from eventapp.models import (
     AgendaItem,
     AgendaRole,
     Event,
@@ -24,8 +24,8 @@ from ..models import (
     Room,
     User,
 )
-from ..printing.programme import SIZES as PROGRAMME_SIZES
-from ..printing.programme import programme_size
+from eventapp.printing.programme import SIZES as PROGRAMME_SIZES
+from eventapp.printing.programme import programme_size
 
 EVENT_FIELDS = ("title", "subtitle", "slug", "timezone", "starts_at", "ends_at", "venue_name",
                 "venue_address", "capacity", "registration_opens_at",

@@ -4,13 +4,13 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..auth.access import get_managed_event_or_404, organiser_required
-from ..extensions import db
-from ..i18n import country_choices
-from ..media.photos import PhotoError, delete_photo, store_photo
-from ..models import Event, Person
-from . import bp, services
-from .forms import PersonForm, options
+from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.extensions import db
+from eventapp.i18n import country_choices
+from eventapp.manage import bp, services
+from eventapp.manage.forms import PersonForm, options
+from eventapp.media.photos import PhotoError, delete_photo, store_photo
+from eventapp.models import Event, Person
 
 
 def get_person_or_404(event: Event, person_id: int) -> Person:

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import groupby
 
-from ..models import AgendaItem, Event, Room
+from eventapp.models import AgendaItem, Event, Room
 
 #: One grid row stands for this many minutes.
 SLOT_MINUTES = 5

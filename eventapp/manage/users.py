@@ -5,14 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth import audit, second_factor
-from ..auth.access import admin_required
-from ..auth.services import AccountError, WeakPassword, create_user
-from ..auth.sessions import end_sessions
-from ..extensions import db
-from ..models import User, UserRole
-from . import bp
-from .forms import UserForm
+from eventapp.auth import audit, second_factor
+from eventapp.auth.access import admin_required
+from eventapp.auth.services import AccountError, WeakPassword, create_user
+from eventapp.auth.sessions import end_sessions
+from eventapp.extensions import db
+from eventapp.manage import bp
+from eventapp.manage.forms import UserForm
+from eventapp.models import User, UserRole
 
 
 @bp.route("/users", methods=["GET", "POST"])

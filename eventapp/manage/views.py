@@ -3,11 +3,11 @@
 from flask import render_template
 from sqlalchemy import func, select
 
-from ..auth.access import organiser_required
-from ..extensions import db
-from ..models import Registration
-from . import bp
-from .events import visible_events
+from eventapp.auth.access import organiser_required
+from eventapp.extensions import db
+from eventapp.manage import bp
+from eventapp.manage.events import visible_events
+from eventapp.models import Registration
 
 
 @bp.get("/")

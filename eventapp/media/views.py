@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, send_file
 
-from .photos import MIMETYPES, photo_path
+from eventapp.media.photos import MIMETYPES, photo_path
 
 bp = Blueprint("media", __name__)
 

@@ -1,11 +1,11 @@
 """All models, imported here so Alembic and the app see every table."""
 
-from .agenda import AgendaItem, AgendaRole, ItemKind, RoleKind
-from .changelog import ChangeLogEntry
-from .checkin import CheckInAction, CheckInMethod, CheckInRecord
-from .event import Event, Room
-from .people import Person
-from .registration import (
+from eventapp.models.agenda import AgendaItem, AgendaRole, ItemKind, RoleKind
+from eventapp.models.changelog import ChangeLogEntry
+from eventapp.models.checkin import CheckInAction, CheckInMethod, CheckInRecord
+from eventapp.models.event import Event, Room
+from eventapp.models.people import Person
+from eventapp.models.registration import (
     PUBLIC_CATEGORIES,
     Category,
     Dietary,
@@ -16,9 +16,9 @@ from .registration import (
     Registration,
     Status,
 )
-from .second_factor import Passkey, RecoveryCode
-from .security import LoginSession, SecurityEvent
-from .user import User, UserRole, event_manager
+from eventapp.models.second_factor import Passkey, RecoveryCode
+from eventapp.models.security import LoginSession, SecurityEvent
+from eventapp.models.user import User, UserRole, event_manager
 
 __all__ = [
     "AgendaItem", "AgendaRole", "Category", "ChangeLogEntry", "CheckInAction",

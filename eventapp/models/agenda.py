@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime, str_enum, utcnow
+from eventapp.extensions import db
+from eventapp.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
-    from .event import Event, Room
-    from .people import Person
+    from eventapp.models.event import Event, Room
+    from eventapp.models.people import Person
 
 
 class ItemKind(enum.StrEnum):

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from eventapp.extensions import db
+from eventapp.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
-    from .event import Event
-    from .user import User
+    from eventapp.models.event import Event
+    from eventapp.models.user import User
 
 
 class ChangeLogEntry(db.Model):

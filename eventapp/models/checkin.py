@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime, str_enum, utcnow
+from eventapp.extensions import db
+from eventapp.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
-    from .registration import Registration
-    from .user import User
+    from eventapp.models.registration import Registration
+    from eventapp.models.user import User
 
 
 class CheckInAction(enum.StrEnum):

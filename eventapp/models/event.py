@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from eventapp.extensions import db
+from eventapp.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
-    from .agenda import AgendaItem
-    from .people import Person
-    from .registration import Question, Registration
-    from .user import User
+    from eventapp.models.agenda import AgendaItem
+    from eventapp.models.people import Person
+    from eventapp.models.registration import Question, Registration
+    from eventapp.models.user import User
 
 
 class Event(db.Model):

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from eventapp.extensions import db
+from eventapp.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
-    from .agenda import AgendaRole
-    from .event import Event
+    from eventapp.models.agenda import AgendaRole
+    from eventapp.models.event import Event
 
 
 class Person(db.Model):

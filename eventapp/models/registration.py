@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from ..extensions import db
-from .types import UTCDateTime, str_enum, utcnow
+from eventapp.extensions import db
+from eventapp.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
-    from .event import Event
-    from .people import Person
+    from eventapp.models.event import Event
+    from eventapp.models.people import Person
 
 
 class Category(enum.StrEnum):

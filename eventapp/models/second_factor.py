@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
+from eventapp.extensions import db
+from eventapp.models.types import UTCDateTime, utcnow
 
 
 class RecoveryCode(db.Model):

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime, utcnow
-from .user import User
+from eventapp.extensions import db
+from eventapp.models.types import UTCDateTime, utcnow
+from eventapp.models.user import User
 
 
 class LoginSession(db.Model):

@@ -11,12 +11,12 @@ from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from .second_factor import Passkey, RecoveryCode
-from .types import UTCDateTime, str_enum, utcnow
+from eventapp.extensions import db
+from eventapp.models.second_factor import Passkey, RecoveryCode
+from eventapp.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
-    from .event import Event
+    from eventapp.models.event import Event
 
 
 #: Which organisers manage which events (admins manage every event without a row here).

@@ -23,14 +23,14 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from .. import i18n
-from ..extensions import db
-from ..labels import CATEGORIES
-from ..models import Category, Event, Registration, Status
-from ..models.types import utcnow
-from ..web.public_url import public_base_url
-from . import qr
-from .textfit import PT_TO_MM, fit_name, fit_text, name_height_mm
+from eventapp import i18n
+from eventapp.extensions import db
+from eventapp.labels import CATEGORIES
+from eventapp.models import Category, Event, Registration, Status
+from eventapp.models.types import utcnow
+from eventapp.printing import qr
+from eventapp.printing.textfit import PT_TO_MM, fit_name, fit_text, name_height_mm
+from eventapp.web.public_url import public_base_url
 
 #: Okabe & Ito's palette, told apart with every common colour-vision deficiency; the text
 #: colour is the one of black or white with the higher contrast (at least 4.5:1). The band
@@ -428,7 +428,7 @@ def _logo_url(event: Event, settings: dict[str, Any]) -> str:
     """The logo's URL for WeasyPrint, or "" when it is off or its file is gone."""
     if not settings["fields"]["logo"] or not event.logo:
         return ""
-    from .fetcher import app_fetcher, upload_url
+    from eventapp.printing.fetcher import app_fetcher, upload_url
 
     url = upload_url(event.logo)
     # Checked here so that a deleted logo leaves a badge without one, not a warning per page.
@@ -465,7 +465,7 @@ def render_badges_of(event: Event, registrations: Sequence[Registration], layout
     # A generator: large runs start laying out the first badges while the rest are written.
     chunks = (badge_html(event, registrations[i:i + per_chunk], layout, settings)
               for i in starts)
-    from . import render
+    from eventapp.printing import render
 
     return render.render_chunks(chunks, stylesheets=[BADGE_CSS, layout.stylesheet],
                                 workers=workers, count=len(starts))
@@ -473,7 +473,7 @@ def render_badges_of(event: Event, registrations: Sequence[Registration], layout
 
 def impose(layout: Layout, faces: bytes, language: str) -> bytes:
     """Each page of `faces` drawn twice on a sheet of the layout (the folded badge)."""
-    from .imposition import fold_sheets
+    from eventapp.printing.imposition import fold_sheets
 
     return fold_sheets(faces, _sheet_pdf(layout.name, language), face_mm=layout.badge_mm,
                        sheet_mm=layout.page_mm)
@@ -486,7 +486,7 @@ def _sheet_pdf(layout_name: str, language: str) -> bytes:
     """The layout's empty sheet (marks, hint) in a language: rendered once per process."""
     key = (layout_name, language)
     if key not in _sheets:
-        from . import render
+        from eventapp.printing import render
 
         layout = LAYOUTS[layout_name]
         with force_locale(language):
@@ -534,7 +534,7 @@ def preview_png(event: Event, *, layout: str | None = None, category: str | None
         return None
     pdf = render_badges(event, registrations[:chosen.per_page], chosen.name, settings=settings,
                         workers=1)
-    from . import render
+    from eventapp.printing import render
 
     return render.page_png(pdf, 0, width_px=width_px)
 
@@ -556,10 +556,10 @@ def warm_up() -> None:
     if _warming.is_set():
         return
     _warming.set()
-    from . import render
-    from .fetcher import SafeFetcher
-    from .fonts import STATIC
-    from .programme import SIZE_STYLESHEETS, STYLESHEET
+    from eventapp.printing import render
+    from eventapp.printing.fetcher import SafeFetcher
+    from eventapp.printing.fonts import STATIC
+    from eventapp.printing.programme import SIZE_STYLESHEETS, STYLESHEET
 
     render.warm_up([BADGE_CSS, STYLESHEET, *SIZE_STYLESHEETS.values(),
                     *(layout.stylesheet for layout in LAYOUTS.values()),

@@ -24,12 +24,12 @@ from flask_babel import force_locale
 from markupsafe import Markup
 from sqlalchemy import func, select, update
 
-from ..extensions import db
-from ..i18n import local_date, local_time
-from ..models import Event, Registration
-from ..web.public_url import public_base_url
-from .badges import text_direction
-from .textfit import fit_text
+from eventapp.extensions import db
+from eventapp.i18n import local_date, local_time
+from eventapp.models import Event, Registration
+from eventapp.printing.badges import text_direction
+from eventapp.printing.textfit import fit_text
+from eventapp.web.public_url import public_base_url
 
 TEMPLATE = "print/certificate.html"
 PAGE_TEMPLATE = "print/_certificate.html"
@@ -169,7 +169,7 @@ class Certificate:
 def certificate_for(registration: Registration) -> Certificate:
     """The content of a registration's certificate, in the current language. Gives the
     registration its code if it has none (no commit)."""
-    from . import qr
+    from eventapp.printing import qr
 
     event = registration.event
     code = ensure_code(registration)
@@ -212,7 +212,7 @@ def _logo_url(event: Event) -> str:
     """The logo's URL for WeasyPrint, or "" when there is none or its file is gone."""
     if not event.logo:
         return ""
-    from .fetcher import app_fetcher, upload_url
+    from eventapp.printing.fetcher import app_fetcher, upload_url
 
     url = upload_url(event.logo)
     return url if app_fetcher().resolve(url) else ""
@@ -223,7 +223,7 @@ def render_certificates(event: Event, registrations: Sequence[Registration]) -> 
     codes to those who have none: the caller commits once the PDF is handed over."""
     if not registrations:
         raise ValueError("no certificates to print")
-    from . import render
+    from eventapp.printing import render
 
     # In chunks, like badges: a large event's run is laid out on two cores.
     starts = range(0, len(registrations), CHUNK)

@@ -23,7 +23,7 @@ import urllib.parse
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .weasy import URLFetcher, URLFetcherResponse
+from eventapp.printing.weasy import URLFetcher, URLFetcherResponse
 
 SCHEME = "eventapp"
 BASE_URL = f"{SCHEME}://app/"

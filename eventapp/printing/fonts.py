@@ -19,7 +19,7 @@ import threading
 from functools import cache
 from pathlib import Path
 
-from .. import ROOT
+from eventapp import ROOT
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def font_config():
     fonts_stylesheet())."""
     # WeasyPrint is imported when something is printed, not when the app starts: the
     # web app and its other commands never pay for it.
-    from .weasy import FontConfiguration
+    from eventapp.printing.weasy import FontConfiguration
 
     with _lock:
         config = FontConfiguration()
@@ -75,8 +75,8 @@ def _remove_font_copies(config) -> None:
 def fonts_stylesheet():
     """static/css/fonts.css as a weasyprint CSS, parsed once; parsing it registers the
     fonts in font_config()."""
-    from .fetcher import SafeFetcher, static_url
-    from .weasy import CSS
+    from eventapp.printing.fetcher import SafeFetcher, static_url
+    from eventapp.printing.weasy import CSS
 
     fetcher = SafeFetcher(STATIC)
     css = CSS(url=static_url(FONTS_CSS), url_fetcher=fetcher, font_config=font_config())
@@ -92,7 +92,7 @@ def font_family_css() -> str:
 
 def system_cjk_family(config=None) -> str | None:
     """The first CJK family fontconfig really has, or None."""
-    from .weasy import ffi, fontconfig
+    from eventapp.printing.weasy import ffi, fontconfig
 
     fc_config = fontconfig.FcInitLoadConfigAndFonts() if config is None else config._config
     try:

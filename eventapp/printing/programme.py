@@ -23,8 +23,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from ..models import AgendaItem, Event, ItemKind, Person, RoleKind
-from ..public.queries import agenda
+from eventapp.models import AgendaItem, Event, ItemKind, Person, RoleKind
+from eventapp.public.queries import agenda
 
 #: Page sizes in mm, portrait.
 SIZES = {"A5": (148.0, 210.0), "A4": (210.0, 297.0)}
@@ -141,7 +141,7 @@ def _name_key(person: Person) -> tuple:
 def _upload_url(path: str) -> str:
     """The URL of an upload for WeasyPrint, or "" when the file is gone (a deleted logo or
     photo leaves the booklet without it, not a warning per page)."""
-    from .fetcher import app_fetcher, upload_url
+    from eventapp.printing.fetcher import app_fetcher, upload_url
 
     url = upload_url(path)
     return url if app_fetcher().resolve(url) else ""
@@ -174,7 +174,7 @@ def tail_html(programme: Programme, language: str, *, first_page: int, notes: in
 def render_programme(event: Event, *, size: str | None = None,
                      language: str | None = None) -> bytes:
     """The programme booklet of an event as a PDF."""
-    from . import render
+    from eventapp.printing import render
 
     language = language or current_app.config["LANGUAGES"][0]
     programme = programme_for(event, size)

@@ -26,11 +26,11 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import ROOT
-from ..exports.views import AGENDA_ENTITIES
-from ..extensions import db
-from ..models import AgendaItem, AgendaRole, ChangeLogEntry, Event, Person, Room
-from . import programme
+from eventapp import ROOT
+from eventapp.exports.views import AGENDA_ENTITIES
+from eventapp.extensions import db
+from eventapp.models import AgendaItem, AgendaRole, ChangeLogEntry, Event, Person, Room
+from eventapp.printing import programme
 
 FOLDER = Path("cache") / "programme"
 #: Raise when the booklet's Python code changes what it prints; edits to its template,

@@ -31,9 +31,9 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 
-from .fetcher import BASE_URL, SafeFetcher, app_fetcher, static_url
-from .fonts import STATIC, font_config, font_family_css, fonts_stylesheet
-from .weasy import CSS, HTML, Document
+from eventapp.printing.fetcher import BASE_URL, SafeFetcher, app_fetcher, static_url
+from eventapp.printing.fonts import STATIC, font_config, font_family_css, fonts_stylesheet
+from eventapp.printing.weasy import CSS, HTML, Document
 
 #: Serialises WeasyPrint use within a process (see the module docstring).
 lock = threading.RLock()

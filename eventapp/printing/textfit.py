@@ -19,7 +19,7 @@ from functools import cache
 
 from fontTools.ttLib import TTFont
 
-from .fonts import FONT_FILES, SCRIPT_FAMILIES
+from eventapp.printing.fonts import FONT_FILES, SCRIPT_FAMILIES
 
 PT_TO_MM = 25.4 / 72
 #: Share of the box width a line may take by our measure.

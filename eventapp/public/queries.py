@@ -4,8 +4,8 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import AgendaItem, AgendaRole, Event, Person
+from eventapp.extensions import db
+from eventapp.models import AgendaItem, AgendaRole, Event, Person
 
 
 def published_events() -> list[Event]:

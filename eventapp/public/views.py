@@ -17,10 +17,10 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..agenda import now as now_screen
-from ..exports.views import feed_response
-from ..printing import certificates, programme_cache
-from . import queries
+from eventapp.agenda import now as now_screen
+from eventapp.exports.views import feed_response
+from eventapp.printing import certificates, programme_cache
+from eventapp.public import queries
 
 bp = Blueprint("public", __name__)
 

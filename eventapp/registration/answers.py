@@ -20,8 +20,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ..changelog import record
-from ..models import Question, QuestionKind, Registration
+from eventapp.changelog import record
+from eventapp.models import Question, QuestionKind, Registration
 
 #: Longest answer accepted for each kind of text question, in characters.
 TEXT_LIMITS = {QuestionKind.SHORT_TEXT: 300, QuestionKind.LONG_TEXT: 4000}

@@ -22,13 +22,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, insert, select
 
-from ..changelog import diff, record, snapshot
-from ..extensions import db
-from ..labels import CATEGORIES
-from ..models import Category, ChangeLogEntry, Event, Registration, Status
-from ..models.registration import email_key, new_token
-from ..models.types import utcnow
-from . import answers, services
+from eventapp.changelog import diff, record, snapshot
+from eventapp.extensions import db
+from eventapp.labels import CATEGORIES
+from eventapp.models import Category, ChangeLogEntry, Event, Registration, Status
+from eventapp.models.registration import email_key, new_token
+from eventapp.models.types import utcnow
+from eventapp.registration import answers, services
 
 PER_PAGE = 50
 SORTS = ("name", "date", "status", "organisation", "country")

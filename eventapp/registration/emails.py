@@ -43,15 +43,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..changelog import record as log_change
-from ..exports.calendar_cache import agenda_ics
-from ..extensions import db
-from ..i18n import country_name
-from ..labels import DIETARY, STATUSES
-from ..models import Event, MailRecord, MailStatus, Registration, Status
-from ..models.types import utcnow
-from ..web.public_url import external_url, public_base_url
-from . import answers, services
+from eventapp.changelog import record as log_change
+from eventapp.exports.calendar_cache import agenda_ics
+from eventapp.extensions import db
+from eventapp.i18n import country_name
+from eventapp.labels import DIETARY, STATUSES
+from eventapp.models import Event, MailRecord, MailStatus, Registration, Status
+from eventapp.models.types import utcnow
+from eventapp.registration import answers, services
+from eventapp.web.public_url import external_url, public_base_url
 
 log = logging.getLogger(__name__)
 
@@ -241,7 +241,7 @@ def content(registration: Registration, kind: str) -> Content:
         return Content(_("Your registration link: %(title)s", title=title),
                        context={"position": services.waitlist_position(registration)})
     if kind == "certificate":
-        from ..printing import certificates
+        from eventapp.printing import certificates
 
         pdf = certificates.render_certificates(event, [registration])
         code = registration.certificate_code
@@ -503,7 +503,7 @@ def resend_problem(mail: MailRecord, newest: dict | None = None) -> str | None:
     if newest.get((registration.id, mail.kind), mail.id) != mail.id:
         return _("A newer e-mail of this kind was sent since.")
     if mail.kind == "certificate":
-        from ..printing.certificates import is_valid
+        from eventapp.printing.certificates import is_valid
 
         if not is_valid(registration):
             return _("Out of date: the person is no longer checked in.")
@@ -600,7 +600,7 @@ def send_certificates(event: Event, *, seconds: float | None = None) -> Certific
     `seconds` bounds the time spent (a request must end before the server's timeout, and
     a certificate takes about 50 ms): the rest is counted in `remaining`.
     """
-    from ..printing.certificates import attendees
+    from eventapp.printing.certificates import attendees
 
     result = CertificateMailResult()
     sent_before = set(db.session.scalars(

@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from ..models import Event
+from eventapp.models import Event
 
 _MARKER = "\x00csrf\x00"
 #: Pages kept per worker, oldest dropped first (a few per event and language).

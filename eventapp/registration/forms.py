@@ -25,11 +25,11 @@ from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..i18n import country_choices
-from ..labels import DIETARY
-from ..manage.forms import CleanForm, LongSelect, clean_text, options
-from ..models import Dietary, Event, Question, QuestionKind, Registration
-from . import answers, services
+from eventapp.i18n import country_choices
+from eventapp.labels import DIETARY
+from eventapp.manage.forms import CleanForm, LongSelect, clean_text, options
+from eventapp.models import Dietary, Event, Question, QuestionKind, Registration
+from eventapp.registration import answers, services
 
 #: The choices as the form offers them: "Other" asks for the details.
 DIETARY_LABELS = {**DIETARY, Dietary.OTHER: _l("Other (please say)")}

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Registration, Status
-from ..models.types import utcnow
-from . import answers, services
+from eventapp.extensions import db
+from eventapp.models import Registration, Status
+from eventapp.models.types import utcnow
+from eventapp.registration import answers, services
 
 #: Tokens are 43 characters (new_token); anything much longer is not worth a query.
 MAX_TOKEN_LENGTH = 64
@@ -56,7 +56,7 @@ def can_cancel(registration: Registration, now: datetime | None = None) -> bool:
 
 def has_certificate(registration: Registration) -> bool:
     """Whether the person can download a certificate of attendance: once checked in."""
-    from ..printing.certificates import is_valid
+    from eventapp.printing.certificates import is_valid
 
     return is_valid(registration)
 

@@ -39,10 +39,10 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from ..changelog import record
-from ..extensions import db
-from ..labels import STATUSES
-from ..models import (
+from eventapp.changelog import record
+from eventapp.extensions import db
+from eventapp.labels import STATUSES
+from eventapp.models import (
     PUBLIC_CATEGORIES,
     Category,
     ChangeLogEntry,
@@ -53,9 +53,9 @@ from ..models import (
     Status,
     User,
 )
-from ..models.registration import email_key, new_token
-from ..models.types import utcnow
-from .answers import clean as answers_clean
+from eventapp.models.registration import email_key, new_token
+from eventapp.models.types import utcnow
+from eventapp.registration.answers import clean as answers_clean
 
 #: Text fields a sign-up may fill, as the form sends them (see `register`).
 TEXT_FIELDS = ("honorific", "given_name", "family_name", "badge_name", "email", "organisation",

@@ -23,8 +23,8 @@ from flask import current_app
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
-from ..extensions import limiter
-from ..models import Registration
+from eventapp.extensions import limiter
+from eventapp.models import Registration
 
 log = logging.getLogger(__name__)
 

@@ -7,14 +7,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import Registration
-from ..models.types import utcnow
-from ..printing import certificates
-from ..public.queries import get_published_event_or_404
-from ..web.public_url import external_url
-from . import answers, desk, emails, form_page, selfservice, services, throttle
-from .forms import ConfirmForm, details_form, signup_form
+from eventapp.extensions import db
+from eventapp.models import Registration
+from eventapp.models.types import utcnow
+from eventapp.printing import certificates
+from eventapp.public.queries import get_published_event_or_404
+from eventapp.registration import answers, desk, emails, form_page, selfservice, services, throttle
+from eventapp.registration.forms import ConfirmForm, details_form, signup_form
+from eventapp.web.public_url import external_url
 
 bp = Blueprint("registration", __name__)
 

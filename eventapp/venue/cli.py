@@ -15,9 +15,9 @@ import click
 import segno
 from flask import current_app
 
-from .. import ROOT
-from .addresses import venue_address
-from .tls import VenueFiles, ensure_ca, ensure_server_cert, fingerprint
+from eventapp import ROOT
+from eventapp.venue.addresses import venue_address
+from eventapp.venue.tls import VenueFiles, ensure_ca, ensure_server_cert, fingerprint
 
 
 def base_url(host: str, port: int) -> str:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app
 
-from .tls import VenueFiles, ca_der
+from eventapp.venue.tls import VenueFiles, ca_der
 
 bp = Blueprint("venue", __name__, url_prefix="/venue")
 

@@ -9,7 +9,7 @@ They are small and never cached anyway.
 from flask import Flask, Response, request
 from flask_compress import Compress
 
-from .security_headers import is_private
+from eventapp.web.security_headers import is_private
 
 compress = Compress()
 

@@ -7,7 +7,7 @@ the same rule that keeps them out of caches), and those pages also say
 
 from flask import Flask, Response
 
-from .security_headers import PRIVATE_PATHS, is_private
+from eventapp.web.security_headers import PRIVATE_PATHS, is_private
 
 #: Also kept out: pages reached by a certificate's code (they name its holder).
 UNINDEXED_PATHS = (*PRIVATE_PATHS, "/verify/")
