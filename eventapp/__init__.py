@@ -37,7 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.wsgi_app, x_for=int(app.config.get("PROXY_FIX_X_FOR") or 0), x_proto=1,
             x_host=int(app.config["PROXY_FIX_X_HOST"]))
 
-    from eventapp import database, i18n
+    from eventapp import database
+    from eventapp.core import i18n
     from eventapp.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -48,18 +49,26 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
 
-    from eventapp import errors, health, templating
     from eventapp.auth import second_factor
     from eventapp.auth.account_views import bp as account_bp
     from eventapp.auth.views import bp as auth_bp
     from eventapp.checkin.views import bp as checkin_bp
-    from eventapp.exports.views import bp as exports_bp
+    from eventapp.feeds.views import bp as exports_bp
     from eventapp.manage import bp as manage_bp
     from eventapp.media.views import bp as media_bp
     from eventapp.public.views import bp as public_bp
     from eventapp.registration.views import bp as registration_bp
     from eventapp.venue.views import bp as venue_bp
-    from eventapp.web import compression, indexing, public_url, security_headers, static_assets
+    from eventapp.web import (
+        compression,
+        errors,
+        health,
+        indexing,
+        public_url,
+        security_headers,
+        static_assets,
+        templating,
+    )
 
     templating.init_app(app)
     errors.init_app(app)

@@ -2,8 +2,8 @@
 
 import icalendar
 
-from eventapp.exports.calendar_cache import agenda_ics
 from eventapp.extensions import db
+from eventapp.feeds.calendar_cache import agenda_ics
 from eventapp.models import RoleKind
 
 from .factories import add_role, make_event, make_item, make_person

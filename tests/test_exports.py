@@ -13,10 +13,9 @@ from lxml import etree
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
-from eventapp.exports import frab, ical, jsonfeed
 from eventapp.extensions import db
-from eventapp.models import AgendaItem, ChangeLogEntry, Event, ItemKind, RoleKind
-from eventapp.public import queries
+from eventapp.feeds import frab, ical, jsonfeed
+from eventapp.models import AgendaItem, ChangeLogEntry, Event, ItemKind, RoleKind, queries
 
 from .factories import add_role, make_event, make_item, make_person, make_room
 

@@ -13,8 +13,8 @@ from jsonschema import Draft6Validator
 from PIL import Image
 from sqlalchemy import select
 
-from eventapp.exports.c3voc import acronym
 from eventapp.extensions import db
+from eventapp.feeds.c3voc import acronym
 from eventapp.media.photos import store_photo
 from eventapp.models import Person, RoleKind
 

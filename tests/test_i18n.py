@@ -62,7 +62,7 @@ def test_cabo_verde_is_called_what_it_asked_to_be_called(client, demo, lang):
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_the_country_list_offers_cabo_verde(app, lang):
-    from eventapp.i18n import country_choices
+    from eventapp.core.i18n import country_choices
 
     with app.test_request_context(f"/?lang={lang}"):
         choices = country_choices()

@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from eventapp.agenda.now import now_and_next, parse_moment
 from eventapp.extensions import db
-from eventapp.models import AgendaItem, Event
-from eventapp.public import queries
+from eventapp.models import AgendaItem, Event, queries
 
 from .factories import make_event, make_item, make_room
 

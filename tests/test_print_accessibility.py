@@ -7,10 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import ItemKind, Registration
+from eventapp.models import ItemKind, Registration, queries
 from eventapp.models.types import utcnow
 from eventapp.printing import certificates, render
-from eventapp.public import queries
 
 from .conftest import DEMO_SLUG
 from .pdftags import catalog, headings, pdfinfo, read_aloud

@@ -47,7 +47,7 @@ def test_event_page_shows_date_in_event_time_zone_venue_and_figures(client, demo
 
 
 def test_agenda_shows_the_three_panels_with_moderators_and_panellists(app, client, demo):
-    from eventapp.public import queries
+    from eventapp.models import queries
 
     response = client.get(f"/events/{demo}/agenda")
     assert response.status_code == 200

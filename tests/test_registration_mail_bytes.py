@@ -5,8 +5,8 @@ import io
 from email import message_from_bytes, policy
 from email.generator import BytesGenerator
 
-from eventapp.exports.calendar_cache import agenda_ics
 from eventapp.extensions import db
+from eventapp.feeds.calendar_cache import agenda_ics
 from eventapp.models import Status
 from eventapp.registration import emails
 

@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from babel.dates import format_date
 from flask_babel import gettext as _
 
-from eventapp.i18n import format_locale
+from eventapp.core.i18n import format_locale
 from eventapp.models import AgendaItem, Event, ItemKind, Person, RoleKind
 
 PERSON_DOUBLE_BOOKED = "person_double_booked"

@@ -18,7 +18,7 @@ from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from eventapp.changelog import diff, json_safe, record
+from eventapp.core.changelog import diff, json_safe, record
 from eventapp.extensions import db
 from eventapp.media.photos import copy_photo
 from eventapp.models import AgendaItem, AgendaRole, Event, Person, Question, RoleKind, Room

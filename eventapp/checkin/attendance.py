@@ -28,9 +28,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from eventapp.core.labels import CATEGORIES
 from eventapp.exports.spreadsheets import neutralise
 from eventapp.extensions import db
-from eventapp.labels import CATEGORIES
 from eventapp.models import (
     Category,
     CheckInAction,

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, SelectField, StringField
 
-from eventapp.labels import CATEGORIES
+from eventapp.core.labels import CATEGORIES
 from eventapp.manage.forms import CleanForm, options
 from eventapp.models import Category
 from eventapp.registration.forms import MaxLength, required, validate_address

@@ -32,9 +32,9 @@ from eventapp.checkin import offline, services
 from eventapp.checkin import search as door_search
 from eventapp.checkin.forms import WalkInForm
 from eventapp.checkin.services import Outcome
+from eventapp.core.i18n import local_time
+from eventapp.core.labels import CATEGORIES, STATUSES
 from eventapp.extensions import db
-from eventapp.i18n import local_time
-from eventapp.labels import CATEGORIES, STATUSES
 from eventapp.models import Category, CheckInMethod, Event, Registration, UserRole
 from eventapp.printing import badges
 from eventapp.registration.services import AlreadyRegistered

@@ -32,10 +32,10 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from eventapp.exports.import_reader import ImportFileError, Limits, Table, read_table
+from eventapp.core.i18n import PREFERRED_NAMES
+from eventapp.core.import_reader import ImportFileError, Limits, Table, read_table
+from eventapp.core.labels import CATEGORIES, DIETARY
 from eventapp.extensions import db
-from eventapp.i18n import PREFERRED_NAMES
-from eventapp.labels import CATEGORIES, DIETARY
 from eventapp.models import Category, Dietary, Event, Question, QuestionKind, Registration, Status
 from eventapp.models.registration import email_key
 from eventapp.registration import answers as answer_rules

@@ -12,7 +12,7 @@ from flask import Response, render_template, request
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.checkin import attendance as numbers
-from eventapp.i18n import country_name
+from eventapp.core.i18n import country_name
 from eventapp.manage import bp
 from eventapp.models import Category, Event
 from eventapp.models.types import utcnow

@@ -12,9 +12,9 @@ from wtforms import BooleanField, ColorField, DecimalField, IntegerField, RadioF
 from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.core.i18n import language_name
+from eventapp.core.labels import CATEGORIES
 from eventapp.extensions import db
-from eventapp.i18n import language_name
-from eventapp.labels import CATEGORIES
 from eventapp.manage import bp
 from eventapp.manage.forms import CleanForm, options
 from eventapp.models import Category, Registration, Status

@@ -6,11 +6,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from eventapp import changelog
 from eventapp.agenda import services as agenda_services
 from eventapp.auth.access import admin_required, get_managed_event_or_404, organiser_required
+from eventapp.core import changelog
+from eventapp.core.labels import USER_ROLES
 from eventapp.extensions import db
-from eventapp.labels import USER_ROLES
 from eventapp.manage import bp, services
 from eventapp.manage.forms import (
     EventForm,

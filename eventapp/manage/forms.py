@@ -30,7 +30,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import Select
 
-from eventapp.labels import ITEM_KINDS, ROLES, USER_ROLES
+from eventapp.core.labels import ITEM_KINDS, ROLES, USER_ROLES
 from eventapp.models import ItemKind, RoleKind, UserRole
 
 

@@ -10,8 +10,8 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.core.labels import QUESTION_KINDS
 from eventapp.extensions import db
-from eventapp.labels import QUESTION_KINDS
 from eventapp.manage import bp, services
 from eventapp.manage.forms import CleanForm, options
 from eventapp.models import Event, Question, QuestionKind

@@ -11,13 +11,13 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
-from eventapp import changelog
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.checkin import services as checkin_services
+from eventapp.core import changelog
+from eventapp.core.i18n import country_choices, country_name
+from eventapp.core.labels import CATEGORIES, DIETARY, STATUSES
 from eventapp.exports import spreadsheets
 from eventapp.extensions import db
-from eventapp.i18n import country_choices, country_name
-from eventapp.labels import CATEGORIES, DIETARY, STATUSES
 from eventapp.manage import bp
 from eventapp.manage.forms import CleanForm, options
 from eventapp.models import Category, Dietary, Event, Registration

@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from eventapp.changelog import diff, record, snapshot
+from eventapp.core.changelog import diff, record, snapshot
 from eventapp.extensions import db
 from eventapp.models import (
     AgendaItem,

@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.core.i18n import country_choices
 from eventapp.extensions import db
-from eventapp.i18n import country_choices
 from eventapp.manage import bp, services
 from eventapp.manage.forms import PersonForm, options
 from eventapp.media.photos import PhotoError, delete_photo, store_photo

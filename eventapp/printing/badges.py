@@ -23,9 +23,9 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from eventapp import i18n
+from eventapp.core import i18n
+from eventapp.core.labels import CATEGORIES
 from eventapp.extensions import db
-from eventapp.labels import CATEGORIES
 from eventapp.models import Category, Event, Registration, Status
 from eventapp.models.types import utcnow
 from eventapp.printing import qr

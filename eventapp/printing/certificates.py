@@ -24,8 +24,8 @@ from flask_babel import force_locale
 from markupsafe import Markup
 from sqlalchemy import func, select, update
 
+from eventapp.core.i18n import local_date, local_time
 from eventapp.extensions import db
-from eventapp.i18n import local_date, local_time
 from eventapp.models import Event, Registration
 from eventapp.printing.badges import text_direction
 from eventapp.printing.textfit import fit_text

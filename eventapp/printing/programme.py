@@ -24,7 +24,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from eventapp.models import AgendaItem, Event, ItemKind, Person, RoleKind
-from eventapp.public.queries import agenda
+from eventapp.models.queries import agenda
 
 #: Page sizes in mm, portrait.
 SIZES = {"A5": (148.0, 210.0), "A4": (210.0, 297.0)}

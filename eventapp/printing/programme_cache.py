@@ -27,8 +27,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from eventapp import ROOT
-from eventapp.exports.views import AGENDA_ENTITIES
 from eventapp.extensions import db
+from eventapp.feeds.views import AGENDA_ENTITIES
 from eventapp.models import AgendaItem, AgendaRole, ChangeLogEntry, Event, Person, Room
 from eventapp.printing import programme
 

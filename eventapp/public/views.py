@@ -18,9 +18,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from eventapp.agenda import now as now_screen
-from eventapp.exports.views import feed_response
+from eventapp.feeds.views import feed_response
+from eventapp.models import queries
 from eventapp.printing import certificates, programme_cache
-from eventapp.public import queries
 
 bp = Blueprint("public", __name__)
 

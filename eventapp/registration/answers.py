@@ -20,7 +20,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from eventapp.changelog import record
+from eventapp.core.changelog import record
 from eventapp.models import Question, QuestionKind, Registration
 
 #: Longest answer accepted for each kind of text question, in characters.

@@ -22,9 +22,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, insert, select
 
-from eventapp.changelog import diff, record, snapshot
+from eventapp.core.changelog import diff, record, snapshot
+from eventapp.core.labels import CATEGORIES
 from eventapp.extensions import db
-from eventapp.labels import CATEGORIES
 from eventapp.models import Category, ChangeLogEntry, Event, Registration, Status
 from eventapp.models.registration import email_key, new_token
 from eventapp.models.types import utcnow

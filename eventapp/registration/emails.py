@@ -43,11 +43,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from eventapp.changelog import record as log_change
-from eventapp.exports.calendar_cache import agenda_ics
+from eventapp.core.changelog import record as log_change
+from eventapp.core.i18n import country_name
+from eventapp.core.labels import DIETARY, STATUSES
 from eventapp.extensions import db
-from eventapp.i18n import country_name
-from eventapp.labels import DIETARY, STATUSES
+from eventapp.feeds.calendar_cache import agenda_ics
 from eventapp.models import Event, MailRecord, MailStatus, Registration, Status
 from eventapp.models.types import utcnow
 from eventapp.registration import answers, services

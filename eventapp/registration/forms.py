@@ -25,8 +25,8 @@ from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from eventapp.i18n import country_choices
-from eventapp.labels import DIETARY
+from eventapp.core.i18n import country_choices
+from eventapp.core.labels import DIETARY
 from eventapp.manage.forms import CleanForm, LongSelect, clean_text, options
 from eventapp.models import Dietary, Event, Question, QuestionKind, Registration
 from eventapp.registration import answers, services

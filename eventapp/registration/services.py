@@ -39,9 +39,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from eventapp.changelog import record
+from eventapp.core.changelog import record
+from eventapp.core.labels import STATUSES
 from eventapp.extensions import db
-from eventapp.labels import STATUSES
 from eventapp.models import (
     PUBLIC_CATEGORIES,
     Category,

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 
 from eventapp.extensions import db
 from eventapp.models import Registration
+from eventapp.models.queries import get_published_event_or_404
 from eventapp.models.types import utcnow
 from eventapp.printing import certificates
-from eventapp.public.queries import get_published_event_or_404
 from eventapp.registration import answers, desk, emails, form_page, selfservice, services, throttle
 from eventapp.registration.forms import ConfirmForm, details_form, signup_form
 from eventapp.web.public_url import external_url

@@ -7,7 +7,7 @@ from datetime import timedelta
 import icalendar
 from flask_babel import lazy_gettext as _l
 
-from eventapp.exports.frab import GENERATOR_VERSION, ROLE_ORDER, clean_text, credited, kind_labels
+from eventapp.feeds.frab import GENERATOR_VERSION, ROLE_ORDER, clean_text, credited, kind_labels
 from eventapp.models import AgendaItem, Event, ItemKind, RoleKind
 from eventapp.web.public_url import external_url
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import current_app
 
-from eventapp.exports.frab import (
+from eventapp.feeds.frab import (
     FALLBACK_ROOM,
     GENERATOR_VERSION,
     clean_text,

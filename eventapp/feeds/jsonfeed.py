@@ -6,7 +6,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from eventapp.exports.frab import (
+from eventapp.core.labels import ROLES
+from eventapp.feeds.frab import (
     GENERATOR_VERSION,
     credited,
     days,
@@ -16,7 +17,6 @@ from eventapp.exports.frab import (
     people_of,
     version,
 )
-from eventapp.labels import ROLES
 from eventapp.models import AgendaItem, Event, Person
 from eventapp.web.public_url import external_url
 

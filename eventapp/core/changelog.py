@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from eventapp.core.i18n import country_name, local_datetime
+from eventapp.core.labels import CATEGORIES, DIETARY, ITEM_KINDS, QUESTION_KINDS, ROLES, STATUSES
 from eventapp.extensions import db
-from eventapp.i18n import country_name, local_datetime
-from eventapp.labels import CATEGORIES, DIETARY, ITEM_KINDS, QUESTION_KINDS, ROLES, STATUSES
 from eventapp.models import ChangeLogEntry, Event
 
 

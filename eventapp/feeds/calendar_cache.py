@@ -16,11 +16,11 @@ import time
 from flask_babel import get_locale
 from sqlalchemy import func, select
 
-from eventapp.exports.ical import agenda_calendar
-from eventapp.exports.views import AGENDA_ENTITIES
 from eventapp.extensions import db
+from eventapp.feeds.ical import agenda_calendar
+from eventapp.feeds.views import AGENDA_ENTITIES
 from eventapp.models import AgendaItem, ChangeLogEntry, Event, Person
-from eventapp.public.queries import agenda
+from eventapp.models.queries import agenda
 from eventapp.web.public_url import external_url
 
 MAX_AGE = 60.0

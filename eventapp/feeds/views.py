@@ -11,10 +11,10 @@ from flask import Blueprint, Response, abort, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from eventapp.exports import c3voc, frab, ical, jsonfeed
 from eventapp.extensions import db
+from eventapp.feeds import c3voc, frab, ical, jsonfeed
 from eventapp.models import AgendaItem, AgendaRole, ChangeLogEntry, Event
-from eventapp.public.queries import agenda, get_published_event_or_404
+from eventapp.models.queries import agenda, get_published_event_or_404
 
 bp = Blueprint("exports", __name__)
 

@@ -3,8 +3,8 @@
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 
-from eventapp import changelog, i18n, labels
-from eventapp.text import render_markdown
+from eventapp.core import changelog, i18n, labels
+from eventapp.core.markdown import render_markdown
 from eventapp.web.public_url import external_url
 
 

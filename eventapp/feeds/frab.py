@@ -17,7 +17,7 @@ from importlib.metadata import version as package_version
 
 from flask import current_app
 
-from eventapp.labels import ITEM_KINDS
+from eventapp.core.labels import ITEM_KINDS
 from eventapp.models import AgendaItem, Event, ItemKind, Person, RoleKind
 from eventapp.web.public_url import external_url
 
