@@ -50,19 +50,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
 
     from eventapp.auth import second_factor
-    from eventapp.auth.account_views import bp as account_bp
-    from eventapp.auth.views import bp as auth_bp
-    from eventapp.checkin.views import bp as checkin_bp
-    from eventapp.feeds.views import bp as exports_bp
-    from eventapp.manage import bp as manage_bp
-    from eventapp.media.views import bp as media_bp
-    from eventapp.public.views import bp as public_bp
-    from eventapp.registration.views import bp as registration_bp
-    from eventapp.venue.views import bp as venue_bp
     from eventapp.web import (
         compression,
         errors,
-        health,
         indexing,
         public_url,
         security_headers,
@@ -77,19 +67,41 @@ def create_app(test_config: dict | None = None) -> Flask:
     indexing.init_app(app)
     compression.init_app(app)
     second_factor.init_app(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(public_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(account_bp)
-    app.register_blueprint(manage_bp)
-    app.register_blueprint(exports_bp)
-    app.register_blueprint(media_bp)
-    app.register_blueprint(registration_bp)
-    app.register_blueprint(checkin_bp)
-    app.register_blueprint(venue_bp)
+    register_blueprints(app)
 
     from eventapp import cli
 
     cli.init_app(app)
     public_url.init_app(app)  # last: its check goes before every other one
     return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Import every module with views (which adds its routes to a blueprint), then
+    register the blueprints. Features share blueprints: see eventapp/web/blueprints.py."""
+    import eventapp.agenda.manage_rooms
+    import eventapp.agenda.manage_speakers
+    import eventapp.agenda.manage_views
+    import eventapp.auth.manage_users
+    import eventapp.certificates.manage_views
+    import eventapp.checkin.door_views
+    import eventapp.checkin.manage_views
+    import eventapp.events.manage_home
+    import eventapp.events.manage_views
+    import eventapp.events.public_views
+    import eventapp.feeds.views
+    import eventapp.mail.manage_views
+    import eventapp.registration.manage_badges
+    import eventapp.registration.manage_questions
+    import eventapp.registration.manage_views
+    import eventapp.registration.public_views  # noqa: F401
+    from eventapp.auth import account_views
+    from eventapp.auth import views as auth_views
+    from eventapp.media import views as media_views
+    from eventapp.venue import views as venue_views
+    from eventapp.web import blueprints, health
+
+    for blueprint in (health.bp, blueprints.public, auth_views.bp, account_views.bp,
+                      blueprints.manage, blueprints.exports, media_views.bp,
+                      blueprints.registration, blueprints.checkin, venue_views.bp):
+        app.register_blueprint(blueprint)

@@ -11,16 +11,16 @@ from sqlalchemy import func, select
 from eventapp.auth.services import AccountError, create_user, random_password
 from eventapp.config import LANGUAGES
 from eventapp.demo.loader import DEFAULT_PARTICIPANTS, load_demo
-from eventapp.exports.spreadsheets import discard_old_uploads, imports_folder
 from eventapp.extensions import db
+from eventapp.mail.emails import resend_failed
 from eventapp.models import Category, Event, MailRecord, MailStatus, Registration, User, UserRole
 from eventapp.printing.badges import LAYOUTS as BADGE_LAYOUTS
 from eventapp.printing.badges import SORTS as BADGE_SORTS
 from eventapp.printing.badges import print_badges
 from eventapp.printing.programme import SIZES as PROGRAMME_SIZES
 from eventapp.printing.programme import programme_size, render_programme
-from eventapp.registration.emails import resend_failed
 from eventapp.registration.services import anonymise_event
+from eventapp.registration.spreadsheets import discard_old_uploads, imports_folder
 from eventapp.web.public_url import external_url
 
 
@@ -216,8 +216,8 @@ def certificates_command(slug: str, output: str | None, email: bool) -> None:
     into a folder, or all in one file when OUT ends in .pdf; and/or e-mail them."""
     from pathlib import Path
 
-    from eventapp.printing import certificates
-    from eventapp.registration import emails
+    from eventapp.certificates import services as certificates
+    from eventapp.mail import emails
 
     if not output and not email:
         raise click.UsageError("Give --out, --email or both.")

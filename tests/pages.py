@@ -84,7 +84,7 @@ def demo_world(app: Flask) -> Iterator[dict]:
     certificate; gives the values of every URL variable. Empties the tables after."""
     from eventapp.demo.loader import load_demo
     from eventapp.models.types import utcnow
-    from eventapp.printing.certificates import ensure_code, format_code
+    from eventapp.certificates.services import ensure_code, format_code
 
     from .conftest import PASSWORD, _empty_all_tables, close_db
 

@@ -10,8 +10,9 @@ from eventapp.checkin import services as checkin
 from eventapp.extensions import db
 from eventapp.models import Event, MailRecord, Registration, Status, User, UserRole
 from eventapp.models.types import utcnow
-from eventapp.printing import certificates
-from eventapp.registration import emails, services
+from eventapp.certificates import services as certificates
+from eventapp.mail import emails
+from eventapp.registration import services
 
 from .conftest import PASSWORD, csrf_token_from
 from .factories import START, make_event, make_registration
@@ -374,7 +375,7 @@ def test_an_undone_check_in_or_erased_data_withdraws_the_certificate(app, client
 
 
 def test_a_large_event_downloads_all_certificates_in_parts(app, client, forum, monkeypatch):
-    from eventapp.manage import certificates as page
+    from eventapp.certificates import manage_views as page
 
     monkeypatch.setattr(page, "PART_SIZE", 3)  # 4 people checked in: parts of 3 and 1
     token = login(client, "manager@example.org")

@@ -71,7 +71,7 @@ def test_the_country_list_offers_cabo_verde(app, lang):
 
 
 def test_import_knows_both_names_of_cabo_verde():
-    from eventapp.exports.spreadsheets import _country_lookup
+    from eventapp.registration.spreadsheets import _country_lookup
 
     lookup = _country_lookup()
     assert lookup["cape verde"] == lookup["cabo verde"] == lookup["cap-vert"] == "CV"

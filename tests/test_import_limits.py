@@ -17,7 +17,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from eventapp.exports.spreadsheets import imports_folder
+from eventapp.registration.spreadsheets import imports_folder
 from eventapp.extensions import db
 from eventapp.models import Registration, User, UserRole
 from eventapp.testing import Session, gunicorn

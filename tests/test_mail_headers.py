@@ -15,7 +15,7 @@ from eventapp.auth import password_reset
 from eventapp.extensions import db
 from eventapp.models import Registration, Status, User, UserRole
 from eventapp.models.types import utcnow
-from eventapp.registration import emails
+from eventapp.mail import emails
 
 from .factories import make_event, make_item, make_registration
 

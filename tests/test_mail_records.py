@@ -21,7 +21,7 @@ from eventapp.models import (
     User,
     UserRole,
 )
-from eventapp.registration import emails
+from eventapp.mail import emails
 from eventapp.testing import free_port
 
 from .conftest import PASSWORD, Inbox, csrf_token_from

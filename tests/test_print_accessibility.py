@@ -9,7 +9,8 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.models import ItemKind, Registration, queries
 from eventapp.models.types import utcnow
-from eventapp.printing import certificates, render
+from eventapp.certificates import services as certificates
+from eventapp.printing import render
 
 from .conftest import DEMO_SLUG
 from .pdftags import catalog, headings, pdfinfo, read_aloud

@@ -15,7 +15,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 
 from eventapp.extensions import db
-from eventapp.manage.forms import CleanForm
+from eventapp.web.forms import CleanForm
 from eventapp.models import (
     AgendaRole,
     Event,
@@ -33,8 +33,8 @@ from .factories import make_event, make_item, make_person
 
 EMAIL = "organiser@example.org"
 ONE_LINE = "Write this on one line: remove the line break."
-FORM_MODULES = ("eventapp.manage.forms", "eventapp.manage.registrations",
-                "eventapp.manage.questions", "eventapp.manage.badges",
+FORM_MODULES = ("eventapp.web.forms", "eventapp.registration.manage_views",
+                "eventapp.registration.manage_questions", "eventapp.registration.manage_badges",
                 "eventapp.registration.forms", "eventapp.checkin.forms")
 
 

@@ -26,8 +26,8 @@ from sqlalchemy import select
 from eventapp.auth import audit, throttle
 from eventapp.auth.services import change_password
 from eventapp.extensions import db, limiter
+from eventapp.mail.emails import deliver, new_message_id, sender
 from eventapp.models import User
-from eventapp.registration.emails import deliver, new_message_id, sender
 from eventapp.web.public_url import external_url
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from eventapp.core.labels import CATEGORIES
-from eventapp.exports.spreadsheets import neutralise
 from eventapp.extensions import db
 from eventapp.models import (
     Category,
@@ -41,6 +40,7 @@ from eventapp.models import (
     Status,
 )
 from eventapp.registration.desk import fold
+from eventapp.registration.spreadsheets import neutralise
 
 LATEST = 10
 

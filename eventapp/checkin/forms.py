@@ -4,9 +4,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, SelectField, StringField
 
 from eventapp.core.labels import CATEGORIES
-from eventapp.manage.forms import CleanForm, options
 from eventapp.models import Category
 from eventapp.registration.forms import MaxLength, required, validate_address
+from eventapp.web.forms import CleanForm, options
 
 
 class WalkInForm(CleanForm):

@@ -7,7 +7,7 @@ with If-None-Match (a strong ETag: the hash of the body) or If-Modified-Since an
 import uuid
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, request
+from flask import Response, abort, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -15,8 +15,7 @@ from eventapp.extensions import db
 from eventapp.feeds import c3voc, frab, ical, jsonfeed
 from eventapp.models import AgendaItem, AgendaRole, ChangeLogEntry, Event
 from eventapp.models.queries import agenda, get_published_event_or_404
-
-bp = Blueprint("exports", __name__)
+from eventapp.web.blueprints import exports as bp
 
 #: Log entries about what the feeds show; a sign-up must not make every app download again.
 AGENDA_ENTITIES = ("event", "room", "agenda_item", "agenda_role", "person")

@@ -27,9 +27,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventapp.core.i18n import country_choices
 from eventapp.core.labels import DIETARY
-from eventapp.manage.forms import CleanForm, LongSelect, clean_text, options
 from eventapp.models import Dietary, Event, Question, QuestionKind, Registration
 from eventapp.registration import answers, services
+from eventapp.web.forms import CleanForm, LongSelect, clean_text, options
 
 #: The choices as the form offers them: "Other" asks for the details.
 DIETARY_LABELS = {**DIETARY, Dietary.OTHER: _l("Other (please say)")}

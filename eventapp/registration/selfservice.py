@@ -56,7 +56,7 @@ def can_cancel(registration: Registration, now: datetime | None = None) -> bool:
 
 def has_certificate(registration: Registration) -> bool:
     """Whether the person can download a certificate of attendance: once checked in."""
-    from eventapp.printing.certificates import is_valid
+    from eventapp.certificates.services import is_valid
 
     return is_valid(registration)
 

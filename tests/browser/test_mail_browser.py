@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.models import MailRecord, MailStatus, User, UserRole
-from eventapp.registration import emails
+from eventapp.mail import emails
 
 from ..conftest import PASSWORD
 from ..factories import make_event, make_registration

@@ -16,13 +16,13 @@ from eventapp.checkin import services as checkin_services
 from eventapp.core import changelog
 from eventapp.core.i18n import country_choices, country_name
 from eventapp.core.labels import CATEGORIES, DIETARY, STATUSES
-from eventapp.exports import spreadsheets
 from eventapp.extensions import db
-from eventapp.manage import bp
-from eventapp.manage.forms import CleanForm, options
+from eventapp.mail import emails
 from eventapp.models import Category, Dietary, Event, Registration
-from eventapp.registration import answers, desk, emails, services
+from eventapp.registration import answers, desk, services, spreadsheets
 from eventapp.registration.forms import answers_data, with_questions
+from eventapp.web.blueprints import manage as bp
+from eventapp.web.forms import CleanForm, options
 from eventapp.web.public_url import external_url
 
 # --- Forms ------------------------------------------------------------------------------

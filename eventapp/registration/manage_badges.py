@@ -15,10 +15,10 @@ from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.core.i18n import language_name
 from eventapp.core.labels import CATEGORIES
 from eventapp.extensions import db
-from eventapp.manage import bp
-from eventapp.manage.forms import CleanForm, options
 from eventapp.models import Category, Registration, Status
 from eventapp.printing import badges
+from eventapp.web.blueprints import manage as bp
+from eventapp.web.forms import CleanForm, options
 
 # --- Forms ------------------------------------------------------------------------------
 

@@ -10,9 +10,14 @@ from eventapp.agenda import services as agenda_services
 from eventapp.auth.access import admin_required, get_managed_event_or_404, organiser_required
 from eventapp.core import changelog
 from eventapp.core.labels import USER_ROLES
+from eventapp.events import services
 from eventapp.extensions import db
-from eventapp.manage import bp, services
-from eventapp.manage.forms import (
+from eventapp.mail import emails
+from eventapp.models import Event, Registration, User, UserRole
+from eventapp.printing.programme import programme_size
+from eventapp.registration import services as registrations
+from eventapp.web.blueprints import manage as bp
+from eventapp.web.forms import (
     EventForm,
     ManagerForm,
     NewEventForm,
@@ -21,10 +26,6 @@ from eventapp.manage.forms import (
     options,
     timezone_choices,
 )
-from eventapp.models import Event, Registration, User, UserRole
-from eventapp.printing.programme import programme_size
-from eventapp.registration import emails
-from eventapp.registration import services as registrations
 
 TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 

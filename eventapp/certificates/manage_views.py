@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.certificates import services as certificates
 from eventapp.extensions import db
-from eventapp.manage import bp
+from eventapp.mail import emails
 from eventapp.models import Event, Registration
-from eventapp.printing import certificates
-from eventapp.registration import emails
+from eventapp.web.blueprints import manage as bp
 
 #: Time one "e-mail everyone" request may spend sending (about 50 ms a certificate), well
 #: inside gunicorn's 30 s timeout; pressing again sends the rest, never twice the same.

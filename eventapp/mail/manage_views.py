@@ -7,10 +7,10 @@ from flask_babel import ngettext
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.extensions import db
-from eventapp.manage import bp
-from eventapp.manage.registrations import get_registration_or_404
+from eventapp.mail import emails
 from eventapp.models import MailRecord
-from eventapp.registration import emails
+from eventapp.registration.manage_views import get_registration_or_404
+from eventapp.web.blueprints import manage as bp
 
 
 @bp.post("/events/<slug>/registrations/<int:registration_id>/mail/resend")

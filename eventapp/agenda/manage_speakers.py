@@ -6,11 +6,12 @@ from sqlalchemy import select
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.core.i18n import country_choices
+from eventapp.events import services
 from eventapp.extensions import db
-from eventapp.manage import bp, services
-from eventapp.manage.forms import PersonForm, options
 from eventapp.media.photos import PhotoError, delete_photo, store_photo
 from eventapp.models import Event, Person
+from eventapp.web.blueprints import manage as bp
+from eventapp.web.forms import PersonForm, options
 
 
 def get_person_or_404(event: Event, person_id: int) -> Person:

@@ -241,7 +241,7 @@ def content(registration: Registration, kind: str) -> Content:
         return Content(_("Your registration link: %(title)s", title=title),
                        context={"position": services.waitlist_position(registration)})
     if kind == "certificate":
-        from eventapp.printing import certificates
+        from eventapp.certificates import services as certificates
 
         pdf = certificates.render_certificates(event, [registration])
         code = registration.certificate_code
@@ -503,7 +503,7 @@ def resend_problem(mail: MailRecord, newest: dict | None = None) -> str | None:
     if newest.get((registration.id, mail.kind), mail.id) != mail.id:
         return _("A newer e-mail of this kind was sent since.")
     if mail.kind == "certificate":
-        from eventapp.printing.certificates import is_valid
+        from eventapp.certificates.services import is_valid
 
         if not is_valid(registration):
             return _("Out of date: the person is no longer checked in.")
@@ -600,7 +600,7 @@ def send_certificates(event: Event, *, seconds: float | None = None) -> Certific
     `seconds` bounds the time spent (a request must end before the server's timeout, and
     a certificate takes about 50 ms): the rest is counted in `remaining`.
     """
-    from eventapp.printing.certificates import attendees
+    from eventapp.certificates.services import attendees
 
     result = CertificateMailResult()
     sent_before = set(db.session.scalars(

@@ -5,7 +5,6 @@ from itertools import groupby
 from pathlib import Path
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     redirect,
@@ -18,11 +17,11 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from eventapp.agenda import now as now_screen
+from eventapp.agenda import programme as programme_cache
+from eventapp.certificates import services as certificates
 from eventapp.feeds.views import feed_response
 from eventapp.models import queries
-from eventapp.printing import certificates, programme_cache
-
-bp = Blueprint("public", __name__)
+from eventapp.web.blueprints import public as bp
 
 
 @bp.get("/")

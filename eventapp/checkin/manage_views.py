@@ -13,9 +13,9 @@ from flask import Response, render_template, request
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.checkin import attendance as numbers
 from eventapp.core.i18n import country_name
-from eventapp.manage import bp
 from eventapp.models import Category, Event
 from eventapp.models.types import utcnow
+from eventapp.web.blueprints import manage as bp
 
 
 def _category_arg() -> Category | None:

@@ -2,21 +2,21 @@
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from eventapp.certificates import services as certificates
 from eventapp.extensions import db
+from eventapp.mail import emails
 from eventapp.models import Registration
 from eventapp.models.queries import get_published_event_or_404
 from eventapp.models.types import utcnow
-from eventapp.printing import certificates
-from eventapp.registration import answers, desk, emails, form_page, selfservice, services, throttle
+from eventapp.registration import answers, desk, form_page, selfservice, services, throttle
 from eventapp.registration.forms import ConfirmForm, details_form, signup_form
+from eventapp.web.blueprints import registration as bp
 from eventapp.web.public_url import external_url
-
-bp = Blueprint("registration", __name__)
 
 
 def _window(event, now):

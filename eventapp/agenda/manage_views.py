@@ -6,12 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eventapp.agenda import services as agenda_services
+from eventapp.agenda import timeline
 from eventapp.agenda.conflicts import conflicts_by_item, find_conflicts
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.events import services
 from eventapp.extensions import db
-from eventapp.manage import bp, services, timeline
-from eventapp.manage.forms import AddPersonForm, ItemForm, ShiftForm, delocalize, localize, options
 from eventapp.models import AgendaItem, AgendaRole, Event, RoleKind
+from eventapp.web.blueprints import manage as bp
+from eventapp.web.forms import AddPersonForm, ItemForm, ShiftForm, delocalize, localize, options
 
 
 def load_items(event: Event) -> list[AgendaItem]:

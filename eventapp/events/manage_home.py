@@ -4,10 +4,10 @@ from flask import render_template
 from sqlalchemy import func, select
 
 from eventapp.auth.access import organiser_required
+from eventapp.events.manage_views import visible_events
 from eventapp.extensions import db
-from eventapp.manage import bp
-from eventapp.manage.events import visible_events
 from eventapp.models import Registration
+from eventapp.web.blueprints import manage as bp
 
 
 @bp.get("/")

@@ -11,17 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -38,8 +28,7 @@ from eventapp.extensions import db
 from eventapp.models import Category, CheckInMethod, Event, Registration, UserRole
 from eventapp.printing import badges
 from eventapp.registration.services import AlreadyRegistered
-
-bp = Blueprint("checkin", __name__, url_prefix="/checkin")
+from eventapp.web.blueprints import checkin as bp
 
 
 def checkin_page(view: Callable) -> Callable:

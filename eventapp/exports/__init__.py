@@ -1,1 +1,0 @@
-"""Agenda exports: iCalendar, frab schedule XML and JSON, public once the event is published."""
