@@ -82,11 +82,12 @@ def register_blueprints(app: Flask) -> None:
     import eventapp.agenda.manage_rooms
     import eventapp.agenda.manage_speakers
     import eventapp.agenda.manage_views
+    import eventapp.agenda.public_views
     import eventapp.auth.manage_users
     import eventapp.certificates.manage_views
+    import eventapp.certificates.public_views
     import eventapp.checkin.door_views
     import eventapp.checkin.manage_views
-    import eventapp.events.manage_home
     import eventapp.events.manage_views
     import eventapp.events.public_views
     import eventapp.feeds.views

@@ -82,9 +82,9 @@ def url_map_app() -> Flask:
 def demo_world(app: Flask) -> Iterator[dict]:
     """The demo event loaded, one account per role, a question, a participant with a
     certificate; gives the values of every URL variable. Empties the tables after."""
+    from eventapp.certificates.services import ensure_code, format_code
     from eventapp.demo.loader import load_demo
     from eventapp.models.types import utcnow
-    from eventapp.certificates.services import ensure_code, format_code
 
     from .conftest import PASSWORD, _empty_all_tables, close_db
 

@@ -23,6 +23,7 @@ from eventapp.agenda.conflicts import (
     conflicts_by_item,
     find_conflicts,
 )
+from eventapp.events import services as event_services
 from eventapp.extensions import db
 from eventapp.models import (
     AgendaItem,
@@ -520,42 +521,6 @@ def test_move_person_past_the_edge_changes_nothing(app, panel):
         assert log_entries(item.event) == []
 
 
-# --- Moving one item -----------------------------------------------------------------------
-
-def test_move_item_logs_old_and_new_times_and_room(app):
-    with app.test_request_context():
-        event = make_event()
-        a, b = make_room(event, name="Room A"), make_room(event, name="Room B")
-        item = item_at(event, "10:00", "11:00", room=a, title="Talk")
-        other_room = make_room(make_event(), name="Elsewhere")
-        db.session.commit()
-
-        assert services.move_item(item, starts_at=item.starts_at, ends_at=item.ends_at,
-                                  room=a) == {}
-        with pytest.raises(ValueError):
-            services.move_item(item, starts_at=item.starts_at, ends_at=item.ends_at,
-                               room=other_room)
-        with pytest.raises(ValueError):
-            services.move_item(item, starts_at=item.ends_at, ends_at=item.starts_at, room=a)
-        with pytest.raises(ValueError):
-            services.move_item(item, starts_at=datetime(2030, 5, 14, 12),
-                               ends_at=datetime(2030, 5, 14, 13), room=a)
-        changes = services.move_item(
-            item, starts_at=datetime(2030, 5, 14, 11, 30, tzinfo=BRUSSELS),
-            ends_at=datetime(2030, 5, 14, 12, 15, tzinfo=BRUSSELS), room=b)
-        db.session.commit()
-
-        assert item.starts_at == brussels(14, "11:30")
-        assert changes == {
-            "starts_at": ["2030-05-14T08:00:00+00:00", "2030-05-14T09:30:00+00:00"],
-            "ends_at": ["2030-05-14T09:00:00+00:00", "2030-05-14T10:15:00+00:00"],
-            "room": ["Room A", "Room B"],
-        }
-        [entry] = log_entries(event)
-        assert (entry.action, entry.summary, entry.changes) == ("update", "“Talk” moved",
-                                                                changes)
-
-
 # --- Copying an event ----------------------------------------------------------------------
 
 def test_copy_of_the_demo_keeps_local_times_across_summer_time(app, demo):
@@ -563,7 +528,7 @@ def test_copy_of_the_demo_keeps_local_times_across_summer_time(app, demo):
     UTC+2): 08:30 stays 08:30 in Brussels, which is 07:30 UTC before and 06:30 after."""
     with app.test_request_context():
         source = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
-        copy = services.copy_event(source, slug="mieux-2026", title="MIEUX 2026",
+        copy = event_services.copy_event(source, slug="mieux-2026", title="MIEUX 2026",
                                    start_date=date(2026, 4, 14))
         db.session.commit()
         copy_id, source_id = copy.id, source.id
@@ -635,7 +600,7 @@ def test_copy_of_a_multi_day_event_shifts_each_day(app):
                            title="Day 2")
         db.session.commit()
 
-        copy = services.copy_event(source, slug="spring", title="Spring",
+        copy = event_services.copy_event(source, slug="spring", title="Spring",
                                    start_date=date(2026, 3, 28))
         db.session.commit()
         local = [copy.local(i.starts_at).strftime("%Y-%m-%d %H:%M") for i in copy.agenda_items]

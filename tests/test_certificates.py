@@ -6,12 +6,12 @@ may open the organisers' pages."""
 import pytest
 from sqlalchemy import select
 
+from eventapp.certificates import services as certificates
 from eventapp.checkin import services as checkin
 from eventapp.extensions import db
+from eventapp.mail import emails
 from eventapp.models import Event, MailRecord, Registration, Status, User, UserRole
 from eventapp.models.types import utcnow
-from eventapp.certificates import services as certificates
-from eventapp.mail import emails
 from eventapp.registration import services
 
 from .conftest import PASSWORD, csrf_token_from

@@ -19,8 +19,8 @@ from flask import Flask
 
 from eventapp.config import LANGUAGES
 from eventapp.extensions import db
-from eventapp.models import Registration
 from eventapp.mail import emails
+from eventapp.models import Registration
 
 from .conftest import PASSWORD, csrf_token_from, make_app
 from .pages import ACCOUNTS, SIGN_IN, demo_world, is_html, pages, sends_to_sign_in, url, url_map_app

@@ -17,9 +17,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from eventapp.registration.spreadsheets import imports_folder
 from eventapp.extensions import db
 from eventapp.models import Registration, User, UserRole
+from eventapp.registration.spreadsheets import imports_folder
 from eventapp.testing import Session, gunicorn
 
 from .conftest import PASSWORD

@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from eventapp.auth import password_reset
 from eventapp.extensions import db
+from eventapp.mail import emails
 from eventapp.models import Registration, Status, User, UserRole
 from eventapp.models.types import utcnow
-from eventapp.mail import emails
 
 from .factories import make_event, make_item, make_registration
 

@@ -11,6 +11,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
+from eventapp.mail import emails
 from eventapp.models import (
     ChangeLogEntry,
     Event,
@@ -21,7 +22,6 @@ from eventapp.models import (
     User,
     UserRole,
 )
-from eventapp.mail import emails
 from eventapp.testing import free_port
 
 from .conftest import PASSWORD, Inbox, csrf_token_from

@@ -6,10 +6,11 @@ reading order from the structure tree, images with alternative text. Poppler's p
 import pytest
 from sqlalchemy import select
 
+from eventapp.certificates import services as certificates
 from eventapp.extensions import db
 from eventapp.models import ItemKind, Registration, queries
 from eventapp.models.types import utcnow
-from eventapp.certificates import services as certificates
+from eventapp.printing import certificates as certificate_document
 from eventapp.printing import render
 
 from .conftest import DEMO_SLUG
@@ -127,10 +128,11 @@ def test_certificates_laid_out_in_parts_keep_one_structure(app, checked_in, tmp_
     with app.test_request_context():
         people = [db.session.get(Registration, i) for i in checked_in]
         names = [p.full_name for p in people]
-        chunks = [certificates.certificates_html(people[0].event, people[i:i + 2])
+        chunks = [certificate_document.certificates_html(
+                      people[0].event, certificates.holders(people[i:i + 2]))
                   for i in range(0, len(people), 2)]
         pdf = render.mark_pdfua(render.render_chunks(
-            chunks, stylesheets=[certificates.STYLESHEET], workers=2,
+            chunks, stylesheets=[certificate_document.STYLESHEET], workers=2,
             variant=render.ARCHIVED))
         db.session.rollback()
     assert pdfinfo(pdf, tmp_path)["Pages"] == str(len(names))

@@ -14,10 +14,10 @@ from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from eventapp.agenda import programme as programme_cache
 from eventapp.extensions import db
 from eventapp.media.photos import store_photo
 from eventapp.models import AgendaItem, Event, ItemKind, RoleKind
-from eventapp.agenda import programme as programme_cache
 
 from . import factories
 from .conftest import DEMO_SLUG, _empty_all_tables, close_db, make_app

@@ -7,8 +7,8 @@ from email.generator import BytesGenerator
 
 from eventapp.extensions import db
 from eventapp.feeds.calendar_cache import agenda_ics
-from eventapp.models import Status
 from eventapp.mail import emails
+from eventapp.models import Status
 
 from .factories import make_event, make_item, make_registration
 

@@ -578,7 +578,7 @@ def test_import_reads_columns_named_like_questions(app, client, manager, asked):
 def test_a_copied_event_asks_the_same_questions_without_the_answers(app, asked):
     from datetime import date
 
-    from eventapp.agenda.services import copy_event
+    from eventapp.events.services import copy_event
 
     with app.app_context():
         source = db.session.scalar(select(Event).where(Event.slug == SLUG))

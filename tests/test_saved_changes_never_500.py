@@ -15,7 +15,6 @@ from wtforms import StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 
 from eventapp.extensions import db
-from eventapp.web.forms import CleanForm
 from eventapp.models import (
     AgendaRole,
     Event,
@@ -27,6 +26,7 @@ from eventapp.models import (
     UserRole,
 )
 from eventapp.testing import CSRF, Session
+from eventapp.web.forms import CleanForm
 
 from .conftest import PASSWORD
 from .factories import make_event, make_item, make_person

@@ -3,12 +3,12 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from eventapp.agenda import rooms as services
+from eventapp.agenda.forms import RoomForm
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
-from eventapp.events import services
 from eventapp.extensions import db
 from eventapp.models import Room
 from eventapp.web.blueprints import manage as bp
-from eventapp.web.forms import RoomForm
 
 
 def get_room_or_404(event, room_id: int) -> Room:

@@ -4,14 +4,15 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from eventapp.agenda import speakers as services
+from eventapp.agenda.forms import PersonForm
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.core.i18n import country_choices
-from eventapp.events import services
 from eventapp.extensions import db
 from eventapp.media.photos import PhotoError, delete_photo, store_photo
 from eventapp.models import Event, Person
 from eventapp.web.blueprints import manage as bp
-from eventapp.web.forms import PersonForm, options
+from eventapp.web.forms import options
 
 
 def get_person_or_404(event: Event, person_id: int) -> Person:

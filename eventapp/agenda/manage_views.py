@@ -6,14 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eventapp.agenda import services as agenda_services
-from eventapp.agenda import timeline
+from eventapp.agenda import speakers, timeline
 from eventapp.agenda.conflicts import conflicts_by_item, find_conflicts
+from eventapp.agenda.forms import AddPersonForm, ItemForm, ShiftForm
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
-from eventapp.events import services
 from eventapp.extensions import db
 from eventapp.models import AgendaItem, AgendaRole, Event, RoleKind
 from eventapp.web.blueprints import manage as bp
-from eventapp.web.forms import AddPersonForm, ItemForm, ShiftForm, delocalize, localize, options
+from eventapp.web.forms import delocalize, localize, options
 
 
 def load_items(event: Event) -> list[AgendaItem]:
@@ -83,7 +83,7 @@ def new_item(slug: str):
     event = get_managed_event_or_404(slug)
     form = _item_form(event, None)
     if form.validate_on_submit():
-        item = services.save_item(event, None, _item_data(event, form))
+        item = agenda_services.save_item(event, None, _item_data(event, form))
         db.session.commit()
         flash(_("Item added."), "info")
         return redirect(url_for(".item", slug=slug, item_id=item.id))
@@ -99,7 +99,7 @@ def item(slug: str, item_id: int):
     item = get_item_or_404(event, item_id)
     form = _item_form(event, item)
     if form.validate_on_submit():
-        services.save_item(event, item, _item_data(event, form))
+        agenda_services.save_item(event, item, _item_data(event, form))
         db.session.commit()
         flash(_("Item saved."), "info")
         return redirect(url_for(".item", slug=slug, item_id=item.id))
@@ -107,7 +107,7 @@ def item(slug: str, item_id: int):
     return render_template(
         "manage/item_form.html", event=event, item=item, form=form,
         add_form=AddPersonForm(), conflicts=conflicts,
-        groups=[(role, services.people_in_role(item, role)) for role in
+        groups=[(role, agenda_services.people_in_role(item, role)) for role in
                 (RoleKind.MODERATOR, RoleKind.PANELLIST, RoleKind.SPEAKER, RoleKind.CHAIR)],
         people=sorted(event.people, key=lambda p: (p.family_name, p.given_name)),
     ), 422 if form.errors else 200
@@ -118,7 +118,7 @@ def item(slug: str, item_id: int):
 def delete_item(slug: str, item_id: int):
     """Remove an item from the agenda."""
     event = get_managed_event_or_404(slug)
-    services.delete_item(get_item_or_404(event, item_id))
+    agenda_services.delete_item(get_item_or_404(event, item_id))
     db.session.commit()
     flash(_("Item removed."), "info")
     return redirect(url_for(".agenda", slug=slug))
@@ -135,9 +135,9 @@ def add_person(slug: str, item_id: int):
         flash(_("Type the speaker's name to add them."), "error")
         return redirect(url_for(".item", slug=slug, item_id=item_id) + "#people")
     role = RoleKind(form.role.data)
-    person = services.find_or_create_person(event, form.person.data,
+    person = speakers.find_or_create_person(event, form.person.data,
                                             form.organisation.data or "")
-    current = [r.person_id for r in services.people_in_role(item, role)]
+    current = [r.person_id for r in agenda_services.people_in_role(item, role)]
     if person.id not in current:
         agenda_services.set_people(item, role, [*current, person.id])
     db.session.commit()
@@ -151,7 +151,7 @@ def remove_person(slug: str, item_id: int, role: str, person_id: int):
     event = get_managed_event_or_404(slug)
     item = get_item_or_404(event, item_id)
     role_kind = get_role_or_404(role)
-    current = [r.person_id for r in services.people_in_role(item, role_kind)]
+    current = [r.person_id for r in agenda_services.people_in_role(item, role_kind)]
     agenda_services.set_people(item, role_kind, [p for p in current if p != person_id])
     db.session.commit()
     return redirect(url_for(".item", slug=slug, item_id=item_id) + "#people")
@@ -180,12 +180,12 @@ def order_people(slug: str, item_id: int, role: str):
     item = get_item_or_404(event, item_id)
     role_kind = get_role_or_404(role)
     order = (request.get_json(silent=True) or {}).get("order")
-    current = {r.person_id for r in services.people_in_role(item, role_kind)}
+    current = {r.person_id for r in agenda_services.people_in_role(item, role_kind)}
     if not isinstance(order, list) or set(order) != current or len(order) != len(current):
         return jsonify(error=_("The list changed meanwhile: reload the page.")), 409
     agenda_services.set_people(item, role_kind, [int(p) for p in order])
     db.session.commit()
-    return jsonify(order=[r.person_id for r in services.people_in_role(item, role_kind)])
+    return jsonify(order=[r.person_id for r in agenda_services.people_in_role(item, role_kind)])
 
 
 @bp.post("/events/<slug>/agenda/<int:item_id>/shift")

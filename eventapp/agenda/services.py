@@ -1,4 +1,4 @@
-"""Changes to the agenda that the organiser pages make: shifting, people in roles, copies.
+"""Changes to the agenda: items, shifting when running late, people in roles.
 
 Plain functions over models, like every service: no request, no flash, no commit (the
 view commits once). Each change is written to the change log in the same transaction.
@@ -6,22 +6,18 @@ view commits once). Each change is written to the change log in the same transac
 
 from __future__ import annotations
 
-import copy
-import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from eventapp.core.changelog import diff, json_safe, record
+from eventapp.core.changelog import record, save_logged, snapshot
 from eventapp.extensions import db
-from eventapp.media.photos import copy_photo
-from eventapp.models import AgendaItem, AgendaRole, Event, Person, Question, RoleKind, Room
+from eventapp.models import AgendaItem, AgendaRole, Event, Person, RoleKind
 
 #: The people in a role, as the change log's summaries name them.
 ROLE_GROUPS = {
@@ -154,115 +150,29 @@ def move_person(item: AgendaItem, role: RoleKind, person_id: int, offset: int) -
     return set_people(item, role, order)
 
 
-# --- Where and when ----------------------------------------------------------------------
-
-def move_item(item: AgendaItem, *, starts_at: datetime, ends_at: datetime,
-              room: Room | None) -> dict[str, list]:
-    """Give the item new times and room, logging old and new values.
-
-    Times must be aware (any zone; stored as UTC) and end after the start; the room must
-    be one of the event's. Returns {field: [old, new]} of what changed (nothing is logged
-    when nothing changed).
-    """
-    if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise ValueError("naive datetime given; give the time zone")
-    if ends_at <= starts_at:
-        raise ValueError("an item must end after it starts")
-    if room is not None and room.event_id != item.event_id:
-        raise ValueError("the room belongs to another event")
-    before = _placement(item)
-    item.starts_at, item.ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
-    item.room = room
-    changes = diff(before, _placement(item))
-    if changes:
-        record(item.event, "agenda_item", item.id, "update",
-               _("“%(title)s” moved", title=item.title), changes)
-    return changes
+# --- Items ---------------------------------------------------------------------------------
 
 
-def _placement(item: AgendaItem) -> dict[str, object]:
-    """When and where the item is, JSON-safe, to compare before and after a move."""
-    return json_safe({"starts_at": item.starts_at, "ends_at": item.ends_at,
-                      "room": item.room.name if item.room is not None else None})
+
+ITEM_FIELDS = ("kind", "title", "starts_at", "ends_at", "room_id", "description")
 
 
-# --- A new event from an old one -----------------------------------------------------------
 
-def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Event:
-    """A new, unpublished event like `source`, starting on `start_date`.
-
-    Copies the event's settings, rooms, speaker profiles, agenda (with the people in
-    their roles) and sign-up questions (without their answers). Every time moves by the
-    same number of days and keeps its local wall-clock time, so 08:30 stays 08:30 even
-    when the UTC offset differs (summer time). Agenda items get new guids, so calendars
-    never confuse them with the old ones. Registrations, managers and the change log
-    stay with the source.
-    """
-    zone = source.tz
-    days = (start_date - source.local(source.starts_at).date()).days
-
-    def moved(moment: datetime | None) -> datetime | None:
-        return None if moment is None else same_local_time_later(moment, zone, days)
-
-    event = Event(
-        slug=slug, title=title, subtitle=source.subtitle, description=source.description,
-        timezone=source.timezone, starts_at=moved(source.starts_at),
-        ends_at=moved(source.ends_at), venue_name=source.venue_name,
-        venue_address=source.venue_address, capacity=source.capacity,
-        registration_opens_at=moved(source.registration_opens_at),
-        registration_closes_at=moved(source.registration_closes_at),
-        published=False, moderation=source.moderation,
-        privacy_notice=source.privacy_notice,
-        key_figures=copy.deepcopy(source.key_figures or []),
-    )
-    db.session.add(event)
-    # Built through the new event's collections: the cascade adds them to the session
-    # (SQLAlchemy 2 does not cascade along `Room(event=...)` backrefs).
-    rooms = {}
-    for room in source.rooms:
-        rooms[room.id] = Room(name=room.name, capacity=room.capacity, position=room.position)
-        event.rooms.append(rooms[room.id])
-    people = {}
-    for person in sorted(source.people, key=lambda p: p.id):
-        people[person.id] = _copy_person(person)
-        event.people.append(people[person.id])
-    items = list(db.session.scalars(
-        select(AgendaItem).where(AgendaItem.event_id == source.id)
-        .options(selectinload(AgendaItem.roles))
-        .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)))
-    for item in items:
-        copied = AgendaItem(
-            guid=uuid.uuid4(), kind=item.kind, title=item.title,
-            description=item.description, starts_at=moved(item.starts_at),
-            ends_at=moved(item.ends_at), room=rooms.get(item.room_id),
-            position=item.position)
-        copied.roles = [AgendaRole(person=people[role.person_id], role=role.role,
-                                   position=role.position) for role in item.roles]
-        event.agenda_items.append(copied)
-    for question in source.questions:
-        event.questions.append(Question(
-            kind=question.kind, label=question.label, help_text=question.help_text,
-            required=question.required, choices=list(question.choices),
-            position=question.position))
-    db.session.flush()
-    record(event, "event", event.id, "create",
-           _("Copied from “%(title)s”", title=source.title), {"copied_from": source.slug})
-    return event
+def save_item(event: Event, item: AgendaItem | None, data: dict[str, Any]) -> AgendaItem:
+    return save_logged(event, item, data, ITEM_FIELDS, entity="agenda_item",
+                 new=lambda: AgendaItem(event=event, position=0),
+                 created=lambda i: _("“%(title)s” added to the agenda", title=i.title),
+                 changed=lambda i: _("“%(title)s” changed", title=i.title))
 
 
-def _copy_person(person: Person) -> Person:
-    """The same speaker profile for another event, with a copy of the photo file: each
-    event deletes its own (a missing file leaves the copy without a photo)."""
-    return Person(
-        honorific=person.honorific, given_name=person.given_name,
-        family_name=person.family_name, position=person.position,
-        organisation=person.organisation, country=person.country, bio=person.bio,
-        photo=copy_photo(person.photo), email=person.email)
+
+def delete_item(item: AgendaItem) -> None:
+    record(item.event, "agenda_item", item.id, "delete",
+           _("“%(title)s” removed from the agenda", title=item.title),
+           snapshot(item, ITEM_FIELDS))
+    db.session.delete(item)
 
 
-def same_local_time_later(moment: datetime, zone: ZoneInfo, days: int) -> datetime:
-    """`moment` moved by whole days in local time, as UTC: 08:30 in Brussels on a winter
-    day becomes 08:30 in Brussels on the summer day, not 09:30."""
-    local = moment.astimezone(zone)
-    # timetz() carries the zone and the fold (which 02:30 of an autumn night it was).
-    return datetime.combine(local.date() + timedelta(days=days), local.timetz()).astimezone(UTC)
+
+def people_in_role(item: AgendaItem, role: RoleKind) -> list[AgendaRole]:
+    return sorted((r for r in item.roles if r.role == role), key=lambda r: r.position)

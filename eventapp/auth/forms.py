@@ -1,12 +1,17 @@
+"""Sign-in, second factors, passwords, and the admins' user form."""
+
+
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from eventapp.auth.services import password_problem
-from eventapp.models import User
+from eventapp.core.labels import USER_ROLES
+from eventapp.models import User, UserRole
+from eventapp.web.forms import CleanForm, options
 
 
 class LoginForm(FlaskForm):
@@ -74,3 +79,13 @@ class ChangePasswordForm(NewPasswordForm):
     def validate_current_password(self, field) -> None:
         if not self.user.check_password(field.data):
             raise ValidationError(_l("This is not your current password."))
+
+
+class UserForm(CleanForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(),
+                                                         Length(max=254)])
+    role = SelectField(_l("Role"), choices=options((r.value, v) for r, v in USER_ROLES.items()),
+                       default=UserRole.ORGANISER.value)
+    password = StringField(_l("Password (at least 12 characters)"),
+                           validators=[DataRequired(), Length(min=12, max=1000)],
+                           render_kw={"autocomplete": "new-password"})

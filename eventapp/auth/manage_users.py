@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from eventapp.auth import audit, second_factor
 from eventapp.auth.access import admin_required
+from eventapp.auth.forms import UserForm
 from eventapp.auth.services import AccountError, WeakPassword, create_user
 from eventapp.auth.sessions import end_sessions
 from eventapp.extensions import db
 from eventapp.models import User, UserRole
 from eventapp.web.blueprints import manage as bp
-from eventapp.web.forms import UserForm
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from eventapp.core.folding import fold
 from eventapp.core.labels import CATEGORIES
 from eventapp.extensions import db
 from eventapp.models import (
@@ -39,7 +40,6 @@ from eventapp.models import (
     Registration,
     Status,
 )
-from eventapp.registration.desk import fold
 from eventapp.registration.spreadsheets import neutralise
 
 LATEST = 10

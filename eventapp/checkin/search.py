@@ -21,9 +21,9 @@ from datetime import datetime
 from anyascii import anyascii
 from sqlalchemy import String, func, select, type_coerce
 
+from eventapp.core.folding import fold
 from eventapp.extensions import db
 from eventapp.models import Event, Registration, Status
-from eventapp.registration.desk import fold
 
 LIMIT = 15
 #: Events whose index a worker keeps (several events in one install; the door of one or

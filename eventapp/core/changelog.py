@@ -3,7 +3,7 @@
 import enum
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -145,3 +145,29 @@ def _shown(name: str, value: Any, event: Event, names: dict[str, dict]) -> str:
         return local_datetime(moment, event.timezone, "short")
     return str(value)
 
+
+def apply_changes(obj: Any, data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, list]:
+    """Set the given fields on obj; the {field: [old, new]} that actually changed."""
+    before = snapshot(obj, fields)
+    for field in fields:
+        if field in data:
+            setattr(obj, field, data[field])
+    return diff(before, snapshot(obj, fields))
+
+
+
+def save_logged(event: Event, obj: Any, data: dict[str, Any], fields: tuple[str, ...], *,
+          new: Callable[[], Any], entity: str, created: Callable[[Any], str],
+          changed: Callable[[Any], str]) -> Any:
+    """Create (obj None) or update an object of the event, and log what changed."""
+    if obj is None:
+        obj = new()
+        apply_changes(obj, data, fields)
+        db.session.add(obj)
+        db.session.flush()
+        record(event, entity, obj.id, "create", created(obj), snapshot(obj, fields))
+        return obj
+    changes = apply_changes(obj, data, fields)
+    if changes:
+        record(event, entity, obj.id, "update", changed(obj), changes)
+    return obj

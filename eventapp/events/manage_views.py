@@ -6,26 +6,18 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from eventapp.agenda import services as agenda_services
 from eventapp.auth.access import admin_required, get_managed_event_or_404, organiser_required
 from eventapp.core import changelog
 from eventapp.core.labels import USER_ROLES
 from eventapp.events import services
+from eventapp.events.forms import EventForm, ManagerForm, NewEventForm
 from eventapp.extensions import db
 from eventapp.mail import emails
 from eventapp.models import Event, Registration, User, UserRole
 from eventapp.printing.programme import programme_size
 from eventapp.registration import services as registrations
 from eventapp.web.blueprints import manage as bp
-from eventapp.web.forms import (
-    EventForm,
-    ManagerForm,
-    NewEventForm,
-    delocalize,
-    localize,
-    options,
-    timezone_choices,
-)
+from eventapp.web.forms import delocalize, localize, options, timezone_choices
 
 TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
@@ -71,7 +63,7 @@ def new_event():
             if source is None:
                 event = services.create_event(data, current_user)
             else:
-                event = agenda_services.copy_event(
+                event = services.copy_event(
                     source, slug=data["slug"], title=data["title"],
                     start_date=data["starts_at"].date())
                 if current_user.role != UserRole.ADMIN:
@@ -163,3 +155,17 @@ def log(slug: str):
     return render_template("manage/log.html", event=event,
                            entries=changelog.entries(event, limit=1000))
 
+
+@bp.get("/")
+@organiser_required
+def index():
+    """The organiser's landing page: the events they manage, with registrations by status."""
+    events = visible_events()
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        select(Registration.event_id, Registration.status, func.count())
+        .group_by(Registration.event_id, Registration.status)
+    )
+    for event_id, status, n in rows:
+        counts.setdefault(event_id, {})[status.value] = n
+    return render_template("manage/index.html", events=events, counts=counts)

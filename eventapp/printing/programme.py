@@ -12,7 +12,6 @@ pages of both are written as one PDF (each font embedded once).
 
 from __future__ import annotations
 
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +22,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from eventapp.core.folding import fold
 from eventapp.models import AgendaItem, Event, ItemKind, Person, RoleKind
 from eventapp.models.queries import agenda
 
@@ -128,14 +128,8 @@ def _groups(item: AgendaItem) -> list[tuple[Any, list[Person]]]:
     return groups
 
 
-def _fold(text: str) -> str:
-    # Accents do not move a name in the list: "Ávila" sorts with "Avila".
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _name_key(person: Person) -> tuple:
-    return (_fold(person.family_name or person.given_name), _fold(person.given_name), person.id)
+    return (fold(person.family_name or person.given_name), fold(person.given_name), person.id)
 
 
 def _upload_url(path: str) -> str:

@@ -23,6 +23,7 @@ from flask_login import current_user
 from sqlalchemy import func, insert, select
 
 from eventapp.core.changelog import diff, record, snapshot
+from eventapp.core.folding import fold
 from eventapp.core.labels import CATEGORIES
 from eventapp.extensions import db
 from eventapp.models import Category, ChangeLogEntry, Event, Registration, Status
@@ -37,16 +38,6 @@ DETAIL_FIELDS = ("honorific", "given_name", "family_name", "badge_name", "email"
                  "organisation", "job_title", "country", "dietary", "dietary_other",
                  "accessibility", "photo_consent")
 _STATUS_ORDER = {status: n for n, status in enumerate(Status)}
-
-
-def fold(text: str | None) -> str:
-    """Text as search compares it: no case, no accents ("José" -> "jose"), any script."""
-    if not text:
-        return ""
-    if text.isascii():
-        return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 # --- Counts -----------------------------------------------------------------------------

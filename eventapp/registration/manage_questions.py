@@ -11,9 +11,9 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.core.labels import QUESTION_KINDS
-from eventapp.events import services
 from eventapp.extensions import db
 from eventapp.models import Event, Question, QuestionKind
+from eventapp.registration import questions as services
 from eventapp.registration.answers import CHOICE_KINDS
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import CleanForm, options

@@ -96,7 +96,7 @@ def _page(registration: Registration, template: str, status: int = 200, **contex
         link=external_url("registration.selfservice", token=registration.token),
         can_edit=selfservice.can_edit(registration),
         can_cancel=selfservice.can_cancel(registration),
-        has_certificate=selfservice.has_certificate(registration),
+        has_certificate=certificates.is_valid(registration),
         answers=answers.listed(registration), **context), status
 
 
@@ -140,20 +140,6 @@ def data(token: str):
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="registration-{registration.id}.json"',
         "Cache-Control": "no-store"})
-
-
-@bp.get("/r/<token>/certificate.pdf")
-def certificate(token: str):
-    """The person's certificate of attendance (PDF), once they were checked in."""
-    registration = _registration_or_404(token)
-    if not selfservice.has_certificate(registration):
-        abort(404)
-    pdf = certificates.render_certificates(registration.event, [registration])
-    name = certificates.file_name(registration.event, registration)
-    db.session.commit()  # the verification code, made with the first certificate
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "private, no-store"})
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])

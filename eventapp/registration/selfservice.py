@@ -54,13 +54,6 @@ def can_cancel(registration: Registration, now: datetime | None = None) -> bool:
             and now < registration.event.ends_at)
 
 
-def has_certificate(registration: Registration) -> bool:
-    """Whether the person can download a certificate of attendance: once checked in."""
-    from eventapp.certificates.services import is_valid
-
-    return is_valid(registration)
-
-
 def personal_data(registration: Registration) -> dict[str, Any]:
     """Everything we hold about the person for this event, as JSON-ready values."""
     event = registration.event

@@ -32,6 +32,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from eventapp.core.folding import fold
 from eventapp.core.i18n import PREFERRED_NAMES
 from eventapp.core.import_reader import ImportFileError, Limits, Table, read_table
 from eventapp.core.labels import CATEGORIES, DIETARY
@@ -39,7 +40,6 @@ from eventapp.extensions import db
 from eventapp.models import Category, Dietary, Event, Question, QuestionKind, Registration, Status
 from eventapp.models.registration import email_key
 from eventapp.registration import answers as answer_rules
-from eventapp.registration.desk import fold
 
 __all__ = ["ImportFileError", "Limits", "Table", "read_table"]
 

@@ -1,4 +1,4 @@
-"""Organiser forms. Times are entered as wall-clock time in the event's time zone."""
+"""Shared form parts: the base form that cleans text, select widgets, local times."""
 
 import unicodedata
 from datetime import datetime
@@ -6,32 +6,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from markupsafe import Markup
-from wtforms import (
-    BooleanField,
-    DateTimeLocalField,
-    EmailField,
-    IntegerField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import (
-    DataRequired,
-    Email,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    Regexp,
-    ValidationError,
-)
+from wtforms import DateTimeLocalField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import ValidationError
 from wtforms.widgets import Select
-
-from eventapp.core.labels import ITEM_KINDS, ROLES, USER_ROLES
-from eventapp.models import ItemKind, RoleKind, UserRole
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -106,121 +84,6 @@ def validate_timezone(form, field):
         ZoneInfo(field.data)
     except (KeyError, ValueError) as exc:
         raise ValidationError(_l("Choose a time zone from the list.")) from exc
-
-
-class EventForm(CleanForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    subtitle = StringField(_l("Subtitle"), validators=[Optional(), Length(max=300)])
-    slug = StringField(_l("Address (slug)"), validators=[
-        DataRequired(), Length(max=80),
-        Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-               message=_l("Use lower-case letters, digits and hyphens, e.g. forum-2025.")),
-    ])
-    timezone = StringField(_l("Time zone"), validators=[DataRequired(), validate_timezone],
-                           render_kw={"list": "timezones"})
-    starts_at = LocalTimeField(_l("Starts"), validators=[InputRequired()])
-    ends_at = LocalTimeField(_l("Ends"), validators=[InputRequired()])
-    venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
-    venue_address = StringField(_l("Venue address"), validators=[Optional(), Length(max=500)])
-    capacity = IntegerField(_l("Public seats"), validators=[InputRequired(),
-                                                           NumberRange(min=0, max=1_000_000)])
-    registration_opens_at = LocalTimeField(_l("Registration opens"),
-                                               validators=[Optional()])
-    registration_closes_at = LocalTimeField(_l("Registration closes"),
-                                                validators=[Optional()])
-    moderation = BooleanField(_l("Organisers approve each sign-up"))
-    published = BooleanField(_l("Published (visible to the public)"))
-    description = TextAreaField(_l("Description (Markdown)"),
-                                validators=[Optional(), Length(max=50_000)],
-                                render_kw={"rows": 10})
-    privacy_notice = TextAreaField(_l("Privacy notice (Markdown)"),
-                                   validators=[Optional(), Length(max=50_000)],
-                                   render_kw={"rows": 6})
-    programme_size = SelectField(_l("Printed programme"), default="A5", choices=options([
-        ("A5", _l("A5 booklet (folded A4 sheets)")), ("A4", _l("A4, printed on both sides"))]))
-
-    def validate_ends_at(self, field):
-        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
-            raise ValidationError(_l("The end must come after the start."))
-
-    def validate_registration_closes_at(self, field):
-        opens = self.registration_opens_at.data
-        if opens and field.data and field.data <= opens:
-            raise ValidationError(_l("Registration must close after it opens."))
-
-
-class NewEventForm(EventForm):
-    copy_from = SelectField(_l("Start from"), coerce=int, default=0)
-
-
-class RoomForm(CleanForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=0)])
-
-
-class PersonForm(CleanForm):
-    honorific = StringField(_l("Honorific"), validators=[Optional(), Length(max=40)])
-    given_name = StringField(_l("Given name"), validators=[DataRequired(), Length(max=100)])
-    family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=100)])
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=300)])
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=300)])
-    country = SelectField(_l("Country"), validators=[Optional()], validate_choice=False)
-    email = EmailField(_l("E-mail (not shown publicly)"),
-                       validators=[Optional(), Email(), Length(max=254)])
-    bio = TextAreaField(_l("Biography (Markdown)"), validators=[Optional(), Length(max=20_000)],
-                        render_kw={"rows": 8})
-    photo = FileField(_l("Photo (JPEG, PNG or WebP, up to 5 MB)"))
-    remove_photo = BooleanField(_l("Remove the photo"))
-
-    def validate_country(self, field):
-        if field.data and field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError(_l("Choose a country from the list."))
-
-
-class ItemForm(CleanForm):
-    kind = SelectField(_l("Kind"), choices=options((k.value, v) for k, v in ITEM_KINDS.items()),
-                       default=ItemKind.TALK.value)
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
-    starts_at = LocalTimeField(_l("Starts"), validators=[InputRequired()])
-    ends_at = LocalTimeField(_l("Ends"), validators=[InputRequired()])
-    room_id = SelectField(_l("Room"), coerce=int, default=0)
-    description = TextAreaField(_l("Description (Markdown)"),
-                                validators=[Optional(), Length(max=20_000)],
-                                render_kw={"rows": 5})
-
-    def validate_ends_at(self, field):
-        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
-            raise ValidationError(_l("The end must come after the start."))
-
-
-class AddPersonForm(CleanForm):
-    """Add someone to an item: an existing speaker by name, or a new one created inline."""
-
-    role = SelectField(_l("Role"), choices=options((r.value, v) for r, v in ROLES.items()),
-                       default=RoleKind.PANELLIST.value)
-    person = StringField(_l("Speaker"), validators=[DataRequired(), Length(max=250)],
-                         render_kw={"list": "event-people", "autocomplete": "off"})
-    organisation = StringField(_l("Organisation (for a new speaker)"),
-                               validators=[Optional(), Length(max=300)])
-
-
-class ShiftForm(CleanForm):
-    minutes = IntegerField(_l("Minutes"), default=15,
-                           validators=[InputRequired(), NumberRange(min=-720, max=720)])
-
-
-class UserForm(CleanForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(),
-                                                         Length(max=254)])
-    role = SelectField(_l("Role"), choices=options((r.value, v) for r, v in USER_ROLES.items()),
-                       default=UserRole.ORGANISER.value)
-    password = StringField(_l("Password (at least 12 characters)"),
-                           validators=[DataRequired(), Length(min=12, max=1000)],
-                           render_kw={"autocomplete": "new-password"})
-
-
-class ManagerForm(CleanForm):
-    user_id = SelectField(_l("Organiser or check-in volunteer"), coerce=int)
 
 
 def localize(value: datetime | None, tz: str) -> datetime | None:

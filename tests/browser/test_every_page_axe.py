@@ -12,8 +12,8 @@ from werkzeug.serving import make_server
 
 from eventapp.config import LANGUAGES
 from eventapp.extensions import db
-from eventapp.models import Registration
 from eventapp.mail import emails
+from eventapp.models import Registration
 
 from ..conftest import PASSWORD, make_app
 from ..pages import ACCOUNTS, demo_world, is_html, pages, sends_to_sign_in, url, url_map_app

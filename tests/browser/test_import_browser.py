@@ -4,9 +4,9 @@ message next to the file field, and a preview can be cancelled, leaving no file 
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
-from eventapp.registration.spreadsheets import imports_folder
 from eventapp.extensions import db
 from eventapp.models import Registration, User, UserRole
+from eventapp.registration.spreadsheets import imports_folder
 
 from ..conftest import PASSWORD
 from ..factories import make_event

@@ -108,8 +108,8 @@ def test_organiser_signs_in_with_the_keyboard_only(page: Page, app, live_server,
 
 def test_certificate_verification_pages_have_no_violations(page: Page, app, live_server,
                                                           requested_hosts):
-    from eventapp.models.types import utcnow
     from eventapp.certificates.services import ensure_code, format_code
+    from eventapp.models.types import utcnow
 
     from ..factories import make_registration
 
