@@ -1,11 +1,10 @@
 """eventapp: event registration, agenda, badges and check-in."""
 
 import os
-from pathlib import Path
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from eventapp.core.paths import ROOT
 
 
 def create_app(test_config: dict | None = None) -> Flask:

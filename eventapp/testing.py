@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from eventapp import ROOT
+from eventapp.core.paths import ROOT
 
 
 def free_port() -> int:

@@ -26,7 +26,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
-from eventapp import ROOT
+from eventapp.core.paths import ROOT
 from eventapp.extensions import db
 from eventapp.feeds.views import AGENDA_ENTITIES
 from eventapp.models import AgendaItem, AgendaRole, ChangeLogEntry, Event, Person, Room

@@ -16,11 +16,11 @@ from eventapp.mail import emails
 from eventapp.models import Event, Registration
 from eventapp.web.blueprints import manage as bp
 
-#: Time one "e-mail everyone" request may spend sending (about 50 ms a certificate), well
-#: inside gunicorn's 30 s timeout; pressing again sends the rest, never twice the same.
+#: Time one "e-mail everyone" request may spend sending, well inside gunicorn's 30 s
+#: timeout; pressing again sends the rest, never twice the same.
 SEND_SECONDS = 20
-#: People per PDF of "download all": about 20 ms a page, so a part takes some 10 s, and a
-#: 2,000-person event (40 s in one) stays inside gunicorn's 30 s timeout.
+#: People per PDF of "download all": a part stays well inside gunicorn's 30 s timeout,
+#: which a large event's run in one PDF would not.
 PART_SIZE = 500
 
 

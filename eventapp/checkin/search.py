@@ -4,8 +4,8 @@ in any case, with or without accents, in their own script or spelt in Latin lett
 
 Neither database can fold accents or spell Georgian in Latin letters portably, so the
 matching is done in Python over every person of the event. Doing that from the rows at
-each keystroke cost 20-35 ms for 4,200 registrations, mostly reading and folding them;
-so each worker keeps the event's folded names (an index) and, at each search, re-reads
+each keystroke spends most of its time reading and folding them again, so each worker
+keeps the event's folded names (an index) and, at each search, re-reads
 only the registrations changed since (updated_at; a check-in changes a few): one
 count/max(updated_at) query tells whether anything changed at all.
 """

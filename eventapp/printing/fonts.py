@@ -19,7 +19,7 @@ import threading
 from functools import cache
 from pathlib import Path
 
-from eventapp import ROOT
+from eventapp.core.paths import ROOT
 
 log = logging.getLogger(__name__)
 

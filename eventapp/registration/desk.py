@@ -290,9 +290,9 @@ def add_many(event: Event, rows: Iterable[tuple[Mapping[str, Any], Category, str
     add_by_hand makes it, with its "create" entry in the change log. `data` may hold
     "answers" to the custom questions (checked by answers.clean).
 
-    In bulk because add_by_hand locks, looks up and flushes once per person: 10,000 rows
-    took 34 s on SQLite and 100 s on PostgreSQL that way, beyond a worker's timeout; here
-    the event is locked once, duplicates are looked up in one query, and the rows and
+    In bulk because add_by_hand locks, looks up and flushes once per person, which for a
+    large import goes beyond a worker's timeout; here the event is locked once,
+    duplicates are looked up in one query, and the rows and
     their log entries are inserted a thousand at a time. Returns the new ids.
 
     Raises services.AlreadyRegistered for an address already registered for the event,

@@ -15,7 +15,7 @@ import click
 import segno
 from flask import current_app
 
-from eventapp import ROOT
+from eventapp.core.paths import ROOT
 from eventapp.venue.addresses import venue_address
 from eventapp.venue.tls import VenueFiles, ensure_ca, ensure_server_cert, fingerprint
 
