@@ -25,7 +25,7 @@ from eventapp.core.folding import fold
 from eventapp.extensions import db
 from eventapp.models import Event, Registration
 from eventapp.printing import certificates as document
-from eventapp.web.public_url import public_base_url
+from eventapp.web.public_url import external_url
 
 #: Crockford's base32: 32 symbols, so each is 5 bits and 16 of them 80 bits.
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -76,7 +76,7 @@ def ensure_code(registration: Registration) -> str:
 
 def verify_url(code: str) -> str:
     """Where a certificate is checked: <public base>/verify/<code, grouped>."""
-    return f"{public_base_url()}/verify/{format_code(code)}"
+    return external_url("public.verify", code=format_code(code))
 
 
 # -- who has a certificate -----------------------------------------------------------------

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from flask import render_template
 from flask_babel import force_locale
@@ -30,7 +29,7 @@ from eventapp.models import Category, Event, Registration, Status
 from eventapp.models.types import utcnow
 from eventapp.printing import qr
 from eventapp.printing.textfit import PT_TO_MM, fit_name, fit_text, name_height_mm
-from eventapp.web.public_url import public_base_url
+from eventapp.web.public_url import external_url
 
 #: Okabe & Ito's palette, told apart with every common colour-vision deficiency; the text
 #: colour is the one of black or white with the higher contrast (at least 4.5:1). The band
@@ -153,10 +152,9 @@ def save_badge_settings(event: Event, changes: dict[str, Any]) -> dict[str, Any]
 
 
 def checkin_url(registration: Registration) -> str:
-    """The URL a badge's QR code holds: <base>/checkin/<slug>/c/<checkin code>, the base
-    from public_base_url()."""
-    slug = quote(registration.event.slug, safe="")
-    return f"{public_base_url()}/checkin/{slug}/c/{quote(registration.checkin_code, safe='')}"
+    """The URL a badge's QR code holds: <public base>/checkin/<slug>/c/<checkin code>."""
+    return external_url("checkin.badge_link", slug=registration.event.slug,
+                        code=registration.checkin_code)
 
 
 # -- choosing who is printed -------------------------------------------------------------
