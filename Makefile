@@ -1,4 +1,5 @@
-# eventapp: `make run` serves the demo, `make test` runs the whole suite.
+# eventapp: `make run` serves the demo, `make test` runs the whole suite, `make test-fast`
+# the suite without a browser (the edit-test loop), `make lint` the linters.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,8 @@ PYTEST_ARGS ?=
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CATALOGS := $(wildcard eventapp/translations/*/LC_MESSAGES/messages.po)
 
-.PHONY: run venue test install install-test translations extract-messages browser tools java lint clean
+.PHONY: run venue test test-fast install install-test install-dev translations extract-messages \
+	browser tools java lint clean
 
 # Links in e-mails and on badges start with the address gunicorn serves below; by name,
 # since passkeys are bound to a host name (127.0.0.1 is accepted too). A laptop demo asks
@@ -33,8 +35,14 @@ venue: install translations
 test: install-test translations browser tools java node_modules/vnu-jar
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The edit-test loop: everything but the browser tests (no Chromium needed), on SQLite even
+# when TEST_DATABASE_URL is set. The `slow` tests are all browser tests, so they are out too.
+test-fast: install-test translations tools java node_modules/vnu-jar
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-dev: $(VENV)/.installed-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +55,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
+
+# The dev extra includes the test one.
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
 
 # Catalogues are compiled at install time; only the .po files are in git.
 translations: $(CATALOGS:.po=.mo)
@@ -81,9 +94,16 @@ node_modules/vnu-jar: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-lint: install
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/ruff check eventapp tests bench
+# Every check runs even when one before it fails, so one run lists all there is to fix.
+# Settings: [tool.ruff], [tool.mypy] and [tool.importlinter] in pyproject.toml.
+lint: install-dev
+	@status=0; \
+	echo "ruff check eventapp tests bench"; $(BIN)/ruff check eventapp tests bench || status=1; \
+	echo "ruff format --check eventapp tests bench"; \
+		$(BIN)/ruff format --check eventapp tests bench || status=1; \
+	echo "mypy"; $(BIN)/mypy || status=1; \
+	echo "lint-imports"; $(BIN)/lint-imports || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache node_modules
