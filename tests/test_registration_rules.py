@@ -225,6 +225,22 @@ def test_registration_window(app):
         assert statuses(event_id) == {Status.CONFIRMED: 1}
 
 
+def test_one_window_rule_for_the_page_and_the_sign_up(app):
+    """services.window decides for both the sign-up page and register(): open from its
+    opening instant, closed from its closing instant; either end may be missing."""
+    opens = datetime(2030, 3, 1, 8, 0, tzinfo=UTC)
+    closes = datetime(2030, 4, 1, 8, 0, tzinfo=UTC)
+    event = Event(registration_opens_at=opens, registration_closes_at=closes)
+    second = timedelta(seconds=1)
+    assert services.window(event, opens - second) == services.NOT_YET_OPEN
+    assert services.window(event, opens) == services.OPEN
+    assert services.window(event, closes - second) == services.OPEN
+    assert services.window(event, closes) == services.CLOSED
+    assert services.window(Event(registration_closes_at=closes), opens - second) == "open"
+    assert services.window(Event(registration_opens_at=opens), closes) == "open"
+    assert services.window(Event(), opens) == "open"
+
+
 def test_added_by_hand_outside_the_public_capacity(app):
     event_id = new_event(app, capacity=1, registration_closes_at=datetime(2020, 1, 1,
                                                                           tzinfo=UTC))

@@ -1,25 +1,20 @@
 """The walk-in form: the least the door needs to print a badge."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, SelectField
 
 from eventapp.core.labels import CATEGORIES
 from eventapp.models import Category
-from eventapp.registration.forms import MaxLength, required, validate_address
+from eventapp.registration.person_fields import DOOR, email_field, string_field
 from eventapp.web.forms import CleanForm, options
 
 
 class WalkInForm(CleanForm):
-    given_name = StringField(_l("Given name"), validators=[required(), MaxLength("given_name")],
-                             render_kw={"autocomplete": "off"})
-    family_name = StringField(_l("Family name"), validators=[MaxLength("family_name")],
-                              render_kw={"autocomplete": "off"})
-    organisation = StringField(_l("Organisation"), validators=[MaxLength("organisation")],
-                               render_kw={"autocomplete": "off"})
+    given_name = string_field("given_name", DOOR, _l("Given name"))
+    family_name = string_field("family_name", DOOR, _l("Family name"))
+    organisation = string_field("organisation", DOOR, _l("Organisation"))
     category = SelectField(_l("Category"), default=Category.PARTICIPANT.value)
-    email = EmailField(_l("E-mail address (optional)"),
-                       validators=[MaxLength("email"), validate_address],
-                       render_kw={"autocomplete": "off"})
+    email = email_field(DOOR, _l("E-mail address (optional)"))
 
     #: Offered when someone of the same name is registered already.
     new_person = BooleanField(_l("This is another person with the same name: register them"))

@@ -106,6 +106,15 @@ def country_name(code: str | None) -> str:
     return territories(str(get_locale())).get(code.upper(), code.upper())
 
 
+#: Two-letter codes CLDR names that are no country: unknown, pseudo-locales, unions.
+NOT_COUNTRIES = frozenset({"ZZ", "XA", "XB", "EU", "EZ", "UN", "QO"})
+
+
+def is_country_code(code: str) -> bool:
+    """Whether `code` is one of the ISO 3166 countries people choose from."""
+    return len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+
+
 def country_choices() -> list[tuple[str, str]]:
     """(code, name) of every ISO 3166 country, sorted by name in the page's language."""
     cache = g.setdefault("_country_choices", {})
@@ -113,8 +122,7 @@ def country_choices() -> list[tuple[str, str]]:
     if locale not in cache:
         cache[locale] = sorted(
             ((code, name) for code, name in territories(locale).items()
-             if len(code) == 2 and code.isalpha() and code not in {"ZZ", "XA", "XB", "EU", "EZ",
-                                                                 "UN", "QO"}),
+             if is_country_code(code)),
             key=lambda pair: pair[1].casefold(),
         )
     return cache[locale]

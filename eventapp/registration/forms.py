@@ -1,12 +1,11 @@
 """The public sign-up form and the participant's own edit form.
 
-Limits come from the model's columns, so the form refuses exactly what the database could
-not hold, with a message next to the field; nothing is ever cut short. The limits are not
-sent to the browser as `maxlength`: a browser silently truncates pasted text to it.
+A person's fields come from person_fields, shared with the organisers' form, the door
+and the import. Limits are those of the model's columns, checked on the server only,
+custom questions' included: a browser silently truncates pasted text to a `maxlength`.
 """
 
 from babel import support
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -14,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
-    EmailField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -22,43 +20,24 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.i18n import messages_path
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventapp.core.i18n import country_choices
 from eventapp.core.labels import DIETARY
 from eventapp.models import Dietary, Event, Question, QuestionKind, Registration
 from eventapp.registration import answers, services
+from eventapp.registration.person_fields import (
+    PUBLIC,
+    TOO_LONG_MESSAGE,
+    country_field,
+    email_field,
+    string_field,
+)
 from eventapp.web.forms import CleanForm, LongSelect, clean_text, options
 
 #: The choices as the form offers them: "Other" asks for the details.
 DIETARY_LABELS = {**DIETARY, Dietary.OTHER: _l("Other (please say)")}
-
-
-class MaxLength(Length):
-    """A length limit checked on the server only (see the module docstring)."""
-
-    def __init__(self, column: str):
-        limit = Registration.__table__.c[column].type.length
-        super().__init__(max=limit, message=_l(
-            "Please use at most %(max)d characters (you typed %(length)d)."))
-        self.field_flags = {}
-
-
-def required(message=None):
-    return DataRequired(message=message or _l("Please fill in this field."))
-
-
-def validate_address(form, field):
-    """email-validator's syntax check (no DNS: sign-ups must not wait on it)."""
-    if not field.data:
-        return
-    try:
-        result = validate_email(field.data, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValidationError(_("Please enter a valid e-mail address, like "
-                                "name@example.org.")) from exc
-    field.data = result.normalized
 
 
 # --- What every form of a language shares ------------------------------------------------
@@ -66,20 +45,18 @@ def validate_address(form, field):
 # (the page, then the post) each sorted the 250 countries, made an option of each, and read
 # WTForms' message catalogue from disk (Flask-WTF keeps it for one request only).
 
-#: language -> (the country select's options, the codes it offers)
-_countries: dict[str, tuple[list, frozenset[str]]] = {}
+#: language -> the country select's options
+_countries: dict[str, list] = {}
 #: language -> WTForms' own messages ("Not a valid choice.")
 _wtforms_messages: dict[str, support.NullTranslations] = {}
 
 
-def _country_options() -> tuple[list, frozenset[str]]:
+def _country_options() -> list:
     language = str(get_locale())
     cached = _countries.get(language)
     if cached is None:
-        choices = country_choices()
-        cached = _countries[language] = (
-            options([("", _("Choose a country")), *choices]),
-            frozenset(code for code, _name in choices))
+        cached = _countries[language] = options([("", _("Choose a country")),
+                                                 *country_choices()])
     return cached
 
 
@@ -97,45 +74,26 @@ class DetailsForm(CleanForm):
                     messages_path(), [language], domain="wtforms")
             return translations
 
-    honorific = StringField(_l("Title (optional)"), validators=[Optional(),
-                                                                MaxLength("honorific")])
-    given_name = StringField(_l("Given name"), validators=[required(), MaxLength("given_name")],
-                             render_kw={"autocomplete": "given-name"})
-    family_name = StringField(_l("Family name"),
-                              validators=[required(), MaxLength("family_name")],
-                              render_kw={"autocomplete": "family-name"})
-    badge_name = StringField(_l("Name on your badge (optional)"),
-                             validators=[Optional(), MaxLength("badge_name")])
-    email = EmailField(_l("E-mail address"),
-                       validators=[required(), MaxLength("email"), validate_address],
-                       render_kw={"autocomplete": "email"})
-    organisation = StringField(_l("Organisation"),
-                               validators=[required(), MaxLength("organisation")],
-                               render_kw={"autocomplete": "organization"})
-    job_title = StringField(_l("Job title (optional)"),
-                            validators=[Optional(), MaxLength("job_title")],
-                            render_kw={"autocomplete": "organization-title"})
-    country = SelectField(_l("Country"), validators=[InputRequired(
-        message=_l("Please choose your country."))], validate_choice=False,
-        widget=LongSelect())
+    honorific = string_field("honorific", PUBLIC, _l("Title (optional)"))
+    given_name = string_field("given_name", PUBLIC, _l("Given name"))
+    family_name = string_field("family_name", PUBLIC, _l("Family name"))
+    badge_name = string_field("badge_name", PUBLIC, _l("Name on your badge (optional)"))
+    email = email_field(PUBLIC, _l("E-mail address"))
+    organisation = string_field("organisation", PUBLIC, _l("Organisation"))
+    job_title = string_field("job_title", PUBLIC, _l("Job title (optional)"))
+    country = country_field(PUBLIC, _l("Country"), widget=LongSelect())
     dietary = SelectField(_l("Dietary needs"), default=Dietary.NONE.value,
                           choices=options((d.value, label) for d, label in
                                           DIETARY_LABELS.items()), widget=LongSelect())
-    dietary_other = StringField(_l("Other dietary needs"),
-                                validators=[MaxLength("dietary_other")])
-    accessibility = TextAreaField(_l("Accessibility needs (optional)"),
-                                  validators=[Optional(), MaxLength("accessibility")],
-                                  render_kw={"rows": 3})
+    dietary_other = string_field("dietary_other", PUBLIC, _l("Other dietary needs"))
+    accessibility = string_field("accessibility", PUBLIC, _l("Accessibility needs (optional)"),
+                                 render_kw={"rows": 3})
     photo_consent = BooleanField(_l("You may publish photos of the event in which I appear"))
 
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
-        self.country.choices = _country_options()[0]
-
-    def validate_country(self, field):
-        if field.data not in _country_options()[1]:
-            raise ValidationError(_("Please choose your country from the list."))
+        self.country.choices = _country_options()
 
     def validate_dietary_other(self, field):
         if self.dietary.data == Dietary.OTHER.value and not field.data:
@@ -195,8 +153,7 @@ class TextLimit(Length):
     docstring)."""
 
     def __init__(self, limit: int):
-        super().__init__(max=limit, message=_l(
-            "Please use at most %(max)d characters (you typed %(length)d)."))
+        super().__init__(max=limit, message=TOO_LONG_MESSAGE)
         self.field_flags = {}
 
 

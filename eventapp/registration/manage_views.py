@@ -8,8 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.file import FileField
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import BooleanField, SelectField
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.checkin import services as checkin_services
@@ -21,6 +20,7 @@ from eventapp.mail import emails
 from eventapp.models import Category, Dietary, Event, Registration
 from eventapp.registration import answers, desk, services, spreadsheets
 from eventapp.registration.forms import answers_data, with_questions
+from eventapp.registration.person_fields import ORGANISER, country_field, email_field, string_field
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import CleanForm, options
 from eventapp.web.public_url import external_url
@@ -31,26 +31,20 @@ from eventapp.web.public_url import external_url
 class RegistrationForm(CleanForm):
     """A registration's details as organisers edit them (and add someone by hand)."""
 
-    honorific = StringField(_l("Honorific"), validators=[Optional(), Length(max=40)])
-    given_name = StringField(_l("Given name"), validators=[DataRequired(), Length(max=100)])
-    family_name = StringField(_l("Family name"), validators=[Optional(), Length(max=100)])
-    badge_name = StringField(_l("Name on the badge"), validators=[Optional(), Length(max=120)])
-    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=300)])
-    job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=300)])
-    country = SelectField(_l("Country"), validators=[Optional()], validate_choice=False)
+    honorific = string_field("honorific", ORGANISER, _l("Honorific"))
+    given_name = string_field("given_name", ORGANISER, _l("Given name"))
+    family_name = string_field("family_name", ORGANISER, _l("Family name"))
+    badge_name = string_field("badge_name", ORGANISER, _l("Name on the badge"))
+    email = email_field(ORGANISER, _l("E-mail"))
+    organisation = string_field("organisation", ORGANISER, _l("Organisation"))
+    job_title = string_field("job_title", ORGANISER, _l("Job title"))
+    country = country_field(ORGANISER, _l("Country"))
     category = SelectField(_l("Category"), default=Category.SPEAKER.value)
     dietary = SelectField(_l("Dietary needs"), default=Dietary.NONE.value)
-    dietary_other = StringField(_l("Dietary needs (other)"),
-                                validators=[Optional(), Length(max=200)])
-    accessibility = TextAreaField(_l("Accessibility needs"),
-                                  validators=[Optional(), Length(max=1000)],
-                                  render_kw={"rows": 3})
+    dietary_other = string_field("dietary_other", ORGANISER, _l("Dietary needs (other)"))
+    accessibility = string_field("accessibility", ORGANISER, _l("Accessibility needs"),
+                                 render_kw={"rows": 3})
     photo_consent = BooleanField(_l("Agrees to be photographed"))
-
-    def validate_country(self, field):
-        if field.data and field.data not in {choice.value for choice in field.choices}:
-            raise ValidationError(_l("Choose a country from the list."))
 
     def data_for_services(self) -> dict:
         data = {name: self[name].data or "" for name in desk.DETAIL_FIELDS}

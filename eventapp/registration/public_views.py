@@ -19,15 +19,6 @@ from eventapp.web.blueprints import registration as bp
 from eventapp.web.public_url import external_url
 
 
-def _window(event, now):
-    """"open", "not_yet_open" or "closed"."""
-    if event.registration_opens_at is not None and now < event.registration_opens_at:
-        return "not_yet_open"
-    if event.registration_closes_at is not None and now >= event.registration_closes_at:
-        return "closed"
-    return "open"
-
-
 def _closed_page(event, state, status=200):
     return render_template("registration/closed.html", event=event, state=state), status
 
@@ -37,8 +28,8 @@ def register(slug: str):
     """Public sign-up form."""
     event = get_published_event_or_404(slug)
     now = utcnow()
-    state = _window(event, now)
-    if state != "open":
+    state = services.window(event, now)
+    if state != services.OPEN:
         return _closed_page(event, state)
     if form_page.applies():
         return form_page.page(event, lambda: render_template(
@@ -67,7 +58,7 @@ def register(slug: str):
         event = get_published_event_or_404(slug)
         return render_template("registration/form.html", event=event, form=form), 422
     except services.RegistrationClosed as exc:
-        return _closed_page(exc.event, "not_yet_open" if exc.not_yet_open else "closed", 409)
+        return _closed_page(exc.event, exc.state, 409)
     token = registration.token  # before the e-mail's commit expires it: one query less
     emails.send_signup(registration)
     return redirect(url_for(".done", token=token))

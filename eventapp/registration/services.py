@@ -55,6 +55,7 @@ from eventapp.models import (
 )
 from eventapp.models.registration import email_key, new_token
 from eventapp.models.types import utcnow
+from eventapp.registration import person_fields
 from eventapp.registration.answers import clean as answers_clean
 
 #: Text fields a sign-up may fill, as the form sends them (see `register`).
@@ -76,7 +77,8 @@ class RegistrationClosed(RegistrationError):
         self.event = event
         self.opens_at = event.registration_opens_at
         self.closes_at = event.registration_closes_at
-        self.not_yet_open = self.opens_at is not None and now < self.opens_at
+        self.state = window(event, now)
+        self.not_yet_open = self.state == NOT_YET_OPEN
         if self.not_yet_open:
             message = _("Registration opens on %(when)s.",
                         when=_local_text(event, self.opens_at))
@@ -114,6 +116,24 @@ class WrongStatus(RegistrationError):
 
 def _local_text(event: Event, moment: datetime) -> str:
     return event.local(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+# --- The registration window ------------------------------------------------------------
+
+#: Where `now` falls in an event's registration window (the closed page shows which).
+OPEN, NOT_YET_OPEN, CLOSED = "open", "not_yet_open", "closed"
+
+
+def window(event: Event, now: datetime) -> str:
+    """OPEN, NOT_YET_OPEN or CLOSED: whether the public may sign up at `now`. Opening
+    and closing times are optional; the window includes its opening instant and ends
+    just before its closing one. A full event stays open: sign-ups join the waiting
+    list (see "Public seats" above)."""
+    if event.registration_opens_at is not None and now < event.registration_opens_at:
+        return NOT_YET_OPEN
+    if event.registration_closes_at is not None and now >= event.registration_closes_at:
+        return CLOSED
+    return OPEN
 
 
 # --- Reading ----------------------------------------------------------------------------
@@ -197,11 +217,11 @@ def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"unknown registration fields: {sorted(unknown)}")
     fields: dict[str, Any] = {}
-    columns = Registration.__table__.c
     for name in TEXT_FIELDS:
-        value = unicodedata.normalize("NFC", str(data.get(name) or "")).strip()
-        if name != "dietary" and len(value) > columns[name].type.length:
-            raise ValueError(f"{name} is longer than {columns[name].type.length} characters")
+        value = person_fields.clean_text(str(data.get(name) or ""))
+        if name != "dietary" and len(value) > person_fields.max_length(name):
+            raise ValueError(f"{name} is longer than {person_fields.max_length(name)} "
+                             "characters")
         fields[name] = value
     fields["country"] = fields["country"].upper()
     try:
@@ -256,7 +276,7 @@ def register(event: Event, data: Mapping[str, Any], *, language: str,
     try:
         _lock_event(event_id)
         event = db.session.get(Event, event_id, populate_existing=True)
-        if not _window_open(event, now):
+        if window(event, now) != OPEN:
             raise RegistrationClosed(event, now)
         existing = _find(event_id, key)
         if existing is not None:
@@ -288,11 +308,6 @@ def register(event: Event, data: Mapping[str, Any], *, language: str,
         db.session.rollback()
         raise
     return registration
-
-
-def _window_open(event: Event, now: datetime) -> bool:
-    opens, closes = event.registration_opens_at, event.registration_closes_at
-    return (opens is None or opens <= now) and (closes is None or now < closes)
 
 
 def add_by_hand(event: Event, data: Mapping[str, Any], *, category: Category,

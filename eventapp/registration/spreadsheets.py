@@ -24,8 +24,6 @@ from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -33,13 +31,13 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from eventapp.core.folding import fold
-from eventapp.core.i18n import PREFERRED_NAMES
 from eventapp.core.import_reader import ImportFileError, Limits, Table, read_table
 from eventapp.core.labels import CATEGORIES, DIETARY
 from eventapp.extensions import db
 from eventapp.models import Category, Dietary, Event, Question, QuestionKind, Registration, Status
 from eventapp.models.registration import email_key
 from eventapp.registration import answers as answer_rules
+from eventapp.registration import person_fields
 
 __all__ = ["ImportFileError", "Limits", "Table", "read_table"]
 
@@ -211,9 +209,9 @@ FIELD_LABELS = {
     "dietary_other": _l("Dietary needs (other)"), "accessibility": _l("Accessibility needs"),
     "photo_consent": _l("Photo consent"), "language": _l("Language"),
 }
-_LENGTHS = {name: Registration.__table__.c[name].type.length
-            for name in ("honorific", "given_name", "family_name", "badge_name", "email",
-                         "organisation", "job_title", "dietary_other", "accessibility")}
+#: The text fields an import fills as they are typed, checked as the forms check them.
+_TEXT_FIELDS = ("honorific", "given_name", "family_name", "badge_name", "email",
+                "organisation", "job_title", "dietary_other", "accessibility")
 UPLOAD_NAME = re.compile(r"[A-Za-z0-9_-]{24}\.(csv|xlsx)")
 _YES = {"yes", "y", "true", "1", "x", "oui", "o", "vrai"}
 _NO = {"no", "n", "false", "0", "non", "faux", ""}
@@ -364,7 +362,6 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
     if missing:
         raise ImportFileError(_("Required columns are missing: %(columns)s. Choose which "
                                 "column holds each of them.", columns=", ".join(missing)))
-    countries = _country_lookup()
     categories = _lookup({c: c for c in Category}, CATEGORIES)
     diets = _lookup({d: d for d in Dietary}, DIETARY)
     taken = set(db.session.scalars(select(Registration.email_key).where(
@@ -384,25 +381,16 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
                                 column=FIELD_LABELS[name]))
             values[name] = value
         data: dict[str, object] = {}
-        for name, length in _LENGTHS.items():
-            value = str(values.get(name, ""))
-            if len(value) > length:
-                errors.append(_("%(column)s is longer than %(num)d characters.",
-                                column=FIELD_LABELS[name], num=length))
-            data[name] = value
-        if not data["given_name"]:
-            errors.append(_("The given name is missing."))
-        address = str(data["email"])
-        if not address:
-            errors.append(_("The e-mail address is missing."))
-        else:
-            try:
-                address = validate_email(address, check_deliverability=False).normalized
-                data["email"] = address
-            except EmailNotValidError:
-                errors.append(_("“%(email)s” is not a valid e-mail address.", email=address))
-                address = ""
+        for name in _TEXT_FIELDS:
+            data[name], cell_errors = person_fields.check_cell(
+                name, str(values.get(name, "")), FIELD_LABELS[name])
+            errors += cell_errors
+        for name in _TEXT_FIELDS:
+            errors += person_fields.check_required(name, str(data[name]))
+        address, email_errors = person_fields.check_email(str(data["email"]))
+        errors += email_errors
         if address:
+            data["email"] = address
             key = email_key(address)
             if key in taken:
                 errors.append(_("%(email)s is already registered for this event.",
@@ -412,14 +400,9 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
                                 row=seen[key]))
             else:
                 seen[key] = number
-        country = str(values.get("country", ""))
-        data["country"] = ""
-        if country:
-            code = countries.get(fold(country))
-            if code is None:
-                errors.append(_("Unknown country “%(country)s”.", country=country))
-            else:
-                data["country"] = code
+        data["country"], country_errors = person_fields.check_country(
+            person_fields.clean_text(str(values.get("country", ""))))
+        errors += country_errors
         category = Category.PARTICIPANT
         if values.get("category"):
             category = categories.get(fold(str(values["category"])))
@@ -433,7 +416,8 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
             data["dietary"] = diets.get(fold(diet))
             if data["dietary"] is None:  # written out in words: keep what they wrote
                 data["dietary"] = Dietary.OTHER
-                data["dietary_other"] = data["dietary_other"] or diet[:_LENGTHS["dietary_other"]]
+                data["dietary_other"] = (data["dietary_other"]
+                                         or diet[:person_fields.max_length("dietary_other")])
         consent = fold(str(values.get("photo_consent", "")))
         if consent not in _YES and consent not in _NO:
             errors.append(_("Photo consent must be yes or no."))
@@ -467,15 +451,3 @@ def _lookup(codes: dict, labels: dict) -> dict[str, object]:
             table.setdefault(fold(_translated(label, language)), value)
     return table
 
-
-def _country_lookup() -> dict[str, str]:
-    """Folded ISO code or country name (English or French) -> ISO code."""
-    table: dict[str, str] = {}
-    for language in ("en", "fr"):
-        for code, name in Locale.parse(language).territories.items():
-            if len(code) == 2 and code.isalpha():
-                table.setdefault(fold(code), code)
-                table.setdefault(fold(name), code)
-    for code, name in PREFERRED_NAMES.items():  # "Cape Verde" and "Cabo Verde" alike
-        table.setdefault(fold(name), code)
-    return table
