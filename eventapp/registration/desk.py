@@ -260,7 +260,7 @@ def confirm(registration: Registration) -> Registration:
     """An organiser confirms someone pending, waitlisted, cancelled or declined, even when
     no public seat is free: their decision, beyond the rule for public sign-ups.
     Raises services.WrongStatus when already confirmed. No commit."""
-    services._lock_event(registration.event_id)  # the same lock the seat rules take
+    services.lock_event(registration.event_id)  # the same lock the seat rules take
     db.session.flush()
     db.session.refresh(registration)
     if registration.status == Status.CONFIRMED:
@@ -300,10 +300,10 @@ def add_many(event: Event, rows: Iterable[tuple[Mapping[str, Any], Category, str
     then. No commit.
     """
     questions = list(event.questions)
-    cleaned = [(services._clean({k: v for k, v in data.items() if k != "answers"}),
+    cleaned = [(services.clean_details({k: v for k, v in data.items() if k != "answers"}),
                 answers.clean(questions, data.get("answers") or {}), category, language)
                for data, category, language in rows]
-    services._lock_event(event.id)  # as add_by_hand: no public sign-up slips in meanwhile
+    services.lock_event(event.id)  # as add_by_hand: no public sign-up slips in meanwhile
     db.session.flush()
     keys: dict[str, int] = {}
     for n, (fields, _answers, _category, _language) in enumerate(cleaned):

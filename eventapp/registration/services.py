@@ -197,7 +197,7 @@ def _find(event_id: int, key: str | None) -> Registration | None:
 
 # --- Locking ----------------------------------------------------------------------------
 
-def _lock_event(event_id: int) -> None:
+def lock_event(event_id: int) -> None:
     """Hold the event exclusively until the transaction ends (see the module docstring).
 
     A plain SQL UPDATE, not the ORM's, so Event.updated_at (feeds' Last-Modified) stays.
@@ -211,7 +211,7 @@ def _lock_event(event_id: int) -> None:
 
 # --- Input ------------------------------------------------------------------------------
 
-def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+def clean_details(data: Mapping[str, Any]) -> dict[str, Any]:
     """Strip and NFC-normalise text, check lengths and choices; never truncate."""
     unknown = set(data) - set(TEXT_FIELDS) - set(BOOL_FIELDS)
     if unknown:
@@ -264,7 +264,7 @@ def register(event: Event, data: Mapping[str, Any], *, language: str,
     if category not in PUBLIC_CATEGORIES:
         raise ValueError(f"{category} is not a public category; use add_by_hand")
     now = now or utcnow()
-    fields = _clean(data)
+    fields = clean_details(data)
     fields["answers"] = answers_clean(event.questions, answers or {})
     if not fields["email"]:
         raise ValueError("email is required")
@@ -274,7 +274,7 @@ def register(event: Event, data: Mapping[str, Any], *, language: str,
     event_id = event.id
     db.session.rollback()
     try:
-        _lock_event(event_id)
+        lock_event(event_id)
         event = db.session.get(Event, event_id, populate_existing=True)
         if window(event, now) != OPEN:
             raise RegistrationClosed(event, now)
@@ -318,9 +318,9 @@ def add_by_hand(event: Event, data: Mapping[str, Any], *, category: Category,
     the e-mail is optional. Raises AlreadyRegistered for an address already registered
     for the event. No commit: the caller commits.
     """
-    fields = _clean(data)
+    fields = clean_details(data)
     consent = fields.pop("privacy_consent")
-    _lock_event(event.id)  # so a public sign-up with the same address cannot slip in
+    lock_event(event.id)  # so a public sign-up with the same address cannot slip in
     db.session.flush()
     existing = _find(event.id, email_key(fields["email"]))
     if existing is not None:
@@ -353,7 +353,7 @@ def cancel(registration: Registration, *, by: User | None = None) -> list[Regist
     registration_id, event_id = registration.id, registration.event_id
     db.session.rollback()
     try:
-        _lock_event(event_id)
+        lock_event(event_id)
         registration = db.session.get(Registration, registration_id, populate_existing=True)
         if registration.status in (Status.CANCELLED, Status.DECLINED):
             db.session.rollback()
@@ -379,7 +379,7 @@ def promote_from_waitlist(event: Event) -> list[Registration]:
 
     Returns the promoted registrations: the caller commits and tells them by e-mail.
     """
-    _lock_event(event.id)
+    lock_event(event.id)
     db.session.flush()  # a capacity the caller just raised counts
     return _fill_seats(event)
 
@@ -404,7 +404,7 @@ def _fill_seats(event: Event) -> list[Registration]:
 def approve(registration: Registration) -> Registration:
     """Accept a pending sign-up: confirmed while a public seat is free and nobody waits,
     else onto the waiting list. Raises WrongStatus unless pending. No commit."""
-    _lock_event(registration.event_id)
+    lock_event(registration.event_id)
     db.session.flush()
     db.session.refresh(registration)
     if registration.status != Status.PENDING:
@@ -423,7 +423,7 @@ def approve(registration: Registration) -> Registration:
 def decline(registration: Registration) -> Registration:
     """Refuse a pending or waitlisted sign-up (neither holds a seat). Raises WrongStatus
     otherwise: a confirmed registration is cancelled instead. No commit."""
-    _lock_event(registration.event_id)
+    lock_event(registration.event_id)
     db.session.flush()
     db.session.refresh(registration)
     if registration.status not in (Status.PENDING, Status.WAITLISTED):
