@@ -6,8 +6,8 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from eventapp.extensions import db
+from eventapp.mail import records as emails
 from eventapp.models import MailRecord, MailStatus, User, UserRole
-from eventapp.mail import emails
 
 from ..conftest import PASSWORD
 from ..factories import make_event, make_registration
