@@ -28,7 +28,10 @@ def deliver(message: EmailMessage) -> MailStatus:
     outbox folder. Raises whatever the backend raises (OSError, smtplib's errors, a
     ValueError for a header that cannot be written)."""
     connection, status = _connection()
-    connection.send_messages([message])
+    # As a context manager, the SMTP connection is closed whatever goes wrong: the
+    # backend itself closes it only after a message went, or failed in smtplib.
+    with connection:
+        connection.send_messages([message])
     return status
 
 
