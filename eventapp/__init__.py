@@ -38,7 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from eventapp import database
     from eventapp.core import i18n
-    from eventapp.extensions import csrf, db, limiter, login_manager, migrate
+    from eventapp.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     database.init_app(app)
@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    mail.init_app(app)  # its settings are read at each message (mail/delivery.py)
     i18n.init_app(app)
 
     from eventapp.auth import second_factor

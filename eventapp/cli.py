@@ -12,7 +12,7 @@ from eventapp.auth.services import AccountError, create_user, random_password
 from eventapp.config import LANGUAGES
 from eventapp.demo.loader import DEFAULT_PARTICIPANTS, load_demo
 from eventapp.extensions import db
-from eventapp.mail.emails import resend_failed
+from eventapp.mail.resend import resend_failed
 from eventapp.models import Category, Event, MailRecord, MailStatus, Registration, User, UserRole
 from eventapp.printing.badges import LAYOUTS as BADGE_LAYOUTS
 from eventapp.printing.badges import SORTS as BADGE_SORTS
@@ -217,7 +217,7 @@ def certificates_command(slug: str, output: str | None, email: bool) -> None:
     from pathlib import Path
 
     from eventapp.certificates import services as certificates
-    from eventapp.mail import emails
+    from eventapp.certificates.mailing import send_certificates
 
     if not output and not email:
         raise click.UsageError("Give --out, --email or both.")
@@ -239,7 +239,7 @@ def certificates_command(slug: str, output: str | None, email: bool) -> None:
         db.session.commit()  # the verification codes, once the files are written
         click.echo(f"Wrote {len(people)} certificates to {target}.")
     if email:
-        result = emails.send_certificates(event)
+        result = send_certificates(event)
         click.echo(f"E-mailed {result.delivered}, failed {result.failed}, sent before "
                    f"{result.already}, without an address {result.skipped}.")
 

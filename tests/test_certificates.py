@@ -6,10 +6,10 @@ may open the organisers' pages."""
 import pytest
 from sqlalchemy import select
 
+from eventapp.certificates import mailing
 from eventapp.certificates import services as certificates
 from eventapp.checkin import services as checkin
 from eventapp.extensions import db
-from eventapp.mail import emails
 from eventapp.models import Event, MailRecord, Registration, Status, User, UserRole
 from eventapp.models.types import utcnow
 from eventapp.registration import services
@@ -232,9 +232,9 @@ def test_e_mailing_everyone_again_sends_only_what_is_missing(app, client, forum,
 def test_a_time_budget_leaves_the_rest_for_the_next_round(app, forum, smtp):
     with app.app_context(), app.test_request_context():
         event = db.session.scalar(select(Event).where(Event.slug == "forum"))
-        first = emails.send_certificates(event, seconds=0)  # time for one message only
+        first = mailing.send_certificates(event, seconds=0)  # time for one message only
         assert (first.delivered, first.remaining) == (1, 2)
-        second = emails.send_certificates(event)
+        second = mailing.send_certificates(event)
         assert (second.delivered, second.already, second.remaining) == (2, 1, 0)
     assert sorted(m["To"] for m in smtp.messages) == sorted(
         ["nino@example.org", "zoe@example.org", "mallory@example.org"])

@@ -19,7 +19,7 @@ from flask import Flask
 
 from eventapp.config import LANGUAGES
 from eventapp.extensions import db
-from eventapp.mail import emails
+from eventapp.mail import messages as emails
 from eventapp.models import Registration
 
 from .conftest import PASSWORD, csrf_token_from, make_app
@@ -78,7 +78,7 @@ def render_emails(app: Flask, values: dict, folder: Path) -> dict:
             for language in LANGUAGES:
                 registration.language = language
                 message = emails.build(registration, kind)
-                html = message.get_body(("html",)).get_content()
+                [(html, _type)] = message.alternatives
                 name = f"email.{kind}-{language}"
                 (folder / f"{name}.html").write_text(html, encoding="utf-8")
                 seen[name] = {"status": 200, "type": "text/html"}

@@ -11,7 +11,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
-from eventapp.mail import emails
+from eventapp.mail import records as mail_records
+from eventapp.mail import resend
 from eventapp.models import (
     ChangeLogEntry,
     Event,
@@ -334,23 +335,23 @@ def test_resend_service_refuses_what_is_no_longer_true(app, mail_server, event_i
         event = db.session.get(Event, event_id)
         registration = make_registration(event, email="nino@example.org")
         db.session.commit()
-        assert emails.send_confirmation(registration) is False
+        assert mail_records.send_confirmation(registration) is False
         mail = db.session.scalars(select(MailRecord)).one()
-        assert emails.failed_to_resend(event) == [mail]
+        assert resend.failed_to_resend(event) == [mail]
         registration.status = Status.CANCELLED
         db.session.commit()
-        assert emails.failed_to_resend(event) == []
-        with pytest.raises(emails.CannotResend, match="Out of date"):
-            emails.resend(mail)
+        assert resend.failed_to_resend(event) == []
+        with pytest.raises(resend.CannotResend, match="Out of date"):
+            resend.resend(mail)
         assert mail.attempts == 1
         # A newer message of the same kind supersedes the old one.
         registration.status = Status.CONFIRMED
         db.session.commit()
-        emails.send_confirmation(registration)
-        with pytest.raises(emails.CannotResend, match="newer"):
-            emails.resend(mail)
+        mail_records.send_confirmation(registration)
+        with pytest.raises(resend.CannotResend, match="newer"):
+            resend.resend(mail)
         mail_server.start()
-        result = emails.resend_failed(event)
+        result = resend.resend_failed(event)
         assert (result.delivered, result.failed) == (1, 0)
         assert [m["Subject"] for m in mail_server.messages] == [
             "Your registration is confirmed: Forum"]
@@ -361,7 +362,7 @@ def test_resend_mail_command(app, runner, mail_server, event_id):
         event = db.session.get(Event, event_id)
         registration = make_registration(event, email="nino@example.org", language="fr")
         db.session.commit()
-        emails.send_confirmation(registration)
+        mail_records.send_confirmation(registration)
         token = registration.token
     result = runner.invoke(args=["resend-mail", SLUG])
     assert result.exit_code == 1
@@ -480,7 +481,7 @@ def test_anonymise_command_erases_people_and_their_mail_and_keeps_the_counts(
                                   organisation="ICMPD") for n in range(3)]
         kept.append(make_registration(event, status=Status.WAITLISTED, country="GE"))
         db.session.commit()
-        emails.send_confirmation(kept[0])  # fails: the server is down
+        mail_records.send_confirmation(kept[0])  # fails: the server is down
     result = runner.invoke(args=["anonymise", SLUG], input="n\n")
     assert result.exit_code == 1 and "Erase the personal data of 4 registrations" in \
         result.output
@@ -501,6 +502,6 @@ def test_anonymise_command_erases_people_and_their_mail_and_keeps_the_counts(
     assert (mail.recipient, mail.subject, mail.error) == ("", "", "")
     assert (mail.kind, mail.status) == ("confirmation", MailStatus.FAILED)
     with app.app_context():
-        assert emails.failed_to_resend(db.session.get(Event, event_id)) == []
+        assert resend.failed_to_resend(db.session.get(Event, event_id)) == []
     result = runner.invoke(args=["anonymise", SLUG, "--yes"])
     assert result.exit_code == 0 and "Nothing to erase" in result.output

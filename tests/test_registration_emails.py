@@ -170,7 +170,7 @@ def test_without_a_mail_server_messages_go_to_the_outbox_and_the_log(
     assert not app.config.get("MAIL_SERVER")
     outbox = Path(app.instance_path) / "outbox"
     before = set(outbox.glob("*.eml")) if outbox.exists() else set()
-    with caplog.at_level(logging.INFO, logger="eventapp.mail.emails"):
+    with caplog.at_level(logging.INFO, logger="eventapp.mail.delivery"):
         sign_up(client, event_slug, "outbox-test@example.org")
     [path] = set(outbox.glob("*.eml")) - before
     message = message_from_bytes(path.read_bytes(), policy=policy.default)
@@ -182,7 +182,7 @@ def test_without_a_mail_server_messages_go_to_the_outbox_and_the_log(
 def test_a_dead_mail_server_keeps_the_registration_and_records_the_failure(
         app, client, event_slug, caplog):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
-    with caplog.at_level(logging.ERROR, logger="eventapp.mail.emails"):
+    with caplog.at_level(logging.ERROR, logger="eventapp.mail.records"):
         response = sign_up(client, event_slug, "nino@example.org")
     assert "/done" in response.headers["Location"]
     assert client.get(response.headers["Location"]).status_code == 200
@@ -199,11 +199,11 @@ def test_a_dead_mail_server_keeps_the_registration_and_records_the_failure(
 
 
 def test_registrations_without_an_address_get_no_e_mail(app, smtp):
-    from eventapp.mail import emails
+    from eventapp.mail import records
 
     with app.test_request_context():
         event = make_event()
         registration = make_registration(event, email=None)
         db.session.commit()
-        assert emails.send_confirmation(registration) is False
+        assert records.send_confirmation(registration) is False
     assert smtp.messages == []

@@ -11,14 +11,13 @@ from flask_babel import ngettext
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.certificates import services as certificates
+from eventapp.certificates.mailing import SEND_SECONDS
+from eventapp.certificates.mailing import send_certificates as mail_certificates
 from eventapp.extensions import db
-from eventapp.mail import emails
+from eventapp.mail.records import send_certificate as mail_certificate
 from eventapp.models import Event, Registration
 from eventapp.web.blueprints import manage as bp
 
-#: Time one "e-mail everyone" request may spend sending, well inside gunicorn's 30 s
-#: timeout; pressing again sends the rest, never twice the same.
-SEND_SECONDS = 20
 #: People per PDF of "download all": a part stays well inside gunicorn's 30 s timeout,
 #: which a large event's run in one PDF would not.
 PART_SIZE = 500
@@ -89,7 +88,7 @@ def certificate_pdf(slug: str, registration_id: int):
 def send_certificates(slug: str):
     """E-mail everyone checked in who has an address their certificate."""
     event = get_managed_event_or_404(slug)
-    result = emails.send_certificates(event, seconds=SEND_SECONDS)
+    result = mail_certificates(event, seconds=SEND_SECONDS)
     if result.delivered:
         flash(ngettext("%(num)d certificate sent by e-mail.",
                        "%(num)d certificates sent by e-mail.", result.delivered), "info")
@@ -126,7 +125,7 @@ def send_certificate(slug: str, registration_id: int):
     name = registration.full_name
     if not registration.email:
         flash(_("%(name)s has no e-mail address.", name=name), "error")
-    elif emails.send_certificate(registration):
+    elif mail_certificate(registration):
         flash(_("Certificate sent to %(name)s.", name=name), "info")
     else:
         flash(_("The certificate could not be sent to %(name)s: is the mail server up?",

@@ -12,7 +12,7 @@ from eventapp.core.labels import USER_ROLES
 from eventapp.events import services
 from eventapp.events.forms import EventForm, ManagerForm, NewEventForm
 from eventapp.extensions import db
-from eventapp.mail import emails
+from eventapp.mail import records as mail_records
 from eventapp.models import Event, Registration, User, UserRole
 from eventapp.printing.programme import programme_size
 from eventapp.registration import services as registrations
@@ -109,7 +109,7 @@ def settings(slug: str):
                 if "capacity" in changes else []
             db.session.commit()
             for person in promoted:
-                emails.send_promotion(person)
+                mail_records.send_promotion(person)
             flash(_("Settings saved."), "info")
             if promoted:
                 flash(ngettext("%(num)d person moved up from the waiting list and was told "

@@ -7,7 +7,7 @@ from flask_babel import ngettext
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.extensions import db
-from eventapp.mail import emails
+from eventapp.mail import resend
 from eventapp.models import MailRecord
 from eventapp.registration.manage_views import get_registration_or_404
 from eventapp.web.blueprints import manage as bp
@@ -26,8 +26,8 @@ def resend_mail(slug: str, registration_id: int):
     here = url_for(".registration", slug=slug, registration_id=registration_id,
                    _anchor="mail")
     try:
-        delivered = emails.resend(mail)
-    except emails.CannotResend as exc:
+        delivered = resend.resend(mail)
+    except resend.CannotResend as exc:
         flash(str(exc), "error")
         return redirect(here)
     if delivered:
@@ -43,7 +43,7 @@ def resend_mail(slug: str, registration_id: int):
 def resend_failed_mail(slug: str):
     """Send every failed e-mail of the event again (after the mail server was down)."""
     event = get_managed_event_or_404(slug)
-    result = emails.resend_failed(event)
+    result = resend.resend_failed(event)
     if result.delivered or not result.failed:
         flash(ngettext("%(num)d e-mail sent again.", "%(num)d e-mails sent again.",
                        result.delivered), "info")

@@ -225,7 +225,7 @@ class MailRecord(db.Model):
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registration.id", ondelete="SET NULL"), index=True)
-    #: One of registration.emails.KINDS: "confirmation", "waitlisted", "pending",
+    #: One of mail.messages.KINDS: "confirmation", "waitlisted", "pending",
     #: "approval", "decline", "promotion", "cancellation", "link".
     kind: Mapped[str] = mapped_column(String(30))
     recipient: Mapped[str] = mapped_column(String(254), default="")

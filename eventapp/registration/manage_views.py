@@ -16,7 +16,9 @@ from eventapp.core import changelog
 from eventapp.core.i18n import country_choices, country_name
 from eventapp.core.labels import CATEGORIES, DIETARY, STATUSES
 from eventapp.extensions import db
-from eventapp.mail import emails
+from eventapp.mail import records as mail_records
+from eventapp.mail import resend
+from eventapp.mail.messages import KIND_LABELS
 from eventapp.models import Category, Dietary, Event, Registration
 from eventapp.registration import answers, desk, services, spreadsheets
 from eventapp.registration.forms import answers_data, with_questions
@@ -102,7 +104,7 @@ def registrations(slug: str):
         "manage/registrations.html", event=event, filters=filters, page=page,
         counts=desk.counts(event), countries=desk.countries(event),
         categories=CATEGORIES, query=request.query_string.decode("latin-1"),
-        failed_mails=len(emails.failed_to_resend(event)))
+        failed_mails=len(resend.failed_to_resend(event)))
 
 
 @bp.post("/events/<slug>/registrations/bulk")
@@ -128,7 +130,7 @@ def bulk_registrations(slug: str):
     db.session.commit()
     flash(_("%(done)d changed, %(skipped)d left as they were (the action does not apply "
             "to them).", done=result.done, skipped=result.skipped), "info")
-    send = {"approve": emails.send_approval, "decline": emails.send_decline}.get(action)
+    send = {"approve": mail_records.send_approval, "decline": mail_records.send_decline}.get(action)
     if send is not None:
         for person in result.changed:
             send(person)
@@ -193,8 +195,8 @@ def registration(slug: str, registration_id: int):
         link=_self_service_url(registration),
         entries=changelog.entries(event, "registration", registration.id),
         checkins=checkin_services.history(registration),
-        mails=emails.records_of(registration), resendable=emails.resendable(registration),
-        mail_kinds=emails.KIND_LABELS, mail_statuses=emails.MAIL_STATUSES,
+        mails=mail_records.records_of(registration), resendable=resend.resendable(registration),
+        mail_kinds=KIND_LABELS, mail_statuses=mail_records.MAIL_STATUSES,
     ), 422 if form.errors else 200
 
 
@@ -210,9 +212,9 @@ def registration_status(slug: str, registration_id: int):
         if action == "cancel":
             promoted = services.cancel(registration, by=current_user)  # commits
             flash(_("Registration cancelled."), "info")
-            emails.send_cancellation(registration)
+            mail_records.send_cancellation(registration)
             for person in promoted:
-                emails.send_promotion(person)
+                mail_records.send_promotion(person)
             if promoted:
                 flash(_("Promoted from the waiting list: %(names)s.",
                         names=", ".join(p.full_name for p in promoted)), "info")
@@ -232,8 +234,8 @@ def registration_status(slug: str, registration_id: int):
     db.session.commit()
     flash(_("Status: %(status)s.", status=_status_label(registration)), "info")
     # After the commit: a mail server that is down does not undo the decision.
-    {"approve": emails.send_approval, "decline": emails.send_decline,
-     "confirm": emails.send_confirmation}[action](registration)
+    {"approve": mail_records.send_approval, "decline": mail_records.send_decline,
+     "confirm": mail_records.send_confirmation}[action](registration)
     return redirect(here)
 
 
@@ -260,7 +262,7 @@ def resend_confirmation(slug: str, registration_id: int):
     registration = get_registration_or_404(event, registration_id)
     if not registration.email:
         flash(_("This registration has no e-mail address."), "error")
-    elif emails.send_confirmation(registration):
+    elif mail_records.send_confirmation(registration):
         changelog.record(event, "registration", registration.id, "resend",
                          _("Confirmation sent again"))
         db.session.commit()

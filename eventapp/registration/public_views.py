@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from eventapp.certificates import services as certificates
 from eventapp.extensions import db
-from eventapp.mail import emails
+from eventapp.mail import records as mail_records
 from eventapp.models import Registration
 from eventapp.models.queries import get_published_event_or_404
 from eventapp.models.types import utcnow
@@ -52,7 +52,7 @@ def register(slug: str):
     except services.AlreadyRegistered as exc:
         # The same page whether the message goes or the address had enough of them.
         if throttle.link_again_allowed(exc.existing):
-            emails.send_link_again(exc.existing)
+            mail_records.send_link_again(exc.existing)
         form.email.errors = [_("This e-mail address is already registered for this event. "
                                "We have sent the link to your registration to it again.")]
         event = get_published_event_or_404(slug)
@@ -60,7 +60,7 @@ def register(slug: str):
     except services.RegistrationClosed as exc:
         return _closed_page(exc.event, exc.state, 409)
     token = registration.token  # before the e-mail's commit expires it: one query less
-    emails.send_signup(registration)
+    mail_records.send_signup(registration)
     return redirect(url_for(".done", token=token))
 
 
@@ -144,9 +144,9 @@ def cancel(token: str):
         return _page(registration, "cancel.html", form=form)
     promoted = services.cancel(registration)
     registration = _registration_or_404(token)
-    emails.send_cancellation(registration)
+    mail_records.send_cancellation(registration)
     for person in promoted:
-        emails.send_promotion(person)
+        mail_records.send_promotion(person)
     flash(_("Your registration is cancelled."), "info")
     return redirect(url_for(".selfservice", token=token))
 
@@ -160,7 +160,7 @@ def erase(token: str):
         return _page(registration, "erase.html", form=form)
     event = registration.event
     for person in selfservice.erase(registration):
-        emails.send_promotion(person)
+        mail_records.send_promotion(person)
     flash(_("Your personal data has been erased."), "info")
     return redirect(url_for("public.event", slug=event.slug) if event.published
                     else url_for("public.home"))

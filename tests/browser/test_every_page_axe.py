@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 
 from eventapp.config import LANGUAGES
 from eventapp.extensions import db
-from eventapp.mail import emails
+from eventapp.mail import messages as emails
 from eventapp.models import Registration
 
 from ..conftest import PASSWORD, make_app
@@ -98,7 +98,7 @@ def test_email_has_no_axe_violations(site, tabs, kind, language):
     with app.app_context():
         registration = db.session.get(Registration, values["registration_id"])
         registration.language = language
-        html = emails.build(registration, kind).get_body(("html",)).get_content()
+        [(html, _type)] = emails.build(registration, kind).alternatives
         db.session.rollback()
     tab = tabs[None]
     tab.set_content(html)

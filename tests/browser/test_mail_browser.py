@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.mail import emails
+from eventapp.mail import records as emails
 from eventapp.models import MailRecord, MailStatus, User, UserRole
 
 from ..conftest import PASSWORD

@@ -1,0 +1,250 @@
+"""What each e-mail to a participant says: one kind for every change of their
+registration (confirmation, waiting list, pending approval, approval, decline, promotion,
+cancellation), "your link again" and the certificate of attendance, each as text and HTML
+in the language the person signed up in, with the agenda (.ics) or the certificate (PDF)
+attached where it helps.
+
+`build` returns a Flask-Mailman message; delivery.py sends it, records.py records it.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.encoders import encode_base64
+from email.header import Header
+from email.mime.base import MIMEBase
+from email.utils import formataddr, make_msgid
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_mailman import EmailMultiAlternatives, SafeMIMEMultipart
+
+from eventapp.certificates import services as certificates
+from eventapp.core.i18n import country_name
+from eventapp.core.labels import DIETARY
+from eventapp.feeds.calendar_cache import agenda_ics
+from eventapp.models import Event, Registration, Status
+from eventapp.registration import answers, services
+from eventapp.web.public_url import external_url, public_base_url
+
+#: The sender when MAIL_FROM is not set: an address on the site's own host, so that the
+#: domain a spam filter checks is the one people know (sender()).
+DEFAULT_SENDER_NAME = "eventapp"
+
+#: Names of the kinds of message, for the organisers' pages (and the list of kinds: one
+#: pair of templates email/<kind>.txt and .html each).
+KIND_LABELS = {
+    "confirmation": _l("Confirmation"),
+    "waitlisted": _l("Waiting list"),
+    "pending": _l("Sign-up received"),
+    "approval": _l("Approval"),
+    "decline": _l("Sign-up declined"),
+    "promotion": _l("Promotion from the waiting list"),
+    "cancellation": _l("Cancellation"),
+    "link": _l("Link sent again"),
+    "certificate": _l("Certificate of attendance"),
+}
+KINDS = tuple(KIND_LABELS)
+
+#: The messages that repeat the person's details, so a typo is noticed (and corrected
+#: through the link) before the badges are printed. Not "link": it answers whoever typed
+#: the address into the form.
+WITH_DETAILS = frozenset({"confirmation", "waitlisted", "pending", "approval", "promotion"})
+
+#: The agenda attached to e-mails is published, not an invitation to answer (RFC 6047);
+#: the content type's method must match the calendar's METHOD property.
+CALENDAR_TYPE = "text/calendar; method=PUBLISH; charset=utf-8"
+
+
+def mail_domain() -> str:
+    """The host of PUBLIC_BASE_URL: the domain of the default sender and of Message-IDs."""
+    return urlsplit(public_base_url()).hostname or "localhost"
+
+
+def sender() -> str:
+    """MAIL_FROM, else `eventapp <noreply@<the site's host>>`."""
+    return current_app.config.get("MAIL_FROM") or \
+        formataddr((DEFAULT_SENDER_NAME, f"noreply@{mail_domain()}"))
+
+
+@dataclass
+class Content:
+    subject: str
+    #: (data, content type, filename)
+    attachments: list[tuple[bytes, str, str]] = field(default_factory=list)
+    #: For the templates, besides registration, event, link and event_url.
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def _agenda(event: Event) -> tuple[bytes, str, str]:
+    # Built once per change of the agenda and language (feeds.calendar_cache).
+    return (published(agenda_ics(event)), CALENDAR_TYPE, "agenda.ics")
+
+
+#: The feed's bytes -> the same calendar saying METHOD:PUBLISH (kept while the feed is).
+_published: dict[bytes, bytes] = {}
+
+
+def published(ics: bytes) -> bytes:
+    """The calendar with METHOD:PUBLISH after its VERSION line. The subscribed feed goes
+    without a METHOD, which keeps its DTSTAMPs meaning "last revised" (RFC 5545)."""
+    if ics not in _published:
+        if len(_published) >= 16:
+            _published.clear()
+        _published[ics] = ics.replace(b"VERSION:2.0\r\n", b"VERSION:2.0\r\nMETHOD:PUBLISH\r\n", 1)
+    return _published[ics]
+
+
+def content(registration: Registration, kind: str) -> Content:
+    """Subject, attachments and template values of a kind of message, from the
+    registration as it is now. Call it in the person's language (see `build`)."""
+    event = registration.event
+    title = event.title
+    if kind == "confirmation":
+        return Content(_("Your registration is confirmed: %(title)s", title=title),
+                       [_agenda(event)])
+    if kind == "waitlisted":
+        return Content(_("On the waiting list: %(title)s", title=title),
+                       context={"position": services.waitlist_position(registration)})
+    if kind == "pending":
+        return Content(_("Sign-up received: %(title)s", title=title))
+    if kind == "approval":
+        if registration.status == Status.CONFIRMED:
+            return Content(_("Your sign-up is approved: %(title)s", title=title),
+                           [_agenda(event)])
+        return Content(_("Your sign-up is approved, on the waiting list: %(title)s",
+                         title=title),
+                       context={"position": services.waitlist_position(registration)})
+    if kind == "decline":
+        return Content(_("Your sign-up was not accepted: %(title)s", title=title))
+    if kind == "promotion":
+        return Content(_("A seat is yours: %(title)s", title=title), [_agenda(event)])
+    if kind == "cancellation":
+        return Content(_("Registration cancelled: %(title)s", title=title))
+    if kind == "link":
+        return Content(_("Your registration link: %(title)s", title=title),
+                       context={"position": services.waitlist_position(registration)})
+    if kind == "certificate":
+        pdf = certificates.render_certificates(event, [registration])
+        code = registration.certificate_code
+        return Content(_("Your certificate of attendance: %(title)s", title=title),
+                       [(pdf, "application/pdf", certificates.file_name(event, registration))],
+                       context={"code": certificates.format_code(code),
+                                "verify_url": certificates.verify_url(code)})
+    raise ValueError(f"unknown kind of e-mail {kind!r}")
+
+
+class Message(EmailMultiAlternatives):
+    """Flask-Mailman's message with its Subject folded the way mail readers expect."""
+
+    def message(self) -> SafeMIMEMultipart:
+        """The MIME message the backends write and send."""
+        msg = super().message()
+        # Flask-Mailman encodes the subject without counting "Subject: " in the first
+        # line's length, so a long subject that is not ASCII starts on the next line,
+        # which readers show as a leading space. A Header told its name folds it right
+        # (replace_header: the checks of msg["Subject"] = ... were passed already).
+        msg.replace_header("Subject", Header(
+            self.subject, None if self.subject.isascii() else "utf-8",
+            header_name="Subject"))
+        # Boundaries chosen here, against the only parts that can hold one: the email
+        # package would search the attachments' base64 as well (where none can be: "-"
+        # is not a base64 character), and misses a boundary line ending in CRLF, as
+        # every line does on the way to the SMTP server.
+        texts = [self.body, *(content for content, _type in self.alternatives)]
+        for part in msg.walk():
+            if part.is_multipart():
+                boundary = _boundary(*texts)
+                part.set_boundary(boundary)
+                texts.append(f"--{boundary}")  # nor a prefix of the one inside
+        return msg
+
+
+def build(registration: Registration, kind: str) -> Message:
+    """The message of a kind in the person's language: text, HTML, attachments."""
+    event = registration.event
+    with force_locale(registration.language or "en"):
+        what = content(registration, kind)
+        context = {
+            "registration": registration, "event": event,
+            "link": external_url("registration.selfservice", token=registration.token),
+            "event_url": external_url("public.event", slug=event.slug),
+            "details": details(registration) if kind in WITH_DETAILS else [],
+            **what.context,
+        }
+        text = render_template(f"email/{kind}.txt", **context)
+        html = render_template(f"email/{kind}.html", **context)
+    return compose(what.subject, registration.email, text, html, what.attachments)
+
+
+def compose(subject: str, to: str, text: str, html: str,
+            attachments: Sequence[tuple[bytes, str, str]] = ()) -> Message:
+    """A message from the site to one address: text and HTML alternatives, then the
+    attachments; From is sender() and the Message-ID on the site's domain, for every
+    message the site sends (participants' and staff's alike)."""
+    message = Message(
+        one_line(subject), text, sender(), [to],
+        # Flask-Mailman would take the machine's host name, which spam filters check
+        # against the sender's domain.
+        headers={"Message-ID": make_msgid(domain=mail_domain())})
+    message.attach_alternative(html, "text/html")
+    for data, content_type, filename in attachments:
+        message.attach(_attachment(data, content_type, filename))
+    return message
+
+
+def _boundary(*texts: str) -> str:
+    """A MIME boundary like the email package's, found nowhere in `texts`."""
+    token = "=" * 15 + f"{random.randrange(sys.maxsize):019d}" + "=="
+    boundary, n = token, 0
+    while any(f"--{boundary}" in text for text in texts):
+        boundary, n = f"{token}.{n}", n + 1
+    return boundary
+
+
+def _attachment(data: bytes, content_type: str, filename: str) -> MIMEBase:
+    """A base64 part of `data` as it is. Flask-Mailman would turn a text/* attachment into
+    8-bit text: the .ics's bytes (CRLF line ends) would not arrive as they left, and its
+    content type would lose method=PUBLISH."""
+    maintype, subtype = content_type.split(";")[0].strip().split("/")
+    part = MIMEBase(maintype, subtype)
+    part.replace_header("Content-Type", content_type)
+    part.set_payload(data)
+    encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
+
+
+def one_line(text: str) -> str:
+    """A header value on one line: a title stored with a line break (before the forms
+    refused them, or imported) must not make the message impossible to build."""
+    return " ".join(text.splitlines()).strip()
+
+
+def details(registration: Registration) -> list[tuple[str, str]]:
+    """(label, value) of what the person told us, as the e-mails list it (in the current
+    language); empty fields and unanswered questions left out."""
+    dietary = str(DIETARY.get(registration.dietary, registration.dietary))
+    if registration.dietary == "other" and registration.dietary_other:
+        dietary = registration.dietary_other
+    name = " ".join(p for p in (registration.honorific, registration.full_name) if p)
+    rows = [
+        (_("Name"), name),
+        (_("Name on the badge"), registration.badge_name),
+        (_("Organisation"), registration.organisation),
+        (_("Job title"), registration.job_title),
+        (_("Country"), country_name(registration.country)),
+        (_("Dietary needs"), dietary if registration.dietary != "none" else ""),
+        (_("Accessibility needs"), registration.accessibility),
+        # No answers, no need to read the event's questions (a query per message).
+        *((question.label, answer) for question, answer in
+          (answers.listed(registration) if registration.answers else ())),
+    ]
+    return [(label, value) for label, value in rows if value]
