@@ -36,7 +36,7 @@ def send_certificates(event: Event, *, seconds: float | None = None) -> Certific
     so a failure halfway loses nothing sent before it.
 
     `seconds` bounds the time spent (a request must end before the server's timeout, and
-    a certificate takes about 50 ms): the rest is counted in `remaining`.
+    sending takes time): the rest is counted in `remaining`.
     """
     result = CertificateMailResult()
     sent_before = set(db.session.scalars(
