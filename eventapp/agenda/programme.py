@@ -2,9 +2,9 @@
 
 A booklet takes about a second to lay out, and on the day of the event everyone opens the
 link, while the PDF changes only when the agenda does. So each PDF is stored under
-``<instance>/cache/programme/`` with a fingerprint of what it shows in its name: one
-query reads the agenda's version (newest edits, counts, the newest logged agenda change),
-and a fingerprint without a file is built once.
+``<instance>/cache/programme/`` with a fingerprint of what it shows in its name: the
+agenda's revision (Event.agenda_revision), the language, the page size and the layout's
+files; a fingerprint without a file is built once.
 
 Several gunicorn workers share the folder: the one that builds a PDF holds a lock (flock)
 on its event, language and size, so workers missing together wait for it instead of all
@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from eventapp.core.paths import ROOT
 from eventapp.extensions import db
 from eventapp.feeds.views import AGENDA_ENTITIES
-from eventapp.models import AgendaItem, AgendaRole, ChangeLogEntry, Event, Person, Room
+from eventapp.models import AgendaItem, ChangeLogEntry, Event, Person
 from eventapp.printing import programme
 
 FOLDER = Path("cache") / "programme"
@@ -50,42 +50,37 @@ class Version:
     """What a programme PDF depends on, reduced to a name."""
 
     fingerprint: str
-    #: The newest change to what the programme shows (for Last-Modified).
-    last_modified: datetime
     size: str
     language: str
 
 
 def programme_version(event: Event, *, language: str, size: str | None = None) -> Version:
-    """The version of an event's programme as it would be printed now, in one query."""
+    """The version of an event's programme as it would be printed now."""
     size = programme.programme_size(event, size)
-    items = AgendaItem.event_id == event.id
-    row = db.session.execute(select(
-        select(func.max(AgendaItem.updated_at)).where(items).scalar_subquery(),
-        select(func.count(AgendaItem.id)).where(items).scalar_subquery(),
-        select(func.max(Person.updated_at)).where(Person.event_id == event.id)
-        .scalar_subquery(),
-        select(func.count(Person.id)).where(Person.event_id == event.id).scalar_subquery(),
-        # Roles and rooms have no updated_at: an added or removed one changes a count or
-        # the newest id, and edits through the organiser pages are in the change log.
-        select(func.count(AgendaRole.id)).join(AgendaItem).where(items).scalar_subquery(),
-        select(func.max(AgendaRole.id)).join(AgendaItem).where(items).scalar_subquery(),
-        select(func.count(Room.id)).where(Room.event_id == event.id).scalar_subquery(),
-        select(func.max(Room.id)).where(Room.event_id == event.id).scalar_subquery(),
-        select(func.max(ChangeLogEntry.id)).where(
-            ChangeLogEntry.event_id == event.id,
-            ChangeLogEntry.entity.in_(AGENDA_ENTITIES)).scalar_subquery(),
-        select(func.max(ChangeLogEntry.at)).where(
-            ChangeLogEntry.event_id == event.id,
-            ChangeLogEntry.entity.in_(AGENDA_ENTITIES)).scalar_subquery(),
-    )).one()
     # A new release's template, stylesheets or translations make new PDFs too.
     catalogue = ROOT / "eventapp" / "translations" / language / "LC_MESSAGES" / "messages.mo"
     layout = [LAYOUT_VERSION, *((path.stat().st_mtime_ns, path.stat().st_size)
                                 for path in (*LAYOUT_FILES, catalogue) if path.exists())]
-    key = repr((event.id, event.updated_at, tuple(row), layout, size, language))
-    newest = max(t for t in (event.updated_at, row[0], row[2], row[9]) if t is not None)
-    return Version(hashlib.sha256(key.encode()).hexdigest()[:32], newest, size, language)
+    # created_at: SQLite may give a deleted event's id to a new one.
+    key = repr((event.id, event.created_at.isoformat(), event.agenda_revision, layout, size,
+                language))
+    return Version(hashlib.sha256(key.encode()).hexdigest()[:32], size, language)
+
+
+def last_modified(event: Event) -> datetime:
+    """The newest change to what the programme shows, for Last-Modified, in one query:
+    the newest edit of the event, an item or a speaker, or logged agenda change (a
+    deletion leaves no edit behind)."""
+    row = db.session.execute(select(
+        select(func.max(AgendaItem.updated_at)).where(AgendaItem.event_id == event.id)
+        .scalar_subquery(),
+        select(func.max(Person.updated_at)).where(Person.event_id == event.id)
+        .scalar_subquery(),
+        select(func.max(ChangeLogEntry.at)).where(
+            ChangeLogEntry.event_id == event.id,
+            ChangeLogEntry.entity.in_(AGENDA_ENTITIES)).scalar_subquery(),
+    )).one()
+    return max(t for t in (event.updated_at, *row) if t is not None)
 
 
 def cache_folder() -> Path:

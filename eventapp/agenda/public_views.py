@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from eventapp.agenda import now as now_screen
 from eventapp.agenda import programme as programme_cache
-from eventapp.feeds.views import feed_response
+from eventapp.feeds.views import feed_response, not_modified
 from eventapp.models import queries
 from eventapp.web.blueprints import public as bp
 
@@ -51,9 +51,13 @@ def programme_pdf(slug: str):
     """The printable programme booklet, built again only when the agenda changes."""
     event = queries.get_published_event_or_404(slug)
     version = programme_cache.programme_version(event, language=str(get_locale()))
-    # Like the feeds: an ETag (the file's hash) and Last-Modified, so 304 while unchanged.
+    # Like the feeds: the ETag names the version (304 without opening the file) and
+    # Last-Modified is the agenda's newest change.
+    if request.if_none_match.contains_weak(version.fingerprint):
+        return not_modified(version.fingerprint)
     return feed_response(programme_cache.programme_pdf(event, version), "application/pdf",
-                         version.last_modified, f"{event.slug}-programme.pdf")
+                         programme_cache.last_modified(event), f"{event.slug}-programme.pdf",
+                         etag=version.fingerprint)
 
 
 

@@ -94,46 +94,50 @@ def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Eve
     def moved(moment: datetime | None) -> datetime | None:
         return None if moment is None else same_local_time_later(moment, zone, days)
 
-    event = Event(
-        slug=slug, title=title, subtitle=source.subtitle, description=source.description,
-        timezone=source.timezone, starts_at=moved(source.starts_at),
-        ends_at=moved(source.ends_at), venue_name=source.venue_name,
-        venue_address=source.venue_address, capacity=source.capacity,
-        registration_opens_at=moved(source.registration_opens_at),
-        registration_closes_at=moved(source.registration_closes_at),
-        published=False, moderation=source.moderation,
-        privacy_notice=source.privacy_notice,
-        key_figures=copy.deepcopy(source.key_figures or []),
-    )
-    db.session.add(event)
-    # Built through the new event's collections: the cascade adds them to the session
-    # (SQLAlchemy 2 does not cascade along `Room(event=...)` backrefs).
-    rooms = {}
-    for room in source.rooms:
-        rooms[room.id] = Room(name=room.name, capacity=room.capacity, position=room.position)
-        event.rooms.append(rooms[room.id])
-    people = {}
-    for person in sorted(source.people, key=lambda p: p.id):
-        people[person.id] = _copy_person(person)
-        event.people.append(people[person.id])
-    items = list(db.session.scalars(
-        select(AgendaItem).where(AgendaItem.event_id == source.id)
-        .options(selectinload(AgendaItem.roles))
-        .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)))
-    for item in items:
-        copied = AgendaItem(
-            guid=uuid.uuid4(), kind=item.kind, title=item.title,
-            description=item.description, starts_at=moved(item.starts_at),
-            ends_at=moved(item.ends_at), room=rooms.get(item.room_id),
-            position=item.position)
-        copied.roles = [AgendaRole(person=people[role.person_id], role=role.role,
-                                   position=role.position) for role in item.roles]
-        event.agenda_items.append(copied)
-    for question in source.questions:
-        event.questions.append(Question(
-            kind=question.kind, label=question.label, help_text=question.help_text,
-            required=question.required, choices=list(question.choices),
-            position=question.position))
+    # One flush at the end: the new event goes in whole (its agenda revision starts at
+    # 0), and a role made for a speaker already on an earlier item is not dropped from
+    # the speaker's roles by an autoflush before its item joins the session.
+    with db.session.no_autoflush:
+        event = Event(
+            slug=slug, title=title, subtitle=source.subtitle, description=source.description,
+            timezone=source.timezone, starts_at=moved(source.starts_at),
+            ends_at=moved(source.ends_at), venue_name=source.venue_name,
+            venue_address=source.venue_address, capacity=source.capacity,
+            registration_opens_at=moved(source.registration_opens_at),
+            registration_closes_at=moved(source.registration_closes_at),
+            published=False, moderation=source.moderation,
+            privacy_notice=source.privacy_notice,
+            key_figures=copy.deepcopy(source.key_figures or []),
+        )
+        db.session.add(event)
+        # Built through the new event's collections: the cascade adds them to the session
+        # (SQLAlchemy 2 does not cascade along `Room(event=...)` backrefs).
+        rooms = {}
+        for room in source.rooms:
+            rooms[room.id] = Room(name=room.name, capacity=room.capacity, position=room.position)
+            event.rooms.append(rooms[room.id])
+        people = {}
+        for person in sorted(source.people, key=lambda p: p.id):
+            people[person.id] = _copy_person(person)
+            event.people.append(people[person.id])
+        items = list(db.session.scalars(
+            select(AgendaItem).where(AgendaItem.event_id == source.id)
+            .options(selectinload(AgendaItem.roles))
+            .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)))
+        for item in items:
+            copied = AgendaItem(
+                guid=uuid.uuid4(), kind=item.kind, title=item.title,
+                description=item.description, starts_at=moved(item.starts_at),
+                ends_at=moved(item.ends_at), room=rooms.get(item.room_id),
+                position=item.position)
+            copied.roles = [AgendaRole(person=people[role.person_id], role=role.role,
+                                       position=role.position) for role in item.roles]
+            event.agenda_items.append(copied)
+        for question in source.questions:
+            event.questions.append(Question(
+                kind=question.kind, label=question.label, help_text=question.help_text,
+                required=question.required, choices=list(question.choices),
+                position=question.position))
     db.session.flush()
     record(event, "event", event.id, "create",
            _("Copied from “%(title)s”", title=source.title), {"copied_from": source.slug})

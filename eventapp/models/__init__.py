@@ -27,3 +27,6 @@ __all__ = [
     "PUBLIC_CATEGORIES", "Person", "RecoveryCode", "Registration",
     "RoleKind", "Room", "SecurityEvent", "Status", "User", "UserRole", "event_manager",
 ]
+
+# The flush hook that moves Event.agenda_revision with every change the agenda shows.
+from eventapp.models import revision as _revision  # noqa: E402, F401

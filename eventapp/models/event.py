@@ -59,6 +59,9 @@ class Event(db.Model):
     print_settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: File name of the event's logo under the uploads folder ("" for none).
     logo: Mapped[str] = mapped_column(String(200), default="")
+    #: Goes up by one with every change to what the agenda, the feeds or the programme
+    #: show (eventapp.models.revision); the caches and ETags of those are keyed on it.
+    agenda_revision: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
