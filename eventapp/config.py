@@ -53,7 +53,7 @@ class Defaults:
     #: Proxies in front whose X-Forwarded-Host is believed (0: the Host header is used).
     PROXY_FIX_X_HOST = 0
 
-    #: Limits of an import file, checked while it is read (exports/import_reader.py):
+    #: Limits of an import file, checked while it is read (core/import_reader.py):
     #: rows besides the header, columns, characters in a cell, and bytes an XLSX
     #: workbook's XML may decompress to.
     IMPORT_MAX_ROWS = 10_000

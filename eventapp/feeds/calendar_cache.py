@@ -1,8 +1,8 @@
 """The agenda as the .ics attachment of the e-mails, built once per agenda revision.
 
 Every confirmation and promotion attaches the whole agenda. Building it for each message
-took 65 of the 90 ms of a sign-up with a 200-item agenda, so a rush of sign-ups spent most
-of its time writing the same file. Each process keeps the last one it built per event,
+took most of a sign-up's time with a large agenda, so a rush of sign-ups spent most of
+its time writing the same file. Each process keeps the last one it built per event,
 language and address of the site, with the agenda's revision (Event.agenda_revision,
 read from the event already loaded: no query), and builds it again when that moved.
 """
