@@ -3,7 +3,7 @@
 from flask import Flask
 from sqlalchemy import event
 
-from eventapp import models  # noqa: F401  (every table registered before the first query)
+import eventapp.models  # noqa: F401  (every table registered before the first query)
 from eventapp.extensions import db
 
 

@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from eventapp import ROOT
+from eventapp.core.paths import ROOT
 from eventapp.extensions import db
 from eventapp.feeds import c3voc, frab, ical, jsonfeed
 from eventapp.models import AgendaItem, AgendaRole, ChangeLogEntry, Event
