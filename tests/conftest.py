@@ -198,7 +198,8 @@ def smtp(app):
     """A real SMTP server on a free port; the app sends to it."""
     inbox = Inbox()
     port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    # SMTPUTF8 as mail servers offer it today: addresses need not be ASCII.
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port,
                       MAIL_FROM="MIEUX events <events@example.org>")

@@ -207,3 +207,17 @@ def test_registrations_without_an_address_get_no_e_mail(app, smtp):
         db.session.commit()
         assert records.send_confirmation(registration) is False
     assert smtp.messages == []
+
+
+def test_an_address_in_cyrillic_gets_its_e_mail_as_written(app, client, smtp, event_slug):
+    """A mailbox beyond ASCII (RFC 6531) goes to the server as typed, with SMTPUTF8, not
+    as an encoded word no server could deliver; the message reads the same."""
+    sign_up(client, event_slug, "айнура@пример.кг")
+    [message] = smtp.messages
+    assert smtp.recipients == [["айнура@пример.кг"]]
+    assert message["To"] == "айнура@пример.кг"
+    text, html = parts(message)
+    assert "Hello Nino," in text and "Migration &lt;Dialogue&gt; &amp; Forum" in html
+    [ics] = [part for part in message.iter_attachments()
+             if part.get_content_type() == "text/calendar"]
+    assert "Opening session" in ics.get_content()

@@ -8,6 +8,8 @@ wants. `connection` is the one place these settings meet Flask-Mailman's.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import logging
 import uuid
 from datetime import UTC, datetime
@@ -16,6 +18,7 @@ from pathlib import Path
 from flask import current_app
 from flask_mailman import EmailMessage
 from flask_mailman.backends.base import BaseEmailBackend
+from flask_mailman.backends.smtp import EmailBackend
 
 from eventapp.extensions import mail
 from eventapp.models import MailStatus
@@ -42,7 +45,7 @@ def _connection() -> tuple[BaseEmailBackend, MailStatus]:
     config = current_app.config
     if config.get("MAIL_SERVER"):
         return mail.get_connection(
-            "smtp", host=config["MAIL_SERVER"], port=int(config.get("MAIL_PORT") or 25),
+            SmtpBackend, host=config["MAIL_SERVER"], port=int(config.get("MAIL_PORT") or 25),
             username=config.get("MAIL_USERNAME") or "",
             password=config.get("MAIL_PASSWORD") or "",
             use_tls=bool(config.get("MAIL_USE_TLS")), use_ssl=False,
@@ -69,3 +72,44 @@ class OutboxBackend(BaseEmailBackend):
             log.info("e-mail to %s (%s) written to %s", ", ".join(message.to),
                      message.subject, path)
         return len(email_messages)
+
+
+class SmtpBackend(EmailBackend):
+    """Flask-Mailman's SMTP backend, which also delivers to addresses with letters beyond
+    ASCII before the @ (айнура@example.org): Flask-Mailman would encode such a mailbox as
+    an RFC 2047 word, which no server delivers. Those messages go through smtplib's
+    send_message, which writes the addresses as they are and asks the server for
+    SMTPUTF8 (RFC 6531); every other message takes Flask-Mailman's own path."""
+
+    def send_messages(self, email_messages: list[EmailMessage]) -> int:
+        """Send the messages on one connection; how many went."""
+        plain = [m for m in email_messages if _ascii_mailboxes(m)]
+        wide = [m for m in email_messages if not _ascii_mailboxes(m)]
+        sent = super().send_messages(plain) if plain else 0
+        if not wide:
+            return sent
+        with self._lock:
+            created = self.open()
+            for message in wide:
+                assert self.connection is not None
+                self.connection.send_message(_utf8_message(message))
+                sent += 1
+            if created:
+                self.close()
+        return sent
+
+
+def _ascii_mailboxes(message: EmailMessage) -> bool:
+    return all(address.isascii() for address in [message.from_email, *message.recipients()])
+
+
+def _utf8_message(message: EmailMessage) -> email.message.EmailMessage:
+    """The message with its From and To as written: parsed again under the SMTPUTF8
+    policy, since Flask-Mailman's MIME classes know only the old, ASCII-only one."""
+    parsed = email.message_from_bytes(message.message().as_bytes(),
+                                      policy=email.policy.SMTPUTF8)
+    assert isinstance(parsed, email.message.EmailMessage)
+    del parsed["From"], parsed["To"]
+    parsed["From"] = message.from_email
+    parsed["To"] = ", ".join(message.to)
+    return parsed
