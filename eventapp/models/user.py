@@ -60,7 +60,7 @@ class User(UserMixin, Model):
 
     #: The token of the sign-in (LoginSession) this object was loaded through or signed
     #: in with; not a column. Set by auth.sessions.
-    session_token = None
+    session_token: str | None = None
 
     # UserMixin compares users by get_id(), which is now a sign-in's token: compare
     # them as SQLAlchemy does (one object per row in a session) instead.
