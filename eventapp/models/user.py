@@ -60,7 +60,9 @@ class User(UserMixin, Model):
 
     #: The token of the sign-in (LoginSession) this object was loaded through or signed
     #: in with; not a column. Set by auth.sessions.
-    session_token: str | None = None
+    if TYPE_CHECKING:  # the type for mypy only: the ORM would map an annotated attribute
+        session_token: str | None
+    session_token = None
 
     # UserMixin compares users by get_id(), which is now a sign-in's token: compare
     # them as SQLAlchemy does (one object per row in a session) instead.
