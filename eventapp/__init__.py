@@ -32,7 +32,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # only when told to: links never depend on it, but TRUSTED_HOSTS checks it.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(
+        # Flask's documented way to add WSGI middleware; mypy refuses any method assignment.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=int(app.config.get("PROXY_FIX_X_FOR") or 0), x_proto=1,
             x_host=int(app.config["PROXY_FIX_X_HOST"]))
 

@@ -1,5 +1,7 @@
 """Flask extensions, created unbound here and bound to the app in create_app()."""
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -26,6 +28,15 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass Model, which is db.Model at run time (Flask-SQLAlchemy's mixins: bind
+# keys, its session). mypy cannot use an attribute such as db.Model as a base class
+# (python/mypy#8603), so it checks the models against the DeclarativeBase they derive from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

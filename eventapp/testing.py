@@ -90,7 +90,8 @@ def _wait_until_up(process: subprocess.Popen, port: int, seconds: float) -> None
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stdout.read().decode()}")
+            output = process.stdout.read() if process.stdout else b""
+            raise RuntimeError(f"gunicorn exited: {output.decode()}")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
             conn.request("GET", "/healthz")
@@ -106,6 +107,14 @@ def _wait_until_up(process: subprocess.Popen, port: int, seconds: float) -> None
 
 #: The CSRF token in a page's hidden input (Flask-WTF's csrf_token field).
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of a page; an error naming the page's start if it has none."""
+    match = CSRF.search(html)
+    if match is None:
+        raise RuntimeError(f"no CSRF token in the page: {html[:200]!r}")
+    return match.group(1)
 
 
 class Session:
@@ -152,13 +161,13 @@ class Session:
             status, html = self.call(conn, "GET", "/login")
             status, _ = self.call(conn, "POST", "/login", urlencode(
                 {"email": email, "password": password,
-                 "csrf_token": CSRF.search(html).group(1)}),
+                 "csrf_token": csrf_token(html)}),
                 {"Content-Type": "application/x-www-form-urlencoded"})
             if status != 302:
                 raise RuntimeError(f"login of {email}: {status}")
             status, html = self.call(conn, "GET", landing)
             if status != 200:
                 raise RuntimeError(f"GET {landing}: {status}")
-            self.token = CSRF.search(html).group(1)
+            self.token = csrf_token(html)
         finally:
             conn.close()

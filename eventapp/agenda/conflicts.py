@@ -65,7 +65,7 @@ def overlapping_pairs(items: Iterable[AgendaItem]) -> list[tuple[AgendaItem, Age
     A sweep over the items sorted by start: O(n log n) plus one step per pair found,
     instead of comparing every item with every other.
     """
-    pairs = []
+    pairs: list[tuple[AgendaItem, AgendaItem]] = []
     running: list[AgendaItem] = []  # items started and not yet over, in agenda order
     for item in sorted(items, key=_agenda_order):
         # Whatever ended by this start cannot clash with it nor with anything later.
@@ -139,6 +139,7 @@ def _room_overlaps(items: list[AgendaItem]) -> list[Conflict]:
     conflicts = []
     for room_items in per_room.values():
         for first, second in overlapping_pairs(room_items):
+            assert first.room is not None  # grouped by a room_id that is set
             conflicts.append(Conflict(
                 ROOM_OVERLAP, (first.id, second.id),
                 _("“%(first)s” and “%(second)s” overlap in %(room)s.",

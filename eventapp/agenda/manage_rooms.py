@@ -9,6 +9,7 @@ from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.extensions import db
 from eventapp.models import Room
 from eventapp.web.blueprints import manage as bp
+from eventapp.web.forms import add_error
 
 
 def get_room_or_404(event, room_id: int) -> Room:
@@ -25,8 +26,8 @@ def rooms(slug: str):
     event = get_managed_event_or_404(slug)
     form = RoomForm()
     if form.validate_on_submit():
-        if services.room_name_taken(event, form.name.data):
-            form.name.errors.append(_("There is a room with this name already."))
+        if services.room_name_taken(event, form.name.data or ""):
+            add_error(form.name, _("There is a room with this name already."))
         else:
             services.save_room(event, None, {"name": form.name.data,
                                              "capacity": form.capacity.data})
@@ -45,8 +46,8 @@ def room(slug: str, room_id: int):
     room = get_room_or_404(event, room_id)
     form = RoomForm(obj=room)
     if form.validate_on_submit():
-        if services.room_name_taken(event, form.name.data, exclude=room):
-            form.name.errors.append(_("There is a room with this name already."))
+        if services.room_name_taken(event, form.name.data or "", exclude=room):
+            add_error(form.name, _("There is a room with this name already."))
         else:
             services.save_room(event, room, {"name": form.name.data,
                                              "capacity": form.capacity.data})

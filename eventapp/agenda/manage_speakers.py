@@ -12,7 +12,7 @@ from eventapp.extensions import db
 from eventapp.media.photos import PhotoError, delete_photo, store_photo
 from eventapp.models import Event, Person
 from eventapp.web.blueprints import manage as bp
-from eventapp.web.forms import options
+from eventapp.web.forms import add_error, options
 
 
 def get_person_or_404(event: Event, person_id: int) -> Person:
@@ -47,7 +47,7 @@ def _edit(event: Event, person: Person | None):
             try:
                 new_photo = store_photo(upload.stream)
             except PhotoError as exc:
-                form.photo.errors.append(str(exc))
+                add_error(form.photo, str(exc))
         if not form.photo.errors:
             if new_photo:
                 data["photo"] = new_photo

@@ -135,7 +135,7 @@ def add_person(slug: str, item_id: int):
         flash(_("Type the speaker's name to add them."), "error")
         return redirect(url_for(".item", slug=slug, item_id=item_id) + "#people")
     role = RoleKind(form.role.data)
-    person = speakers.find_or_create_person(event, form.person.data,
+    person = speakers.find_or_create_person(event, form.person.data or "",
                                             form.organisation.data or "")
     current = [r.person_id for r in agenda_services.people_in_role(item, role)]
     if person.id not in current:
@@ -198,6 +198,7 @@ def shift(slug: str, item_id: int):
     if not form.validate_on_submit():
         flash(_("Give the number of minutes to shift by (between -720 and 720)."), "error")
         return redirect(url_for(".agenda", slug=slug))
+    assert form.minutes.data is not None  # InputRequired
     moved = agenda_services.shift_from_here(item, form.minutes.data)
     db.session.commit()
     flash(_("%(count)d items moved by %(minutes)+d minutes.", count=len(moved),

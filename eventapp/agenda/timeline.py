@@ -35,12 +35,13 @@ def _minutes(moment: datetime) -> int:
 def build(event: Event, items: list[AgendaItem], rooms: list[Room]) -> list[Day]:
     """Days of the agenda with every item placed on the grid, in local time."""
     days = []
-    room_columns = {room.id: index for index, room in enumerate(rooms)}
+    # Keyed by room_id, None included: an item without a room gets the default column.
+    room_columns: dict[int | None, int] = {room.id: index for index, room in enumerate(rooms)}
     without_room = any(item.room_id is None for item in items)
     columns = [room.name for room in rooms] + (["—"] if without_room else [])
     local_day = lambda item: event.local(item.starts_at).date()  # noqa: E731
-    for day, day_items in groupby(sorted(items, key=lambda i: i.starts_at), key=local_day):
-        day_items = list(day_items)
+    for day, group in groupby(sorted(items, key=lambda i: i.starts_at), key=local_day):
+        day_items = list(group)
         starts = [_minutes(event.local(i.starts_at)) for i in day_items]
         ends = [_minutes(event.local(i.ends_at)) if event.local(i.ends_at).date() == day
                 else 24 * 60 for i in day_items]

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from eventapp.auth import passkeys, recovery_codes, second_factor, totp
 from eventapp.auth.forms import PasskeyForm, TotpSetupForm
 from eventapp.extensions import db
+from eventapp.web.forms import add_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 #: The secret shown during TOTP set-up, until a code from the app confirms it.
@@ -61,8 +62,8 @@ def totp_setup():
             second_factor.changed(current_user, "totp_added", current_user)
             flash(_("Your authenticator app is set up."), "info")
             return render_template("auth/recovery_codes.html", codes=codes)
-        form.code.errors.append(_("This code is wrong: check the time on your phone and "
-                                  "give the code it shows now."))
+        add_error(form.code, _("This code is wrong: check the time on your phone and "
+                               "give the code it shows now."))
     uri = totp.provisioning_uri(secret, current_user.email)
     return render_template("auth/totp_setup.html", form=form, secret=secret,
                            qr=totp.qr_svg(uri)), 422 if form.errors else 200

@@ -13,6 +13,7 @@ from eventapp.auth.sessions import end_sessions
 from eventapp.extensions import db
 from eventapp.models import User, UserRole
 from eventapp.web.blueprints import manage as bp
+from eventapp.web.forms import add_error
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -24,9 +25,9 @@ def users():
         try:
             create_user(form.email.data, form.password.data, UserRole(form.role.data))
         except WeakPassword as exc:
-            form.password.errors.append(str(exc))
+            add_error(form.password, str(exc))
         except AccountError as exc:
-            form.email.errors.append(str(exc))
+            add_error(form.email, str(exc))
         else:
             db.session.commit()
             flash(_("Account created."), "info")

@@ -45,6 +45,7 @@ class PasskeyError(ValueError):
 def relying_party() -> tuple[str, str]:
     """(rp_id, origin) from PUBLIC_BASE_URL."""
     parts = urlsplit(public_base_url())
+    assert parts.hostname  # web.public_url.configure refuses a base URL without a host
     return parts.hostname, f"{parts.scheme}://{parts.netloc}"
 
 

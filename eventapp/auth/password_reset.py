@@ -74,7 +74,8 @@ def request_reset(email: str) -> None:
     message = _message(user, reset_url(make_token(user)))
     audit.record("password_reset_requested", user=user)
     db.session.commit()
-    app = current_app._get_current_object()
+    # Flask types current_app as the Flask object it stands for, not as the proxy it is.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def send() -> None:
         with app.app_context():

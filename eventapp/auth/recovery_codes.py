@@ -2,8 +2,9 @@
 
 import hashlib
 import secrets
+from typing import cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 
 from eventapp.extensions import db
 from eventapp.models import RecoveryCode, User
@@ -42,8 +43,8 @@ def remove_all(user: User) -> None:
 def use(user: User, code: str) -> bool:
     """Is code one of the user's unused codes? Deleting it is what uses it, so the same
     code sent twice at once is accepted once (the caller commits)."""
-    result = db.session.execute(delete(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code)))
+    result = cast(CursorResult, db.session.execute(delete(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code))))
     db.session.expire(user, ["recovery_codes"])
     return result.rowcount == 1
 

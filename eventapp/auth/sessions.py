@@ -13,9 +13,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 
 from eventapp.extensions import db
 from eventapp.models import LoginSession, User
@@ -92,4 +93,4 @@ def end_sessions(user: User, *, except_current: bool = False) -> int:
     query = delete(LoginSession).where(LoginSession.user_id == user.id)
     if except_current and user.session_token is not None:
         query = query.where(LoginSession.token_hash != _hash(user.session_token))
-    return db.session.execute(query).rowcount
+    return cast(CursorResult, db.session.execute(query)).rowcount

@@ -9,13 +9,14 @@ import base64
 import hashlib
 import hmac
 import time
+from typing import cast
 
 import pyotp
 import segno
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import or_, update
+from sqlalchemy import CursorResult, or_, update
 
 from eventapp.extensions import db
 from eventapp.models import User
@@ -85,10 +86,10 @@ def verify(user: User, code: str) -> bool:
     step = matching_step(secret, code, user.totp_last_step)
     if step is None:
         return False
-    result = db.session.execute(
+    result = cast(CursorResult, db.session.execute(
         update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None),
                                                    User.totp_last_step < step))
-        .values(totp_last_step=step).execution_options(synchronize_session=False))
+        .values(totp_last_step=step).execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         return False
     user.totp_last_step = step

@@ -36,6 +36,7 @@ from eventapp.auth.forms import (
 from eventapp.extensions import db, limiter
 from eventapp.models import User, UserRole
 from eventapp.models.types import utcnow
+from eventapp.web.forms import add_error
 
 bp = Blueprint("auth", __name__)
 
@@ -78,12 +79,12 @@ def login():
     try:
         user = signin.attempt(form.email.data, form.password.data)
     except throttle.Throttled as exc:
-        form.password.errors.append(_(
+        add_error(form.password, _(
             "Too many failed attempts for this account: try again in %(wait)s.",
             wait=format_timedelta(exc.seconds, threshold=1, add_direction=False)))
         return render_template("auth/login.html", form=form), 429
     if user is None:
-        form.password.errors.append(_("Wrong e-mail address or password."))
+        add_error(form.password, _("Wrong e-mail address or password."))
         return render_template("auth/login.html", form=form), 422
     if second_factor.has_second_factor(user):
         db.session.commit()
@@ -124,7 +125,7 @@ def second_step():
         if second_factor.pending_failed():
             flash(_("Too many wrong codes: please sign in again."), "error")
             return redirect(url_for(".login"))
-        form.code.errors.append(_("This code is wrong or was used already."))
+        add_error(form.code, _("This code is wrong or was used already."))
     return render_template("auth/second_factor.html", form=form, user=user), \
         422 if form.errors else 200
 
@@ -211,6 +212,6 @@ def reset_password(token: str):
     if not form.validate_on_submit():
         return render_template("auth/reset_password.html", form=form), \
             422 if form.is_submitted() else 200
-    password_reset.reset_password(user, form.password.data)
+    password_reset.reset_password(user, form.password.data or "")
     flash(_("Your password is changed: sign in with it."), "info")
     return redirect(url_for(".login"))

@@ -63,15 +63,16 @@ def ensure_code(registration: Registration) -> str:
     two certificates made at once for the same person (the organisers' e-mail and the
     participant's download) end up with the one code that was written first.
     """
-    if registration.certificate_code:
-        return registration.certificate_code
-    db.session.execute(
-        update(Registration)
-        .where(Registration.id == registration.id, Registration.certificate_code.is_(None))
-        .values(certificate_code=new_code())
-        .execution_options(synchronize_session=False))
-    db.session.refresh(registration, ["certificate_code"])
-    return registration.certificate_code
+    if not registration.certificate_code:
+        db.session.execute(
+            update(Registration)
+            .where(Registration.id == registration.id, Registration.certificate_code.is_(None))
+            .values(certificate_code=new_code())
+            .execution_options(synchronize_session=False))
+        db.session.refresh(registration, ["certificate_code"])
+    code = registration.certificate_code
+    assert code is not None  # set by the UPDATE above, or by a request that came first
+    return code
 
 
 def verify_url(code: str) -> str:

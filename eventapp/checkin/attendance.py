@@ -143,7 +143,8 @@ def arrivals(event: Event, minutes: int = 60) -> list[Slot]:
     moments = db.session.scalars(
         select(Registration.checked_in_at)
         .where(*_expected(event), Registration.checked_in_at.is_not(None))).all()
-    counts = Counter(_slot_start(moment, event, minutes) for moment in moments)
+    counts = Counter(_slot_start(moment, event, minutes) for moment in moments
+                     if moment is not None)  # none are: the query leaves them out
     days: dict[date, list[datetime]] = {}
     for start in sorted(counts):
         days.setdefault(event.local(start).date(), []).append(start)

@@ -29,6 +29,7 @@ from eventapp.models import Category, CheckInMethod, Event, Registration, UserRo
 from eventapp.printing import badges
 from eventapp.registration.services import AlreadyRegistered
 from eventapp.web.blueprints import checkin as bp
+from eventapp.web.forms import add_error
 
 
 def checkin_page(view: Callable) -> Callable:
@@ -225,7 +226,7 @@ def walk_in(event: Event):
     if not form.validate_on_submit():
         return render_template("checkin/page.html", event=event, form=form,
                                walk_in=None), 422
-    same_name = services.namesakes(event, form.given_name.data, form.family_name.data or "")
+    same_name = services.namesakes(event, form.given_name.data or "", form.family_name.data or "")
     if same_name and not form.new_person.data:
         return render_template("checkin/page.html", event=event, form=form, walk_in=None,
                                namesakes=same_name), 409
@@ -234,8 +235,8 @@ def walk_in(event: Event):
                                                   Category(form.category.data), current_user)
     except AlreadyRegistered:
         db.session.rollback()
-        form.email.errors.append(_("This address is already registered: search for the "
-                                   "person above."))
+        add_error(form.email, _("This address is already registered: search for the "
+                                "person above."))
         return render_template("checkin/page.html", event=event, form=form,
                                walk_in=None), 422
     db.session.commit()

@@ -13,11 +13,11 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 from anyascii import anyascii
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from eventapp.extensions import db
 from eventapp.models import (
@@ -109,13 +109,13 @@ def check_in(event: Event, code: str, user: User, *, method: CheckInMethod = Che
         return Result(Outcome.NOT_CONFIRMED, registration)
     now = utcnow()
     when = _scan_time(at, now)
-    changed = db.session.execute(
+    changed = cast(CursorResult, db.session.execute(
         update(Registration)
         .where(Registration.id == registration.id, Registration.checked_in_at.is_(None),
                Registration.status == Status.CONFIRMED)
         .values(checked_in_at=when, checked_in_by_id=user.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     # Read the row as it is now: another volunteer's check-in, or a status change.
     db.session.refresh(registration)
     if changed != 1:
@@ -137,12 +137,12 @@ def undo(event: Event, code: str, user: User) -> Result:
         return Result(Outcome.UNKNOWN)
     if registration.event_id != event.id:
         return Result(Outcome.OTHER_EVENT, other_event=registration.event)
-    changed = db.session.execute(
+    changed = cast(CursorResult, db.session.execute(
         update(Registration)
         .where(Registration.id == registration.id, Registration.checked_in_at.is_not(None))
         .values(checked_in_at=None, checked_in_by_id=None)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     db.session.refresh(registration)
     if changed != 1:
         return Result(Outcome.NOT_CHECKED_IN, registration)

@@ -31,14 +31,15 @@ def select_locale() -> str:
     if not has_request_context():  # a CLI command or background job: the default language
         return languages[0]
     for candidate in (request.args.get("lang"), request.cookies.get(COOKIE)):
-        if candidate in languages:
+        if candidate is not None and candidate in languages:
             return candidate
     return request.accept_languages.best_match(languages) or languages[0]
 
 
 def _remember_choice(response: Response) -> Response:
     chosen = request.args.get("lang")
-    if chosen in current_app.config["LANGUAGES"] and chosen != request.cookies.get(COOKIE):
+    if chosen is not None and chosen in current_app.config["LANGUAGES"] \
+            and chosen != request.cookies.get(COOKIE):
         response.set_cookie(COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
                             httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response

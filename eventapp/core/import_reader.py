@@ -133,7 +133,7 @@ class _Builder:
             raise cell_too_long(number, limits)
         if not any(cell.strip() for cell in cells):
             return
-        if self.headers is None:
+        if self.headers is None or self.rows is None:
             self.headers = [cell.strip() for cell in cells]
             self.rows = Rows(len(self.headers))
             return
@@ -152,7 +152,7 @@ class _Builder:
                                     num=self.limits.text // MB))
 
     def table(self) -> Table:
-        if self.headers is None:
+        if self.headers is None or self.rows is None:
             raise ImportFileError(_("The file is empty."))
         return Table(self.headers, self.rows, self.numbers, self.formulas)
 

@@ -17,7 +17,7 @@ from eventapp.models import Event, Registration, User, UserRole
 from eventapp.printing.programme import programme_size
 from eventapp.registration import services as registrations
 from eventapp.web.blueprints import manage as bp
-from eventapp.web.forms import delocalize, localize, options, timezone_choices
+from eventapp.web.forms import add_error, delocalize, localize, options, timezone_choices
 
 TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
@@ -25,6 +25,7 @@ TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_cl
 def event_data(form: EventForm) -> dict:
     """The form's values, with wall-clock times turned into aware times in its zone."""
     tz = form.timezone.data
+    assert tz is not None  # DataRequired
     data = {name: form[name].data for name in services.EVENT_FIELDS}
     for name in TIME_FIELDS:
         data[name] = localize(data[name], tz)
@@ -56,7 +57,7 @@ def new_event():
         form.capacity.data = 100
     if form.validate_on_submit():
         if services.slug_taken(form.slug.data):
-            form.slug.errors.append(_("Another event uses this address already."))
+            add_error(form.slug, _("Another event uses this address already."))
         else:
             data = event_data(form)
             source = next((e for e in sources if e.id == form.copy_from.data), None)
@@ -100,8 +101,8 @@ def settings(slug: str):
             form[name].data = delocalize(getattr(event, name), event.timezone)
         form.programme_size.data = programme_size(event)
     if form.validate_on_submit():
-        if services.slug_taken(form.slug.data, exclude=event):
-            form.slug.errors.append(_("Another event uses this address already."))
+        if services.slug_taken(form.slug.data or "", exclude=event):
+            add_error(form.slug, _("Another event uses this address already."))
         else:
             changes = services.update_event(event, event_data(form))
             # More public seats: the waiting list moves up at once, as after a cancellation.
@@ -141,8 +142,9 @@ def managers(slug: str):
         return redirect(url_for(".managers", slug=slug))
     if form.validate_on_submit():
         user = db.session.get(User, form.user_id.data)
-        services.set_managers(event, [*event.managers, user])
-        db.session.commit()
+        if user is not None:  # deleted since the page was shown: nothing to add
+            services.set_managers(event, [*event.managers, user])
+            db.session.commit()
         return redirect(url_for(".managers", slug=slug))
     return render_template("manage/managers.html", event=event, form=form)
 

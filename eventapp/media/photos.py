@@ -141,8 +141,10 @@ def to_srgb(image: Image.Image) -> Image.Image:
     if icc:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"),
-                                             outputMode=mode)
+            converted = ImageCms.profileToProfile(
+                image, source, ImageCms.createProfile("sRGB"), outputMode=mode)
+            if converted is not None:  # None only when converting in place
+                return converted
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass  # an unreadable profile, or one that does not fit the mode: plain numbers
     return image if image.mode == mode else image.convert(mode)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventapp.extensions import db
+from eventapp.extensions import Model
 from eventapp.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class RoleKind(enum.StrEnum):
     CHAIR = "chair"
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     __tablename__ = "agenda_item"
     __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
 
@@ -90,7 +90,7 @@ class AgendaItem(db.Model):
         return f"<AgendaItem {self.kind} {self.title!r}>"
 
 
-class AgendaRole(db.Model):
+class AgendaRole(Model):
     __tablename__ = "agenda_role"
     __table_args__ = (UniqueConstraint("item_id", "person_id", "role"),)
 

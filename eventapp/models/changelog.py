@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventapp.extensions import db
+from eventapp.extensions import Model
 from eventapp.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from eventapp.models.user import User
 
 
-class ChangeLogEntry(db.Model):
+class ChangeLogEntry(Model):
     __tablename__ = "change_log"
     __table_args__ = (Index("ix_change_log_entity", "entity", "entity_id"),)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventapp.extensions import db
+from eventapp.extensions import Model
 from eventapp.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class CheckInMethod(enum.StrEnum):
     WALK_IN = "walk_in"    # registered at the door
 
 
-class CheckInRecord(db.Model):
+class CheckInRecord(Model):
     """One check-in or undo. Registration.checked_in_at says who is present now; these
     rows say how they got there, for the organisers and for disputes."""
 

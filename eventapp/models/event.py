@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventapp.extensions import db
+from eventapp.extensions import Model
 from eventapp.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from eventapp.models.user import User
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "event"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
@@ -98,7 +98,7 @@ class Event(db.Model):
         return f"<Event {self.slug}>"
 
 
-class Room(db.Model):
+class Room(Model):
     __tablename__ = "room"
     __table_args__ = (UniqueConstraint("event_id", "name"),)
 

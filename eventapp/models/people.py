@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventapp.extensions import db
+from eventapp.extensions import Model
 from eventapp.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from eventapp.models.event import Event
 
 
-class Person(db.Model):
+class Person(Model):
     __tablename__ = "person"
 
     id: Mapped[int] = mapped_column(primary_key=True)

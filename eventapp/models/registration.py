@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from eventapp.extensions import db
+from eventapp.extensions import Model
 from eventapp.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def email_key(email: str | None) -> str | None:
         "NFC", unicodedata.normalize("NFC", email.strip()).casefold())
 
 
-class Registration(db.Model):
+class Registration(Model):
     __tablename__ = "registration"
     __table_args__ = (
         # One registration per address and event, whatever the letter case.
@@ -188,7 +188,7 @@ class QuestionKind(enum.StrEnum):
     CHECKBOX = "checkbox"
 
 
-class Question(db.Model):
+class Question(Model):
     """A question an organiser adds to an event's sign-up form."""
 
     __tablename__ = "registration_question"
@@ -216,7 +216,7 @@ class MailStatus(enum.StrEnum):
     FAILED = "failed"      # the server refused or could not be reached: can be resent
 
 
-class MailRecord(db.Model):
+class MailRecord(Model):
     """Every e-mail sent to a participant, so a failed one is visible and can be resent."""
 
     __tablename__ = "mail_record"

@@ -6,11 +6,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from eventapp.extensions import db
+from eventapp.extensions import Model
 from eventapp.models.types import UTCDateTime, utcnow
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """One unused recovery code; using it deletes the row."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -20,7 +20,7 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class Passkey(db.Model):
+class Passkey(Model):
     """A WebAuthn credential a user registered, with the name they gave it."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

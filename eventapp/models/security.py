@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from eventapp.extensions import db
+from eventapp.extensions import Model
 from eventapp.models.types import UTCDateTime, utcnow
 from eventapp.models.user import User
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One sign-in on one browser. Its token (kept hashed here) is what the session cookie
     and the remember-me cookie hold instead of the user's id, so deleting the row ends
     both, copies included."""
@@ -31,7 +31,7 @@ class LoginSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SecurityEvent(db.Model):
+class SecurityEvent(Model):
     """A sign-in, a failed one, a sign-out, a password or role change... (auth.audit)."""
 
     __tablename__ = "security_event"

@@ -11,7 +11,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from eventapp.extensions import db
+from eventapp.extensions import Model, db
 from eventapp.models.second_factor import Passkey, RecoveryCode
 from eventapp.models.types import UTCDateTime, str_enum, utcnow
 
@@ -35,7 +35,7 @@ class UserRole(enum.StrEnum):
     CHECKIN = "checkin"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"  # "user" is reserved in PostgreSQL
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +60,8 @@ class User(UserMixin, db.Model):
 
     #: The token of the sign-in (LoginSession) this object was loaded through or signed
     #: in with; not a column. Set by auth.sessions.
+    if TYPE_CHECKING:  # the type for mypy only: the ORM would map an annotated attribute
+        session_token: str | None
     session_token = None
 
     # UserMixin compares users by get_id(), which is now a sign-in's token: compare

@@ -473,6 +473,8 @@ def impose(layout: Layout, faces: bytes, language: str) -> bytes:
     """Each page of `faces` drawn twice on a sheet of the layout (the folded badge)."""
     from eventapp.printing.imposition import fold_sheets
 
+    # A folded layout has its sizes fixed in LAYOUTS.
+    assert layout.badge_mm is not None and layout.page_mm is not None
     return fold_sheets(faces, _sheet_pdf(layout.name, language), face_mm=layout.badge_mm,
                        sheet_mm=layout.page_mm)
 

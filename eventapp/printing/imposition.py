@@ -36,7 +36,7 @@ def fold_sheets(faces_pdf: bytes, sheet_pdf: bytes, *, face_mm: tuple[float, flo
         # sheet's marks last, over the faces' white backgrounds.
         content = (b"q /Face Do Q q -1 0 0 -1 %.3f %.3f cm /Face Do Q q /Sheet Do Q"
                    % (width, 2 * height))
-        new_pages = []
+        new_pages: list[Dictionary] = []
         for page in faces.pages:
             face = page.as_form_xobject()
             # qpdf copies the page's resources into every XObject: keep WeasyPrint's one
@@ -48,8 +48,8 @@ def fold_sheets(faces_pdf: bytes, sheet_pdf: bytes, *, face_mm: tuple[float, flo
                 Resources=Dictionary(XObject=Dictionary(Sheet=background, Face=face)),
                 Contents=faces.make_stream(content)))
         del faces.pages[:]
-        for page in new_pages:
-            faces.pages.append(pikepdf.Page(page))
+        for new_page in new_pages:
+            faces.pages.append(pikepdf.Page(new_page))
         out = io.BytesIO()
         faces.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
                    compress_streams=True)

@@ -111,12 +111,13 @@ ACCESSIBLE = "pdf/ua-1"
 ARCHIVED = "pdf/a-3a"
 
 
-def write_pdf(document: Document, target=None, *, variant: str | None = None
-              ) -> bytes | None:
-    """The PDF of a laid-out document: bytes, or written to target (a path or file).
+def write_pdf(document: Document, *, variant: str | None = None) -> bytes:
+    """The PDF of a laid-out document, as bytes.
     ``variant`` is one of WeasyPrint's (ACCESSIBLE, ARCHIVED), None for plain PDF."""
     with lock:
-        return document.write_pdf(target, pdf_variant=variant)
+        pdf = document.write_pdf(pdf_variant=variant)
+    assert pdf is not None  # WeasyPrint returns None only when given a file to write to
+    return pdf
 
 
 def render_pdf(html: str, *, stylesheets: Sequence[str | CSS] = (),
@@ -324,9 +325,9 @@ def _merge_structure(merged, parts) -> None:
         return merged.copy_foreign(obj if obj.is_indirect else part.make_indirect(obj))
 
     first = parts[0]
-    for key in ("/MarkInfo", "/Lang", "/ViewerPreferences", "/Metadata", "/OutputIntents"):
-        if key in first.Root:
-            merged.Root[key] = copy(first, first.Root[key])
+    for name in ("/MarkInfo", "/Lang", "/ViewerPreferences", "/Metadata", "/OutputIntents"):
+        if name in first.Root:
+            merged.Root[name] = copy(first, first.Root[name])
     merged.trailer.Info = copy(first, first.trailer.Info)
     root = merged.make_indirect(Dictionary(Type=Name.StructTreeRoot))
     document = merged.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document,
@@ -347,7 +348,7 @@ def _merge_structure(merged, parts) -> None:
             else:
                 element.P = document
                 document.K.append(element)
-        keys = []
+        keys: list[int] = []
         for key, value in _number_tree(tree.ParentTree):
             keys.append(key)
             nums.append(key + offset)

@@ -108,6 +108,11 @@ def ensure_server_cert(files: VenueFiles, hosts: list[str]) -> x509.Certificate:
                 and cert.not_valid_after_utc > datetime.now(UTC) + timedelta(days=7)):
             return cert
     ca_key = serialization.load_pem_private_key(files.ca_key.read_bytes(), password=None)
+    ca_public_key = ca.public_key()
+    # ensure_ca made both: an EC key and its certificate.
+    if not (isinstance(ca_key, ec.EllipticCurvePrivateKey)
+            and isinstance(ca_public_key, ec.EllipticCurvePublicKey)):
+        raise ValueError(f"{files.ca_key} is not the EC key of the venue's authority")
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(UTC)
     cert = (x509.CertificateBuilder()
@@ -121,7 +126,7 @@ def ensure_server_cert(files: VenueFiles, hosts: list[str]) -> x509.Certificate:
             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
                            critical=False)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                ca.public_key()), critical=False)
+                ca_public_key), critical=False)
             .sign(ca_key, hashes.SHA256()))
     _write_private(files.key, _key_pem(key))
     _write_private(files.cert, cert.public_bytes(serialization.Encoding.PEM))

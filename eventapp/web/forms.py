@@ -7,7 +7,11 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import DateTimeLocalField, SelectChoice, StringField, TextAreaField
+from wtforms import DateTimeLocalField, StringField, TextAreaField
+from wtforms.fields import Field
+
+# types-WTForms 3.2 does not know SelectChoice yet (new in WTForms 3.3).
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import ValidationError
 from wtforms.widgets import Select
 
@@ -35,6 +39,13 @@ class LongSelect(Select):
                 cls._rendered.clear()
             html = cls._rendered[key] = super().render_option(choice)
         return html
+
+
+def add_error(field: Field, message: str) -> None:
+    """Show `message` under `field` like its validators' messages, for what only the view
+    can check (an address or a name already taken). A new list: before validation a
+    field's errors are an empty tuple."""
+    field.errors = [*field.errors, message]
 
 
 def clean_text(value):

@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 
 from flask import Flask, Response, abort, request
+from flask.typing import ResponseReturnValue
 from werkzeug.security import safe_join
 
 ONE_YEAR = 365 * 24 * 3600
@@ -118,7 +119,7 @@ def init_app(app: Flask) -> None:
         if endpoint == "static" and values.get("filename"):
             values["filename"] = fingerprints.name(values["filename"])
 
-    def static(filename: str) -> Response:
+    def static(filename: str) -> ResponseReturnValue:
         """A static file: for a year under its fingerprinted name, else revalidated."""
         match = _FINGERPRINTED.match(filename)
         if match:
