@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from werkzeug.serving import make_server
+from werkzeug.test import TestResponse
 
 from eventapp import create_app
 from eventapp.auth.services import create_user
@@ -128,9 +129,12 @@ def demo(app: Flask) -> str:
     return DEMO_SLUG
 
 
+ORGANISER = "organiser@example.org"
+
+
 @pytest.fixture
 def make_user(app: Flask):
-    def make(email: str = "organiser@example.org", role: UserRole = UserRole.ORGANISER) -> int:
+    def make(email: str = ORGANISER, role: UserRole = UserRole.ORGANISER) -> int:
         with app.app_context():
             user = create_user(email, PASSWORD, role)
             db.session.commit()
@@ -146,24 +150,55 @@ def csrf_token_from(html: str) -> str:
     return match.group(1)
 
 
-class AuthActions:
-    def __init__(self, client: FlaskClient):
+def submit_sign_in(client: FlaskClient, email: str = ORGANISER, password: str = PASSWORD,
+                   **kwargs) -> TestResponse:
+    """The sign-in form as a person sends it, whatever the answer (tests of the form itself)."""
+    token = csrf_token_from(client.get("/login", **kwargs).text)
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": token}, **kwargs)
+
+
+class SignedIn:
+    """The test client signed in as one user. `post` sends the session's CSRF token with
+    the form, as the page's own form would; use `client.post` to leave it out."""
+
+    def __init__(self, client: FlaskClient, email: str, csrf: str):
         self.client = client
+        self.email = email
+        self.csrf = csrf
 
-    def login(self, email: str = "organiser@example.org", password: str = PASSWORD):
-        page = self.client.get("/login")
-        return self.client.post("/login", data={
-            "email": email, "password": password, "csrf_token": csrf_token_from(page.text),
-        })
+    def get(self, url: str, **kwargs) -> TestResponse:
+        return self.client.get(url, **kwargs)
 
-    def logout(self):
-        page = self.client.get("/manage/")
-        return self.client.post("/logout", data={"csrf_token": csrf_token_from(page.text)})
+    def post(self, url: str, data: dict | None = None, **kwargs) -> TestResponse:
+        return self.client.post(url, data={"csrf_token": self.csrf, **(data or {})}, **kwargs)
+
+    def sign_out(self) -> TestResponse:
+        return self.post("/logout")
 
 
 @pytest.fixture
-def auth(client: FlaskClient) -> AuthActions:
-    return AuthActions(client)
+def sign_in(client: FlaskClient, make_user):
+    """`sign_in(email)` signs the test client in as that user (made before with make_user,
+    or now when `role` is given) and gives a SignedIn. To switch users, sign out first:
+    /login sends a signed-in visitor on without showing the form."""
+
+    def sign(email: str = ORGANISER, role: UserRole | None = None) -> SignedIn:
+        if role is not None:
+            make_user(email, role)
+        response = submit_sign_in(client, email)
+        landing = response.headers.get("Location", "")
+        assert response.status_code == 302 and not landing.startswith("/login"), email
+        # The token a form on the landing page carries, as the person's next form would.
+        return SignedIn(client, email, csrf_token_from(client.get(landing).text))
+
+    return sign
+
+
+@pytest.fixture
+def organiser(sign_in) -> SignedIn:
+    """An organiser (organiser@example.org, managing nothing yet), signed in."""
+    return sign_in(ORGANISER, role=UserRole.ORGANISER)
 
 
 @pytest.fixture

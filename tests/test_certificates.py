@@ -14,7 +14,6 @@ from eventapp.models import Event, MailRecord, Registration, Status, User, UserR
 from eventapp.models.types import utcnow
 from eventapp.registration import services
 
-from .conftest import PASSWORD, csrf_token_from
 from .factories import START, make_event, make_registration
 from .pdfcheck import page_sizes_mm, page_texts, qr_codes
 
@@ -55,14 +54,6 @@ def forum(app, make_user):
         db.session.commit()
         tokens = {family: db.session.get(Registration, i).token for family, i in ids.items()}
     return {"slug": "forum", "ids": ids, "tokens": tokens}
-
-
-def login(client, email: str) -> str:
-    token = csrf_token_from(client.get("/login").text)
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": token})
-    assert response.status_code == 302
-    return csrf_token_from(client.get("/manage/").text)
 
 
 def code_of(app, registration_id: int) -> str | None:
@@ -146,8 +137,8 @@ def test_a_multi_day_event_gives_its_first_and_last_day(app):
 
 # --- Organisers ---------------------------------------------------------------------------
 
-def test_the_page_lists_everyone_checked_in_and_nobody_else(app, client, forum):
-    login(client, "manager@example.org")
+def test_the_page_lists_everyone_checked_in_and_nobody_else(sign_in, app, client, forum):
+    sign_in("manager@example.org")
     page = client.get("/manage/events/forum/certificates")
     assert page.status_code == 200
     assert "4 people are checked in" in page.text
@@ -156,8 +147,8 @@ def test_the_page_lists_everyone_checked_in_and_nobody_else(app, client, forum):
     assert HOSTILE not in page.text
 
 
-def test_all_in_one_has_a_page_per_person_checked_in_by_family_name(app, client, forum):
-    token = login(client, "manager@example.org")
+def test_all_in_one_has_a_page_per_person_checked_in_by_family_name(sign_in, app, client, forum):
+    token = sign_in("manager@example.org").csrf
     response = client.post("/manage/events/forum/certificates/all.pdf",
                            data={"csrf_token": token})
     assert response.status_code == 200
@@ -174,8 +165,8 @@ def test_all_in_one_has_a_page_per_person_checked_in_by_family_name(app, client,
         assert certificates.format_code(code_of(app, forum["ids"][family])) in text
 
 
-def test_one_person_gets_a_single_page_and_only_once_checked_in(app, client, forum):
-    token = login(client, "manager@example.org")
+def test_one_person_gets_a_single_page_and_only_once_checked_in(sign_in, app, client, forum):
+    token = sign_in("manager@example.org").csrf
     response = client.post(f"/manage/events/forum/certificates/{forum['ids']['Adams']}.pdf",
                            data={"csrf_token": token})
     assert response.status_code == 200
@@ -186,13 +177,13 @@ def test_one_person_gets_a_single_page_and_only_once_checked_in(app, client, for
     assert missing.status_code == 404
 
 
-def test_downloads_need_the_csrf_token(app, client, forum):
-    login(client, "manager@example.org")
+def test_downloads_need_the_csrf_token(sign_in, app, client, forum):
+    sign_in("manager@example.org")
     assert client.post("/manage/events/forum/certificates/all.pdf").status_code == 400
 
 
-def test_e_mail_to_everyone_sends_each_their_own_pdf(app, client, forum, smtp):
-    token = login(client, "manager@example.org")
+def test_e_mail_to_everyone_sends_each_their_own_pdf(sign_in, app, client, forum, smtp):
+    token = sign_in("manager@example.org").csrf
     response = client.post("/manage/events/forum/certificates/send",
                            data={"csrf_token": token})
     assert response.status_code == 302
@@ -219,8 +210,8 @@ def test_e_mail_to_everyone_sends_each_their_own_pdf(app, client, forum, smtp):
     assert kinds == ["certificate"] * 3
 
 
-def test_e_mailing_everyone_again_sends_only_what_is_missing(app, client, forum, smtp):
-    token = login(client, "manager@example.org")
+def test_e_mailing_everyone_again_sends_only_what_is_missing(sign_in, app, client, forum, smtp):
+    token = sign_in("manager@example.org").csrf
     client.post("/manage/events/forum/certificates/send", data={"csrf_token": token})
     assert len(smtp.messages) == 3
     again = client.post("/manage/events/forum/certificates/send",
@@ -250,8 +241,8 @@ def test_the_command_e_mails_everyone_not_sent_theirs(app, runner, forum, smtp):
     assert runner.invoke(args=["certificates", "forum"]).exit_code == 2
 
 
-def test_e_mail_to_one_person(app, client, forum, smtp):
-    token = login(client, "manager@example.org")
+def test_e_mail_to_one_person(sign_in, app, client, forum, smtp):
+    token = sign_in("manager@example.org").csrf
     response = client.post(f"/manage/events/forum/certificates/{forum['ids']['Adams']}/send",
                            data={"csrf_token": token})
     assert response.status_code == 302
@@ -264,8 +255,8 @@ def test_e_mail_to_one_person(app, client, forum, smtp):
 
 
 @pytest.mark.parametrize("email", ["door@example.org", "outsider@example.org"])
-def test_volunteers_and_other_events_organisers_get_403(app, client, forum, email):
-    token = login(client, email)
+def test_volunteers_and_other_events_organisers_get_403(sign_in, app, client, forum, email):
+    token = sign_in(email).csrf
     adams = forum["ids"]["Adams"]
     assert client.get("/manage/events/forum/certificates").status_code == 403
     for url in ("all.pdf", f"{adams}.pdf", "send", f"{adams}/send"):
@@ -374,11 +365,12 @@ def test_an_undone_check_in_or_erased_data_withdraws_the_certificate(app, client
     assert client.get(f"/verify/{nino}").status_code == 404
 
 
-def test_a_large_event_downloads_all_certificates_in_parts(app, client, forum, monkeypatch):
+def test_a_large_event_downloads_all_certificates_in_parts(
+        sign_in, app, client, forum, monkeypatch):
     from eventapp.certificates import manage_views as page
 
     monkeypatch.setattr(page, "PART_SIZE", 3)  # 4 people checked in: parts of 3 and 1
-    token = login(client, "manager@example.org")
+    token = sign_in("manager@example.org").csrf
     html = client.get("/manage/events/forum/certificates").text
     assert "Download all (one PDF)" not in html
     assert html.count('name="part"') == 2 and "PDF 2 of 2" in html

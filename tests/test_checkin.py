@@ -23,7 +23,7 @@ from eventapp.models import (
 )
 from eventapp.models.types import utcnow
 
-from .conftest import PASSWORD, csrf_token_from
+from .conftest import csrf_token_from, submit_sign_in
 from .factories import make_event, make_registration
 from .pdfcheck import page_texts, qr_codes
 
@@ -59,31 +59,20 @@ def door(app, make_user):
     return {"codes": codes, "ids": ids, "volunteer": volunteer}
 
 
-def login(client, email: str) -> str:
-    """Sign in; the session's CSRF token."""
-    token = csrf_token_from(client.get("/login").text)
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": token})
-    assert response.status_code == 302
-    return csrf_token_from(client.get(response.headers["Location"]).text)
-
-
 def scan(client, token: str, code: str, slug: str = "forum", **extra):
     return client.post(f"/checkin/{slug}/scan", json={"code": code, **extra},
                        headers={"X-CSRFToken": token})
 
 
 def test_volunteers_land_on_their_events_after_signing_in(client, door):
-    token = csrf_token_from(client.get("/login").text)
-    response = client.post("/login", data={"email": "door@example.org", "password": PASSWORD,
-                                           "csrf_token": token})
+    response = submit_sign_in(client, "door@example.org")
     assert response.headers["Location"] == "/checkin/"
     page = client.get("/checkin/").text
     assert "Migration Forum" in page and "Another Event" not in page
 
 
-def test_scan_checks_in_once_then_says_already_with_time_and_who(app, client, door):
-    token = login(client, "door@example.org")
+def test_scan_checks_in_once_then_says_already_with_time_and_who(sign_in, app, client, door):
+    token = sign_in("door@example.org").csrf
     first = scan(client, token, door["codes"]["jose"])
     assert first.status_code == 200
     assert first.json["result"] == "checked_in"
@@ -107,8 +96,8 @@ def test_scan_checks_in_once_then_says_already_with_time_and_who(app, client, do
             (CheckInAction.CHECK_IN, CheckInMethod.QR, "door@example.org", False)]
 
 
-def test_the_badge_url_as_read_from_the_qr_code_works_like_the_code(client, door):
-    token = login(client, "door@example.org")
+def test_the_badge_url_as_read_from_the_qr_code_works_like_the_code(sign_in, client, door):
+    token = sign_in("door@example.org").csrf
     url = f"https://events.example.org/checkin/forum/c/{door['codes']['ainura']}"
     answer = scan(client, token, url).json
     assert answer["result"] == "checked_in"
@@ -121,8 +110,9 @@ def test_the_badge_url_as_read_from_the_qr_code_works_like_the_code(client, door
     ("cancelled", "not_confirmed", "Not confirmed: Cancelled"),
     ("stranger", "other_event", "This badge is for another event: Another Event"),
 ])
-def test_people_who_may_not_enter_are_not_checked_in(app, client, door, who, result, message):
-    token = login(client, "door@example.org")
+def test_people_who_may_not_enter_are_not_checked_in(
+        sign_in, app, client, door, who, result, message):
+    token = sign_in("door@example.org").csrf
     answer = scan(client, token, door["codes"][who]).json
     assert (answer["result"], answer["message"]) == (result, message)
     with app.app_context():
@@ -132,15 +122,15 @@ def test_people_who_may_not_enter_are_not_checked_in(app, client, door, who, res
 
 @pytest.mark.parametrize("code", ["no-such-code", "", "https://evil.example/x",
                                   "https://h/checkin/forum/c/", "x" * 500])
-def test_unknown_codes_are_said_to_be_unknown(client, door, code):
-    token = login(client, "door@example.org")
+def test_unknown_codes_are_said_to_be_unknown(sign_in, client, door, code):
+    token = sign_in("door@example.org").csrf
     answer = scan(client, token, code).json
     assert answer["result"] == "unknown"
     assert answer["person"] is None
 
 
-def test_malformed_requests_are_refused(client, door):
-    token = login(client, "door@example.org")
+def test_malformed_requests_are_refused(sign_in, client, door):
+    token = sign_in("door@example.org").csrf
     assert client.post("/checkin/forum/scan", data="not json", content_type="application/json",
                        headers={"X-CSRFToken": token}).status_code == 400
     assert client.post("/checkin/forum/scan", json=["a list"],
@@ -150,8 +140,8 @@ def test_malformed_requests_are_refused(client, door):
                        json={"code": door["codes"]["jose"]}).status_code == 400
 
 
-def test_undo_then_scan_again(app, client, door):
-    token = login(client, "door@example.org")
+def test_undo_then_scan_again(sign_in, app, client, door):
+    token = sign_in("door@example.org").csrf
     code = door["codes"]["jose"]
     scan(client, token, code)
     undone = client.post("/checkin/forum/undo", json={"code": code},
@@ -168,8 +158,8 @@ def test_undo_then_scan_again(app, client, door):
         assert actions == [CheckInAction.CHECK_IN, CheckInAction.UNDO, CheckInAction.CHECK_IN]
 
 
-def test_a_queued_scan_keeps_the_time_it_was_made(app, client, door):
-    token = login(client, "door@example.org")
+def test_a_queued_scan_keeps_the_time_it_was_made(sign_in, app, client, door):
+    token = sign_in("door@example.org").csrf
     scanned = (utcnow() - timedelta(minutes=7)).replace(microsecond=0)
     answer = scan(client, token, door["codes"]["jose"], at=scanned.isoformat(),
                   queued=True).json
@@ -185,16 +175,17 @@ def test_a_queued_scan_keeps_the_time_it_was_made(app, client, door):
 
 
 @pytest.mark.parametrize("offset", [timedelta(days=30), timedelta(hours=-2)])
-def test_implausible_device_times_are_replaced_by_the_server_time(app, client, door, offset):
-    token = login(client, "door@example.org")
+def test_implausible_device_times_are_replaced_by_the_server_time(
+        sign_in, app, client, door, offset):
+    token = sign_in("door@example.org").csrf
     before = utcnow()
     scan(client, token, door["codes"]["jose"], at=(before - offset).isoformat(), queued=True)
     with app.app_context():
         assert db.session.scalars(select(CheckInRecord)).one().at >= before
 
 
-def test_search_ignores_case_and_accents_in_every_script(client, door):
-    login(client, "door@example.org")
+def test_search_ignores_case_and_accents_in_every_script(sign_in, client, door):
+    sign_in("door@example.org")
 
     def names(q):
         return [p["name"] for p in client.get("/checkin/forum/search",
@@ -211,17 +202,17 @@ def test_search_ignores_case_and_accents_in_every_script(client, door):
     assert names("a")[-1] in {"Wendy Waiting", "Carl Cancelled"}
 
 
-def test_search_leaves_out_erased_people(app, client, door):
+def test_search_leaves_out_erased_people(sign_in, app, client, door):
     with app.app_context():
         registration = db.session.get(Registration, door["ids"]["jose"])
         registration.anonymised_at = datetime.now(UTC)
         db.session.commit()
-    token = login(client, "door@example.org")
+    token = sign_in("door@example.org").csrf
     assert client.get("/checkin/forum/search?q=jose").json["people"] == []
     assert scan(client, token, door["codes"]["jose"]).json["result"] == "unknown"
 
 
-def test_json_calls_answer_401_signed_out_and_403_without_the_right(client, door):
+def test_json_calls_answer_401_signed_out_and_403_without_the_right(sign_in, client, door):
     code = door["codes"]["jose"]
     token = csrf_token_from(client.get("/login").text)
     response = client.post("/checkin/forum/scan", json={"code": code},
@@ -229,21 +220,21 @@ def test_json_calls_answer_401_signed_out_and_403_without_the_right(client, door
     assert response.status_code == 401 and response.json["error"] == "login"
     assert client.get("/checkin/forum/search?q=jose").status_code == 401
 
-    token = login(client, "stranger@example.org")  # a volunteer of no team
+    token = sign_in("stranger@example.org").csrf  # a volunteer of no team
     assert scan(client, token, code).status_code == 403
     assert client.get("/checkin/forum").status_code == 403
     assert client.get("/checkin/forum/search?q=jose").status_code == 403
 
 
-def test_organisers_check_in_only_at_their_events(client, door):
-    token = login(client, "other@example.org")
+def test_organisers_check_in_only_at_their_events(sign_in, client, door):
+    token = sign_in("other@example.org").csrf
     assert scan(client, token, door["codes"]["jose"]).status_code == 403
     assert scan(client, token, door["codes"]["stranger"], slug="other").json["result"] \
         == "checked_in"
 
 
-def test_volunteers_reach_only_the_door(client, door):
-    login(client, "door@example.org")
+def test_volunteers_reach_only_the_door(sign_in, client, door):
+    sign_in("door@example.org")
     for url in ("/manage/", "/manage/events/forum/", "/manage/events/forum/registrations",
                 "/manage/events/forum/attendance", "/manage/events/forum/badges",
                 "/manage/users", "/checkin/other"):
@@ -251,8 +242,8 @@ def test_volunteers_reach_only_the_door(client, door):
     assert client.get("/checkin/forum").status_code == 200
 
 
-def test_the_page_offers_scanner_search_and_walk_in_from_vendored_files(client, door):
-    login(client, "door@example.org")
+def test_the_page_offers_scanner_search_and_walk_in_from_vendored_files(sign_in, client, door):
+    sign_in("door@example.org")
     page = client.get("/checkin/forum").text
     assert re.search(r'src="/static/js/vendor/jsQR\.[0-9a-f]{12}\.js"', page)
     assert re.search(r'src="/static/js/checkin\.[0-9a-f]{12}\.js"', page)
@@ -264,10 +255,11 @@ def test_the_page_offers_scanner_search_and_walk_in_from_vendored_files(client, 
         assert script.status_code == 200
 
 
-def test_the_badge_url_opened_on_a_phone_shows_the_person_then_checks_in(app, client, door):
+def test_the_badge_url_opened_on_a_phone_shows_the_person_then_checks_in(
+        sign_in, app, client, door):
     code = door["codes"]["jose"]
     assert client.get(f"/checkin/forum/c/{code}").status_code == 302  # to the login page
-    token = login(client, "door@example.org")
+    token = sign_in("door@example.org").csrf
     page = client.get(f"/checkin/forum/c/{code}")
     assert "José Núñez" in page.text and "Not checked in yet" in page.text
     with app.app_context():  # looking is not checking in
@@ -286,8 +278,8 @@ def walk_in(client, token, **fields):
     return client.post("/checkin/forum/walk-in", data=data)
 
 
-def test_a_walk_in_is_registered_checked_in_and_gets_a_badge(app, client, door):
-    token = login(client, "door@example.org")
+def test_a_walk_in_is_registered_checked_in_and_gets_a_badge(sign_in, app, client, door):
+    token = sign_in("door@example.org").csrf
     response = walk_in(client, token, given_name="ნინო", family_name="ბერიძე",
                        organisation="Public Service Hall", category="press")
     assert response.status_code == 302
@@ -316,8 +308,9 @@ def test_a_walk_in_is_registered_checked_in_and_gets_a_badge(app, client, door):
         assert db.session.get(Registration, registration.id).printed_at is not None
 
 
-def test_walk_in_errors_are_shown_next_to_the_field_and_nothing_is_saved(app, client, door):
-    token = login(client, "door@example.org")
+def test_walk_in_errors_are_shown_next_to_the_field_and_nothing_is_saved(
+        sign_in, app, client, door):
+    token = sign_in("door@example.org").csrf
     response = walk_in(client, token, given_name="  ", email="not an address")
     assert response.status_code == 422
     assert 'id="given_name-error"' in response.text and 'id="email-error"' in response.text
@@ -334,8 +327,8 @@ def door_email(app, registration_id: int) -> str:
         return db.session.get(Registration, registration_id).email
 
 
-def test_reprint_any_badge_but_not_another_events(client, door):
-    login(client, "door@example.org")
+def test_reprint_any_badge_but_not_another_events(sign_in, client, door):
+    sign_in("door@example.org")
     assert client.get(f"/checkin/forum/badge/{door['codes']['ainura']}.pdf").status_code == 200
     assert client.get(f"/checkin/forum/badge/{door['codes']['stranger']}.pdf").status_code \
         == 404
@@ -349,15 +342,15 @@ def test_parse_code():
     assert services.parse_code(None) == ""
 
 
-def test_search_finds_names_in_other_scripts_typed_in_latin_letters(client, door):
-    login(client, "door@example.org")
+def test_search_finds_names_in_other_scripts_typed_in_latin_letters(sign_in, client, door):
+    sign_in("door@example.org")
     found = client.get("/checkin/forum/search?q=aynura abdykadyrova").json["people"]
     assert [p["name"] for p in found] == ["Айнура Абдыкадырова"]
 
 
-def test_an_admin_puts_a_volunteer_on_the_events_team(app, client, door, make_user):
+def test_an_admin_puts_a_volunteer_on_the_events_team(sign_in, app, client, door, make_user):
     make_user("admin@example.org", UserRole.ADMIN)
-    token = login(client, "admin@example.org")
+    token = sign_in("admin@example.org").csrf
     page = client.get("/manage/events/forum/managers").text
     assert "stranger@example.org (Check-in)" in page
     with app.app_context():
@@ -366,20 +359,20 @@ def test_an_admin_puts_a_volunteer_on_the_events_team(app, client, door, make_us
                            data={"user_id": stranger.id, "csrf_token": token})
     assert response.status_code == 302
     client.post("/logout", data={"csrf_token": token})
-    login(client, "stranger@example.org")
+    sign_in("stranger@example.org")
     assert client.get("/checkin/forum").status_code == 200
     assert client.get("/manage/events/forum/").status_code == 403
 
 
 def test_the_registration_page_shows_who_checked_the_person_in_and_how(
-        app, client, door, make_user):
-    token = login(client, "door@example.org")
+        sign_in, app, client, door, make_user):
+    token = sign_in("door@example.org").csrf
     scan(client, token, door["codes"]["jose"], at=utcnow().isoformat(), queued=True)
     client.post("/checkin/forum/undo", json={"code": door["codes"]["jose"]},
                 headers={"X-CSRFToken": token})
     client.post("/logout", data={"csrf_token": token})
     make_user("admin@example.org", UserRole.ADMIN)
-    login(client, "admin@example.org")
+    sign_in("admin@example.org")
     page = client.get(f"/manage/events/forum/registrations/{door['ids']['jose']}").text
     history = page[page.index('id="checkin-history"'):page.index("</ul>", page.index(
         'id="checkin-history"'))]
@@ -389,8 +382,8 @@ def test_the_registration_page_shows_who_checked_the_person_in_and_how(
 
 
 def test_a_walk_in_under_a_registered_name_is_offered_the_existing_registration(
-        app, client, door):
-    token = login(client, "door@example.org")
+        sign_in, app, client, door):
+    token = sign_in("door@example.org").csrf
     # Typed in Latin letters, registered in Cyrillic: still the same name.
     response = walk_in(client, token, given_name="Aynura", family_name="ABDYKADYROVA")
     assert response.status_code == 409
@@ -414,10 +407,10 @@ def test_a_walk_in_under_a_registered_name_is_offered_the_existing_registration(
 
 
 def test_the_search_index_follows_every_change_and_reads_only_what_changed(
-        app, client, door):
+        sign_in, app, client, door):
     from eventapp.checkin import search
 
-    token = login(client, "door@example.org")
+    token = sign_in("door@example.org").csrf
 
     def names(q):
         return [p["name"] for p in client.get("/checkin/forum/search",

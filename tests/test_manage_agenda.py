@@ -10,12 +10,10 @@ from eventapp.extensions import db
 from eventapp.models import AgendaItem, ChangeLogEntry, Event, Person, Room, UserRole
 from eventapp.printing.programme import programme_size
 
-from .conftest import PASSWORD, csrf_token_from
-
 
 @pytest.fixture
-def organiser(app, client, demo, make_user):
-    """An organiser who manages the demo, signed in; gives their CSRF token."""
+def organiser(app, demo, make_user, sign_in):
+    """An organiser who manages the demo, signed in."""
     user_id = make_user("manager@example.org", UserRole.ORGANISER)
     with app.app_context():
         from eventapp.models import User
@@ -23,14 +21,7 @@ def organiser(app, client, demo, make_user):
         event = db.session.scalar(select(Event).where(Event.slug == demo))
         event.managers.append(db.session.get(User, user_id))
         db.session.commit()
-    token = csrf_token_from(client.get("/login").text)
-    client.post("/login", data={"email": "manager@example.org", "password": PASSWORD,
-                                "csrf_token": token})
-    return csrf_token_from(client.get("/manage/").text)
-
-
-def post(client, url, token, **data):
-    return client.post(url, data={"csrf_token": token, **data})
+    return sign_in("manager@example.org")
 
 
 def people_order(page: str, role: str) -> list[str]:
@@ -41,26 +32,26 @@ def people_order(page: str, role: str) -> list[str]:
 
 
 def test_create_panel_reorder_move_and_shift(app, client, demo, organiser):
-    token = organiser
     base = f"/manage/events/{demo}"
     # A fourth panel at 17:15, in the plenary.
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == demo))
         plenary, foyer = event.rooms[0].id, event.rooms[1].id
-    response = post(client, f"{base}/agenda/new", token, kind="panel",
-                    title="Panel 4: Looking ahead", starts_at="2024-03-12T17:15",
-                    ends_at="2024-03-12T18:00", room_id=str(plenary), description="")
+    response = organiser.post(f"{base}/agenda/new", {
+        "kind": "panel", "title": "Panel 4: Looking ahead", "starts_at": "2024-03-12T17:15",
+        "ends_at": "2024-03-12T18:00", "room_id": str(plenary), "description": ""})
     assert response.status_code == 302, response.text
     item_url = response.headers["Location"]
     item_id = int(item_url.rsplit("/", 1)[1])
 
     # Three panellists: one existing speaker chosen from the type-ahead, two new ones.
-    post(client, f"{item_url}/people", token, role="moderator",
-         person="Ralph Genetzke — International Centre for Migration Policy Development (ICMPD)")
+    organiser.post(f"{item_url}/people", {
+        "role": "moderator",
+        "person": "Ralph Genetzke — International Centre for Migration Policy Development (ICMPD)"})
     for name, org in (("Nino Beridze", "Public Service Hall"), ("Айгуль Токтогулова", ""),
                       ("José Núñez", "INM")):
-        assert post(client, f"{item_url}/people", token, role="panellist", person=name,
-                    organisation=org).status_code == 302
+        assert organiser.post(f"{item_url}/people", {
+            "role": "panellist", "person": name, "organisation": org}).status_code == 302
     page = client.get(item_url).text
     assert people_order(page, "panellist") == ["Nino Beridze", "Айгуль Токтогулова",
                                                "José Núñez"]
@@ -70,19 +61,19 @@ def test_create_panel_reorder_move_and_shift(app, client, demo, organiser):
     with app.app_context():
         jose = db.session.scalar(select(Person).where(Person.family_name == "Núñez")).id
     for _ in range(2):
-        post(client, f"{item_url}/people/panellist/{jose}/move", token, offset="-1")
+        organiser.post(f"{item_url}/people/panellist/{jose}/move", {"offset": "-1"})
     page = client.get(item_url).text
     assert people_order(page, "panellist")[0].startswith("José Núñez")
 
     # Move it to the foyer, then the afternoon runs 15 minutes late from Panel 2.
-    response = post(client, item_url, token, kind="panel", title="Panel 4: Looking ahead",
-                    starts_at="2024-03-12T17:15", ends_at="2024-03-12T18:00",
-                    room_id=str(foyer), description="")
+    response = organiser.post(item_url, {
+        "kind": "panel", "title": "Panel 4: Looking ahead", "starts_at": "2024-03-12T17:15",
+        "ends_at": "2024-03-12T18:00", "room_id": str(foyer), "description": ""})
     assert response.status_code == 302
     with app.app_context():
         panel2 = db.session.scalar(select(AgendaItem).where(
             AgendaItem.title.startswith("Panel 2"))).id
-    response = post(client, f"{base}/agenda/{panel2}/shift", token, minutes="15")
+    response = organiser.post(f"{base}/agenda/{panel2}/shift", {"minutes": "15"})
     assert response.status_code == 302
 
     # The public agenda shows the result at once.
@@ -120,9 +111,9 @@ def test_create_panel_reorder_move_and_shift(app, client, demo, organiser):
 
 
 def test_item_form_errors_stay_next_to_the_fields(client, demo, organiser):
-    response = post(client, f"/manage/events/{demo}/agenda/new", organiser, kind="talk",
-                    title="", starts_at="2024-03-12T10:00", ends_at="2024-03-12T09:00",
-                    room_id="0")
+    response = organiser.post(f"/manage/events/{demo}/agenda/new", {
+        "kind": "talk", "title": "", "starts_at": "2024-03-12T10:00",
+        "ends_at": "2024-03-12T09:00", "room_id": "0"})
     assert response.status_code == 422
     assert 'id="title-error"' in response.text
     assert "The end must come after the start." in response.text
@@ -137,9 +128,9 @@ def test_timeline_flags_clashes_without_blocking_the_save(app, client, demo, org
         room_id = keynote.room_id
         start = event.local(keynote.starts_at).strftime("%Y-%m-%dT%H:%M")
         end = event.local(keynote.ends_at).strftime("%Y-%m-%dT%H:%M")
-    response = post(client, f"/manage/events/{demo}/agenda/new", organiser, kind="talk",
-                    title="Clashing talk", starts_at=start, ends_at=end,
-                    room_id=str(room_id), description="")
+    response = organiser.post(f"/manage/events/{demo}/agenda/new", {
+        "kind": "talk", "title": "Clashing talk", "starts_at": start, "ends_at": end,
+        "room_id": str(room_id), "description": ""})
     assert response.status_code == 302  # saved all the same
     page = client.get(f"/manage/events/{demo}/agenda").text
     assert "Clashing talk" in page
@@ -149,20 +140,20 @@ def test_timeline_flags_clashes_without_blocking_the_save(app, client, demo, org
 
 def test_rooms_and_speakers_can_be_managed(app, client, demo, organiser):
     base = f"/manage/events/{demo}"
-    assert post(client, f"{base}/rooms", organiser, name="Room Tbilisi",
-                capacity="40").status_code == 302
-    dup = post(client, f"{base}/rooms", organiser, name="room tbilisi", capacity="")
+    assert organiser.post(f"{base}/rooms", {
+        "name": "Room Tbilisi", "capacity": "40"}).status_code == 302
+    dup = organiser.post(f"{base}/rooms", {"name": "room tbilisi", "capacity": ""})
     assert dup.status_code == 422 and "There is a room with this name already." in dup.text
-    response = post(client, f"{base}/speakers/new", organiser, given_name="  Nargiza ",
-                    family_name="Abdyldaeva", country="KG", bio="*Trainer*",
-                    position="", organisation="", honorific="", email="")
+    response = organiser.post(f"{base}/speakers/new", {
+        "given_name": "  Nargiza ", "family_name": "Abdyldaeva", "country": "KG",
+        "bio": "*Trainer*", "position": "", "organisation": "", "honorific": "", "email": ""})
     assert response.status_code == 302
     with app.app_context():
         person = db.session.scalar(select(Person).where(Person.family_name == "Abdyldaeva"))
         assert person.given_name == "Nargiza"  # stripped
         room = db.session.scalar(select(Room).where(Room.name == "Room Tbilisi"))
         assert room.capacity == 40
-    bad = post(client, f"{base}/speakers/new", organiser, given_name="X", country="XX")
+    bad = organiser.post(f"{base}/speakers/new", {"given_name": "X", "country": "XX"})
     assert bad.status_code == 422 and "Choose a country from the list." in bad.text
 
 
@@ -176,14 +167,13 @@ def test_settings_change_times_in_the_event_zone(app, client, demo, organiser):
             "published": "y", "description": "New text", "privacy_notice": "",
             "programme_size": "A4"}
     assert '<option selected value="A5">' in page
-    assert post(client, f"/manage/events/{demo}/settings", organiser, **form).status_code == 302
+    assert organiser.post(f"/manage/events/{demo}/settings", form).status_code == 302
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == demo))
         assert event.capacity == 120
         assert programme_size(event) == "A4"
         assert event.starts_at.replace(tzinfo=None) == datetime(2024, 3, 12, 8, 0)  # UTC
-    bad = post(client, f"/manage/events/{demo}/settings", organiser,
-               **{**form, "timezone": "Mars/Olympus"})
+    bad = organiser.post(f"/manage/events/{demo}/settings", {**form, "timezone": "Mars/Olympus"})
     assert bad.status_code == 422 and "Choose a time zone from the list." in bad.text
 
 
@@ -195,7 +185,7 @@ def test_new_event_as_a_copy_of_the_demo(app, client, demo, organiser):
             "description": "", "privacy_notice": ""}
     with app.app_context():
         form["copy_from"] = str(db.session.scalar(select(Event.id).where(Event.slug == demo)))
-    response = post(client, "/manage/events/new", organiser, **form)
+    response = organiser.post("/manage/events/new", form)
     assert response.status_code == 302, response.text
     with app.app_context():
         copy = db.session.scalar(select(Event).where(Event.slug == "follow-up"))
@@ -215,20 +205,19 @@ def test_speaker_photo_upload_through_the_form(app, client, demo, organiser, tmp
     with app.app_context():
         person = db.session.scalar(select(Person).where(Person.family_name == "Gehrke"))
         url = f"/manage/events/{demo}/speakers/{person.id}"
-    fields = {"csrf_token": organiser, "given_name": "Lukas", "family_name": "Gehrke",
-              "country": "AT"}
+    fields = {"given_name": "Lukas", "family_name": "Gehrke", "country": "AT"}
 
-    renamed = client.post(url, data={**fields, "photo": (io.BytesIO(b"not an image"),
-                                                         "portrait.jpg")},
-                          content_type="multipart/form-data")
+    renamed = organiser.post(url, {**fields, "photo": (io.BytesIO(b"not an image"),
+                                                       "portrait.jpg")},
+                             content_type="multipart/form-data")
     assert renamed.status_code == 422
     assert 'id="photo-error"' in renamed.text and "not an image we can read" in renamed.text
 
     buffer = io.BytesIO()
     Image.new("RGB", (1600, 1200), (30, 90, 160)).save(buffer, "JPEG")
     buffer.seek(0)
-    saved = client.post(url, data={**fields, "photo": (buffer, "portrait.jpg")},
-                        content_type="multipart/form-data")
+    saved = organiser.post(url, {**fields, "photo": (buffer, "portrait.jpg")},
+                           content_type="multipart/form-data")
     assert saved.status_code == 302
     public = client.get(f"/events/{demo}/speakers/{person.id}").text
     src = re.search(r'<img[^>]+src="(/media/photos/[^"]+)"', public).group(1)

@@ -23,7 +23,7 @@ from eventapp.models import (
     UserRole,
 )
 
-from .conftest import PASSWORD, csrf_token_from
+from .conftest import csrf_token_from
 
 #: Open to everyone by design.
 PUBLIC_PREFIXES = ("public.", "auth.", "health.", "exports.", "media.", "static",
@@ -101,15 +101,6 @@ def request_as(client, method: str, url: str, token: str):
                        headers={"X-CSRFToken": token})
 
 
-def login(client, email: str) -> str:
-    """Sign in; the CSRF token of the new session (every page's footer carries one)."""
-    token = csrf_token_from(client.get("/login").text)
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": token})
-    assert response.status_code == 302, email
-    return csrf_token_from(client.get("/manage/").text)
-
-
 def test_there_are_organiser_routes_to_check(app):
     endpoints = {endpoint for endpoint, _, _ in organiser_routes(app)}
     assert {"manage.index", "manage.agenda", "manage.item", "manage.shift", "manage.speaker",
@@ -129,8 +120,8 @@ def test_anonymous_visitors_are_sent_to_login(app, client, world):
         assert response.headers["Location"].startswith("/login?next="), (endpoint, method)
 
 
-def test_checkin_volunteers_reach_no_organiser_page(app, client, world):
-    token = login(client, "door@example.org")
+def test_checkin_volunteers_reach_no_organiser_page(sign_in, app, client, world):
+    token = sign_in("door@example.org").csrf
     for endpoint, method, rule in organiser_routes(app):
         if endpoint.startswith(("checkin.", OWN_ACCOUNT)):
             continue
@@ -138,8 +129,8 @@ def test_checkin_volunteers_reach_no_organiser_page(app, client, world):
         assert response.status_code == 403, (endpoint, method, response.status_code)
 
 
-def test_organisers_reach_only_the_events_they_manage(app, client, world):
-    token = login(client, "outsider@example.org")
+def test_organisers_reach_only_the_events_they_manage(sign_in, app, client, world):
+    token = sign_in("outsider@example.org").csrf
     for endpoint, method, rule in organiser_routes(app):
         if endpoint.startswith(("checkin.", OWN_ACCOUNT)) or \
                 (endpoint in WITHOUT_EVENT and method == "GET"):
@@ -150,8 +141,8 @@ def test_organisers_reach_only_the_events_they_manage(app, client, world):
         assert response.status_code == 403, (endpoint, method, response.status_code)
 
 
-def test_managers_open_every_page_of_their_event_but_not_admin_pages(app, client, world):
-    login(client, "manager@example.org")
+def test_managers_open_every_page_of_their_event_but_not_admin_pages(sign_in, app, client, world):
+    sign_in("manager@example.org")
     for endpoint, method, rule in organiser_routes(app):
         if method != "GET" or endpoint.startswith("checkin."):
             continue
@@ -160,8 +151,8 @@ def test_managers_open_every_page_of_their_event_but_not_admin_pages(app, client
         assert response.status_code == expected, (endpoint, response.status_code)
 
 
-def test_admins_open_every_organiser_page(app, client, world):
-    login(client, "admin@example.org")
+def test_admins_open_every_organiser_page(sign_in, app, client, world):
+    sign_in("admin@example.org")
     for endpoint, method, rule in organiser_routes(app):
         if method != "GET":
             continue
@@ -169,9 +160,9 @@ def test_admins_open_every_organiser_page(app, client, world):
         assert response.status_code == 200, (endpoint, response.status_code)
 
 
-def test_organisers_see_only_their_events_on_the_landing_page(app, client, world):
-    login(client, "outsider@example.org")
+def test_organisers_see_only_their_events_on_the_landing_page(sign_in, app, client, world):
+    outsider = sign_in("outsider@example.org")
     assert "MIEUX Impact Event" not in client.get("/manage/").text
-    client.post("/logout", data={"csrf_token": csrf_token_from(client.get("/manage/").text)})
-    login(client, "manager@example.org")
+    outsider.sign_out()
+    sign_in("manager@example.org")
     assert "MIEUX Impact Event" in client.get("/manage/").text
