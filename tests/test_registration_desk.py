@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from eventapp.extensions import db
 from eventapp.models import Category, ChangeLogEntry, Event, Registration, Status, User, UserRole
 
-from .conftest import PASSWORD, csrf_token_from
 from .factories import make_event, make_registration
 
 SLUG = "desk-forum"
@@ -23,17 +22,14 @@ DESK = f"/manage/events/{SLUG}/registrations"
 
 
 @pytest.fixture
-def organiser(app, client, make_user):
-    """A manager of an empty event (capacity 3), signed in; gives their CSRF token."""
+def organiser(app, make_user, sign_in):
+    """A manager of an empty event (capacity 3), signed in."""
     user_id = make_user("manager@example.org", UserRole.ORGANISER)
     with app.app_context():
         event = make_event(slug=SLUG, capacity=3)
         event.managers.append(db.session.get(User, user_id))
         db.session.commit()
-    token = csrf_token_from(client.get("/login").text)
-    client.post("/login", data={"email": "manager@example.org", "password": PASSWORD,
-                                "csrf_token": token})
-    return csrf_token_from(client.get("/manage/").text)
+    return sign_in("manager@example.org")
 
 
 def add(app, **kw) -> int:
@@ -155,9 +151,9 @@ def test_detail_edit_is_logged(app, client, organiser):
     url = f"{DESK}/{rid}"
     page = client.get(url).text
     assert 'value="Old Org"' in page
-    response = client.post(url, data={
-        "csrf_token": organiser, "honorific": "Dr", "given_name": "  Nino ",
-        "family_name": "Beridze", "email": "nino@example.ge", "organisation": "New Org",
+    response = organiser.post(url, data={
+        "honorific": "Dr", "given_name": "  Nino ", "family_name": "Beridze",
+        "email": "nino@example.ge", "organisation": "New Org",
         "job_title": "", "country": "GE", "category": "speaker", "dietary": "vegan",
         "dietary_other": "", "accessibility": "", "badge_name": ""})
     assert response.status_code == 302
@@ -176,9 +172,8 @@ def test_detail_edit_is_logged(app, client, organiser):
                      r"<ins>Vegan</ins>", log)
     # An address of someone else in the event is refused next to the field.
     add(app, email="taken@example.org")
-    response = client.post(url, data={"csrf_token": organiser, "given_name": "Nino",
-                                      "email": "TAKEN@example.org", "category": "speaker",
-                                      "dietary": "none"})
+    response = organiser.post(url, data={"given_name": "Nino", "email": "TAKEN@example.org",
+                                         "category": "speaker", "dietary": "none"})
     assert response.status_code == 422
     assert 'id="email-error"' in response.text
     assert get(app, rid).email == "nino@example.ge"
@@ -200,8 +195,7 @@ def test_cancelling_promotes_the_waiting_list(app, client, organiser):
     waiting = add(app, given_name="Second", status=Status.WAITLISTED,
                   counts_towards_capacity=True, email="second@example.org")
     assert "number 1 on the waiting list" in client.get(f"{DESK}/{waiting}").text
-    response = client.post(f"{DESK}/{first}/status",
-                           data={"csrf_token": organiser, "action": "cancel"})
+    response = organiser.post(f"{DESK}/{first}/status", data={"action": "cancel"})
     assert response.status_code == 302
     assert get(app, first).status == Status.CANCELLED
     assert get(app, waiting).status == Status.CONFIRMED
@@ -239,7 +233,7 @@ def test_resend_the_confirmation(app, client, organiser):
     rid = add(app, email="resend-me@example.org")
     page = client.get(f"{DESK}/{rid}").text
     assert "Send the confirmation again" in page
-    response = client.post(f"{DESK}/{rid}/resend", data={"csrf_token": organiser})
+    response = organiser.post(f"{DESK}/{rid}/resend")
     assert response.status_code == 302
     subjects = outbox_to(app, "resend-me@example.org")
     assert len(subjects) == 1 and subjects[0].startswith("Your registration is confirmed")
@@ -252,8 +246,7 @@ def test_approve_decline_and_confirm(app, client, organiser):
     waitlisted = add(app, status=Status.WAITLISTED, counts_towards_capacity=True)
 
     def act(rid, action):
-        return client.post(f"{DESK}/{rid}/status",
-                           data={"csrf_token": organiser, "action": action})
+        return organiser.post(f"{DESK}/{rid}/status", data={"action": action})
 
     assert act(pending, "approve").status_code == 302
     assert get(app, pending).status == Status.CONFIRMED
@@ -273,7 +266,7 @@ def test_regenerate_link(app, client, organiser):
     rid = add(app)
     old = get(app, rid).token
     assert f"/r/{old}" in client.get(f"{DESK}/{rid}").text
-    assert client.post(f"{DESK}/{rid}/link", data={"csrf_token": organiser}).status_code == 302
+    assert organiser.post(f"{DESK}/{rid}/link").status_code == 302
     new = get(app, rid).token
     assert new != old and len(new) >= 22
     page = client.get(f"{DESK}/{rid}").text
@@ -284,10 +277,9 @@ def test_regenerate_link(app, client, organiser):
 def test_add_by_hand_outside_the_capacity(app, client, organiser):
     for _ in range(3):
         add(app, counts_towards_capacity=True)  # the public seats are full
-    response = client.post(f"{DESK}/new", data={
-        "csrf_token": organiser, "category": "speaker", "given_name": "Ана",
-        "family_name": "Рибейро", "email": "ana@example.org", "country": "PT",
-        "dietary": "halal"})
+    response = organiser.post(f"{DESK}/new", data={
+        "category": "speaker", "given_name": "Ана", "family_name": "Рибейро",
+        "email": "ana@example.org", "country": "PT", "dietary": "halal"})
     assert response.status_code == 302
     rid = int(response.headers["Location"].rsplit("/", 1)[1])
     registration = get(app, rid)
@@ -297,12 +289,12 @@ def test_add_by_hand_outside_the_capacity(app, client, organiser):
     page = client.get(DESK).text
     assert count(page, "public-confirmed") == "3 / 3" and count(page, "confirmed") == "4"
     assert "Added by hand" in client.get(f"{DESK}/{rid}").text
-    again = client.post(f"{DESK}/new", data={
-        "csrf_token": organiser, "category": "participant", "given_name": "Ana",
-        "email": "ANA@example.org", "dietary": "none"})
+    again = organiser.post(f"{DESK}/new", data={
+        "category": "participant", "given_name": "Ana", "email": "ANA@example.org",
+        "dietary": "none"})
     assert again.status_code == 422 and 'id="email-error"' in again.text
-    missing = client.post(f"{DESK}/new", data={"csrf_token": organiser, "given_name": "",
-                                               "category": "speaker", "dietary": "none"})
+    missing = organiser.post(f"{DESK}/new", data={"given_name": "", "category": "speaker",
+                                                  "dietary": "none"})
     assert missing.status_code == 422 and 'id="given_name-error"' in missing.text
 
 
@@ -315,21 +307,19 @@ def test_bulk_actions(app, client, organiser):
         db.session.commit()
         stranger = other.id
     back = "q=&status=pending"
-    response = client.post(f"{DESK}/bulk", data={
-        "csrf_token": organiser, "ids": [p1, p2, confirmed, stranger], "action": "approve",
-        "back": back})
+    response = organiser.post(f"{DESK}/bulk", data={
+        "ids": [p1, p2, confirmed, stranger], "action": "approve", "back": back})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"{DESK}?status=pending")
     assert get(app, p1).status == get(app, p2).status == Status.CONFIRMED
     assert get(app, stranger).status == Status.PENDING  # another event's: untouched
     assert "2 changed, 1 left as they were" in client.get(DESK).text
 
-    client.post(f"{DESK}/bulk", data={"csrf_token": organiser, "ids": [p1, confirmed],
-                                      "action": "category", "category": "press"})
+    organiser.post(f"{DESK}/bulk", data={"ids": [p1, confirmed], "action": "category",
+                                         "category": "press"})
     assert get(app, p1).category == get(app, confirmed).category == Category.PRESS
     p3 = add(app, status=Status.WAITLISTED, counts_towards_capacity=True)
-    client.post(f"{DESK}/bulk", data={"csrf_token": organiser, "ids": [p3, p1],
-                                      "action": "decline"})
+    organiser.post(f"{DESK}/bulk", data={"ids": [p3, p1], "action": "decline"})
     assert get(app, p3).status == Status.DECLINED and get(app, p1).status == Status.CONFIRMED
     # Without the CSRF token nothing happens.
     response = client.post(f"{DESK}/bulk", data={"ids": [p2], "action": "category",

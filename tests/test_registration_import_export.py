@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from eventapp.extensions import db
 from eventapp.models import Category, Dietary, Event, Registration, Status, User, UserRole
 
-from .conftest import PASSWORD, csrf_token_from
+from .conftest import SignedIn
 from .factories import make_event, make_registration
 
 SLUG = "io-forum"
@@ -22,8 +22,8 @@ HEADER = "Given name,Family name,E-mail,Organisation,Country,Category"
 
 
 @pytest.fixture
-def organiser(app, client, make_user):
-    """A manager of an event with two registrations, signed in; gives their CSRF token."""
+def organiser(app, make_user, sign_in):
+    """A manager of an event with two registrations, signed in."""
     user_id = make_user("manager@example.org", UserRole.ORGANISER)
     with app.app_context():
         event = make_event(slug=SLUG, capacity=10)
@@ -38,10 +38,7 @@ def organiser(app, client, make_user):
         make_registration(event, given_name="Gone", email="gone@example.org",
                           status=Status.CANCELLED, dietary=Dietary.HALAL)
         db.session.commit()
-    token = csrf_token_from(client.get("/login").text)
-    client.post("/login", data={"email": "manager@example.org", "password": PASSWORD,
-                                "csrf_token": token})
-    return csrf_token_from(client.get("/manage/").text)
+    return sign_in("manager@example.org")
 
 
 def registrations(app) -> list[Registration]:
@@ -53,10 +50,9 @@ def registrations(app) -> list[Registration]:
         return rows
 
 
-def upload(client, token, data: bytes, filename: str):
-    response = client.post(f"{DESK}/import", data={"csrf_token": token,
-                                                   "file": (io.BytesIO(data), filename)},
-                           content_type="multipart/form-data")
+def upload(organiser: SignedIn, data: bytes, filename: str):
+    response = organiser.post(f"{DESK}/import", data={"file": (io.BytesIO(data), filename)},
+                              content_type="multipart/form-data")
     # Werkzeug's test client spools a body over 500 KB to a temporary file it leaves open.
     response.request.environ["wsgi.input"].close()
     return response
@@ -71,10 +67,9 @@ def preview_form(page: str) -> dict:
     return form
 
 
-def commit(client, token, page: str, **extra):
-    return client.post(f"{DESK}/import/preview",
-                       data={"csrf_token": token, **preview_form(page), "action": "import",
-                             **extra})
+def commit(organiser: SignedIn, page: str, **extra):
+    return organiser.post(f"{DESK}/import/preview",
+                          data={**preview_form(page), "action": "import", **extra})
 
 
 def csv_bytes(*lines: str) -> bytes:
@@ -144,10 +139,10 @@ def test_import_csv_with_preview(app, client, organiser):
     data = csv_bytes(HEADER, "Ana,Ribeiro,ana@example.pt,ICMPD,Portugal,speaker",
                      "Нино,Беридзе,nino@example.ge,PSDA,ge,",
                      "Émile,Durand,emile@example.fr,'=1+2,FR,Participant")
-    page = upload(client, organiser, data, "people.csv")
+    page = upload(organiser, data, "people.csv")
     assert page.status_code == 200
     assert "3 rows; 3 ready; 0 with errors." in page.text
-    response = commit(client, organiser, page.text)
+    response = commit(organiser, page.text)
     assert response.status_code == 302, response.text
     imported = {r.email: r for r in registrations(app)[3:]}
     assert set(imported) == {"ana@example.pt", "nino@example.ge", "emile@example.fr"}
@@ -169,14 +164,13 @@ def test_semicolon_csv_and_round_trip_of_our_own_export(app, client, organiser):
         other = make_event(slug="other-forum")
         other.managers.append(db.session.scalar(select(User)))
         db.session.commit()
-    page = client.post("/manage/events/other-forum/registrations/import",
-                       data={"csrf_token": organiser,
-                             "file": (io.BytesIO(exported), "export.csv")},
-                       content_type="multipart/form-data")
+    page = organiser.post("/manage/events/other-forum/registrations/import",
+                          data={"file": (io.BytesIO(exported), "export.csv")},
+                          content_type="multipart/form-data")
     assert "3 rows; 3 ready" in page.text, page.text
     form = preview_form(page.text)
-    response = client.post("/manage/events/other-forum/registrations/import/preview",
-                           data={"csrf_token": organiser, **form, "action": "import"})
+    response = organiser.post("/manage/events/other-forum/registrations/import/preview",
+                              data={**form, "action": "import"})
     assert response.status_code == 302
     with app.app_context():
         other = db.session.scalar(select(Event).where(Event.slug == "other-forum"))
@@ -186,35 +180,35 @@ def test_semicolon_csv_and_round_trip_of_our_own_export(app, client, organiser):
     assert copied["gulnara@example.kg"].dietary_other == "No nuts"
     assert copied["jose@example.mx"].dietary == Dietary.VEGAN
     semicolons = "Prénom;Nom;Courriel\nAnne;Martin;anne@example.fr\n".encode()
-    page = upload(client, organiser, semicolons, "fr.csv")
+    page = upload(organiser, semicolons, "fr.csv")
     assert "1 rows; 1 ready" in page.text
 
 
 def test_latin1_csv_gives_a_clear_message(app, client, organiser):
     data = (HEADER + "\nJosé,Núñez,other@example.mx,,MX,\n").encode("latin-1")
-    response = upload(client, organiser, data, "excel.csv")
+    response = upload(organiser, data, "excel.csv")
     assert response.status_code == 422
     assert "not in UTF-8" in response.text
     assert len(registrations(app)) == 3
 
 
 def test_broken_files(client, organiser):
-    assert "cannot be read as an XLSX" in upload(client, organiser, b"PK\x03\x04garbage",
+    assert "cannot be read as an XLSX" in upload(organiser, b"PK\x03\x04garbage",
                                                  "x.xlsx").text
-    assert "The file is empty" in upload(client, organiser, b"\n\n", "x.csv").text
-    assert "Choose a file" in client.post(f"{DESK}/import", data={
-        "csrf_token": organiser}, content_type="multipart/form-data").text
+    assert "The file is empty" in upload(organiser, b"\n\n", "x.csv").text
+    assert "Choose a file" in organiser.post(f"{DESK}/import",
+                                             content_type="multipart/form-data").text
 
 
 def test_missing_columns_are_reported_and_can_be_mapped(app, client, organiser):
     data = csv_bytes("First,Last,Address", "Ana,Ribeiro,ana@example.pt")
-    page = upload(client, organiser, data, "odd.csv")
+    page = upload(organiser, data, "odd.csv")
     assert page.status_code == 422
     assert "Required columns are missing: E-mail." in page.text
     form = preview_form(page.text)
     assert (form["map-given_name"], form["map-family_name"]) == ("0", "1")  # guessed
-    response = client.post(f"{DESK}/import/preview", data={
-        "csrf_token": organiser, **form, "map-email": "2", "action": "import"})
+    response = organiser.post(f"{DESK}/import/preview",
+                              data={**form, "map-email": "2", "action": "import"})
     assert response.status_code == 302
     assert registrations(app)[-1].family_name == "Ribeiro"
 
@@ -228,7 +222,7 @@ def test_one_bad_row_imports_nothing_until_skipped(app, client, organiser):
                      "Already,There,jose@example.mx,,,",
                      "Odd,Category,odd@example.org,,,astronaut",
                      "Fine,Person,fine@example.org,,,")
-    page = upload(client, organiser, data, "people.csv")
+    page = upload(organiser, data, "people.csv")
     assert "8 rows; 2 ready; 6 with errors." in page.text
     errors = page.text.split('id="import-errors"')[1]
     assert "“not-an-address” is not a valid e-mail address." in errors
@@ -237,15 +231,15 @@ def test_one_bad_row_imports_nothing_until_skipped(app, client, organiser):
     assert "ANA@example.pt is also on row 2." in errors
     assert "jose@example.mx is already registered for this event." in errors
     assert "Unknown category “astronaut”." in errors
-    response = commit(client, organiser, page.text)
+    response = commit(organiser, page.text)
     assert response.status_code == 422
     assert "Nothing was imported" in response.text
     assert len(registrations(app)) == 3
     # Ticking only some of the bad rows is not enough.
-    response = commit(client, organiser, page.text, skip=["3", "4"])
+    response = commit(organiser, page.text, skip=["3", "4"])
     assert response.status_code == 422 and len(registrations(app)) == 3
     # Ticking them all imports the rest.
-    response = commit(client, organiser, page.text, skip=["3", "4", "5", "6", "7", "8"])
+    response = commit(organiser, page.text, skip=["3", "4", "5", "6", "7", "8"])
     assert response.status_code == 302, response.text
     assert {r.email for r in registrations(app)[3:]} == {"ana@example.pt",
                                                          "fine@example.org"}
@@ -260,9 +254,9 @@ def test_xlsx_import_with_a_formula_cell(app, client, organiser):
     sheet.append([42, "Number", "n@example.org", 3.0])
     out = io.BytesIO()
     workbook.save(out)
-    page = upload(client, organiser, out.getvalue(), "people.xlsx")
+    page = upload(organiser, out.getvalue(), "people.xlsx")
     assert "Organisation holds a formula" in page.text
-    response = commit(client, organiser, page.text, skip_errors="1")
+    response = commit(organiser, page.text, skip_errors="1")
     assert response.status_code == 302
     imported = registrations(app)[3:]
     assert [(r.given_name, r.organisation) for r in imported] == [("Ana", "ICMPD"),
@@ -273,9 +267,9 @@ def test_ten_thousand_rows(app, client, organiser):
     lines = [HEADER] + [f"Name{n},Família {n},person{n}@example.org,Org {n % 50},BE,"
                         for n in range(10_000)]
     started = time.perf_counter()
-    page = upload(client, organiser, csv_bytes(*lines), "big.csv")
+    page = upload(organiser, csv_bytes(*lines), "big.csv")
     assert "10000 rows; 10000 ready; 0 with errors." in page.text
-    response = commit(client, organiser, page.text)
+    response = commit(organiser, page.text)
     assert response.status_code == 302
     elapsed = time.perf_counter() - started
     with app.app_context():
