@@ -23,7 +23,7 @@ from eventapp.models import (
 )
 from eventapp.registration import selfservice, services
 
-from .conftest import PASSWORD, csrf_token_from
+from .conftest import SignedIn, csrf_token_from
 from .factories import make_event, make_question, make_registration
 
 SLUG = "questions-forum"
@@ -65,24 +65,15 @@ def asked(app, event_id) -> dict[str, int]:
         return {name: q.id for name, q in questions.items()}
 
 
-def sign_in(app, client, make_user, email="manager@example.org", manages=True) -> str:
-    """Sign in an organiser (manager of the event or not); their CSRF token."""
-    user_id = make_user(email, UserRole.ORGANISER)
-    if manages:
-        with app.app_context():
-            event = db.session.scalar(select(Event).where(Event.slug == SLUG))
-            event.managers.append(db.session.get(User, user_id))
-            db.session.commit()
-    token = csrf_token_from(client.get("/login").text)
-    response = client.post("/login", data={"email": email, "password": PASSWORD,
-                                           "csrf_token": token})
-    assert response.status_code == 302
-    return csrf_token_from(client.get("/manage/").text)
-
-
 @pytest.fixture
-def manager(app, client, make_user, event_id) -> str:
-    return sign_in(app, client, make_user)
+def manager(app, make_user, sign_in, event_id) -> SignedIn:
+    """The event's organiser, signed in."""
+    user_id = make_user("manager@example.org", UserRole.ORGANISER)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        event.managers.append(db.session.get(User, user_id))
+        db.session.commit()
+    return sign_in("manager@example.org")
 
 
 def questions_of(app) -> list[Question]:
@@ -145,13 +136,13 @@ def test_organisers_add_edit_reorder_and_delete_questions(app, client, manager):
     page = client.get(PAGE)
     assert page.status_code == 200
     assert f'href="{PAGE}"' in page.text  # in the event's organiser navigation
-    response = client.post(PAGE, data={
-        "csrf_token": manager, "label": "  How do you arrive?  ", "kind": "single_choice",
+    response = manager.post(PAGE, data={
+        "label": "  How do you arrive?  ", "kind": "single_choice",
         "choices": "Train\r\n\r\n  Plane \r\nCafe\u0301\r\n", "required": "y",
         "help_text": "So we can plan."})
     assert response.status_code == 302
-    client.post(PAGE, data={"csrf_token": manager, "label": "Your motto",
-                            "kind": "short_text", "choices": "ignored\nfor text"})
+    manager.post(PAGE, data={"label": "Your motto", "kind": "short_text",
+                             "choices": "ignored\nfor text"})
     first, second = questions_of(app)
     assert (first.label, first.kind, first.required) == ("How do you arrive?",
                                                          QuestionKind.SINGLE_CHOICE, True)
@@ -160,8 +151,7 @@ def test_organisers_add_edit_reorder_and_delete_questions(app, client, manager):
                                                               False)
 
     # Down, then the page lists them in the new order.
-    response = client.post(f"{PAGE}/{first.id}/move", data={"csrf_token": manager,
-                                                            "offset": "1"})
+    response = manager.post(f"{PAGE}/{first.id}/move", data={"offset": "1"})
     assert response.status_code == 302
     assert [q.label for q in questions_of(app)] == ["Your motto", "How do you arrive?"]
     html = client.get(PAGE).text
@@ -170,15 +160,15 @@ def test_organisers_add_edit_reorder_and_delete_questions(app, client, manager):
     # Edit: the form shows the options one per line.
     edit = client.get(f"{PAGE}/{first.id}").text
     assert "Train\nPlane\nCafé</textarea>" in unicodedata.normalize("NFC", edit)
-    client.post(f"{PAGE}/{first.id}", data={
-        "csrf_token": manager, "label": "How will you travel?", "kind": "single_choice",
+    manager.post(f"{PAGE}/{first.id}", data={
+        "label": "How will you travel?", "kind": "single_choice",
         "choices": "Train\nPlane", "required": "y"})
     assert questions_of(app)[1].label == "How will you travel?"
     assert questions_of(app)[1].choices == ["Train", "Plane"]
 
     # Delete after the confirmation step.
     assert "Nobody has answered it yet." in client.get(f"{PAGE}/{second.id}/delete").text
-    response = client.post(f"{PAGE}/{second.id}/delete", data={"csrf_token": manager})
+    response = manager.post(f"{PAGE}/{second.id}/delete")
     assert response.status_code == 302
     assert [q.label for q in questions_of(app)] == ["How will you travel?"]
 
@@ -209,7 +199,7 @@ def test_organisers_add_edit_reorder_and_delete_questions(app, client, manager):
 ])
 def test_question_form_errors_are_next_to_their_field(app, client, manager, data, field,
                                                       message):
-    response = client.post(PAGE, data={"csrf_token": manager, **data})
+    response = manager.post(PAGE, data=data)
     assert response.status_code == 422
     assert message in error_next_to(response.text, field)
     assert questions_of(app) == []
@@ -219,8 +209,7 @@ def test_question_form_errors_are_next_to_their_field(app, client, manager, data
 
 
 def test_labels_are_unique_and_the_kind_stays_once_answered(app, client, manager, asked):
-    response = client.post(PAGE, data={"csrf_token": manager, "label": "your MOTTO",
-                                       "kind": "short_text"})
+    response = manager.post(PAGE, data={"label": "your MOTTO", "kind": "short_text"})
     assert response.status_code == 422
     assert "Another question of this event has this label." in error_next_to(response.text,
                                                                              "label")
@@ -230,13 +219,11 @@ def test_labels_are_unique_and_the_kind_stays_once_answered(app, client, manager
         db.session.commit()
     url = f"{PAGE}/{asked['motto']}"
     assert "1 person has answered this question" in client.get(url).text
-    response = client.post(url, data={"csrf_token": manager, "label": "Your motto",
-                                      "kind": "long_text"})
+    response = manager.post(url, data={"label": "Your motto", "kind": "long_text"})
     assert response.status_code == 422
     assert "its kind can no longer change" in error_next_to(response.text, "kind")
     # The label and the rest may change.
-    response = client.post(url, data={"csrf_token": manager, "label": "Your motto, please",
-                                      "kind": "short_text"})
+    response = manager.post(url, data={"label": "Your motto, please", "kind": "short_text"})
     assert response.status_code == 302
 
 
@@ -255,7 +242,7 @@ def test_deleting_an_answered_question_says_how_many_answers_go(app, client, man
     assert re.search(r'id="answers-lost">2 registrations have answered it', confirm)
     listing = client.get(PAGE).text
     assert re.search(r"How do you arrive\?</a>.*?· 2 answers", listing, re.S)
-    client.post(url, data={"csrf_token": manager})
+    manager.post(url)
     assert "How do you arrive?" not in [q.label for q in questions_of(app)]
     kept = registration_of(app, "a0@example.org")
     assert kept.answers == {str(asked["motto"]): "Motto 0"}
@@ -266,8 +253,7 @@ def test_deleting_an_answered_question_says_how_many_answers_go(app, client, man
     assert "How do you arrive?" not in header and "Your motto" in header
 
 
-def test_anonymous_visitors_and_other_organisers_are_refused(app, client, make_user,
-                                                             asked):
+def test_anonymous_visitors_and_other_organisers_are_refused(app, client, sign_in, asked):
     question_id = asked["motto"]
     urls = [PAGE, f"{PAGE}/{question_id}", f"{PAGE}/{question_id}/delete"]
     token = csrf_token_from(client.get("/login").text)
@@ -281,7 +267,7 @@ def test_anonymous_visitors_and_other_organisers_are_refused(app, client, make_u
     with app.app_context():
         make_event(slug="another-event")
         db.session.commit()
-    token = sign_in(app, client, make_user, "outsider@example.org", manages=False)
+    token = sign_in("outsider@example.org", role=UserRole.ORGANISER).csrf
     for url in urls:
         assert client.get(url).status_code == 403
     for url in [*urls, f"{PAGE}/{question_id}/move"]:
@@ -551,10 +537,9 @@ def test_import_reads_columns_named_like_questions(app, client, manager, asked):
             b"Ana,A,ana@example.org,cafe,Data; labour migration,yes,'=1+1\r\n"
             b"Ben,B,ben@example.org,Teleport,Gossip,maybe,\r\n"
             b"Cem,C,cem@example.org,,,,\r\n")
-    response = client.post(f"/manage/events/{SLUG}/registrations/import",
-                           data={"csrf_token": manager,
-                                 "file": (io.BytesIO(body), "people.csv")},
-                           content_type="multipart/form-data")
+    response = manager.post(f"/manage/events/{SLUG}/registrations/import",
+                            data={"file": (io.BytesIO(body), "people.csv")},
+                            content_type="multipart/form-data")
     html = response.text
     assert "Read as answers to the sign-up questions of the same name" in html
     row = re.search(r'<tr id="row-3">.*?</tr>', html, re.S).group(0)
@@ -563,8 +548,8 @@ def test_import_reads_columns_named_like_questions(app, client, manager, asked):
     assert "“I come to the dinner” must be yes or no." in row
     assert 'id="row-2"' not in html and 'id="row-4"' not in html
     upload = re.search(r'name="upload" value="([^"]+)"', html).group(1)
-    response = client.post(f"/manage/events/{SLUG}/registrations/import/preview", data={
-        "csrf_token": manager, "upload": upload, "action": "import", "skip": "3",
+    response = manager.post(f"/manage/events/{SLUG}/registrations/import/preview", data={
+        "upload": upload, "action": "import", "skip": "3",
         "map-given_name": "0", "map-family_name": "1", "map-email": "2"})
     assert response.status_code == 302
     assert registration_of(app, "ana@example.org").answers == {
