@@ -8,6 +8,7 @@ once per run; after each test every table is emptied again.
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -226,6 +227,15 @@ class Inbox:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         self.recipients.append(list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int = 1, seconds: float = 10) -> list[EmailMessage]:
+        """The messages once `count` have arrived (mail is sent after the answer, from
+        another thread); fails if that many do not come within `seconds`, or more do."""
+        deadline = time.monotonic() + seconds
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling interval, not a wait for something to happen
+        assert len(self.messages) == count, [m["Subject"] for m in self.messages]
+        return self.messages
 
 
 @pytest.fixture

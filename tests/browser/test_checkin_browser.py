@@ -48,6 +48,18 @@ def sign_in(page, live_server: str, slug: str) -> None:
                                                        timeout=30000)
 
 
+def count_results_shown(page) -> str:
+    """Counts, from now on, each result the page shows, the same one again included (the
+    result box's data-outcome is set each time); gives the counter's name on `window`."""
+    page.evaluate("""() => {
+        window.resultsShown = 0;
+        new MutationObserver((changes) => { window.resultsShown += changes.length; })
+            .observe(document.getElementById("result"),
+                     {attributes: true, attributeFilter: ["data-outcome"]});
+    }""")
+    return "resultsShown"
+
+
 def checkins(app, registration_id: int) -> list[CheckInRecord]:
     with app.app_context():
         return list(db.session.scalars(select(CheckInRecord).where(
@@ -92,7 +104,11 @@ def test_without_wifi_the_check_in_waits_on_the_phone_and_arrives_once(
     result = phone.locator("#result")
     expect(result).to_have_attribute("data-outcome", "queued", timeout=15000)
     expect(phone.locator("#queue")).to_have_text("1 check-in waiting to be sent")
-    phone.wait_for_timeout(5000)  # the badge is read again and again: still one waiting
+    # The camera reads the badge again (after the page's pause for the same code): still
+    # one waiting.
+    shown = count_results_shown(phone)
+    phone.wait_for_function(f"() => window.{shown} >= 1", timeout=15000)
+    expect(result).to_have_attribute("data-outcome", "queued")
     expect(phone.locator("#queue")).to_have_text("1 check-in waiting to be sent")
     assert checkins(app, door["registration_id"]) == []
 
@@ -100,7 +116,8 @@ def test_without_wifi_the_check_in_waits_on_the_phone_and_arrives_once(
     expect(phone.locator("#queue")).to_be_hidden(timeout=15000)
     records = checkins(app, door["registration_id"])
     assert len(records) == 1 and records[0].queued
-    phone.wait_for_timeout(5000)  # scanned again once online: "already", nothing added
+    # Scanned again once online: the server says "already", nothing is added.
+    expect(result).to_have_attribute("data-outcome", "already", timeout=15000)
     assert len(checkins(app, door["registration_id"])) == 1
 
 
