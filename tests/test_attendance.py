@@ -16,6 +16,7 @@ from eventapp.extensions import db
 from eventapp.models import Category, CheckInMethod, Event, Registration, Status, User, UserRole
 from eventapp.models.types import utcnow
 
+from .conftest import SignedIn
 from .factories import make_event, make_registration
 
 SLUG = "door-forum"
@@ -39,9 +40,8 @@ def event_id(app, make_user) -> int:
 
 
 @pytest.fixture
-def manager(client, auth, event_id):
-    auth.login("manager@example.org")
-    return client
+def manager(sign_in, event_id) -> SignedIn:
+    return sign_in("manager@example.org")
 
 
 def add(app, **kw) -> int:
@@ -357,25 +357,25 @@ def test_the_page_and_its_numbers_in_french(app, manager):
 # --- Who may see it ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("url", [PAGE, f"{PAGE}?fragment=1", CSV])
-def test_check_in_volunteers_get_403_even_on_their_own_event(app, client, auth, event_id,
+def test_check_in_volunteers_get_403_even_on_their_own_event(app, client, sign_in, event_id,
                                                              make_user, url):
     user_id = make_user("door@example.org", UserRole.CHECKIN)
     with app.app_context():
         event = db.session.get(Event, event_id)
         event.managers.append(db.session.get(User, user_id))
         db.session.commit()
-    auth.login("door@example.org")
+    sign_in("door@example.org")
     assert client.get(url).status_code == 403
 
 
 @pytest.mark.parametrize("url", [PAGE, CSV])
-def test_organisers_of_another_event_get_403(app, client, auth, event_id, make_user, url):
+def test_organisers_of_another_event_get_403(app, client, sign_in, event_id, make_user, url):
     user_id = make_user("other@example.org", UserRole.ORGANISER)
     with app.app_context():
         other = make_event(slug="elsewhere")
         other.managers.append(db.session.get(User, user_id))
         db.session.commit()
-    auth.login("other@example.org")
+    sign_in("other@example.org")
     assert client.get(url).status_code == 403
     assert client.get("/manage/events/elsewhere/attendance").status_code == 200
 
@@ -387,8 +387,7 @@ def test_anonymous_visitors_are_sent_to_login(client, event_id, url):
     assert response.headers["Location"].startswith("/login?next=")
 
 
-def test_admins_see_every_event(app, client, auth, event_id, make_user):
-    make_user("admin@example.org", UserRole.ADMIN)
-    auth.login("admin@example.org")
+def test_admins_see_every_event(app, client, sign_in, event_id):
+    sign_in("admin@example.org", role=UserRole.ADMIN)
     assert client.get(PAGE).status_code == 200
     assert client.get(CSV).status_code == 200

@@ -9,7 +9,7 @@ from eventapp import create_app
 from eventapp.extensions import db
 from eventapp.models import User, UserRole
 
-from .conftest import PASSWORD, close_db, csrf_token_from
+from .conftest import PASSWORD, close_db, submit_sign_in
 
 
 def test_manage_sends_anonymous_visitors_to_login(client):
@@ -18,9 +18,9 @@ def test_manage_sends_anonymous_visitors_to_login(client):
     assert response.headers["Location"] == "/login?next=%2Fmanage%2F"
 
 
-def test_organiser_logs_in_and_reaches_manage(client, auth, make_user, demo):
+def test_organiser_logs_in_and_reaches_manage(client, make_user, demo):
     make_user("organiser@example.org", UserRole.ORGANISER)
-    response = auth.login()
+    response = submit_sign_in(client)
     assert response.status_code == 302 and response.headers["Location"] == "/manage/"
     page = client.get("/manage/")
     assert page.status_code == 200
@@ -28,29 +28,28 @@ def test_organiser_logs_in_and_reaches_manage(client, auth, make_user, demo):
     assert "organiser@example.org" in page.text
 
 
-def test_login_ignores_the_case_of_the_address(client, auth, make_user):
+def test_login_ignores_the_case_of_the_address(client, make_user):
     make_user("Organiser@Example.org")
-    assert auth.login("ORGANISER@example.ORG").headers["Location"] == "/manage/"
+    assert submit_sign_in(client, "ORGANISER@example.ORG").headers["Location"] == "/manage/"
 
 
-def test_wrong_password_is_refused_next_to_the_field(client, auth, make_user):
+def test_wrong_password_is_refused_next_to_the_field(client, make_user):
     make_user()
-    response = auth.login(password="not the password")
+    response = submit_sign_in(client, password="not the password")
     assert response.status_code == 422
     assert "Wrong e-mail address or password." in response.text
     assert 'aria-invalid="true"' in response.text
     assert client.get("/manage/").status_code == 302
 
 
-def test_unknown_address_gets_the_same_answer(client, auth):
-    response = auth.login("nobody@example.org")
+def test_unknown_address_gets_the_same_answer(client):
+    response = submit_sign_in(client, "nobody@example.org")
     assert response.status_code == 422
     assert "Wrong e-mail address or password." in response.text
 
 
 def test_empty_form_says_what_is_missing(client):
-    token = csrf_token_from(client.get("/login").text)
-    response = client.post("/login", data={"csrf_token": token, "email": "", "password": ""})
+    response = submit_sign_in(client, email="", password="")
     assert response.status_code == 422
     assert response.text.count("This field is required.") == 2
 
@@ -63,17 +62,16 @@ def test_login_without_csrf_token_is_refused(client, make_user):
     assert client.get("/manage/").status_code == 302
 
 
-def test_deactivated_account_cannot_log_in(app, client, auth, make_user):
+def test_deactivated_account_cannot_log_in(app, client, make_user):
     user_id = make_user()
     with app.app_context():
         db.session.get(User, user_id).active = False
         db.session.commit()
-    assert auth.login().status_code == 422
+    assert submit_sign_in(client).status_code == 422
 
 
-def test_checkin_volunteer_may_not_open_manage(client, auth, make_user):
-    make_user("door@example.org", UserRole.CHECKIN)
-    auth.login("door@example.org")
+def test_checkin_volunteer_may_not_open_manage(client, sign_in):
+    sign_in("door@example.org", role=UserRole.CHECKIN)
     response = client.get("/manage/")
     assert response.status_code == 403
     assert "You may not open this page" in response.text
@@ -88,25 +86,20 @@ def test_checkin_volunteer_may_not_open_manage(client, auth, make_user):
 ])
 def test_login_redirects_only_within_the_site(client, make_user, target, expected):
     make_user()
-    page = client.get("/login", query_string={"next": target})
-    response = client.post("/login", query_string={"next": target}, data={
-        "email": "organiser@example.org", "password": PASSWORD,
-        "csrf_token": csrf_token_from(page.text)})
+    response = submit_sign_in(client, query_string={"next": target})
     assert response.headers["Location"] == expected
 
 
-def test_logout_needs_a_post_with_csrf(client, auth, make_user):
-    make_user()
-    auth.login()
+def test_logout_needs_a_post_with_csrf(client, organiser):
     assert client.get("/logout").status_code == 405
     assert client.post("/logout").status_code == 400
-    assert auth.logout().status_code == 302
+    assert organiser.sign_out().status_code == 302
     assert client.get("/manage/").status_code == 302
 
 
-def test_session_cookie_is_httponly_and_samesite(client, auth, make_user):
+def test_session_cookie_is_httponly_and_samesite(client, make_user):
     make_user()
-    response = auth.login()
+    response = submit_sign_in(client)
     cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert cookies
     assert "HttpOnly" in cookies[0] and "SameSite=Lax" in cookies[0]
@@ -123,10 +116,7 @@ def test_passwords_are_stored_with_a_slow_hash(app, make_user):
 def _hammer_login(client, attempts: int, email: str = "organiser@example.org") -> list[int]:
     codes = []
     for _ in range(attempts):
-        token = csrf_token_from(client.get("/login").text)
-        codes.append(client.post("/login", data={
-            "email": email, "password": "guess", "csrf_token": token,
-        }).status_code)
+        codes.append(submit_sign_in(client, email, "guess").status_code)
     return codes
 
 
@@ -137,19 +127,16 @@ def test_login_failures_are_limited_per_client_address(app, client, make_user):
     codes = [_hammer_login(client, 1, f"person{n}@example.org")[0] for n in range(7)]
     assert codes == [422] * 5 + [429] * 2
     # Even the right password waits now.
-    token = csrf_token_from(client.get("/login").text)
-    response = client.post("/login", data={"email": "organiser@example.org",
-                                           "password": PASSWORD, "csrf_token": token})
+    response = submit_sign_in(client)
     assert response.status_code == 429
     assert "Too many attempts" in response.text
 
 
-def test_successful_logins_do_not_count_against_the_address(app, client, auth, make_user):
+def test_successful_logins_do_not_count_against_the_address(app, sign_in, make_user):
     app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
     make_user()
     for _ in range(5):
-        assert auth.login().status_code == 302
-        auth.logout()
+        sign_in().sign_out()
 
 
 def test_rate_limit_is_shared_through_redis(database_url, _schema, monkeypatch):
@@ -211,7 +198,5 @@ def test_first_admin_prints_a_random_password_once(app, runner, client):
     other = re.search(r"password: (\S+)", runner.invoke(args=["first-admin"]).output).group(1)
     assert other != password
     # And the printed one works.
-    token = csrf_token_from(client.get("/login").text)
-    response = client.post("/login", data={"email": "organiser@example.org",
-                                           "password": other, "csrf_token": token})
+    response = submit_sign_in(client, "organiser@example.org", other)
     assert response.headers["Location"] == "/manage/"

@@ -22,8 +22,8 @@ from eventapp.extensions import db
 from eventapp.mail import messages as emails
 from eventapp.models import Registration
 
-from .conftest import PASSWORD, csrf_token_from, make_app
-from .pages import ACCOUNTS, SIGN_IN, demo_world, is_html, pages, sends_to_sign_in, url, url_map_app
+from .conftest import csrf_token_from, make_app, submit_sign_in
+from .pages import ACCOUNTS, demo_world, is_html, pages, sends_to_sign_in, url, url_map_app
 
 VNU = Path(__file__).parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 PAGES = pages(url_map_app())
@@ -36,10 +36,7 @@ BAD_PAGE = ('<!DOCTYPE html><html lang="en"><title>Bad</title>'
 def signed_in(app: Flask, role: str | None):
     client = app.test_client()
     if role:
-        token = csrf_token_from(client.get(SIGN_IN).text)
-        response = client.post(SIGN_IN, data={"email": ACCOUNTS[role][0],
-                                               "password": PASSWORD, "csrf_token": token})
-        assert response.status_code == 302, role
+        assert submit_sign_in(client, ACCOUNTS[role][0]).status_code == 302, role
     return client
 
 

@@ -100,12 +100,11 @@ def test_a_translation_is_escaped_where_it_is_printed(app):
 
 @pytest.mark.parametrize("language,shown", [("en", "/events/&lt;slug&gt;/"),
                                             ("fr", "/events/&lt;identifiant&gt;/")])
-def test_settings_page_shows_the_address_help_as_written(client, demo, make_user, auth,
-                                                         language, shown):
+def test_settings_page_shows_the_address_help_as_written(client, demo, sign_in, language,
+                                                         shown):
     from eventapp.models import UserRole
 
-    make_user("admin@example.org", UserRole.ADMIN)
-    auth.login("admin@example.org")
+    sign_in("admin@example.org", role=UserRole.ADMIN)
     page = client.get(f"/manage/events/{demo}/settings?lang={language}").text
     assert shown in page
     assert "<slug>" not in page and "<identifiant>" not in page

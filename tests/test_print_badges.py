@@ -379,27 +379,26 @@ def test_cli_unknown_event(runner, app, tmp_path):
 # --- print runs: the organisers' page ------------------------------------------------------
 
 @pytest.fixture
-def organiser(app, make_user, auth, small_event):
-    make_user()
+def my_event(app, organiser, small_event):
+    """The small event, managed by the signed-in organiser: its slug."""
     with app.app_context():
         from eventapp.models import Event, User
 
-        user = db.session.scalar(select(User))
+        user = db.session.scalar(select(User).where(User.email == organiser.email))
         event = db.session.scalar(select(Event).where(Event.slug == small_event))
         event.managers.append(user)
         db.session.commit()
-    auth.login()
     return small_event
 
 
-def test_page_shows_counts_preview_and_nav(client, organiser):
-    page = client.get(f"/manage/events/{organiser}/badges")
+def test_page_shows_counts_preview_and_nav(client, my_event):
+    page = client.get(f"/manage/events/{my_event}/badges")
     assert page.status_code == 200
     assert "3 confirmed registrations, 3 of them without a printed badge" in page.text
-    assert f'href="/manage/events/{organiser}/badges"' in page.text  # the nav link
+    assert f'href="/manage/events/{my_event}/badges"' in page.text  # the nav link
     assert "preview.png" in page.text
 
-    preview = client.get(f"/manage/events/{organiser}/badges/preview.png?layout=single")
+    preview = client.get(f"/manage/events/{my_event}/badges/preview.png?layout=single")
     assert preview.status_code == 200 and preview.mimetype == "image/png"
     from io import BytesIO
 
@@ -410,10 +409,10 @@ def test_page_shows_counts_preview_and_nav(client, organiser):
     assert _printed(client.application)["Bruno"] is None  # a preview prints nothing
 
 
-def test_page_prints_unprinted_and_marks_them(client, organiser, app):
-    page = client.get(f"/manage/events/{organiser}/badges?which=unprinted&category=speaker")
+def test_page_prints_unprinted_and_marks_them(client, my_event, app):
+    page = client.get(f"/manage/events/{my_event}/badges?which=unprinted&category=speaker")
     assert "1 badge in this run" in page.text
-    response = client.post(f"/manage/events/{organiser}/badges/print", data={
+    response = client.post(f"/manage/events/{my_event}/badges/print", data={
         "csrf_token": csrf_token_from(page.text), "layout": "a6-sheet", "which": "unprinted",
         "category": "speaker", "sort": "family_name"})
     assert response.status_code == 200 and response.mimetype == "application/pdf"
@@ -422,51 +421,51 @@ def test_page_prints_unprinted_and_marks_them(client, organiser, app):
     printed = _printed(app)
     assert printed["Dmitri"] is not None and printed["Bruno"] is None
 
-    again = client.post(f"/manage/events/{organiser}/badges/print", data={
+    again = client.post(f"/manage/events/{my_event}/badges/print", data={
         "csrf_token": csrf_token_from(page.text), "layout": "a6-sheet", "which": "unprinted",
         "category": "speaker", "sort": "family_name"})
     assert again.status_code == 302
     assert "nothing to print" in client.get(again.headers["Location"]).text
 
 
-def test_print_needs_csrf(client, organiser, app):
-    response = client.post(f"/manage/events/{organiser}/badges/print",
+def test_print_needs_csrf(client, my_event, app):
+    response = client.post(f"/manage/events/{my_event}/badges/print",
                            data={"layout": "single", "which": "all", "sort": "family_name"})
     assert response.status_code == 400
     assert _printed(app)["Bruno"] is None
 
 
-def test_reprint_needs_a_registration_number(client, organiser):
-    page = client.get(f"/manage/events/{organiser}/badges")
-    response = client.post(f"/manage/events/{organiser}/badges/print", data={
+def test_reprint_needs_a_registration_number(client, my_event):
+    page = client.get(f"/manage/events/{my_event}/badges")
+    response = client.post(f"/manage/events/{my_event}/badges/print", data={
         "csrf_token": csrf_token_from(page.text), "layout": "single", "which": "one",
         "sort": "family_name"})
     assert response.status_code == 422
     assert "Give the number of the registration to reprint." in response.text
 
 
-def test_settings_are_saved_and_used(client, organiser, app):
-    page = client.get(f"/manage/events/{organiser}/badges")
+def test_settings_are_saved_and_used(client, my_event, app):
+    page = client.get(f"/manage/events/{my_event}/badges")
     data = {"csrf_token": csrf_token_from(page.text), "layout": "single", "width_mm": "85.6",
             "height_mm": "54", "language": "fr", "sort": "country", "show_qr": "y",
             "show_family_name": "y", "show_country": "y", "show_category": "y"}
     for category in Category:
         data[f"{category.value}_background"] = "#000000"
         data[f"{category.value}_text"] = "#FFFFFF"
-    bad = client.post(f"/manage/events/{organiser}/badges/settings",
+    bad = client.post(f"/manage/events/{my_event}/badges/settings",
                       data={**data, "speaker_background": "red"})
     assert bad.status_code == 422
-    saved = client.post(f"/manage/events/{organiser}/badges/settings", data=data)
+    saved = client.post(f"/manage/events/{my_event}/badges/settings", data=data)
     assert saved.status_code == 302
     with app.app_context():
         from eventapp.models import Event
 
         settings = badge_settings(db.session.scalar(select(Event).where(
-            Event.slug == organiser)))
+            Event.slug == my_event)))
     assert settings["layout"] == "single" and settings["width_mm"] == 85.6
     assert settings["fields"]["organisation"] is False and settings["fields"]["qr"] is True
-    page = client.get(f"/manage/events/{organiser}/badges")
-    response = client.post(f"/manage/events/{organiser}/badges/print", data={
+    page = client.get(f"/manage/events/{my_event}/badges")
+    response = client.post(f"/manage/events/{my_event}/badges/print", data={
         "csrf_token": csrf_token_from(page.text), "layout": "single", "which": "all",
         "sort": "country"})
     pdf = response.data
@@ -476,10 +475,11 @@ def test_settings_are_saved_and_used(client, organiser, app):
     assert "Mike" not in first  # organisation switched off
 
 
-def test_other_organisers_and_visitors_cannot_print(client, app, make_user, auth, small_event):
+def test_other_organisers_and_visitors_cannot_print(client, app, make_user, sign_in,
+                                                    small_event):
     assert client.get(f"/manage/events/{small_event}/badges").status_code == 302
     make_user("other@example.org")
-    auth.login("other@example.org")
+    sign_in("other@example.org")
     assert client.get(f"/manage/events/{small_event}/badges").status_code == 403
     assert client.get(f"/manage/events/{small_event}/badges/preview.png").status_code == 403
 

@@ -62,11 +62,9 @@ def test_the_page_is_in_the_visitors_language(app, client):
     assert "Family name" in app.test_client().get(url + "?lang=en").text
 
 
-def test_signed_in_organisers_get_their_own_page(app, client, make_user, auth):
+def test_signed_in_organisers_get_their_own_page(app, client, organiser):
     slug = _event(app)
     url = f"/events/{slug}/register"
     assert "Organiser sign-in" in app.test_client().get(url).text
-    make_user()
-    auth.login()
     page = client.get(url).text
     assert "Organiser area" in page and "Organiser sign-in" not in page

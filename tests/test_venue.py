@@ -15,7 +15,6 @@ from eventapp.models import Event, User, UserRole
 from eventapp.venue.addresses import venue_address, venue_addresses
 from eventapp.venue.tls import VenueFiles, ensure_ca, ensure_server_cert, fingerprint
 
-from .conftest import PASSWORD, csrf_token_from
 
 
 def load(path: Path) -> x509.Certificate:
@@ -70,7 +69,7 @@ def test_phones_download_the_ca_certificate_but_never_its_key(app, client):
     assert b"PRIVATE" not in response.data
 
 
-def test_the_service_worker_keeps_every_asset_the_door_page_loads(app, client, demo,
+def test_the_service_worker_keeps_every_asset_the_door_page_loads(sign_in, app, client, demo,
                                                                   make_user):
     volunteer = make_user("door@example.org", UserRole.CHECKIN)
     with app.app_context():
@@ -84,8 +83,7 @@ def test_the_service_worker_keeps_every_asset_the_door_page_loads(app, client, d
         assert re.search(r"\.[0-9a-f]{12}\.\w+$", url), url
         with client.get(url) as response:
             assert response.status_code == 200, url
-    client.post("/login", data={"email": "door@example.org", "password": PASSWORD,
-                                "csrf_token": csrf_token_from(client.get("/login").text)})
+    sign_in("door@example.org")
     page = client.get(f"/checkin/{demo}").text
     loaded = set(re.findall(r'(?:src|href)="(/static/[^"]+)"', page))
     assert loaded <= set(assets)
