@@ -148,9 +148,8 @@ def test_the_page_lists_everyone_checked_in_and_nobody_else(sign_in, app, client
 
 
 def test_all_in_one_has_a_page_per_person_checked_in_by_family_name(sign_in, app, client, forum):
-    token = sign_in("manager@example.org").csrf
-    response = client.post("/manage/events/forum/certificates/all.pdf",
-                           data={"csrf_token": token})
+    manager = sign_in("manager@example.org")
+    response = manager.post("/manage/events/forum/certificates/all.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     assert 'filename="certificates-forum.pdf"' in response.headers["Content-Disposition"]
@@ -166,14 +165,12 @@ def test_all_in_one_has_a_page_per_person_checked_in_by_family_name(sign_in, app
 
 
 def test_one_person_gets_a_single_page_and_only_once_checked_in(sign_in, app, client, forum):
-    token = sign_in("manager@example.org").csrf
-    response = client.post(f"/manage/events/forum/certificates/{forum['ids']['Adams']}.pdf",
-                           data={"csrf_token": token})
+    manager = sign_in("manager@example.org")
+    response = manager.post(f"/manage/events/forum/certificates/{forum['ids']['Adams']}.pdf")
     assert response.status_code == 200
     assert len(page_texts(response.data)) == 1
     assert "ZoëAdams" in one_line(page_texts(response.data)[0])
-    missing = client.post(f"/manage/events/forum/certificates/{forum['ids']['Arrived']}.pdf",
-                          data={"csrf_token": token})
+    missing = manager.post(f"/manage/events/forum/certificates/{forum['ids']['Arrived']}.pdf")
     assert missing.status_code == 404
 
 
@@ -183,9 +180,8 @@ def test_downloads_need_the_csrf_token(sign_in, app, client, forum):
 
 
 def test_e_mail_to_everyone_sends_each_their_own_pdf(sign_in, app, client, forum, smtp):
-    token = sign_in("manager@example.org").csrf
-    response = client.post("/manage/events/forum/certificates/send",
-                           data={"csrf_token": token})
+    manager = sign_in("manager@example.org")
+    response = manager.post("/manage/events/forum/certificates/send")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).text
     assert "3 certificates sent by e-mail." in page
@@ -211,11 +207,11 @@ def test_e_mail_to_everyone_sends_each_their_own_pdf(sign_in, app, client, forum
 
 
 def test_e_mailing_everyone_again_sends_only_what_is_missing(sign_in, app, client, forum, smtp):
-    token = sign_in("manager@example.org").csrf
-    client.post("/manage/events/forum/certificates/send", data={"csrf_token": token})
+    manager = sign_in("manager@example.org")
+    manager.post("/manage/events/forum/certificates/send")
     assert len(smtp.messages) == 3
-    again = client.post("/manage/events/forum/certificates/send",
-                        data={"csrf_token": token}, follow_redirects=True)
+    again = manager.post("/manage/events/forum/certificates/send",
+                         follow_redirects=True)
     assert "3 people had been sent theirs already: not sent again." in again.text
     assert len(smtp.messages) == 3
 
@@ -242,26 +238,23 @@ def test_the_command_e_mails_everyone_not_sent_theirs(app, runner, forum, smtp):
 
 
 def test_e_mail_to_one_person(sign_in, app, client, forum, smtp):
-    token = sign_in("manager@example.org").csrf
-    response = client.post(f"/manage/events/forum/certificates/{forum['ids']['Adams']}/send",
-                           data={"csrf_token": token})
+    manager = sign_in("manager@example.org")
+    response = manager.post(f"/manage/events/forum/certificates/{forum['ids']['Adams']}/send")
     assert response.status_code == 302
     [message] = smtp.messages
     assert message["To"] == "zoe@example.org"
-    missing = client.post(f"/manage/events/forum/certificates/{forum['ids']['Arrived']}/send",
-                          data={"csrf_token": token})
+    missing = manager.post(f"/manage/events/forum/certificates/{forum['ids']['Arrived']}/send")
     assert missing.status_code == 404
     assert len(smtp.messages) == 1
 
 
 @pytest.mark.parametrize("email", ["door@example.org", "outsider@example.org"])
 def test_volunteers_and_other_events_organisers_get_403(sign_in, app, client, forum, email):
-    token = sign_in(email).csrf
+    person = sign_in(email)
     adams = forum["ids"]["Adams"]
     assert client.get("/manage/events/forum/certificates").status_code == 403
     for url in ("all.pdf", f"{adams}.pdf", "send", f"{adams}/send"):
-        response = client.post(f"/manage/events/forum/certificates/{url}",
-                               data={"csrf_token": token})
+        response = person.post(f"/manage/events/forum/certificates/{url}")
         assert response.status_code == 403, url
 
 
@@ -370,15 +363,15 @@ def test_a_large_event_downloads_all_certificates_in_parts(
     from eventapp.certificates import manage_views as page
 
     monkeypatch.setattr(page, "PART_SIZE", 3)  # 4 people checked in: parts of 3 and 1
-    token = sign_in("manager@example.org").csrf
+    manager = sign_in("manager@example.org")
     html = client.get("/manage/events/forum/certificates").text
     assert "Download all (one PDF)" not in html
     assert html.count('name="part"') == 2 and "PDF 2 of 2" in html
-    first = client.post("/manage/events/forum/certificates/all.pdf",
-                        data={"csrf_token": token, "part": "1"})
-    second = client.post("/manage/events/forum/certificates/all.pdf",
-                         data={"csrf_token": token, "part": "2"})
+    first = manager.post("/manage/events/forum/certificates/all.pdf",
+                         data={"part": "1"})
+    second = manager.post("/manage/events/forum/certificates/all.pdf",
+                          data={"part": "2"})
     assert first.headers["Content-Disposition"].endswith('-part1.pdf"')
     assert (len(page_texts(first.data)), len(page_texts(second.data))) == (3, 1)
-    assert client.post("/manage/events/forum/certificates/all.pdf",
-                       data={"csrf_token": token, "part": "3"}).status_code == 404
+    assert manager.post("/manage/events/forum/certificates/all.pdf",
+                        data={"part": "3"}).status_code == 404
