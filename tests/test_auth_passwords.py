@@ -199,6 +199,7 @@ class SlowInbox(Inbox):
         return await super().handle_DATA(server, session, envelope)
 
 
+@pytest.mark.slow
 def test_the_answer_does_not_wait_for_the_mail_server(app, live_server, make_user):
     """Same timing whether the address has an account or not: delivery happens after."""
     inbox = SlowInbox()

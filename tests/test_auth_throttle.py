@@ -53,6 +53,7 @@ def once_the_wait_ends(base_url: str, email: str, password: str, within: float) 
     return status
 
 
+@pytest.mark.slow
 def test_ten_failures_slow_the_account_down_for_everyone(app, live_server, make_user):
     make_user()
     assert attempts(live_server, "organiser@example.org", "guess", FREE_FAILURES) == [422] * 10
@@ -103,6 +104,7 @@ def redis_storage():
     client.flushdb()
 
 
+@pytest.mark.slow
 def test_two_workers_share_the_count_through_redis(database_url, tmp_path, make_user,
                                                    redis_storage):
     url, store = redis_storage

@@ -13,6 +13,7 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from eventapp.auth.services import create_user
@@ -84,6 +85,7 @@ def scan_together(volunteers: list[Volunteer], slug: str, payloads: list[dict],
     return results
 
 
+@pytest.mark.slow
 def test_two_volunteers_scanning_the_same_badges_check_each_person_in_once(
         app, database_url, tmp_path):
     device_time = (datetime.now(UTC) - timedelta(minutes=5)).replace(microsecond=0)

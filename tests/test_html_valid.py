@@ -25,6 +25,9 @@ from eventapp.models import Registration
 from .conftest import csrf_token_from, make_app, submit_sign_in
 from .pages import ACCOUNTS, demo_world, is_html, pages, sends_to_sign_in, url, url_map_app
 
+# Rendering every page and starting vnu's JVM takes most of a quarter of a minute.
+pytestmark = pytest.mark.slow
+
 VNU = Path(__file__).parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 PAGES = pages(url_map_app())
 #: A page vnu must find fault with: the check can fail.

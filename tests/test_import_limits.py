@@ -241,6 +241,7 @@ def settled(pid: int) -> int:
     return last
 
 
+@pytest.mark.slow
 def test_bad_files_stay_within_100_mb_of_a_gunicorn_worker(app, organiser, database_url,
                                                             tmp_path):
     files = {name: (filename, make(), status, message)

@@ -129,6 +129,7 @@ def test_spamassassin_catches_spam():
     assert score > 3
 
 
+@pytest.mark.slow
 def test_spamassassin_scores_every_message_at_most_one(app, site):
     scores = {kind: spam_score(raw) for kind, raw in messages(app, site).items()}
     assert {kind: s for kind, s in scores.items() if s[0] > 1.0} == {}

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
 from PIL import Image
 
 from eventapp import ROOT
@@ -68,6 +69,7 @@ def modes(folder: Path) -> dict[str, str]:
     return found
 
 
+@pytest.mark.slow
 def test_a_new_install_writes_only_private_files(tmp_path, monkeypatch):
     instance = tmp_path / "instance"  # does not exist yet
     for name in ("FLASK_SQLALCHEMY_DATABASE_URI", "FLASK_SECRET_KEY", "FLASK_MAIL_SERVER",

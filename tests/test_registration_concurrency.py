@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
 from sqlalchemy import func, select
 
 from eventapp.extensions import db
@@ -61,6 +62,7 @@ def sign_up(port: int, slug: str, n: int, start: threading.Barrier) -> tuple[int
         conn.close()
 
 
+@pytest.mark.slow
 def test_150_sign_ups_for_100_seats_through_gunicorn(app, database_url, tmp_path):
     with app.app_context():
         event = make_event(capacity=SEATS)

@@ -16,7 +16,6 @@ from eventapp.venue.addresses import venue_address, venue_addresses
 from eventapp.venue.tls import VenueFiles, ensure_ca, ensure_server_cert, fingerprint
 
 
-
 def load(path: Path) -> x509.Certificate:
     return x509.load_pem_x509_certificate(path.read_bytes())
 
