@@ -5,17 +5,20 @@ these fixtures point Playwright at it (CHROMIUM_PATH overrides the path).
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.models import Event, Registration, User, UserRole
 from eventapp.printing import badges
 
+from ..conftest import PASSWORD
 from ..pdfcheck import render_png
 
 AXE = Path(__file__).with_name("vendor") / "axe.min.js"
@@ -81,6 +84,17 @@ def axe_violations(page) -> list[dict]:
 # The door: a printed badge in front of a phone's camera (test_checkin_browser, venue).
 
 GEORGIAN = "ნათია"
+
+
+def sign_in_page(page: Page, base_url: str, email: str, password: str = PASSWORD,
+                 next_path: str | None = None) -> None:
+    """Sign in through the form, as a person does; returns once the browser has left the
+    form for the page after it (so that the next goto cannot cut the sign-in short)."""
+    page.goto(f"{base_url}/login" + (f"?next={next_path}" if next_path else ""))
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).not_to_have_url(re.compile(r"/login(\?.*)?$"))
 
 
 def write_y4m(image: Image.Image, path: Path, frames: int = 10) -> None:

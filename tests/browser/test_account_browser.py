@@ -8,16 +8,9 @@ from playwright.sync_api import Page, expect
 from eventapp.models import UserRole
 
 from ..conftest import PASSWORD
-from .conftest import axe_violations
+from .conftest import axe_violations, sign_in_page
 
 STRONG = "plum orbit kettle sandstone"
-
-
-def sign_in(page: Page, live_server: str, email: str, password: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_a_forgotten_password_is_reset_from_the_e_mail(page: Page, app, live_server,
@@ -46,7 +39,7 @@ def test_a_forgotten_password_is_reset_from_the_e_mail(page: Page, app, live_ser
     page.get_by_label("New password again").fill(STRONG)
     page.get_by_role("button", name="Save the new password").click()
     expect(page.locator(".flash")).to_have_text("Your password is changed: sign in with it.")
-    sign_in(page, live_server, "organiser@example.org", STRONG)
+    sign_in_page(page, live_server, "organiser@example.org", STRONG)
     expect(page.locator("h1")).to_have_text("Organiser area")
     page.goto(live_server + link)
     expect(page.locator("h1")).to_have_text("This link no longer works")
@@ -55,7 +48,7 @@ def test_a_forgotten_password_is_reset_from_the_e_mail(page: Page, app, live_ser
 def test_staff_change_their_password_and_admins_read_the_log(page: Page, live_server,
                                                              make_user):
     make_user("admin@example.org", UserRole.ADMIN)
-    sign_in(page, live_server, "admin@example.org", PASSWORD)
+    sign_in_page(page, live_server, "admin@example.org")
     page.get_by_role("link", name="Your password").click()
     assert axe_violations(page) == []
     page.get_by_label("Current password").fill(PASSWORD)

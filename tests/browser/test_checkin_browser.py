@@ -13,7 +13,7 @@ from eventapp.printing import badges
 
 from ..conftest import PASSWORD
 from ..pdfcheck import page_texts, render_png
-from .conftest import axe_violations, csp_violations
+from .conftest import axe_violations, csp_violations, sign_in_page
 
 
 @pytest.fixture
@@ -36,10 +36,7 @@ def phone(playwright, browser_type_launch_args, door):
 
 
 def sign_in(page, live_server: str, slug: str) -> None:
-    page.goto(f"{live_server}/login?next=/checkin/{slug}")
-    page.get_by_label("E-mail address").fill("door@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in_page(page, live_server, "door@example.org", next_path=f"/checkin/{slug}")
     expect(page.get_by_role("heading", name="Check-in")).to_be_visible()
     # The page keeps itself for offline use once its service worker is ready (a fetch of
     # the page in the background): wait for it, so that it does not race what the test
@@ -86,10 +83,8 @@ def test_holding_the_printed_badge_to_the_phone_camera_checks_the_person_in(
     # The organisers' attendance page counts them.
     make_user("organiser@example.org", UserRole.ADMIN)
     office = phone.context.browser.new_context().new_page()
-    office.goto(f"{live_server}/login?next=/manage/events/{door['slug']}/attendance")
-    office.get_by_label("E-mail address").fill("organiser@example.org")
-    office.get_by_label("Password").fill(PASSWORD)
-    office.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in_page(office, live_server, "organiser@example.org",
+                 next_path=f"/manage/events/{door['slug']}/attendance")
     expect(office.locator("[data-count=checked-in]")).to_have_text("1")
     expect(office.locator(".attendance-total")).to_contain_text("1 checked in of")
     expect(office.locator("#latest-checkins")).to_contain_text("ნათია გოგოლაძე")

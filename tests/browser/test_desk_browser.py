@@ -6,8 +6,8 @@ from playwright.sync_api import Page, expect
 from eventapp.extensions import db
 from eventapp.models import User, UserRole
 
-from ..conftest import PASSWORD
 from ..factories import make_event, make_registration
+from .conftest import sign_in_page
 
 
 def desk_names(page: Page) -> list[str]:
@@ -32,10 +32,7 @@ def test_organiser_finds_jose_without_the_accent_and_gulnara_in_cyrillic(
         db.session.commit()
         slug = event.slug
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail address").fill("organiser@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in_page(page, live_server, "organiser@example.org")
     page.goto(f"{live_server}/manage/events/{slug}/registrations")
     expect(page.locator("#result-count")).to_have_text("5 registrations")
 

@@ -8,9 +8,9 @@ from eventapp.extensions import db
 from eventapp.models import Registration, User, UserRole
 from eventapp.registration.spreadsheets import imports_folder
 
-from ..conftest import PASSWORD
 from ..factories import make_event
 from ..test_import_limits import one_huge_cell
+from .conftest import sign_in_page
 
 
 def test_organiser_is_told_why_a_file_is_refused_and_cancels_a_preview(
@@ -26,10 +26,7 @@ def test_organiser_is_told_why_a_file_is_refused_and_cancels_a_preview(
     people = tmp_path / "people.csv"
     people.write_text("Given name,Family name,E-mail\nAna,Ribeiro,ana@example.pt\n")
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail address").fill("organiser@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in_page(page, live_server, "organiser@example.org")
     page.goto(f"{live_server}/manage/events/{slug}/registrations/import")
     expect(page.locator("#import-limits")).to_contain_text("At most 10000 rows")
 

@@ -9,10 +9,9 @@ from eventapp.extensions import db
 from eventapp.mail import records as emails
 from eventapp.models import MailRecord, MailStatus, User, UserRole
 
-from ..conftest import PASSWORD
 from ..factories import make_event, make_registration
 from ..test_mail_records import MailServer
-from .conftest import axe_violations
+from .conftest import axe_violations, sign_in_page
 
 
 def test_organiser_resends_failed_e_mails(page: Page, app, live_server, make_user):
@@ -30,11 +29,7 @@ def test_organiser_resends_failed_e_mails(page: Page, app, live_server, make_use
         emails.send_confirmation(ana)
         slug, nino_id = event.slug, nino.id
     try:
-        page.goto(f"{live_server}/login")
-        page.get_by_label("E-mail address").fill("organiser@example.org")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-
+        sign_in_page(page, live_server, "organiser@example.org")
         page.goto(f"{live_server}/manage/events/{slug}/registrations/{nino_id}")
         mails = page.locator("#mails")
         expect(mails).to_contain_text("Failed")

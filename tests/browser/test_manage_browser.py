@@ -10,8 +10,7 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.models import Event, User, UserRole
 
-from ..conftest import PASSWORD
-from .conftest import axe_violations
+from .conftest import axe_violations, sign_in_page
 
 XSD = Path(__file__).parents[1] / "schemas" / "frab-schedule.xsd"
 
@@ -22,10 +21,7 @@ def sign_in_as_manager(page: Page, app, live_server, demo, make_user):
         event = db.session.scalar(select(Event).where(Event.slug == demo))
         event.managers.append(db.session.get(User, user_id))
         db.session.commit()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("E-mail address").fill("manager@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in_page(page, live_server, "manager@example.org")
     expect(page.locator("h1")).to_have_text("Organiser area")
 
 

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.models import Passkey, UserRole
 
-from ..conftest import PASSWORD
-from .conftest import axe_violations
+from .conftest import axe_violations, sign_in_page
 
 ADMIN = "admin@example.org"
 
@@ -40,10 +39,7 @@ def site(app, live_server, make_user) -> str:
 
 
 def sign_in_with_password(page: Page, site: str) -> None:
-    page.goto(f"{site}/login")
-    page.get_by_label("E-mail address").fill(ADMIN)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in_page(page, site, ADMIN)
 
 
 def sign_out(page: Page) -> None:
