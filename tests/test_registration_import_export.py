@@ -263,7 +263,6 @@ def test_xlsx_import_with_a_formula_cell(app, client, organiser):
                                                                    ("42", "3")]
 
 
-@pytest.mark.slow
 def test_ten_thousand_rows(app, client, organiser):
     lines = [HEADER] + [f"Name{n},Família {n},person{n}@example.org,Org {n % 50},BE,"
                         for n in range(10_000)]

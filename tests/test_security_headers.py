@@ -7,7 +7,6 @@ URL variables: GET where the route has one, and every other method without a CSR
 
 import re
 
-import pytest
 from sqlalchemy import select
 
 from eventapp.extensions import db
@@ -97,7 +96,6 @@ def request(session: Session, method: str, path: str, headers: dict | None = Non
         conn.close()
 
 
-@pytest.mark.slow
 def test_every_route_sends_the_security_headers(app, live_server, demo, make_user):
     admin = make_user("admin@example.org", UserRole.ADMIN)
     values = url_values(app, demo, admin)
