@@ -14,7 +14,6 @@ from eventapp.models.revision import bump_agenda_revision
 from eventapp.registration import questions
 from eventapp.registration import services as registration
 
-from .conftest import PASSWORD, csrf_token_from
 from .factories import add_role, make_event, make_item, make_person, make_room
 
 
@@ -187,15 +186,12 @@ def test_a_sign_up_keeps_the_feeds_and_an_edit_changes_them(client, forum):
 # --- The organiser pages ----------------------------------------------------------------
 
 @pytest.fixture
-def organiser(app, client, forum, make_user):
-    """The forum's manager, signed in; gives their CSRF token."""
+def organiser(forum, make_user, sign_in):
+    """The forum's manager, signed in."""
     user_id = make_user("manager@example.org", UserRole.ORGANISER)
     forum.managers.append(db.session.get(User, user_id))
     db.session.commit()
-    token = csrf_token_from(client.get("/login").text)
-    client.post("/login", data={"email": "manager@example.org", "password": PASSWORD,
-                                "csrf_token": token})
-    return csrf_token_from(client.get("/manage/").text)
+    return sign_in("manager@example.org")
 
 
 PAGES = {
@@ -213,10 +209,9 @@ PAGES = {
 
 
 @pytest.mark.parametrize("page", PAGES.values(), ids=PAGES.keys())
-def test_the_organiser_pages_move_the_revision(client, forum, organiser, page):
+def test_the_organiser_pages_move_the_revision(forum, organiser, page):
     path, data = page(forum)
     before = revision(forum.id)
-    response = client.post(f"/manage/events/{forum.slug}/{path}",
-                           data={"csrf_token": organiser, **data})
+    response = organiser.post(f"/manage/events/{forum.slug}/{path}", data=data)
     assert response.status_code == 302, response.text
     assert revision(forum.id) > before

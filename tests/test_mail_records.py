@@ -25,7 +25,7 @@ from eventapp.models import (
 )
 from eventapp.testing import free_port
 
-from .conftest import PASSWORD, Inbox, csrf_token_from
+from .conftest import Inbox, SignedIn, csrf_token_from
 from .factories import make_event, make_item, make_registration
 from .test_registration_emails import parts
 
@@ -82,17 +82,14 @@ def event_id(app):
 
 
 @pytest.fixture
-def organiser(app, client, make_user, event_id):
-    """A manager of the event, signed in; gives their CSRF token."""
+def organiser(app, make_user, sign_in, event_id):
+    """A manager of the event, signed in."""
     user_id = make_user("manager@example.org", UserRole.ORGANISER)
     with app.app_context():
         event = db.session.get(Event, event_id)
         event.managers.append(db.session.get(User, user_id))
         db.session.commit()
-    token = csrf_token_from(client.get("/login").text)
-    client.post("/login", data={"email": "manager@example.org", "password": PASSWORD,
-                                "csrf_token": token})
-    return csrf_token_from(client.get("/manage/").text)
+    return sign_in("manager@example.org")
 
 
 def sign_up(client, email: str, lang: str = "en", **fields):
@@ -120,8 +117,8 @@ def records(app, **where) -> list[MailRecord]:
         return found
 
 
-def set_status(client, token: str, rid: int, action: str):
-    return client.post(f"{DESK}/{rid}/status", data={"csrf_token": token, "action": action})
+def set_status(organiser: SignedIn, rid: int, action: str):
+    return organiser.post(f"{DESK}/{rid}/status", data={"action": action})
 
 
 def link_in(text: str) -> str:
@@ -135,7 +132,7 @@ def test_approval_confirms_and_sends_the_agenda(app, client, smtp, organiser):
     [received] = smtp.messages
     assert received["Subject"] == "Sign-up received: Forum"
     rid = registration_id(app, "nino@example.org")
-    set_status(client, organiser, rid, "approve")
+    set_status(organiser, rid, "approve")
     approval = smtp.messages[-1]
     assert approval["To"] == "nino@example.org"
     assert approval["Subject"] == "Your sign-up is approved: Forum"
@@ -162,7 +159,7 @@ def test_approval_onto_the_waiting_list_gives_the_position(app, client, smtp, or
         make_registration(db.session.get(Event, event_id), counts_towards_capacity=True)
         db.session.commit()
     sign_up(client, "second@example.org")
-    set_status(client, organiser, registration_id(app, "second@example.org"), "approve")
+    set_status(organiser, registration_id(app, "second@example.org"), "approve")
     approval = smtp.messages[-1]
     assert approval["Subject"] == "Your sign-up is approved, on the waiting list: Forum"
     text, html = parts(approval)
@@ -174,8 +171,7 @@ def test_decline_from_the_bulk_action_in_french(app, client, smtp, organiser):
     sign_up(client, "amelie@example.org", lang="fr")
     sign_up(client, "bob@example.org")
     ids = [registration_id(app, "amelie@example.org"), registration_id(app, "bob@example.org")]
-    client.post(f"{DESK}/bulk", data={"csrf_token": organiser, "ids": ids,
-                                      "action": "decline"})
+    organiser.post(f"{DESK}/bulk", data={"ids": ids, "action": "decline"})
     declines = {m["To"]: m for m in smtp.messages[2:]}
     assert set(declines) == {"amelie@example.org", "bob@example.org"}
     assert declines["bob@example.org"]["Subject"] == "Your sign-up was not accepted: Forum"
@@ -194,8 +190,7 @@ def test_bulk_approve_tells_each_person(app, client, smtp, organiser):
     sign_up(client, "first@example.org")
     sign_up(client, "second@example.org", lang="fr")
     ids = [registration_id(app, "first@example.org"), registration_id(app, "second@example.org")]
-    client.post(f"{DESK}/bulk", data={"csrf_token": organiser, "ids": ids,
-                                      "action": "approve"})
+    organiser.post(f"{DESK}/bulk", data={"ids": ids, "action": "approve"})
     approvals = {m["To"]: m for m in smtp.messages[2:]}
     assert approvals["first@example.org"]["Subject"] == "Your sign-up is approved: Forum"
     # In the language Ana signed up in.
@@ -213,7 +208,7 @@ def test_organiser_cancellation_promotes_and_tells_both(app, client, smtp, organ
                                    status=Status.WAITLISTED)
         db.session.commit()
         first_id, second_id = first.id, second.id
-    set_status(client, organiser, first_id, "cancel")
+    set_status(organiser, first_id, "cancel")
     cancellation, promotion = smtp.messages
     assert cancellation["To"] == "first@example.org"
     assert cancellation["Subject"] == "Inscription annulée : Forum"  # signed up in French
@@ -229,7 +224,7 @@ def test_organiser_cancellation_promotes_and_tells_both(app, client, smtp, organ
 
 def test_confirming_by_hand_sends_the_confirmation(app, client, smtp, organiser, event_id):
     sign_up(client, "nino@example.org")
-    set_status(client, organiser, registration_id(app, "nino@example.org"), "confirm")
+    set_status(organiser, registration_id(app, "nino@example.org"), "confirm")
     assert smtp.messages[-1]["Subject"] == "Your registration is confirmed: Forum"
 
 
@@ -253,7 +248,7 @@ def test_dead_server_keeps_the_sign_up_and_resend_all_delivers(app, client, mail
             ChangeLogEntry.action == "email_failed"))
 
     # The approval fails too; the decision stands.
-    set_status(client, organiser, rid, "approve")
+    set_status(organiser, rid, "approve")
     with app.app_context():
         assert db.session.get(Registration, rid).status == Status.CONFIRMED
     desk = client.get(f"{DESK}?lang=en").text  # Ana's French sign-up set the language
@@ -267,9 +262,9 @@ def test_dead_server_keeps_the_sign_up_and_resend_all_delivers(app, client, mail
     assert "ConnectionRefusedError" in mails
 
     # A new link meanwhile: the resent message carries the current one.
-    client.post(f"{DESK}/{rid}/link", data={"csrf_token": organiser})
+    organiser.post(f"{DESK}/{rid}/link")
     mail_server.start()
-    response = client.post(f"{DESK}/mail/resend-failed", data={"csrf_token": organiser})
+    response = organiser.post(f"{DESK}/mail/resend-failed")
     assert response.status_code == 302
     assert "2 e-mails sent again." in client.get(DESK).text
     subjects = sorted(m["Subject"] for m in mail_server.messages)
@@ -295,14 +290,12 @@ def test_resend_one_from_the_registration_page(app, client, mail_server, organis
     rid = registration_id(app, "nino@example.org")
     [mail] = records(app)
     # Still down: the attempt is counted and the error kept.
-    response = client.post(f"{DESK}/{rid}/mail/resend",
-                           data={"csrf_token": organiser, "mail_id": mail.id})
+    response = organiser.post(f"{DESK}/{rid}/mail/resend", data={"mail_id": mail.id})
     assert response.status_code == 302
     assert "could not be sent this time either" in client.get(f"{DESK}/{rid}").text
     assert (records(app)[0].attempts, records(app)[0].status) == (2, MailStatus.FAILED)
     mail_server.start()
-    client.post(f"{DESK}/{rid}/mail/resend", data={"csrf_token": organiser,
-                                                   "mail_id": mail.id})
+    organiser.post(f"{DESK}/{rid}/mail/resend", data={"mail_id": mail.id})
     assert "E-mail sent again to nino@example.org." in client.get(f"{DESK}/{rid}").text
     [received] = mail_server.messages
     assert received["Subject"] == "Sign-up received: Forum"
@@ -310,16 +303,15 @@ def test_resend_one_from_the_registration_page(app, client, mail_server, organis
     # Delivered: no button, and resending again is refused.
     page = client.get(f"{DESK}/{rid}").text
     assert ">Resend</button>" not in page
-    client.post(f"{DESK}/{rid}/mail/resend", data={"csrf_token": organiser,
-                                                   "mail_id": mail.id})
+    organiser.post(f"{DESK}/{rid}/mail/resend", data={"mail_id": mail.id})
     assert "This e-mail was delivered." in client.get(f"{DESK}/{rid}").text
     assert len(mail_server.messages) == 1
     # Without the CSRF token, or for another registration's message: nothing.
     assert client.post(f"{DESK}/{rid}/mail/resend",
                        data={"mail_id": mail.id}).status_code == 400
     other = make_other_registration(app)
-    assert client.post(f"{DESK}/{other}/mail/resend", data={
-        "csrf_token": organiser, "mail_id": mail.id}).status_code == 404
+    assert organiser.post(f"{DESK}/{other}/mail/resend",
+                          data={"mail_id": mail.id}).status_code == 404
 
 
 def make_other_registration(app) -> int:

@@ -14,7 +14,7 @@ from eventapp.models import Event, Registration, User, UserRole
 from eventapp.registration import person_fields
 from eventapp.registration.spreadsheets import FIELD_LABELS, check_rows
 
-from .conftest import PASSWORD, csrf_token_from
+from .conftest import csrf_token_from, submit_sign_in
 from .factories import make_event
 
 SLUG = "forum"
@@ -49,9 +49,7 @@ def places(app, make_user):
         db.session.commit()
         event_id = event.id
     staff = app.test_client()
-    token = csrf_token_from(staff.get("/login").text)
-    assert staff.post("/login", data={"email": "organiser@example.org", "password": PASSWORD,
-                                      "csrf_token": token}).status_code == 302
+    assert submit_sign_in(staff).status_code == 302
     counter = iter(range(1, 1000))
 
     def newest() -> Registration | None:
@@ -276,9 +274,7 @@ def test_no_limit_is_sent_to_the_browser(app, places, client):
         assert "maxlength" not in client.get(f"/events/{SLUG}/register").text
     staff_pages = (f"/manage/events/{SLUG}/registrations/new", f"/checkin/{SLUG}")
     staff = app.test_client()
-    token = csrf_token_from(staff.get("/login").text)
-    staff.post("/login", data={"email": "organiser@example.org", "password": PASSWORD,
-                               "csrf_token": token})
+    assert submit_sign_in(staff).status_code == 302
     for url in staff_pages:
         page = staff.get(url)
         assert page.status_code == 200 and "maxlength" not in page.text, url
