@@ -78,6 +78,32 @@ def url_map_app() -> Flask:
                        "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
+def event_values(event: Event, **more) -> dict:
+    """A value for each variable of the URL map's rules, from the event's first item,
+    speaker, room and registration (`more` adds or overrides). The access and header
+    checks and the every-page checks all fill URLs from it."""
+    def first(column, *where):
+        return db.session.scalar(select(column).where(*where).order_by(column).limit(1))
+
+    registration = db.session.get(Registration, first(
+        Registration.id, Registration.event_id == event.id))
+    item = db.session.get(AgendaItem, first(AgendaItem.id, AgendaItem.event_id == event.id))
+    return {
+        "slug": event.slug, "item_id": item.id, "guid": item.guid,
+        "person_id": first(Person.id, Person.event_id == event.id),
+        "room_id": first(Room.id, Room.event_id == event.id),
+        "registration_id": registration.id, "token": registration.token,
+        "code": registration.checkin_code, "role": "panellist", "passkey_id": 1,
+        "name": "none.jpg", "filename": "img/favicon.svg",
+        **more,
+    }
+
+
+def fill(rule: str, values: dict) -> str:
+    """The rule's path with each <variable> (or <converter:variable>) replaced."""
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
+
+
 @contextmanager
 def demo_world(app: Flask) -> Iterator[dict]:
     """The demo event loaded, one account per role, a question, a participant with a
@@ -108,22 +134,11 @@ def demo_world(app: Flask) -> Iterator[dict]:
             AgendaItem.event_id == event.id).order_by(AgendaItem.id).limit(1))
         photo = db.session.scalar(select(Person.photo).where(Person.photo.is_not(None))
                                   .limit(1))
-        values = {
-            "slug": event.slug,
-            "item_id": item.id,
-            "guid": item.guid,
-            "person_id": db.session.scalar(select(Person.id).where(
-                Person.event_id == event.id).order_by(Person.id).limit(1)),
-            "room_id": db.session.scalar(select(Room.id).where(
-                Room.event_id == event.id).order_by(Room.id).limit(1)),
-            "registration_id": registration.id,
-            "question_id": question.id,
-            "token": registration.token,
-            "code": registration.checkin_code,
-            "certificate": format_code(ensure_code(registration)),
-            "name": photo or "none.jpg",
-            "filename": "img/favicon.svg",
-        }
+        values = event_values(
+            event, item_id=item.id, guid=item.guid, registration_id=registration.id,
+            question_id=question.id, token=registration.token,
+            code=registration.checkin_code,
+            certificate=format_code(ensure_code(registration)), name=photo or "none.jpg")
         db.session.commit()
     try:
         yield values
@@ -142,11 +157,8 @@ def url(page: Page, values: dict) -> str:
         return "/no-such-page"
     if page.endpoint == "error.403":
         return f"/manage/events/{values['slug']}/"
-    path = page.rule
     own = {"public.verify": {"code": values["certificate"]}}.get(page.endpoint, {})
-    for name in re.findall(r"<(?:\w+:)?(\w+)>", path):
-        path = re.sub(rf"<(?:\w+:)?{name}>", str(own.get(name, values[name])), path)
-    return path
+    return fill(page.rule, {**values, **own})
 
 
 def sends_to_sign_in(status: int, location: str | None) -> bool:

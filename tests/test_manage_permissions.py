@@ -5,25 +5,15 @@ log in, check-in volunteers get 403, organisers reach only the events they manag
 only administrators reach accounts and managers.
 """
 
-import re
 
 import pytest
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import (
-    AgendaItem,
-    Event,
-    Person,
-    Question,
-    QuestionKind,
-    Registration,
-    Room,
-    User,
-    UserRole,
-)
+from eventapp.models import Event, Question, QuestionKind, User, UserRole
 
 from .conftest import csrf_token_from
+from .pages import event_values, fill
 
 #: Open to everyone by design.
 PUBLIC_PREFIXES = ("public.", "auth.", "health.", "exports.", "media.", "static",
@@ -56,23 +46,7 @@ def world(app, demo, make_user):
         question = Question(event=event, kind=QuestionKind.SHORT_TEXT, label="Arrival")
         db.session.add(question)
         db.session.commit()
-        values = {
-            "slug": demo,
-            "item_id": db.session.scalar(select(AgendaItem.id).where(
-                AgendaItem.event_id == event.id).limit(1)),
-            "person_id": db.session.scalar(select(Person.id).where(
-                Person.event_id == event.id).limit(1)),
-            "room_id": db.session.scalar(select(Room.id).where(
-                Room.event_id == event.id).limit(1)),
-            "registration_id": db.session.scalar(select(Registration.id).where(
-                Registration.event_id == event.id).limit(1)),
-            "role": "panellist",
-            "user_id": ids["door"],
-            "passkey_id": 1,
-            "question_id": question.id,
-            "code": db.session.scalar(select(Registration.checkin_code).where(
-                Registration.event_id == event.id).limit(1)),
-        }
+        values = event_values(event, user_id=ids["door"], question_id=question.id)
     return {"ids": ids, "values": values}
 
 
@@ -85,13 +59,6 @@ def organiser_routes(app) -> list[tuple[str, str, str]]:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             routes.append((rule.endpoint, method, rule))
     return routes
-
-
-def build(rule, values) -> str:
-    url = rule.rule
-    for name in rule.arguments:
-        url = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), url)
-    return url
 
 
 def request_as(client, method: str, url: str, token: str):
@@ -110,7 +77,7 @@ def test_there_are_organiser_routes_to_check(app):
 def test_anonymous_visitors_are_sent_to_login(app, client, world):
     token = csrf_token_from(client.get("/login").text)
     for endpoint, method, rule in organiser_routes(app):
-        url = build(rule, world["values"])
+        url = fill(rule.rule, world["values"])
         response = request_as(client, method, url, token)
         if endpoint in JSON_CALLS:
             assert response.status_code == 401, (endpoint, method, response.status_code)
@@ -125,7 +92,7 @@ def test_checkin_volunteers_reach_no_organiser_page(sign_in, app, client, world)
     for endpoint, method, rule in organiser_routes(app):
         if endpoint.startswith(("checkin.", OWN_ACCOUNT)):
             continue
-        response = request_as(client, method, build(rule, world["values"]), token)
+        response = request_as(client, method, fill(rule.rule, world["values"]), token)
         assert response.status_code == 403, (endpoint, method, response.status_code)
 
 
@@ -137,7 +104,7 @@ def test_organisers_reach_only_the_events_they_manage(sign_in, app, client, worl
             continue
         if endpoint in WITHOUT_EVENT:
             continue  # creating an event of one's own is allowed
-        response = request_as(client, method, build(rule, world["values"]), token)
+        response = request_as(client, method, fill(rule.rule, world["values"]), token)
         assert response.status_code == 403, (endpoint, method, response.status_code)
 
 
@@ -146,7 +113,7 @@ def test_managers_open_every_page_of_their_event_but_not_admin_pages(sign_in, ap
     for endpoint, method, rule in organiser_routes(app):
         if method != "GET" or endpoint.startswith("checkin."):
             continue
-        response = client.get(build(rule, world["values"]))
+        response = client.get(fill(rule.rule, world["values"]))
         expected = 403 if endpoint in ADMIN_ONLY else 200
         assert response.status_code == expected, (endpoint, response.status_code)
 
@@ -156,7 +123,7 @@ def test_admins_open_every_organiser_page(sign_in, app, client, world):
     for endpoint, method, rule in organiser_routes(app):
         if method != "GET":
             continue
-        response = client.get(build(rule, world["values"]))
+        response = client.get(fill(rule.rule, world["values"]))
         assert response.status_code == 200, (endpoint, response.status_code)
 
 

@@ -10,19 +10,11 @@ import re
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.models import (
-    AgendaItem,
-    Event,
-    Person,
-    Question,
-    QuestionKind,
-    Registration,
-    Room,
-    UserRole,
-)
+from eventapp.models import Event, Question, QuestionKind, UserRole
 from eventapp.testing import Session
 
 from .conftest import PASSWORD, make_app
+from .pages import event_values, fill
 from .test_public_links import port_of, served
 
 #: Pages with personal data or a staff member's session.
@@ -38,28 +30,8 @@ def url_values(app, slug: str, admin_id: int) -> dict:
         question = Question(event=event, kind=QuestionKind.SHORT_TEXT, label="Arrival")
         db.session.add(question)
         db.session.commit()
-        registration = db.session.scalar(select(Registration).where(
-            Registration.event_id == event.id).limit(1))
-        item = db.session.scalar(select(AgendaItem).where(
-            AgendaItem.event_id == event.id).limit(1))
-        return {
-            "slug": slug, "item_id": item.id, "guid": item.guid,
-            "person_id": db.session.scalar(select(Person.id).where(
-                Person.event_id == event.id).limit(1)),
-            "room_id": db.session.scalar(select(Room.id).where(
-                Room.event_id == event.id).limit(1)),
-            "registration_id": registration.id, "token": registration.token,
-            "code": registration.checkin_code, "role": "panellist", "user_id": admin_id,
-            "question_id": question.id, "name": "missing.jpg", "filename": "css/eventapp.css",
-            "passkey_id": 1,
-        }
-
-
-def build(rule, values: dict) -> str:
-    url = rule.rule
-    for name in rule.arguments:
-        url = re.sub(rf"<(?:\w+:)?{name}>", str(values[name]), url)
-    return url
+        return event_values(event, user_id=admin_id, question_id=question.id,
+                            name="missing.jpg", filename="css/eventapp.css")
 
 
 def problems(path: str, status: int, headers: dict, *, https: bool = False) -> list[str]:
@@ -103,7 +75,7 @@ def test_every_route_sends_the_security_headers(app, live_server, demo, make_use
     session.login("admin@example.org", PASSWORD, landing="/manage/")
     found, statuses = [], {}
     for rule in app.url_map.iter_rules():
-        path = build(rule, values)
+        path = fill(rule.rule, values)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             status, headers = request(session, method, path)
             statuses[(rule.endpoint, method)] = status
