@@ -101,7 +101,8 @@ FIELD_LABELS = {
     **{role.value: label for role, label in ROLES.items()},
 }
 #: Fields whose stored value is a code with a name.
-VALUE_NAMES: dict[str, dict[Any, Any]] = {"status": STATUSES, "category": CATEGORIES, "dietary": DIETARY}
+VALUE_NAMES: dict[str, dict[Any, Any]] = {
+    "status": STATUSES, "category": CATEGORIES, "dietary": DIETARY}
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 
 
