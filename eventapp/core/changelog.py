@@ -101,7 +101,8 @@ FIELD_LABELS = {
     **{role.value: label for role, label in ROLES.items()},
 }
 #: Fields whose stored value is a code with a name.
-VALUE_NAMES = {"status": STATUSES, "category": CATEGORIES, "dietary": DIETARY}
+VALUE_NAMES: dict[str, dict[Any, Any]] = {
+    "status": STATUSES, "category": CATEGORIES, "dietary": DIETARY}
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 
 
@@ -115,7 +116,7 @@ def readable(entry: ChangeLogEntry, event: Event) -> list[tuple[str, str, str | 
              "kind": QUESTION_KINDS if entry.entity == "question" else ITEM_KINDS}
     if "item_ids" in (entry.changes or {}):
         names["item_ids"] = {item.id: f"“{item.title}”" for item in event.agenda_items}
-    rows = []
+    rows: list[tuple[str, str, str | None]] = []
     for name, values in (entry.changes or {}).items():
         label = str(FIELD_LABELS[name]) if name in FIELD_LABELS else name
         pair = (isinstance(values, list) and len(values) == 2

@@ -125,10 +125,11 @@ def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Eve
             .options(selectinload(AgendaItem.roles))
             .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)))
         for item in items:
+            copied_room = None if item.room_id is None else rooms.get(item.room_id)
             copied = AgendaItem(
                 guid=uuid.uuid4(), kind=item.kind, title=item.title,
                 description=item.description, starts_at=moved(item.starts_at),
-                ends_at=moved(item.ends_at), room=rooms.get(item.room_id),
+                ends_at=moved(item.ends_at), room=copied_room,
                 position=item.position)
             copied.roles = [AgendaRole(person=people[role.person_id], role=role.role,
                                        position=role.position) for role in item.roles]

@@ -17,7 +17,7 @@ from eventapp.feeds.frab import (
     people_of,
     version,
 )
-from eventapp.models import AgendaItem, Event, Person
+from eventapp.models import AgendaItem, Event, ItemKind, Person, RoleKind
 from eventapp.web.public_url import external_url
 
 #: Bumped only when a key changes meaning or disappears; new keys may appear any time.
@@ -41,7 +41,7 @@ def _dump(data: dict[str, Any]) -> bytes:
 def schedule(event: Event, items: list[AgendaItem]) -> dict[str, Any]:
     """The whole document as plain data, "version" still empty."""
     agenda_url = external_url("public.agenda", slug=event.slug)
-    labels = {**kind_labels(), **{role: str(label) for role, label in ROLES.items()}}
+    labels = kind_labels() | {role: str(label) for role, label in ROLES.items()}
     appearances: dict[int, list[int]] = {}
     for item in items:
         for person_id in dict.fromkeys(person.id for _role, person in credited(item)):
@@ -79,7 +79,7 @@ def _iso(event: Event, moment: datetime) -> str:
 
 
 def _item(event: Event, item: AgendaItem, agenda_url: str,
-          labels: dict[str, str]) -> dict[str, Any]:
+          labels: dict[ItemKind | RoleKind, str]) -> dict[str, Any]:
     """One agenda item, with its people in listing order."""
     return {
         "id": item.id,

@@ -161,7 +161,10 @@ def feed_response(body: bytes, content_type: str, last_modified: datetime, filen
         response.add_etag()
     else:
         response.set_etag(etag)
-    return response.make_conditional(request)
+    # Turns the response itself into a 304 when the client has it (Werkzeug types the
+    # returned self as its own Response class, not Flask's).
+    response.make_conditional(request)
+    return response
 
 
 def _caching_headers(response: Response) -> None:

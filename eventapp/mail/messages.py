@@ -133,7 +133,7 @@ def content(registration: Registration, kind: str) -> Content:
                        context={"position": services.waitlist_position(registration)})
     if kind == "certificate":
         pdf = certificates.render_certificates(event, [registration])
-        code = registration.certificate_code
+        code = certificates.ensure_code(registration)  # the one the PDF was given
         return Content(_("Your certificate of attendance: %(title)s", title=title),
                        [(pdf, "application/pdf", certificates.file_name(event, registration))],
                        context={"code": certificates.format_code(code),
@@ -169,6 +169,8 @@ class Message(EmailMultiAlternatives):
 
 def build(registration: Registration, kind: str) -> Message:
     """The message of a kind in the person's language: text, HTML, attachments."""
+    # Only people with an address are sent anything (records._delivered, resend_problem).
+    assert registration.email is not None
     event = registration.event
     with force_locale(registration.language or "en"):
         what = content(registration, kind)

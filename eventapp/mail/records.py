@@ -97,6 +97,7 @@ def attempt(mail: MailRecord, registration: Registration) -> None:
     Whatever goes wrong is the message's failure, recorded to be resent, never the
     caller's: the change the message tells about is saved already, and the person must
     get its page rather than an error."""
+    assert registration.email is not None  # the callers send only to an address
     mail.recipient = registration.email[:254]
     try:
         message = build(registration, mail.kind)

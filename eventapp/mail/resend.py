@@ -108,6 +108,7 @@ def resend(mail: MailRecord) -> bool:
     if problem is not None:
         raise CannotResend(problem)
     registration = mail.registration
+    assert registration is not None  # resend_problem refuses a message without one
     mail.attempts += 1
     attempt(mail, registration)
     kind = KIND_LABELS.get(mail.kind, mail.kind)

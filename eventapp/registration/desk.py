@@ -127,7 +127,7 @@ class Filters:
         values = {
             "q": self.q, "status": self.status.value if self.status else "",
             "category": self.category.value if self.category else "", "country": self.country,
-            "checked_in": {True: "yes", False: "no"}.get(self.checked_in, ""),
+            "checked_in": {True: "yes", False: "no", None: ""}[self.checked_in],
             "sort": self.sort if self.sort != "name" else "",
             "dir": "desc" if self.descending else "", "page": self.page if self.page > 1 else "",
         }
@@ -192,13 +192,12 @@ def matching_ids(event: Event, filters: Filters,
         "country": lambda row: (row.country == "", fold(country_label(row.country)),
                                 *name(row)),
     }
-    rows.sort(key=keys[filters.sort], reverse=filters.descending)
-    return [row.id for row in rows]
+    return [row.id for row in sorted(rows, key=keys[filters.sort], reverse=filters.descending)]
 
 
 def load(ids: list[int]) -> list[Registration]:
     """The registrations with these ids, in this order."""
-    by_id = {}
+    by_id: dict[int, Registration] = {}
     for start in range(0, len(ids), 500):  # stay under parameter limits
         by_id.update((r.id, r) for r in db.session.scalars(
             select(Registration).where(Registration.id.in_(ids[start:start + 500]))))
@@ -312,11 +311,12 @@ def add_many(event: Event, rows: Iterable[tuple[Mapping[str, Any], Category, str
             if key in keys:
                 raise ValueError(f"{fields['email']} is given twice")
             keys[key] = n
-    taken = set(db.session.scalars(select(Registration.email_key).where(
-        Registration.event_id == event.id))) & set(keys)
+    taken = set(keys).intersection(db.session.scalars(select(Registration.email_key).where(
+        Registration.event_id == event.id)))
     if taken:
-        raise services.AlreadyRegistered(db.session.scalar(select(Registration).where(
-            Registration.event_id == event.id, Registration.email_key == min(taken))))
+        existing = db.session.execute(select(Registration).where(
+            Registration.event_id == event.id, Registration.email_key == min(taken))).scalar_one()
+        raise services.AlreadyRegistered(existing)
     now = utcnow()
     version = services.privacy_version(event)
     values = []
@@ -330,7 +330,7 @@ def add_many(event: Event, rows: Iterable[tuple[Mapping[str, Any], Category, str
             "privacy_consent_at": now if consent else None,
             "privacy_version": version if consent else "", "created_at": now,
             "updated_at": now})
-    ids = []
+    ids: list[int] = []
     for start in range(0, len(values), 1000):
         ids += db.session.scalars(
             insert(Registration).returning(Registration.id, sort_by_parameter_order=True),

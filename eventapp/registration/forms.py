@@ -5,6 +5,8 @@ and the import. Limits are those of the model's columns, checked on the server o
 custom questions' included: a browser silently truncates pasted text to a `maxlength`.
 """
 
+from typing import TYPE_CHECKING
+
 from babel import support
 from flask import current_app, url_for
 from flask_babel import get_locale
@@ -13,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
+    Field,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -188,28 +191,33 @@ def question_field(question: Question, *, public: bool):
         label = _("%(label)s (optional)", label=question.label)
     validators = [DataRequired(message=REQUIRED_MESSAGES[kind]) if must else Optional()]
     options_ = [(choice, choice) for choice in question.choices]
-    kwargs = {"description": question.help_text}
+    description = question.help_text
     if kind == QuestionKind.CHECKBOX:
-        return BooleanField(label, validators=validators if must else [], **kwargs)
+        return BooleanField(label, validators=validators if must else [],
+                            description=description)
     if kind == QuestionKind.SINGLE_CHOICE:
         return OneChoiceField(label, choices=options(options_), validate_choice=False,
                               validators=[*validators, offered_option],
-                              filters=[clean_text], **kwargs)
+                              filters=[clean_text], description=description)
     if kind == QuestionKind.MULTIPLE_CHOICE:
         return MultiCheckboxField(label, choices=options(options_), validate_choice=False,
                                   validators=[*validators, offered_option],
-                                  filters=[clean_texts], **kwargs)
+                                  filters=[clean_texts], description=description)
     limit = TextLimit(answers.TEXT_LIMITS[kind])
     if kind == QuestionKind.LONG_TEXT:
         return TextAreaField(label, validators=[*validators, limit],
-                             render_kw={"rows": 4}, **kwargs)
-    return StringField(label, validators=[*validators, limit], **kwargs)
+                             render_kw={"rows": 4}, description=description)
+    return StringField(label, validators=[*validators, limit], description=description)
 
 
 class QuestionFields:
     """What with_questions adds to a form: the questions, their fields, their answers."""
 
     questions: list[Question] = []
+
+    if TYPE_CHECKING:
+        # Mixed into a Form (see with_questions), which gives its fields by name.
+        def __getitem__(self, name: str) -> Field: ...
 
     @property
     def question_fields(self) -> list:

@@ -1,6 +1,7 @@
 """The organisers' badges page: print runs (all, a category, not yet printed, one person),
 a preview of the first page, and the event's badge settings."""
 
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -118,6 +119,8 @@ def settings_form(event, formdata=None) -> SettingsForm:
 
 
 def settings_from(form: SettingsForm) -> dict:
+    # Validated: InputRequired, and a DecimalField's data is None only when it has an error.
+    assert form.width_mm.data is not None and form.height_mm.data is not None
     return {
         "layout": form.layout.data, "width_mm": float(form.width_mm.data),
         "height_mm": float(form.height_mm.data), "language": form.language.data,
@@ -187,7 +190,7 @@ def print_badges(slug: str):
     run = badges.print_badges(event, **form.run_options())
     if run is None:
         flash(_("No confirmed registration matches: nothing to print."), "error")
-        query = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        query: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}
         return redirect(url_for(".badges_page", slug=slug, **query))
     db.session.commit()
     name = f"badges-{event.slug}-{run.layout}.pdf"

@@ -16,7 +16,7 @@ from eventapp.models import Event, Question, QuestionKind
 from eventapp.registration import questions as services
 from eventapp.registration.answers import CHOICE_KINDS
 from eventapp.web.blueprints import manage as bp
-from eventapp.web.forms import CleanForm, options
+from eventapp.web.forms import CleanForm, add_error, options
 
 #: Limits of one option of a choice, and of the number of options.
 OPTION_LENGTH = 200
@@ -90,10 +90,11 @@ def _checked(event: Event, form: QuestionForm, question: Question | None,
     people have answered (their answers would no longer fit the question)."""
     if not form.validate_on_submit():
         return False
+    assert form.label.data is not None  # DataRequired
     if services.question_label_taken(event, form.label.data, exclude=question):
-        form.label.errors.append(_("Another question of this event has this label."))
+        add_error(form.label, _("Another question of this event has this label."))
     if question is not None and answered and form.kind.data != question.kind.value:
-        form.kind.errors.append(_(
+        add_error(form.kind, _(
             "%(num)d people have answered this question: its kind can no longer change. "
             "Add a new question instead.", num=answered))
     return not form.errors

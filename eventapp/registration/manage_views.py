@@ -24,7 +24,7 @@ from eventapp.registration import answers, desk, services, spreadsheets
 from eventapp.registration.forms import answers_data, with_questions
 from eventapp.registration.person_fields import ORGANISER, country_field, email_field, string_field
 from eventapp.web.blueprints import manage as bp
-from eventapp.web.forms import CleanForm, options
+from eventapp.web.forms import CleanForm, add_error, options
 from eventapp.web.public_url import external_url
 
 # --- Forms ------------------------------------------------------------------------------
@@ -59,14 +59,15 @@ class ImportUploadForm(CleanForm):
     file = FileField(_l("CSV or XLSX file"))
 
 
-def registration_form(registration: Registration | None,
-                      event: Event | None = None) -> RegistrationForm:
+def registration_form(event: Event, registration: Registration | None = None
+                      ) -> RegistrationForm:
     """The details form with the event's custom questions (none is required of
-    organisers); for an existing registration, filled with its details and answers."""
+    organisers); for an existing registration of the event, filled with its details and
+    answers."""
     if registration is None:
         form = with_questions(RegistrationForm, event, public=False)()
     else:
-        form = with_questions(RegistrationForm, registration.event, public=False)(
+        form = with_questions(RegistrationForm, event, public=False)(
             obj=registration, **answers_data(registration))
     form.country.choices = options([("", "—"), *country_choices()])
     form.category.choices = options((c.value, label) for c, label in CATEGORIES.items())
@@ -142,7 +143,7 @@ def bulk_registrations(slug: str):
 def new_registration(slug: str):
     """Add someone by hand (speaker, VIP): confirmed, outside the public seats."""
     event = get_managed_event_or_404(slug)
-    form = registration_form(None, event)
+    form = registration_form(event)
     if form.validate_on_submit():
         try:
             registration = services.add_by_hand(
@@ -150,8 +151,8 @@ def new_registration(slug: str):
             registration.answers = answers.clean(form.questions, form.answers())
         except services.AlreadyRegistered as exc:
             db.session.rollback()
-            form.email.errors.append(_("%(name)s is already registered with this address.",
-                                       name=exc.existing.full_name or exc.existing.id))
+            add_error(form.email, _("%(name)s is already registered with this address.",
+                                    name=exc.existing.full_name or exc.existing.id))
         else:
             db.session.commit()
             flash(_("%(name)s added.", name=registration.full_name), "info")
@@ -173,15 +174,15 @@ def registration(slug: str, registration_id: int):
     """One registration: its details to edit, status and category, link, change log."""
     event = get_managed_event_or_404(slug)
     registration = get_registration_or_404(event, registration_id)
-    form = registration_form(registration)
+    form = registration_form(event, registration)
     if form.validate_on_submit():
         try:
             changes = desk.update_details(registration, form.data_for_services())
         except services.AlreadyRegistered as exc:
             db.session.rollback()
             registration = get_registration_or_404(event, registration_id)
-            form.email.errors.append(_("%(name)s is already registered with this address.",
-                                       name=exc.existing.full_name or exc.existing.id))
+            add_error(form.email, _("%(name)s is already registered with this address.",
+                                    name=exc.existing.full_name or exc.existing.id))
         else:
             changes.update(answers.update(registration, form.answers()))
             changed = desk.set_category(registration, Category(form.category.data))
@@ -389,7 +390,7 @@ def import_preview(slug: str):
         spreadsheets.discard_upload(path)
         flash(str(exc), "error")
         return redirect(url_for(".import_registrations", slug=slug))
-    mapping = {}
+    mapping: dict[str, int] = {}
     for field in spreadsheets.IMPORT_FIELDS:
         value = request.form.get(f"map-{field}", "")
         if value.isdigit() and int(value) < len(table.headers) \

@@ -21,6 +21,7 @@ from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import String
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
@@ -52,7 +53,11 @@ class PersonField:
 
     @property
     def max_length(self) -> int:
-        return Registration.__table__.c[self.name].type.length
+        column_type = Registration.__table__.c[self.name].type
+        # Every person field is a String column with a length: a column without one
+        # would accept text of any size, so fail loudly instead of leaving it unchecked.
+        assert isinstance(column_type, String) and column_type.length is not None, self.name
+        return column_type.length
 
     def required(self, where: str) -> bool:
         return where in self.required_in

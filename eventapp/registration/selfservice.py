@@ -100,7 +100,7 @@ def erase(registration: Registration) -> list[Registration]:
     Returns the registrations promoted into the freed seat, to be told by e-mail.
     """
     promoted = services.cancel(registration)
-    registration = db.session.get(Registration, registration.id)
+    registration = db.session.get_one(Registration, registration.id)
     services.anonymise(registration)
     db.session.commit()
     return promoted

@@ -33,10 +33,10 @@ import hashlib
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text, update
+from sqlalchemy import CursorResult, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from eventapp.core.changelog import record
@@ -80,6 +80,7 @@ class RegistrationClosed(RegistrationError):
         self.state = window(event, now)
         self.not_yet_open = self.state == NOT_YET_OPEN
         if self.not_yet_open:
+            assert self.opens_at is not None  # window() is NOT_YET_OPEN only before it
             message = _("Registration opens on %(when)s.",
                         when=_local_text(event, self.opens_at))
         else:
@@ -183,9 +184,14 @@ def _seat_free(event_id: int, capacity: int | None = None) -> bool:
     """A seat nobody waits for: to be called under the event lock. `capacity` is read
     unless given (by a caller that read the event under the lock)."""
     if capacity is None:
-        capacity = db.session.scalar(select(Event.capacity).where(Event.id == event_id))
+        capacity = _capacity(event_id)
     counts = _counts(event_id)
     return counts[Status.CONFIRMED] + counts[Status.WAITLISTED] < capacity
+
+
+def _capacity(event_id: int) -> int:
+    """The event's capacity as the database has it now (the event exists: it is locked)."""
+    return db.session.execute(select(Event.capacity).where(Event.id == event_id)).scalar_one()
 
 
 def _find(event_id: int, key: str | None) -> Registration | None:
@@ -203,8 +209,8 @@ def lock_event(event_id: int) -> None:
     A plain SQL UPDATE, not the ORM's, so Event.updated_at (feeds' Last-Modified) stays.
     """
     with db.session.no_autoflush:
-        result = db.session.execute(text("UPDATE event SET capacity = capacity WHERE id = :id"),
-                                    {"id": event_id})
+        result = cast(CursorResult, db.session.execute(
+            text("UPDATE event SET capacity = capacity WHERE id = :id"), {"id": event_id}))
     if result.rowcount != 1:
         raise LookupError(f"no event {event_id}")
 
@@ -275,7 +281,7 @@ def register(event: Event, data: Mapping[str, Any], *, language: str,
     db.session.rollback()
     try:
         lock_event(event_id)
-        event = db.session.get(Event, event_id, populate_existing=True)
+        event = db.session.get_one(Event, event_id, populate_existing=True)
         if window(event, now) != OPEN:
             raise RegistrationClosed(event, now)
         existing = _find(event_id, key)
@@ -354,7 +360,8 @@ def cancel(registration: Registration, *, by: User | None = None) -> list[Regist
     db.session.rollback()
     try:
         lock_event(event_id)
-        registration = db.session.get(Registration, registration_id, populate_existing=True)
+        registration = db.session.get_one(Registration, registration_id,
+                                          populate_existing=True)
         if registration.status in (Status.CANCELLED, Status.DECLINED):
             db.session.rollback()
             return []
@@ -385,8 +392,7 @@ def promote_from_waitlist(event: Event) -> list[Registration]:
 
 
 def _fill_seats(event: Event) -> list[Registration]:
-    capacity = db.session.scalar(select(Event.capacity).where(Event.id == event.id))
-    free = capacity - _counts(event.id)[Status.CONFIRMED]
+    free = _capacity(event.id) - _counts(event.id)[Status.CONFIRMED]
     if free <= 0:
         return []
     promoted = list(db.session.scalars(_waiting_list(event.id).limit(free)))

@@ -17,11 +17,11 @@ import secrets
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -280,9 +280,9 @@ def guess_mapping(headers: Sequence[str]) -> dict[str, int]:
                 known.setdefault(fold(_translated(label, language)), name)
     mapping: dict[str, int] = {}
     for index, header in enumerate(headers):
-        name = known.get(fold(header).strip(" :*"))
-        if name and name not in mapping:
-            mapping[name] = index
+        field = known.get(fold(header).strip(" :*"))
+        if field and field not in mapping:
+            mapping[field] = index
     return mapping
 
 
@@ -392,6 +392,7 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
         if address:
             data["email"] = address
             key = email_key(address)
+            assert key is not None  # the key of an address, which is not empty
             if key in taken:
                 errors.append(_("%(email)s is already registered for this event.",
                                 email=address))
@@ -405,11 +406,12 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
         errors += country_errors
         category = Category.PARTICIPANT
         if values.get("category"):
-            category = categories.get(fold(str(values["category"])))
-            if category is None:
+            named = categories.get(fold(str(values["category"])))
+            if named is None:
                 errors.append(_("Unknown category “%(category)s”.",
                                 category=values["category"]))
-                category = Category.PARTICIPANT
+            else:
+                category = named
         diet = str(values.get("dietary", ""))
         data["dietary"] = Dietary.NONE
         if diet:
@@ -443,7 +445,10 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
     return checked
 
 
-def _lookup(codes: dict, labels: dict) -> dict[str, object]:
+_Value = TypeVar("_Value")
+
+
+def _lookup(codes: Mapping[Any, _Value], labels: Mapping[_Value, Any]) -> dict[str, _Value]:
     """Folded code or label (English or French) -> value."""
     table = {fold(str(code)): value for code, value in codes.items()}
     for language in ("en", "fr"):
