@@ -34,7 +34,7 @@ def rooms(slug: str):
             db.session.commit()
             flash(_("Room added."), "info")
             return redirect(url_for(".rooms", slug=slug))
-    return render_template("manage/rooms.html", event=event, form=form), \
+    return render_template("agenda/rooms.html", event=event, form=form), \
         422 if form.errors else 200
 
 
@@ -54,7 +54,7 @@ def room(slug: str, room_id: int):
             db.session.commit()
             flash(_("Room saved."), "info")
             return redirect(url_for(".rooms", slug=slug))
-    return render_template("manage/room_form.html", event=event, room=room, form=form), \
+    return render_template("agenda/room_form.html", event=event, room=room, form=form), \
         422 if form.errors else 200
 
 

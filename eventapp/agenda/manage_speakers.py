@@ -29,7 +29,7 @@ def speakers(slug: str):
     event = get_managed_event_or_404(slug)
     people = db.session.scalars(select(Person).where(Person.event_id == event.id)
                                 .order_by(Person.family_name, Person.given_name)).all()
-    return render_template("manage/speakers.html", event=event, people=people)
+    return render_template("agenda/manage_speakers.html", event=event, people=people)
 
 
 def _edit(event: Event, person: Person | None):
@@ -62,7 +62,7 @@ def _edit(event: Event, person: Person | None):
             return redirect(url_for(".speakers", slug=event.slug))
         if new_photo:
             delete_photo(new_photo)
-    return render_template("manage/speaker_form.html", event=event, person=person,
+    return render_template("agenda/speaker_form.html", event=event, person=person,
                            form=form), 422 if form.errors else 200
 
 

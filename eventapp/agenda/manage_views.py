@@ -46,7 +46,7 @@ def agenda(slug: str):
     items = load_items(event)
     conflicts = find_conflicts(event, items)
     return render_template(
-        "manage/agenda.html", event=event, days=timeline.build(event, items, event.rooms),
+        "agenda/manage_agenda.html", event=event, days=timeline.build(event, items, event.rooms),
         items=items, conflicts=conflicts, flags=conflicts_by_item(conflicts),
         shift_form=ShiftForm())
 
@@ -87,7 +87,7 @@ def new_item(slug: str):
         db.session.commit()
         flash(_("Item added."), "info")
         return redirect(url_for(".item", slug=slug, item_id=item.id))
-    return render_template("manage/item_form.html", event=event, item=None, form=form), \
+    return render_template("agenda/item_form.html", event=event, item=None, form=form), \
         422 if form.errors else 200
 
 
@@ -105,7 +105,7 @@ def item(slug: str, item_id: int):
         return redirect(url_for(".item", slug=slug, item_id=item.id))
     conflicts = [c for c in find_conflicts(event, load_items(event)) if item.id in c.item_ids]
     return render_template(
-        "manage/item_form.html", event=event, item=item, form=form,
+        "agenda/item_form.html", event=event, item=item, form=form,
         add_form=AddPersonForm(), conflicts=conflicts,
         groups=[(role, agenda_services.people_in_role(item, role)) for role in
                 (RoleKind.MODERATOR, RoleKind.PANELLIST, RoleKind.SPEAKER, RoleKind.CHAIR)],

@@ -25,7 +25,7 @@ def agenda(slug: str):
         for day, day_items in groupby(items, key=lambda item: event.local(item.starts_at).date())
     ]
     rooms = {item.room for item in items if item.room}
-    return render_template("public/agenda.html", event=event, days=days,
+    return render_template("agenda/agenda.html", event=event, days=days,
                            several_rooms=len(rooms) > 1)
 
 
@@ -40,7 +40,7 @@ def now(slug: str):
     screen = now_screen.now_and_next(event, queries.agenda(event), at,
                                      venue_label=event.venue_name or _("Everyone"))
     refresh = min(max(request.args.get("refresh", 30, type=int), 2), 300)
-    return render_template("public/now.html", event=event, screen=screen, preview=preview,
+    return render_template("agenda/now.html", event=event, screen=screen, preview=preview,
                            refresh=refresh, fragment=request.args.get("fragment") == "1",
                            offset=now_screen.utc_offset_minutes(event, at))
 
@@ -65,7 +65,7 @@ def programme_pdf(slug: str):
 def speakers(slug: str):
     """Everyone on the agenda."""
     event = queries.get_published_event_or_404(slug)
-    return render_template("public/speakers.html", event=event,
+    return render_template("agenda/speakers.html", event=event,
                            speakers=queries.speakers(event))
 
 
@@ -76,4 +76,4 @@ def speaker(slug: str, person_id: int):
     event = queries.get_published_event_or_404(slug)
     person = queries.get_speaker_or_404(event, person_id)
     roles = sorted(person.roles, key=lambda role: role.item.starts_at)
-    return render_template("public/speaker.html", event=event, person=person, roles=roles)
+    return render_template("agenda/speaker.html", event=event, person=person, roles=roles)

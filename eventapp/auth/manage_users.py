@@ -33,7 +33,7 @@ def users():
             flash(_("Account created."), "info")
             return redirect(url_for(".users"))
     accounts = db.session.scalars(select(User).order_by(User.role, User.email)).all()
-    return render_template("manage/users.html", form=form, accounts=accounts), \
+    return render_template("auth/users.html", form=form, accounts=accounts), \
         422 if form.errors else 200
 
 
@@ -43,7 +43,7 @@ def security_log():
     """Sign-ins, failed ones, password, role and second-factor changes, newest first."""
     number = max(1, request.args.get("page", 1, type=int))
     events, older = audit.page(number)
-    return render_template("manage/security_log.html", events=events, page=number,
+    return render_template("auth/security_log.html", events=events, page=number,
                            older=older, kinds=audit.KINDS)
 
 

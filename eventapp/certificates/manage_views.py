@@ -45,7 +45,7 @@ def certificates_page(slug: str):
     event = get_managed_event_or_404(slug)
     people = certificates.attendees(event)
     return render_template(
-        "manage/certificates.html", event=event, people=people,
+        "certificates/manage.html", event=event, people=people,
         parts=certificates.parts(people, PART_SIZE),
         with_email=sum(1 for r in people if r.email), format_code=certificates.format_code)
 

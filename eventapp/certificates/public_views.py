@@ -16,7 +16,7 @@ def verify_form():
     code = request.args.get("code", "").strip()
     if code:
         return redirect(url_for(".verify", code=code[:64]))
-    return render_template("public/verify.html", registration=None, code="")
+    return render_template("certificates/verify.html", registration=None, code="")
 
 
 
@@ -26,8 +26,8 @@ def verify(code: str):
     nothing else about them; 404 for an unknown code, an undone check-in or erased data."""
     registration = certificates.find_by_code(code)
     if registration is None:
-        return render_template("public/verify.html", registration=None, code=code), 404
-    return render_template("public/verify.html", registration=registration, code=code,
+        return render_template("certificates/verify.html", registration=None, code=code), 404
+    return render_template("certificates/verify.html", registration=registration, code=code,
                            attended=registration.event)
 
 

@@ -44,7 +44,7 @@ def attendance(slug: str):
     if not fragment:
         category = _category_arg()
         context.update(category=category, missing=numbers.not_arrived(event, category))
-    response = Response(render_template("manage/attendance.html", event=event,
+    response = Response(render_template("checkin/attendance.html", event=event,
                                         fragment=fragment, **context))
     # Names of people: not for shared caches; and the refresh must see new check-ins.
     response.headers["Cache-Control"] = "no-store"

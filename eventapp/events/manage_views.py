@@ -73,7 +73,7 @@ def new_event():
             db.session.commit()
             flash(_("Event created."), "info")
             return redirect(url_for(".event", slug=event.slug))
-    return render_template("manage/event_new.html", form=form,
+    return render_template("events/new.html", form=form,
                            timezones=timezone_choices()), 422 if form.errors else 200
 
 
@@ -85,7 +85,7 @@ def event(slug: str):
     counts = dict(db.session.execute(
         select(Registration.status, func.count()).where(Registration.event_id == event.id)
         .group_by(Registration.status)).all())
-    return render_template("manage/event.html", event=event,
+    return render_template("events/manage_event.html", event=event,
                            counts={k.value: v for k, v in counts.items()},
                            recent=changelog.entries(event, limit=8))
 
@@ -118,7 +118,7 @@ def settings(slug: str):
                                "%(num)d people moved up from the waiting list and were told "
                                "by e-mail.", len(promoted)), "info")
             return redirect(url_for(".settings", slug=event.slug))
-    return render_template("manage/event_settings.html", event=event, form=form,
+    return render_template("events/settings.html", event=event, form=form,
                            timezones=timezone_choices()), 422 if form.errors else 200
 
 
@@ -146,7 +146,7 @@ def managers(slug: str):
             services.set_managers(event, [*event.managers, user])
             db.session.commit()
         return redirect(url_for(".managers", slug=slug))
-    return render_template("manage/managers.html", event=event, form=form)
+    return render_template("events/managers.html", event=event, form=form)
 
 
 @bp.get("/events/<slug>/log")
@@ -154,7 +154,7 @@ def managers(slug: str):
 def log(slug: str):
     """Every change to the event, newest first: who, when, old and new values."""
     event = get_managed_event_or_404(slug)
-    return render_template("manage/log.html", event=event,
+    return render_template("events/log.html", event=event,
                            entries=changelog.entries(event, limit=1000))
 
 
@@ -170,4 +170,4 @@ def index():
     )
     for event_id, status, n in rows:
         counts.setdefault(event_id, {})[status.value] = n
-    return render_template("manage/index.html", events=events, counts=counts)
+    return render_template("events/manage_index.html", events=events, counts=counts)

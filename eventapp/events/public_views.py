@@ -14,7 +14,7 @@ def home():
     events = queries.published_events()
     if len(events) == 1:
         return redirect(url_for(".event", slug=events[0].slug))
-    return render_template("public/home.html", events=events)
+    return render_template("events/home.html", events=events)
 
 
 @bp.get("/events/<slug>/")
@@ -22,7 +22,7 @@ def event(slug: str):
     """The event's page: what, when, where, and the way to register."""
     event = queries.get_published_event_or_404(slug)
     return render_template(
-        "public/event.html", event=event,
+        "events/event.html", event=event,
         # The sign-up form is its own blueprint: link to it only where it is installed.
         can_register="registration.register" in current_app.view_functions,
     )

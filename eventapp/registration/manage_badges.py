@@ -144,7 +144,7 @@ def _page(event, print_form, form, status=200):
         k: v for k, v in print_form.run_options().items() if k != "layout"})) \
         if not print_form.errors else 0
     return render_template(
-        "manage/badges.html", event=event, print_form=print_form, form=form,
+        "registration/badges.html", event=event, print_form=print_form, form=form,
         settings=settings, confirmed=confirmed, unprinted=badges.count_unprinted(event),
         selected=selected, field_names=list(badges.FIELDS), categories=[c.value for c in Category],
         preview_url=url_for(".badges_preview", slug=event.slug) + "?" + urlencode(query),

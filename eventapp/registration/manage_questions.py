@@ -112,7 +112,7 @@ def questions(slug: str):
         flash(_("Question added at the end of the form."), "info")
         return redirect(url_for(".questions", slug=slug))
     return render_template(
-        "manage/questions.html", event=event, form=form, kinds=QUESTION_KINDS, question=None,
+        "registration/questions.html", event=event, form=form, kinds=QUESTION_KINDS, question=None,
         counts=services.answer_counts(event)), 422 if form.errors else 200
 
 
@@ -129,7 +129,7 @@ def question(slug: str, question_id: int):
         db.session.commit()
         flash(_("Question saved."), "info")
         return redirect(url_for(".questions", slug=slug))
-    return render_template("manage/question_form.html", event=event, question=question,
+    return render_template("registration/question_form.html", event=event, question=question,
                            form=form, answered=answered), 422 if form.errors else 200
 
 
@@ -152,7 +152,7 @@ def delete_question(slug: str, question_id: int):
     question = get_question_or_404(event, question_id)
     form = DeleteForm()
     if not form.validate_on_submit():
-        return render_template("manage/question_delete.html", event=event,
+        return render_template("registration/question_delete.html", event=event,
                                question=question, form=form,
                                answered=services.answer_counts(event)[question.id])
     label = question.label

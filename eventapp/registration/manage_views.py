@@ -102,7 +102,7 @@ def registrations(slug: str):
     filters = desk.Filters.parse(request.args)
     page = desk.search(event, filters, country_name)
     return render_template(
-        "manage/registrations.html", event=event, filters=filters, page=page,
+        "registration/manage_list.html", event=event, filters=filters, page=page,
         counts=desk.counts(event), countries=desk.countries(event),
         categories=CATEGORIES, query=request.query_string.decode("latin-1"),
         failed_mails=len(resend.failed_to_resend(event)))
@@ -158,7 +158,7 @@ def new_registration(slug: str):
             flash(_("%(name)s added.", name=registration.full_name), "info")
             return redirect(url_for(".registration", slug=slug,
                                     registration_id=registration.id))
-    return render_template("manage/registration_new.html", event=event, form=form), \
+    return render_template("registration/manage_new.html", event=event, form=form), \
         422 if form.errors else 200
 
 
@@ -191,7 +191,7 @@ def registration(slug: str, registration_id: int):
             return redirect(url_for(".registration", slug=slug,
                                     registration_id=registration.id))
     return render_template(
-        "manage/registration.html", event=event, registration=registration, form=form,
+        "registration/manage_registration.html", event=event, registration=registration, form=form,
         position=services.waitlist_position(registration),
         link=_self_service_url(registration),
         entries=changelog.entries(event, "registration", registration.id),
@@ -314,7 +314,7 @@ def export_xlsx(slug: str):
 def catering(slug: str):
     """Counts per dietary need of the confirmed registrations, for the caterer."""
     event = get_managed_event_or_404(slug)
-    return render_template("manage/registrations_catering.html", event=event,
+    return render_template("registration/catering.html", event=event,
                            summary=spreadsheets.catering(event),
                            labels=DIETARY)
 
@@ -341,7 +341,7 @@ def import_registrations(slug: str):
                 form.file.errors.append(str(exc))
             else:
                 return _preview(event, path.name, table, None, set(), False)
-    return render_template("manage/import.html", event=event, form=form,
+    return render_template("registration/import.html", event=event, form=form,
                            limits=spreadsheets.Limits.from_config(current_app.config)), \
         422 if form.errors else 200
 
@@ -358,7 +358,7 @@ def _preview(event: Event, name: str, table: spreadsheets.Table,
     failing = [row for row in rows if row.errors]
     unresolved = [row for row in failing if not skip_errors and row.number not in skipped]
     return render_template(
-        "manage/import_preview.html", event=event, upload=name, table=table,
+        "registration/import_preview.html", event=event, upload=name, table=table,
         mapping=mapping, rows=rows, failing=failing, unresolved=unresolved,
         skipped=skipped, skip_errors=skip_errors, message=message,
         fields=spreadsheets.IMPORT_FIELDS, labels=spreadsheets.FIELD_LABELS,
