@@ -35,38 +35,64 @@ KINDS = [ItemKind.TALK, ItemKind.TALK, ItemKind.PANEL, ItemKind.KEYNOTE, ItemKin
 def build_event() -> None:
     """The big event, committed: items spread over days and rooms, people over items."""
     first_day = datetime(2030, 9, 16, 7, 0, tzinfo=UTC)  # 09:00 in Brussels
-    event = Event(slug=SLUG, title="Bench Conference", timezone="Europe/Brussels",
-                  starts_at=first_day, ends_at=first_day + timedelta(days=DAYS - 1, hours=10),
-                  venue_name="Congress Centre", venue_address="1 Main Street, Brussels",
-                  capacity=2000, published=True)
+    event = Event(
+        slug=SLUG,
+        title="Bench Conference",
+        timezone="Europe/Brussels",
+        starts_at=first_day,
+        ends_at=first_day + timedelta(days=DAYS - 1, hours=10),
+        venue_name="Congress Centre",
+        venue_address="1 Main Street, Brussels",
+        capacity=2000,
+        published=True,
+    )
     rooms = [Room(event=event, name=f"Room {n + 1}", position=n) for n in range(ROOMS)]
-    people = [Person(event=event, given_name=f"Speaker{n}", family_name=f"Family {n}",
-                     organisation=f"Organisation {n % 40}", country="BE",
-                     position="Researcher", bio="A short bio with **Markdown**.")
-              for n in range(SPEAKERS)]
+    people = [
+        Person(
+            event=event,
+            given_name=f"Speaker{n}",
+            family_name=f"Family {n}",
+            organisation=f"Organisation {n % 40}",
+            country="BE",
+            position="Researcher",
+            bio="A short bio with **Markdown**.",
+        )
+        for n in range(SPEAKERS)
+    ]
     per_day = -(-ITEMS // DAYS)
     next_person = 0
     for n in range(ITEMS):
         day, slot = divmod(n, per_day)
         starts = first_day + timedelta(days=day, minutes=30 * (slot // ROOMS))
         kind = KINDS[n % len(KINDS)]
-        item = AgendaItem(event=event, kind=kind, title=f"Session {n}: on migration & data",
-                          description="An item description of a few words.\n\nAnd more.",
-                          starts_at=starts, ends_at=starts + timedelta(minutes=25),
-                          room=rooms[slot % ROOMS], position=slot % ROOMS)
-        roles = ([RoleKind.MODERATOR] + [RoleKind.PANELLIST] * 3 if kind == ItemKind.PANEL
-                 else [RoleKind.SPEAKER] * (1 + n % 2))
+        item = AgendaItem(
+            event=event,
+            kind=kind,
+            title=f"Session {n}: on migration & data",
+            description="An item description of a few words.\n\nAnd more.",
+            starts_at=starts,
+            ends_at=starts + timedelta(minutes=25),
+            room=rooms[slot % ROOMS],
+            position=slot % ROOMS,
+        )
+        roles = (
+            [RoleKind.MODERATOR] + [RoleKind.PANELLIST] * 3
+            if kind == ItemKind.PANEL
+            else [RoleKind.SPEAKER] * (1 + n % 2)
+        )
         for position, role in enumerate(roles):
-            item.roles.append(AgendaRole(person=people[next_person % SPEAKERS], role=role,
-                                         position=position))
+            item.roles.append(
+                AgendaRole(person=people[next_person % SPEAKERS], role=role, position=position)
+            )
             next_person += 1
         db.session.add(item)
     db.session.add(event)
     db.session.commit()
 
 
-def measure(client, url: str, runs: int, warmup: int, headers: dict | None = None,
-            expect: int = 200) -> tuple[list[float], int]:
+def measure(
+    client, url: str, runs: int, warmup: int, headers: dict | None = None, expect: int = 200
+) -> tuple[list[float], int]:
     """Milliseconds per request (after the warm-up ones) and the body size."""
     size = 0
     for _ in range(warmup):
@@ -92,10 +118,14 @@ def p90(values: list[float]) -> float:
 
 def run(label: str, database_uri: str, args, engine_options: dict | None = None) -> None:
     """Build the event in the given database and print the timings."""
-    app = create_app({"TESTING": True, "SECRET_KEY": secrets.token_hex(16),
-                      "SQLALCHEMY_DATABASE_URI": database_uri,
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
-                                                    **(engine_options or {})}})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": secrets.token_hex(16),
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **(engine_options or {})},
+        }
+    )
     with app.app_context():
         db.create_all()
         started = time.perf_counter()
@@ -107,22 +137,30 @@ def run(label: str, database_uri: str, args, engine_options: dict | None = None)
         ("GET /healthz", "/healthz", None, 200),
         ("GET /events/<slug>/agenda", f"/events/{SLUG}/agenda", None, 200),
         ("GET /events/<slug>/schedule.xml", f"/events/{SLUG}/schedule.xml", None, 200),
-        ("  same, If-None-Match (304)", f"/events/{SLUG}/schedule.xml",
-         {"If-None-Match": etag}, 304),
+        (
+            "  same, If-None-Match (304)",
+            f"/events/{SLUG}/schedule.xml",
+            {"If-None-Match": etag},
+            304,
+        ),
         ("GET /events/<slug>/agenda.ics", f"/events/{SLUG}/agenda.ics", None, 200),
         ("GET /events/<slug>/schedule.json", f"/events/{SLUG}/schedule.json", None, 200),
         ("GET /events/<slug>/agenda.json", f"/events/{SLUG}/agenda.json", None, 200),
     ]
-    print(f"\n{label}: {ITEMS} items, {DAYS} days, {ROOMS} rooms, {SPEAKERS} speakers "
-          f"(built in {built:.1f} s); {args.runs} runs after {args.warmup} warm-ups")
+    print(
+        f"\n{label}: {ITEMS} items, {DAYS} days, {ROOMS} rooms, {SPEAKERS} speakers "
+        f"(built in {built:.1f} s); {args.runs} runs after {args.warmup} warm-ups"
+    )
     print(f"{'request':34} {'median ms':>10} {'p90 ms':>8} {'x healthz':>10} {'KiB':>7}")
     baseline = None
     for name, url, headers, expect in cases:
         timings, size = measure(client, url, args.runs, args.warmup, headers, expect)
         median = statistics.median(timings)
         baseline = baseline or median
-        print(f"{name:34} {median:10.1f} {p90(timings):8.1f} {median / baseline:10.1f} "
-              f"{size / 1024:7.1f}")
+        print(
+            f"{name:34} {median:10.1f} {p90(timings):8.1f} {median / baseline:10.1f} "
+            f"{size / 1024:7.1f}"
+        )
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -133,9 +171,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20, help="timed requests per URL (20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests first (3)")
-    parser.add_argument("--postgres", metavar="URL",
-                        help="also on PostgreSQL, in a temporary schema dropped afterwards, "
-                             "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="also on PostgreSQL, in a temporary schema dropped afterwards, "
+        "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    )
     args = parser.parse_args()
     args.runs = max(2, min(args.runs, 500))
     args.warmup = max(0, min(args.warmup, 50))
@@ -150,8 +191,12 @@ def main() -> None:
             with admin.begin() as conn:
                 conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             try:
-                run(f"PostgreSQL (schema {schema})", args.postgres, args,
-                    {"connect_args": {"options": f"-csearch_path={schema}"}})
+                run(
+                    f"PostgreSQL (schema {schema})",
+                    args.postgres,
+                    args,
+                    {"connect_args": {"options": f"-csearch_path={schema}"}},
+                )
             finally:
                 with admin.begin() as conn:
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -45,6 +45,7 @@ LAYOUTS = ("a6-sheet", "a6-folded", "single")
 
 # --- children: one measurement each --------------------------------------------------------
 
+
 def _descendants(pid: int) -> list[int]:
     """pid and every process below it (the fork server's workers included)."""
     out, todo = [], [pid]
@@ -157,9 +158,14 @@ def child_programme(instance: str) -> dict:
     from eventapp.printing import programme
 
     app = child_app(instance)
-    render = next((getattr(programme, name) for name in
-                   ("render_programme", "programme_pdf", "render_pdf", "render")
-                   if callable(getattr(programme, name, None))), None)
+    render = next(
+        (
+            getattr(programme, name)
+            for name in ("render_programme", "programme_pdf", "render_pdf", "render")
+            if callable(getattr(programme, name, None))
+        ),
+        None,
+    )
     if render is None:
         return {"skipped": "no render function found in eventapp.printing.programme"}
     with app.app_context(), app.test_request_context():
@@ -203,20 +209,27 @@ def child_baseline(instance: str, count: int) -> dict:
     families = ("Georgian", "Armenian", "Arabic", "Hebrew", "Thai", "Devanagari")
     scripts = "\n".join(
         f'@font-face {{ font-family: "Noto Sans {f}"; font-weight: {w}; '
-        f'src: url({fonts}/NotoSans{f}-{s}.ttf); }}'
-        for f in families for w, s in ((400, "Regular"), (700, "Bold")))
+        f"src: url({fonts}/NotoSans{f}-{s}.ttf); }}"
+        for f in families
+        for w, s in ((400, "Regular"), (700, "Bold"))
+    )
     stack = ", ".join(['"Noto Sans"'] + [f'"Noto Sans {f}"' for f in families])
     start = time.perf_counter()
     config = FontConfiguration()
-    css = CSS(string=BASELINE_CSS % {"fonts": fonts, "scripts": scripts, "stack": stack},
-              font_config=config)
+    css = CSS(
+        string=BASELINE_CSS % {"fonts": fonts, "scripts": scripts, "stack": stack},
+        font_config=config,
+    )
     body = "".join(
         f'<div class="b"><p class="n">{html.escape(p["name"])}</p>'
         f'<p class="o">{html.escape(p["org"])}</p>'
         f'<div class="q">{segno.make(p["url"], error="m").svg_inline(scale=1)}</div>'
-        f'<p class="c">PARTICIPANT</p></div>' for p in people)
+        f'<p class="c">PARTICIPANT</p></div>'
+        for p in people
+    )
     pdf = HTML(string=f"<html><body>{body}</body></html>").write_pdf(
-        stylesheets=[css], font_config=config)
+        stylesheets=[css], font_config=config
+    )
     return {"seconds": time.perf_counter() - start, "bytes": len(pdf)}
 
 
@@ -225,8 +238,9 @@ def child_main(args: list[str]) -> None:
     with TreeMemory() as memory:
         if kind == "badges":
             layout, count, workers = rest
-            result = child_badges(instance, layout, int(count),
-                                  None if workers == "auto" else int(workers))
+            result = child_badges(
+                instance, layout, int(count), None if workers == "auto" else int(workers)
+            )
         elif kind == "onedoc":
             result = child_onedoc(instance, rest[0], int(rest[1]))
         elif kind == "baseline":
@@ -244,13 +258,20 @@ def child_main(args: list[str]) -> None:
 
 
 def run_child(*args: str) -> dict:
-    out = subprocess.run([PYTHON, __file__, "--child", *args], capture_output=True, text=True,
-                         check=True, cwd=ROOT, timeout=900)
+    out = subprocess.run(
+        [PYTHON, __file__, "--child", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=900,
+    )
     line = next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))
     return json.loads(line[7:])
 
 
 # --- setup ------------------------------------------------------------------------------------
+
 
 def prepare(instance: Path) -> None:
     """A fresh SQLite database with the demo, an organiser, and the people for the baseline."""
@@ -271,8 +292,10 @@ def prepare(instance: Path) -> None:
         event.managers.append(user)
         db.session.commit()
         event = db.session.scalar(db.select(Event))
-        people = [{"name": r.full_name, "org": r.organisation, "url": checkin_url(r)}
-                  for r in event.registrations]
+        people = [
+            {"name": r.full_name, "org": r.organisation, "url": checkin_url(r)}
+            for r in event.registrations
+        ]
         (instance / "people.json").write_text(json.dumps(people))
         first = event.registrations[0].id
         db.session.remove()
@@ -291,7 +314,8 @@ def reprints(instance: Path, runs: int) -> dict:
     with gunicorn({"EVENTAPP_INSTANCE_PATH": str(instance)}, workers=1) as server:
         base = server.url
         opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
         # A server at the door has been up a while: its worker has loaded the printing
         # fonts (gunicorn.conf.py starts that as the worker starts; about a second).
         time.sleep(SETTLE)
@@ -300,15 +324,25 @@ def reprints(instance: Path, runs: int) -> dict:
             page = opener.open(base + path, timeout=30).read().decode()
             return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
-        login = urllib.parse.urlencode({"email": "bench@example.org",
-                                        "password": "bench password 123",
-                                        "csrf_token": token("/login")}).encode()
+        login = urllib.parse.urlencode(
+            {
+                "email": "bench@example.org",
+                "password": "bench password 123",
+                "csrf_token": token("/login"),
+            }
+        ).encode()
         opener.open(base + "/login", login, timeout=30).read()
         slug = "mieux-impact-2024"
         csrf = token(f"/manage/events/{slug}/badges")
-        form = urllib.parse.urlencode({
-            "csrf_token": csrf, "layout": "single", "which": "one", "sort": "family_name",
-            "registration_id": (instance / "first_id").read_text()}).encode()
+        form = urllib.parse.urlencode(
+            {
+                "csrf_token": csrf,
+                "layout": "single",
+                "which": "one",
+                "sort": "family_name",
+                "registration_id": (instance / "first_id").read_text(),
+            }
+        ).encode()
         times, size = [], 0
         for _ in range(runs):
             start = time.perf_counter()
@@ -317,15 +351,18 @@ def reprints(instance: Path, runs: int) -> dict:
             times.append(time.perf_counter() - start)
             assert body[:5] == b"%PDF-", body[:200]
             size = len(body)
-        return {"first": times[0], "median": statistics.median(times[1:] or times),
-                "bytes": size}
+        return {"first": times[0], "median": statistics.median(times[1:] or times), "bytes": size}
 
 
 # --- report ----------------------------------------------------------------------------------
 
+
 def medians(results: list[dict]) -> dict:
-    return {key: statistics.median(r[key] for r in results)
-            for key in results[0] if isinstance(results[0][key], int | float)}
+    return {
+        key: statistics.median(r[key] for r in results)
+        for key in results[0]
+        if isinstance(results[0][key], int | float)
+    }
 
 
 def median_of(runs: int, *args: str) -> dict:
@@ -337,17 +374,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--counts", default="10,100,1000")
     parser.add_argument("--reprints", type=int, default=15)
-    parser.add_argument("--no-onedoc", action="store_true",
-                        help="skip the one-document renders the size target compares with")
+    parser.add_argument(
+        "--no-onedoc",
+        action="store_true",
+        help="skip the one-document renders the size target compares with",
+    )
     args = parser.parse_args()
     counts = [int(c) for c in args.counts.split(",")]
     with tempfile.TemporaryDirectory(prefix="bench-badges-") as tmp:
         instance = Path(tmp)
         prepare(instance)
-        print(f"load average before: {os.getloadavg()[0]:.2f} (1 min), "
-              f"{os.cpu_count()} cores\n")
-        print(f"{'what':<30}{'N':>6}{'seconds':>9}{'badges/s':>10}{'peak MB':>9}"
-              f"{'RSS MB':>8}{'size KB':>9}{'t/base':>8}{'KB/base':>8}{'KB/1doc':>8}")
+        print(f"load average before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores\n")
+        print(
+            f"{'what':<30}{'N':>6}{'seconds':>9}{'badges/s':>10}{'peak MB':>9}"
+            f"{'RSS MB':>8}{'size KB':>9}{'t/base':>8}{'KB/base':>8}{'KB/1doc':>8}"
+        )
         largest = max(counts)
         onedoc = {}
         if not args.no_onedoc:
@@ -370,24 +411,34 @@ def main() -> None:
             for layout in LAYOUTS:
                 result = medians([row[layout] for row in rounds])
                 result["ratio"] = statistics.median(
-                    row[layout]["seconds"] / row["baseline"]["seconds"] for row in rounds)
-                report(layout, count, result, baseline[count],
-                       onedoc.get(layout) if count == largest else None)
+                    row[layout]["seconds"] / row["baseline"]["seconds"] for row in rounds
+                )
+                report(
+                    layout,
+                    count,
+                    result,
+                    baseline[count],
+                    onedoc.get(layout) if count == largest else None,
+                )
         for layout, result in onedoc.items():
             report(f"{layout}, one document", largest, result, baseline[largest])
         if 1000 in counts:
             result = median_of(args.runs, "badges", str(instance), "single", "1000", "1")
             report("single, one process", 1000, result, baseline[1000], onedoc.get("single"))
         reprint = reprints(instance, args.reprints)
-        print(f"\nreprint of one badge through gunicorn: first {reprint['first'] * 1000:.0f} ms,"
-              f" then median {reprint['median'] * 1000:.0f} ms ({reprint['bytes'] / 1024:.0f} KB)")
+        print(
+            f"\nreprint of one badge through gunicorn: first {reprint['first'] * 1000:.0f} ms,"
+            f" then median {reprint['median'] * 1000:.0f} ms ({reprint['bytes'] / 1024:.0f} KB)"
+        )
         if (ROOT / "eventapp" / "printing" / "programme.py").exists():
             try:
                 result = median_of(args.runs, "programme", str(instance))
-                print(f"demo programme: {result.get('seconds', 0):.2f} s "
-                      f"(the first in a fresh process {result.get('first', 0):.2f} s), "
-                      f"{result.get('tree_pss_mb', 0):.0f} MB peak, "
-                      f"{result.get('bytes', 0) / 1024:.0f} KB")
+                print(
+                    f"demo programme: {result.get('seconds', 0):.2f} s "
+                    f"(the first in a fresh process {result.get('first', 0):.2f} s), "
+                    f"{result.get('tree_pss_mb', 0):.0f} MB peak, "
+                    f"{result.get('bytes', 0) / 1024:.0f} KB"
+                )
             except (subprocess.CalledProcessError, StopIteration) as exc:
                 print(f"demo programme: not measured ({exc})")
         else:
@@ -395,15 +446,19 @@ def main() -> None:
         print(f"\nload average after: {os.getloadavg()[0]:.2f} (1 min)")
 
 
-def report(what: str, count: int, result: dict, baseline: dict | None,
-           onedoc: dict | None = None) -> None:
+def report(
+    what: str, count: int, result: dict, baseline: dict | None, onedoc: dict | None = None
+) -> None:
     ratio = result.get("ratio") or (result["seconds"] / baseline["seconds"] if baseline else None)
     ratio = f"{ratio:>8.2f}" if ratio else f"{'':>8}"
     size = f"{result['bytes'] / baseline['bytes']:>8.2f}" if baseline else f"{'':>8}"
     one = f"{result['bytes'] / onedoc['bytes']:>8.2f}" if onedoc else f"{'':>8}"
-    print(f"{what:<30}{count:>6}{result['seconds']:>9.2f}{count / result['seconds']:>10.0f}"
-          f"{result['tree_pss_mb']:>9.0f}{result['tree_rss_mb']:>8.0f}"
-          f"{result['bytes'] / 1024:>9.0f}{ratio}{size}{one}", flush=True)
+    print(
+        f"{what:<30}{count:>6}{result['seconds']:>9.2f}{count / result['seconds']:>10.0f}"
+        f"{result['tree_pss_mb']:>9.0f}{result['tree_rss_mb']:>8.0f}"
+        f"{result['bytes'] / 1024:>9.0f}{ratio}{size}{one}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

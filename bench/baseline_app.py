@@ -37,7 +37,8 @@ from sqlalchemy import (
 
 metadata = MetaData()
 signup = Table(
-    "baseline_signup", metadata,
+    "baseline_signup",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("given_name", String(100), nullable=False),
     Column("family_name", String(100), nullable=False),
@@ -102,14 +103,16 @@ def create_app() -> Flask:
     @app.post("/register")
     def register():
         expected = session.get("csrf", "")
-        if not expected or not hmac.compare_digest(expected,
-                                                   request.form.get("csrf_token", "")):
+        if not expected or not hmac.compare_digest(expected, request.form.get("csrf_token", "")):
             abort(400)
-        values = {name: request.form.get(name, "").strip() for name in
-                  ("given_name", "family_name", "email", "organisation", "country")}
+        values = {
+            name: request.form.get(name, "").strip()
+            for name in ("given_name", "family_name", "email", "organisation", "country")
+        }
         with engine.begin() as conn:
-            new_id = conn.execute(insert(signup).values(
-                **values, created_at=datetime.now(UTC))).inserted_primary_key[0]
+            new_id = conn.execute(
+                insert(signup).values(**values, created_at=datetime.now(UTC))
+            ).inserted_primary_key[0]
         return redirect(f"/done/{new_id}")
 
     return app

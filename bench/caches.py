@@ -55,17 +55,28 @@ def main() -> None:
     from eventapp.models.revision import bump_agenda_revision
     from eventapp.web.public_url import DEVELOPMENT_BASE_URL
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'bench.sqlite3'}",
-                      "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'bench.sqlite3'}",
+            "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL,
+        }
+    )
     with app.app_context():
         db.create_all()
         load_demo(0)
         event = db.session.scalar(select(Event))
         for n in range(args.items):
             start = event.starts_at + timedelta(minutes=5 * n)
-            db.session.add(AgendaItem(event=event, kind=ItemKind.TALK, title=f"Session {n}",
-                                      starts_at=start, ends_at=start + timedelta(minutes=30),
-                                      description="A session. " * 20))
+            db.session.add(
+                AgendaItem(
+                    event=event,
+                    kind=ItemKind.TALK,
+                    title=f"Session {n}",
+                    starts_at=start,
+                    ends_at=start + timedelta(minutes=30),
+                    description="A session. " * 20,
+                )
+            )
         db.session.commit()
         slug, event_id = event.slug, event.id
 
@@ -83,11 +94,13 @@ def main() -> None:
         return response.headers["ETag"]
 
     rows = []
-    for name, path in (("programme.pdf", f"/events/{slug}/programme.pdf"),
-                       ("agenda.ics", f"/events/{slug}/agenda.ics"),
-                       ("schedule.xml", f"/events/{slug}/schedule.xml"),
-                       ("schedule.json", f"/events/{slug}/schedule.json"),
-                       ("agenda.json", f"/events/{slug}/agenda.json")):
+    for name, path in (
+        ("programme.pdf", f"/events/{slug}/programme.pdf"),
+        ("agenda.ics", f"/events/{slug}/agenda.ics"),
+        ("schedule.xml", f"/events/{slug}/schedule.xml"),
+        ("schedule.json", f"/events/{slug}/schedule.json"),
+        ("agenda.json", f"/events/{slug}/agenda.json"),
+    ):
         get(path)  # fonts, templates and the like loaded once, outside the timings
         cold = median_time(lambda path=path: get(path), args.runs, before=bump)
         if name == "programme.pdf":

@@ -65,12 +65,27 @@ CLIENTS = 4
 WARMUP = 5  # untimed scans (and searches, and /healthz) per client first
 TIMEOUT = 30  # seconds for one request
 PASSWORD = "bench password " + secrets.token_hex(8)
-FAMILY = ["Núñez", "Ribeiro", "Абдыкадырова", "ბერიძე", "Durand", "Müller", "Al-Masri",
-          "Kierkegaard", "Wałęsa", "Smith", "Dupont", "Παπαδόπουλος", "Токтогулова", "Okello"]
+FAMILY = [
+    "Núñez",
+    "Ribeiro",
+    "Абдыкадырова",
+    "ბერიძე",
+    "Durand",
+    "Müller",
+    "Al-Masri",
+    "Kierkegaard",
+    "Wałęsa",
+    "Smith",
+    "Dupont",
+    "Παπαδόπουλος",
+    "Токтогулова",
+    "Okello",
+]
 GIVEN = ["José", "Ana", "Гульнара", "ნინო", "Émile", "Zoë", "Mohammed", "Søren", "Łukasz"]
 
 
 # --- The data ---------------------------------------------------------------------------
+
 
 @dataclass
 class Prepared:
@@ -85,9 +100,13 @@ class Prepared:
 
 
 def app_for(database_url: str):
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url,
-                       "SECRET_KEY": secrets.token_hex(16),
-                       "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": secrets.token_hex(16),
+            "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL,
+        }
+    )
 
 
 def prepare(app, people: int, clients: int) -> Prepared:
@@ -96,24 +115,42 @@ def prepare(app, people: int, clients: int) -> Prepared:
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     with app.app_context():
         db.create_all()  # once per database; a no-op afterwards
-        event = Event(slug=f"bench-checkin-{tag}", title="Bench Check-in", published=True,
-                      timezone="Europe/Brussels", starts_at=start,
-                      ends_at=start + timedelta(hours=9), capacity=3 * people)
+        event = Event(
+            slug=f"bench-checkin-{tag}",
+            title="Bench Check-in",
+            published=True,
+            timezone="Europe/Brussels",
+            starts_at=start,
+            ends_at=start + timedelta(hours=9),
+            capacity=3 * people,
+        )
         db.session.add(event)
         total = 2 * people + WARMUP * clients
-        registrations = [Registration(
-            event=event, given_name=GIVEN[n % len(GIVEN)],
-            family_name=f"{FAMILY[n % len(FAMILY)]} {n}", email=f"p{n}-{tag}@example.org",
-            organisation=f"Ministry {n % 40}", status=Status.CONFIRMED)
-            for n in range(total)]
+        registrations = [
+            Registration(
+                event=event,
+                given_name=GIVEN[n % len(GIVEN)],
+                family_name=f"{FAMILY[n % len(FAMILY)]} {n}",
+                email=f"p{n}-{tag}@example.org",
+                organisation=f"Ministry {n % 40}",
+                status=Status.CONFIRMED,
+            )
+            for n in range(total)
+        ]
         db.session.add_all(registrations)
         user = create_user(f"door-{tag}@example.org", PASSWORD, UserRole.CHECKIN)
         event.managers.append(user)
         db.session.commit()
         people_of = [(r.checkin_code, r.family_name) for r in registrations]
-        prepared = Prepared(event.slug, event.id, user.id, user.email,
-                            people_of[:people], people_of[people:2 * people],
-                            people_of[2 * people:])
+        prepared = Prepared(
+            event.slug,
+            event.id,
+            user.id,
+            user.email,
+            people_of[:people],
+            people_of[people : 2 * people],
+            people_of[2 * people :],
+        )
         db.session.remove()
     return prepared
 
@@ -121,13 +158,23 @@ def prepare(app, people: int, clients: int) -> Prepared:
 def check(app, prepared: Prepared) -> str:
     """Everyone scanned or searched is checked in once, by the volunteer."""
     with app.app_context():
-        records = db.session.scalar(select(func.count()).select_from(CheckInRecord).where(
-            CheckInRecord.event_id == prepared.event_id,
-            CheckInRecord.action == CheckInAction.CHECK_IN,
-            CheckInRecord.user_id == prepared.user_id))
-        present = db.session.scalar(select(func.count()).select_from(Registration).where(
-            Registration.event_id == prepared.event_id,
-            Registration.checked_in_by_id == prepared.user_id))
+        records = db.session.scalar(
+            select(func.count())
+            .select_from(CheckInRecord)
+            .where(
+                CheckInRecord.event_id == prepared.event_id,
+                CheckInRecord.action == CheckInAction.CHECK_IN,
+                CheckInRecord.user_id == prepared.user_id,
+            )
+        )
+        present = db.session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(
+                Registration.event_id == prepared.event_id,
+                Registration.checked_in_by_id == prepared.user_id,
+            )
+        )
         db.session.remove()
     expected = len(prepared.scanned) + len(prepared.searched) + len(prepared.warmup)
     assert records == present == expected, (records, present, expected)
@@ -137,10 +184,8 @@ def check(app, prepared: Prepared) -> str:
 def clean_up(app, prepared: Prepared) -> None:
     """The run's event (its registrations and records go with it) and account."""
     with app.app_context():
-        db.session.execute(delete(CheckInRecord).where(
-            CheckInRecord.event_id == prepared.event_id))
-        db.session.execute(delete(Registration).where(
-            Registration.event_id == prepared.event_id))
+        db.session.execute(delete(CheckInRecord).where(CheckInRecord.event_id == prepared.event_id))
+        db.session.execute(delete(Registration).where(Registration.event_id == prepared.event_id))
         event = db.session.get(Event, prepared.event_id)
         event.managers.clear()
         db.session.delete(event)
@@ -151,6 +196,7 @@ def clean_up(app, prepared: Prepared) -> None:
 
 
 # --- The clients ------------------------------------------------------------------------
+
 
 class Phone(Session):
     """A volunteer's phone: its own session cookie, CSRF token and connection."""
@@ -167,14 +213,15 @@ class Phone(Session):
 
     def scan(self, slug: str, code: str, method: str = "qr") -> None:
         status, text = self.post_json(
-            self.conn, f"/checkin/{slug}/scan",
-            {"code": f"https://door.example.org/checkin/{slug}/c/{code}", "method": method})
+            self.conn,
+            f"/checkin/{slug}/scan",
+            {"code": f"https://door.example.org/checkin/{slug}/c/{code}", "method": method},
+        )
         if status != 200 or json.loads(text)["result"] != "checked_in":
             raise RuntimeError(f"scan {status} {text[:100]}")
 
     def search(self, slug: str, typed: str) -> None:
-        status, text = self.call(self.conn, "GET",
-                                 f"/checkin/{slug}/search?q={quote(typed)}")
+        status, text = self.call(self.conn, "GET", f"/checkin/{slug}/search?q={quote(typed)}")
         if status != 200 or "people" not in json.loads(text):
             raise RuntimeError(f"search {status} {text[:100]}")
 
@@ -210,8 +257,9 @@ def timed(timings: Timings, lock: threading.Lock, kind: str, call: Callable[[], 
         timings.add(kind, (time.perf_counter() - started) * 1000)
 
 
-def together(phones: list[Phone], work: Callable[[int, Phone], Iterator[tuple[str, Callable]]],
-             master: int) -> Timings:
+def together(
+    phones: list[Phone], work: Callable[[int, Phone], Iterator[tuple[str, Callable]]], master: int
+) -> Timings:
     """Each phone runs its share of the work in a thread of its own, all starting at once;
     `work(n, phone)` yields (kind, call) pairs, each timed."""
     timings, lock = Timings(), threading.Lock()
@@ -222,8 +270,7 @@ def together(phones: list[Phone], work: Callable[[int, Phone], Iterator[tuple[st
         for kind, call in work(n, phone):
             timed(timings, lock, kind, call)
 
-    threads = [threading.Thread(target=client, args=(n, phone))
-               for n, phone in enumerate(phones)]
+    threads = [threading.Thread(target=client, args=(n, phone)) for n, phone in enumerate(phones)]
     for thread in threads:
         thread.start()
     cpu = cpu_seconds(master)
@@ -238,6 +285,7 @@ def together(phones: list[Phone], work: Callable[[int, Phone], Iterator[tuple[st
 
 # --- Runs -------------------------------------------------------------------------------
 
+
 @dataclass
 class Run:
     #: Phase name -> its timings.
@@ -249,12 +297,15 @@ def one_run(database_url: str, instance: Path, args) -> Run:
     app = app_for(database_url)
     prepared = prepare(app, args.people, args.clients)
     slug = prepared.slug
-    env = {"FLASK_SQLALCHEMY_DATABASE_URI": database_url,
-           "FLASK_SECRET_KEY": "bench-" + secrets.token_hex(16),
-           "EVENTAPP_INSTANCE_PATH": str(instance),
-           # 4 log-ins a run from one address, run after run.
-           "FLASK_RATELIMIT_ENABLED": "false",
-           "FLASK_MAIL_SERVER": "", "FLASK_MAIL_OUTBOX": ""}
+    env = {
+        "FLASK_SQLALCHEMY_DATABASE_URI": database_url,
+        "FLASK_SECRET_KEY": "bench-" + secrets.token_hex(16),
+        "EVENTAPP_INSTANCE_PATH": str(instance),
+        # 4 log-ins a run from one address, run after run.
+        "FLASK_RATELIMIT_ENABLED": "false",
+        "FLASK_MAIL_SERVER": "",
+        "FLASK_MAIL_OUTBOX": "",
+    }
     k = args.clients
 
     def share(people: list, n: int) -> list:
@@ -297,9 +348,12 @@ def one_run(database_url: str, instance: Path, args) -> Run:
                     phone.close()
         if server.output.strip():
             print(server.output[-2000:])
-        healthz = Timings(ms={"healthz": before.ms.get("healthz", []) + after.ms.get(
-            "healthz", [])}, seconds=before.seconds + after.seconds,
-            cpu_ms=(before.cpu_ms + after.cpu_ms) / 2, errors=before.errors + after.errors)
+        healthz = Timings(
+            ms={"healthz": before.ms.get("healthz", []) + after.ms.get("healthz", [])},
+            seconds=before.seconds + after.seconds,
+            cpu_ms=(before.cpu_ms + after.cpu_ms) / 2,
+            errors=before.errors + after.errors,
+        )
         note = check(app, prepared)
     finally:
         clean_up(app, prepared)
@@ -307,10 +361,12 @@ def one_run(database_url: str, instance: Path, args) -> Run:
 
 
 #: The rows printed: (label, phase, kind of request).
-ROWS = [("GET /healthz (baseline)", "healthz", "healthz"),
-        ("POST scan (QR)", "scan", "scan"),
-        ("GET search (typing)", "search", "search"),
-        ("POST scan (after search)", "search", "scan")]
+ROWS = [
+    ("GET /healthz (baseline)", "healthz", "healthz"),
+    ("POST scan (QR)", "scan", "scan"),
+    ("GET search (typing)", "search", "search"),
+    ("POST scan (after search)", "search", "scan"),
+]
 
 
 def figures(run: Run) -> dict[str, dict[str, float]]:
@@ -319,10 +375,15 @@ def figures(run: Run) -> dict[str, dict[str, float]]:
     for label, phase, kind in ROWS:
         timings = run.phases[phase]
         ms = timings.ms.get(kind, [])
-        out[label] = {"median": pct(ms, 50), "p90": pct(ms, 90), "p99": pct(ms, 99),
-                      "max": max(ms, default=float("nan")),
-                      "per s": timings.requests / timings.seconds if timings.seconds else 0,
-                      "cpu": timings.cpu_ms, "n": len(ms)}
+        out[label] = {
+            "median": pct(ms, 50),
+            "p90": pct(ms, 90),
+            "p99": pct(ms, 99),
+            "max": max(ms, default=float("nan")),
+            "per s": timings.requests / timings.seconds if timings.seconds else 0,
+            "cpu": timings.cpu_ms,
+            "n": len(ms),
+        }
     return out
 
 
@@ -331,25 +392,37 @@ COLUMNS = ("median", "p90", "p99", "max", "per s", "cpu")
 
 def table(title: str, rows: dict[str, dict[str, float]]) -> None:
     print(title)
-    print(f"  {'request':26} {'median ms':>9} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-          f"{'req/s':>7} {'CPU ms':>7} {'n':>5}")
+    print(
+        f"  {'request':26} {'median ms':>9} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        f"{'req/s':>7} {'CPU ms':>7} {'n':>5}"
+    )
     for label, f in rows.items():
-        print(f"  {label:26} {f['median']:9.1f} {f['p90']:8.1f} {f['p99']:8.1f} "
-              f"{f['max']:8.1f} {f['per s']:7.0f} {f['cpu']:7.1f} {f['n']:5.0f}")
+        print(
+            f"  {label:26} {f['median']:9.1f} {f['p90']:8.1f} {f['p99']:8.1f} "
+            f"{f['max']:8.1f} {f['per s']:7.0f} {f['cpu']:7.1f} {f['n']:5.0f}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, default=PEOPLE,
-                        help=f"badges scanned per run ({PEOPLE}; as many searched)")
-    parser.add_argument("--clients", type=int, default=CLIENTS,
-                        help=f"concurrent phones ({CLIENTS})")
+    parser.add_argument(
+        "--people",
+        type=int,
+        default=PEOPLE,
+        help=f"badges scanned per run ({PEOPLE}; as many searched)",
+    )
+    parser.add_argument(
+        "--clients", type=int, default=CLIENTS, help=f"concurrent phones ({CLIENTS})"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument("--runs", type=int, default=3, help="runs (3)")
-    parser.add_argument("--database-url", metavar="URL",
-                        help="instead of a temporary SQLite file, e.g. "
-                             "postgresql+psycopg://postgres@127.0.0.1:5432/bench_pg "
-                             "(its tables are created if missing)")
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="instead of a temporary SQLite file, e.g. "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/bench_pg "
+        "(its tables are created if missing)",
+    )
     args = parser.parse_args()
     args.people = max(args.clients, min(args.people, 10_000))
     args.clients = max(1, min(args.clients, 64))
@@ -361,29 +434,40 @@ def main() -> None:
         os.environ["EVENTAPP_INSTANCE_PATH"] = str(folder)
         database_url = args.database_url or f"sqlite:///{folder / 'checkin.sqlite3'}"
         label = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-        print(f"{label}: {args.people} badges scanned and {args.people} people searched "
-              f"(2, 3, 4 letters) then picked per run, by {args.clients} clients at once; "
-              f"gunicorn --workers {args.workers}; load average before: "
-              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(
+            f"{label}: {args.people} badges scanned and {args.people} people searched "
+            f"(2, 3, 4 letters) then picked per run, by {args.clients} clients at once; "
+            f"gunicorn --workers {args.workers}; load average before: "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
         runs = []
         for n in range(args.runs):
             run = one_run(database_url, folder, args)
             runs.append(figures(run))
             errors = [e for t in run.phases.values() for e in t.errors]
-            table(f"\nrun {n + 1}: {run.note}"
-                  + (f"; {len(errors)} errors ({errors[0]})" if errors else ""), runs[-1])
-        medians = {label: {c: statistics.median(r[label][c] for r in runs)
-                           for c in (*COLUMNS, "n")} for label, _, _ in ROWS}
+            table(
+                f"\nrun {n + 1}: {run.note}"
+                + (f"; {len(errors)} errors ({errors[0]})" if errors else ""),
+                runs[-1],
+            )
+        medians = {
+            label: {c: statistics.median(r[label][c] for r in runs) for c in (*COLUMNS, "n")}
+            for label, _, _ in ROWS
+        }
         table(f"\nmedian of {args.runs} runs", medians)
-        print("  req/s: all requests of the phase per second; CPU ms: gunicorn's CPU time per "
-              "request of the phase (the last two rows are one phase)")
+        print(
+            "  req/s: all requests of the phase per second; CPU ms: gunicorn's CPU time per "
+            "request of the phase (the last two rows are one phase)"
+        )
         scan, base = medians["POST scan (QR)"], medians["GET /healthz (baseline)"]
-        print(f"\n{label}: scan p99 {scan['p99']:.1f} ms "
-              f"[{'ok' if scan['p99'] < 100 else 'MISSED'}: < 100], median "
-              f"{scan['median']:.1f} ms, {scan['per s']:.0f} check-ins/s; "
-              f"= {scan['p99'] / base['p99']:.1f} x the p99 of /healthz ({base['p99']:.1f} ms), "
-              f"{scan['median'] / base['median']:.1f} x its median; "
-              f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(
+            f"\n{label}: scan p99 {scan['p99']:.1f} ms "
+            f"[{'ok' if scan['p99'] < 100 else 'MISSED'}: < 100], median "
+            f"{scan['median']:.1f} ms, {scan['per s']:.0f} check-ins/s; "
+            f"= {scan['p99'] / base['p99']:.1f} x the p99 of /healthz ({base['p99']:.1f} ms), "
+            f"{scan['median'] / base['median']:.1f} x its median; "
+            f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
 
 
 if __name__ == "__main__":

@@ -51,8 +51,12 @@ def main() -> None:
     from eventapp.printing import programme, render
     from eventapp.web.public_url import DEVELOPMENT_BASE_URL
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'bench.sqlite3'}",
-                      "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'bench.sqlite3'}",
+            "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL,
+        }
+    )
     with app.app_context():
         db.create_all()
         load_demo(0)
@@ -64,8 +68,12 @@ def main() -> None:
         first = time.perf_counter() - start
         a5, pdf = timed(lambda: programme.render_programme(event, size="A5"), args.runs)
         a4, _ = timed(lambda: programme.render_programme(event, size="A4"), args.runs)
-        minimal, _ = timed(lambda: render.render_pdf(
-            "<!doctype html><html lang=en><title>x</title><p>Programme</p>"), args.runs)
+        minimal, _ = timed(
+            lambda: render.render_pdf(
+                "<!doctype html><html lang=en><title>x</title><p>Programme</p>"
+            ),
+            args.runs,
+        )
 
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     client = app.test_client()
@@ -83,14 +91,20 @@ def main() -> None:
     cached, response = timed(lambda: client.get(url), args.runs * 3)
     assert response.status_code == 200
 
-    print(f"demo programme, A5 ({pages} pages, {len(pdf) / 1024:.0f} KiB): "
-          f"median {a5:.2f} s over {args.runs} runs (target < 2 s); first render in the "
-          f"process {first:.2f} s (loads the fonts)")
+    print(
+        f"demo programme, A5 ({pages} pages, {len(pdf) / 1024:.0f} KiB): "
+        f"median {a5:.2f} s over {args.runs} runs (target < 2 s); first render in the "
+        f"process {first:.2f} s (loads the fonts)"
+    )
     print(f"demo programme, A4: median {a4:.2f} s")
-    print(f"baseline, a minimal one-page document through the same renderer: "
-          f"{minimal * 1000:.0f} ms; the A5 programme costs {a5 / minimal:.1f} x that")
-    print(f"public link: {uncached:.2f} s after an agenda change (rebuilt), "
-          f"{cached * 1000:.1f} ms from the cache")
+    print(
+        f"baseline, a minimal one-page document through the same renderer: "
+        f"{minimal * 1000:.0f} ms; the A5 programme costs {a5 / minimal:.1f} x that"
+    )
+    print(
+        f"public link: {uncached:.2f} s after an agenda change (rebuilt), "
+        f"{cached * 1000:.1f} ms from the cache"
+    )
 
 
 if __name__ == "__main__":

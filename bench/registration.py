@@ -67,6 +67,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 # --- Servers ----------------------------------------------------------------------------
 
+
 def cpu_seconds(master: int) -> float:
     """CPU time (user + system) of gunicorn's master and workers so far: what the server
     spent, whatever else the machine runs meanwhile."""
@@ -83,6 +84,7 @@ def cpu_seconds(master: int) -> float:
 
 
 # --- Databases --------------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def sqlite_database(folder: Path) -> Iterator[str]:
@@ -108,30 +110,49 @@ def postgres_database(server_url: str) -> Iterator[str]:
 
 
 def app_env(database_uri: str, instance: Path) -> dict[str, str]:
-    env = {"FLASK_SQLALCHEMY_DATABASE_URI": database_uri,
-           "FLASK_SECRET_KEY": "bench-" + secrets.token_hex(16),
-           "EVENTAPP_INSTANCE_PATH": str(instance),
-           "FLASK_PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL,
-           # The bench fires thousands of sign-ups from one address.
-           "FLASK_RATELIMIT_ENABLED": "false",
-           # Into instance/outbox/, whatever the calling shell says.
-           "FLASK_MAIL_SERVER": "", "FLASK_MAIL_OUTBOX": ""}
+    env = {
+        "FLASK_SQLALCHEMY_DATABASE_URI": database_uri,
+        "FLASK_SECRET_KEY": "bench-" + secrets.token_hex(16),
+        "EVENTAPP_INSTANCE_PATH": str(instance),
+        "FLASK_PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL,
+        # The bench fires thousands of sign-ups from one address.
+        "FLASK_RATELIMIT_ENABLED": "false",
+        # Into instance/outbox/, whatever the calling shell says.
+        "FLASK_MAIL_SERVER": "",
+        "FLASK_MAIL_OUTBOX": "",
+    }
     return env
 
 
 def prepare_eventapp(database_uri: str, instance: Path, capacity: int) -> str:
     """Migrate the empty database and add the conference; returns its sign-up path."""
     env = {**os.environ, **app_env(database_uri, instance)}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "eventapp", "db", "upgrade"],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri,
-                      "SECRET_KEY": env["FLASK_SECRET_KEY"],
-                      "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL})
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "eventapp", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "SECRET_KEY": env["FLASK_SECRET_KEY"],
+            "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL,
+        }
+    )
     with app.app_context():
         agenda.build_event()
-        db.session.execute(update(Event).where(Event.slug == agenda.SLUG).values(
-            capacity=capacity, registration_opens_at=None, registration_closes_at=None,
-            published=True))
+        db.session.execute(
+            update(Event)
+            .where(Event.slug == agenda.SLUG)
+            .values(
+                capacity=capacity,
+                registration_opens_at=None,
+                registration_closes_at=None,
+                published=True,
+            )
+        )
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -140,11 +161,19 @@ def prepare_eventapp(database_uri: str, instance: Path, capacity: int) -> str:
 
 def check_eventapp(database_uri: str, capacity: int) -> str:
     """The capacity rule after the rush: confirmed = min(capacity, all), nobody twice."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_uri, "SECRET_KEY": "check",
-                      "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "SECRET_KEY": "check",
+            "PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL,
+        }
+    )
     with app.app_context():
-        counts = dict(db.session.execute(
-            select(Registration.status, func.count()).group_by(Registration.status)).all())
+        counts = dict(
+            db.session.execute(
+                select(Registration.status, func.count()).group_by(Registration.status)
+            ).all()
+        )
         keys = db.session.scalars(select(Registration.email_key)).all()
         db.session.remove()
         db.engine.dispose()
@@ -158,6 +187,7 @@ def check_eventapp(database_uri: str, capacity: int) -> str:
 
 
 # --- The client -------------------------------------------------------------------------
+
 
 @dataclass
 class Result:
@@ -173,8 +203,7 @@ class Result:
         return len(self.post_ms)
 
 
-def sign_up(conn: http.client.HTTPConnection, path: str, n: int, tag: str
-            ) -> tuple[float, float]:
+def sign_up(conn: http.client.HTTPConnection, path: str, n: int, tag: str) -> tuple[float, float]:
     """One new person (no cookies yet): GET the form, POST it with its token and the
     session cookie. Milliseconds of the POST and of the whole; raises on a failure."""
     started = time.perf_counter()
@@ -183,15 +212,30 @@ def sign_up(conn: http.client.HTTPConnection, path: str, n: int, tag: str
     html = page.read().decode()
     if page.status != 200:
         raise RuntimeError(f"GET {page.status}")
-    cookies = "; ".join(header.split(";", 1)[0]
-                        for name, header in page.getheaders() if name.lower() == "set-cookie")
-    body = urlencode({
-        "csrf_token": CSRF.search(html).group(1), "given_name": f"Person {n}",
-        "family_name": "Bench", "email": f"person{n}-{tag}@example.org",
-        "organisation": "ICMPD", "country": "BE", "dietary": "none", "privacy_consent": "y"})
+    cookies = "; ".join(
+        header.split(";", 1)[0]
+        for name, header in page.getheaders()
+        if name.lower() == "set-cookie"
+    )
+    body = urlencode(
+        {
+            "csrf_token": CSRF.search(html).group(1),
+            "given_name": f"Person {n}",
+            "family_name": "Bench",
+            "email": f"person{n}-{tag}@example.org",
+            "organisation": "ICMPD",
+            "country": "BE",
+            "dietary": "none",
+            "privacy_consent": "y",
+        }
+    )
     posted = time.perf_counter()
-    conn.request("POST", path, body=body, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies})
+    conn.request(
+        "POST",
+        path,
+        body=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies},
+    )
     response = conn.getresponse()
     response.read()
     finished = time.perf_counter()
@@ -244,6 +288,7 @@ def fire(port: int, path: str, clients: int, count: int, seconds: float, tag: st
 
 # --- Runs -------------------------------------------------------------------------------
 
+
 def pct(values: list[float], p: int) -> float:
     """The p-th percentile (nan without values)."""
     if len(values) < 2:
@@ -265,10 +310,13 @@ def measure(kind: str, database, folder: Path, args) -> tuple[Result, str]:
             module.create_schema(uri)
             path = "/register"
             prefix = kind.upper()
-            env = {f"{prefix}_DATABASE_URI": uri,
-                   f"{prefix}_SECRET_KEY": "bench-" + secrets.token_hex(16)}
-            server = gunicorn(env, app=f"{module.__name__}:create_app()",
-                              workers=args.workers, pythonpath=BENCH)
+            env = {
+                f"{prefix}_DATABASE_URI": uri,
+                f"{prefix}_SECRET_KEY": "bench-" + secrets.token_hex(16),
+            }
+            server = gunicorn(
+                env, app=f"{module.__name__}:create_app()", workers=args.workers, pythonpath=BENCH
+            )
         with server as running:
             fire(running.port, path, args.clients, 10 * args.clients, args.warmup, "warmup")
             cpu = cpu_seconds(running.pid)
@@ -282,26 +330,35 @@ def measure(kind: str, database, folder: Path, args) -> tuple[Result, str]:
 
 def line(label: str, result: Result, note: str = "") -> str:
     errors = f", {len(result.errors)} errors ({result.errors[0]})" if result.errors else ""
-    return (f"{label:22} {result.rate:8.0f} {pct(result.post_ms, 50):8.1f} "
-            f"{pct(result.post_ms, 99):8.1f} {pct(result.total_ms, 50):9.1f} "
-            f"{pct(result.total_ms, 99):9.1f} {result.cpu_ms:7.1f} {result.done:6d}  "
-            f"{note}{errors}")
+    return (
+        f"{label:22} {result.rate:8.0f} {pct(result.post_ms, 50):8.1f} "
+        f"{pct(result.post_ms, 99):8.1f} {pct(result.total_ms, 50):9.1f} "
+        f"{pct(result.total_ms, 99):9.1f} {result.cpu_ms:7.1f} {result.done:6d}  "
+        f"{note}{errors}"
+    )
 
 
 def bench_database(label: str, database, folder: Path, args) -> dict[str, float]:
     """Every run of both apps on one kind of database; prints and returns the medians."""
-    print(f"\n{label}: {args.clients} clients, gunicorn --workers {args.workers}, "
-          f"up to {args.signups} sign-ups or {args.seconds:g} s per run after "
-          f"{args.warmup:g} s of warm-up; capacity {args.capacity} (the rest waitlisted)")
-    print(f"{'':22} {'sign-ups':>8} {'POST':>8} {'POST':>8} {'GET+POST':>9} {'GET+POST':>9} "
-          f"{'CPU ms':>7}")
-    print(f"{'run':22} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p50 ms':>9} {'p99 ms':>9} "
-          f"{'/sign-up':>7} {'done':>6}")
+    print(
+        f"\n{label}: {args.clients} clients, gunicorn --workers {args.workers}, "
+        f"up to {args.signups} sign-ups or {args.seconds:g} s per run after "
+        f"{args.warmup:g} s of warm-up; capacity {args.capacity} (the rest waitlisted)"
+    )
+    print(
+        f"{'':22} {'sign-ups':>8} {'POST':>8} {'POST':>8} {'GET+POST':>9} {'GET+POST':>9} "
+        f"{'CPU ms':>7}"
+    )
+    print(
+        f"{'run':22} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p50 ms':>9} {'p99 ms':>9} "
+        f"{'/sign-up':>7} {'done':>6}"
+    )
     results: dict[str, list[Result]] = {"eventapp": [], "stack": [], "baseline": []}
     for n in range(args.runs):
         # Alternate the order, so no app always gets the cooler machine.
-        kinds = ("eventapp", "stack", "baseline") if n % 2 == 0 \
-            else ("baseline", "stack", "eventapp")
+        kinds = (
+            ("eventapp", "stack", "baseline") if n % 2 == 0 else ("baseline", "stack", "eventapp")
+        )
         for kind in kinds:
             result, note = measure(kind, database, folder, args)
             results[kind].append(result)
@@ -313,15 +370,18 @@ def bench_database(label: str, database, folder: Path, args) -> dict[str, float]
         for name, attr in (("POST", "post_ms"), ("GET+POST", "total_ms")):
             for p in (50, 99):
                 medians[f"{kind} {name} p{p}"] = statistics.median(
-                    pct(getattr(r, attr), p) for r in runs)
+                    pct(getattr(r, attr), p) for r in runs
+                )
     medians["ratio"] = medians["eventapp rate"] / medians["baseline rate"]
     medians["stack ratio"] = medians["stack rate"] / medians["baseline rate"]
     print(f"{'median of runs':22}")
     for kind in results:
-        print(f"{'  ' + kind:22} {medians[f'{kind} rate']:8.0f} "
-              f"{medians[f'{kind} POST p50']:8.1f} {medians[f'{kind} POST p99']:8.1f} "
-              f"{medians[f'{kind} GET+POST p50']:9.1f} {medians[f'{kind} GET+POST p99']:9.1f} "
-              f"{medians[f'{kind} cpu']:7.1f}")
+        print(
+            f"{'  ' + kind:22} {medians[f'{kind} rate']:8.0f} "
+            f"{medians[f'{kind} POST p50']:8.1f} {medians[f'{kind} POST p99']:8.1f} "
+            f"{medians[f'{kind} GET+POST p50']:9.1f} {medians[f'{kind} GET+POST p99']:9.1f} "
+            f"{medians[f'{kind} cpu']:7.1f}"
+        )
     return medians
 
 
@@ -337,17 +397,21 @@ def summary(label: str, figures: dict[str, float], desk_ms: dict[str, float]) ->
     p99 = figures["eventapp POST p99"]
     first_page = desk_ms["desk, first page"]
     slowest = max((ms, name) for name, ms in desk_ms.items() if name.startswith("desk"))
-    print(f"{label:11} sign-ups {figures['eventapp rate']:5.0f}/s = "
-          f"{ratio:4.2f} x baseline ({figures['baseline rate']:.0f}/s) "
-          f"[{'ok' if ratio >= 1 / 3 else 'MISSED'}: >= 0.33]; server CPU per sign-up "
-          f"{figures['eventapp cpu']:.1f} ms vs {figures['baseline cpu']:.1f} ms; "
-          f"POST p99 {p99:5.1f} ms [{'ok' if p99 < 100 else 'MISSED'}: < 100]; "
-          f"desk {first_page:5.1f} ms [{'ok' if first_page < 300 else 'MISSED'}: < 300], "
-          f"slowest desk view {slowest[0]:.1f} ms ({slowest[1]})")
-    print(f"{'':11} the stack's floor (bench/stack_app.py: the same form with Flask-WTF, "
-          f"Jinja and one ORM insert, nothing of ours) {figures['stack rate']:5.0f}/s = "
-          f"{figures['stack ratio']:4.2f} x baseline, CPU {figures['stack cpu']:.1f} ms, "
-          f"POST p99 {figures['stack POST p99']:5.1f} ms")
+    print(
+        f"{label:11} sign-ups {figures['eventapp rate']:5.0f}/s = "
+        f"{ratio:4.2f} x baseline ({figures['baseline rate']:.0f}/s) "
+        f"[{'ok' if ratio >= 1 / 3 else 'MISSED'}: >= 0.33]; server CPU per sign-up "
+        f"{figures['eventapp cpu']:.1f} ms vs {figures['baseline cpu']:.1f} ms; "
+        f"POST p99 {p99:5.1f} ms [{'ok' if p99 < 100 else 'MISSED'}: < 100]; "
+        f"desk {first_page:5.1f} ms [{'ok' if first_page < 300 else 'MISSED'}: < 300], "
+        f"slowest desk view {slowest[0]:.1f} ms ({slowest[1]})"
+    )
+    print(
+        f"{'':11} the stack's floor (bench/stack_app.py: the same form with Flask-WTF, "
+        f"Jinja and one ORM insert, nothing of ours) {figures['stack rate']:5.0f}/s = "
+        f"{figures['stack ratio']:4.2f} x baseline, CPU {figures['stack cpu']:.1f} ms, "
+        f"POST p99 {figures['stack POST p99']:5.1f} ms"
+    )
 
 
 def main() -> None:
@@ -355,18 +419,23 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (32)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (2)")
     parser.add_argument("--runs", type=int, default=3, help="runs per app and database (3)")
-    parser.add_argument("--signups", type=int, default=2000,
-                        help="sign-ups per run at most (2000)")
+    parser.add_argument("--signups", type=int, default=2000, help="sign-ups per run at most (2000)")
     parser.add_argument("--seconds", type=float, default=20, help="per run at most (20)")
-    parser.add_argument("--warmup", type=float, default=2,
-                        help="seconds of untimed sign-ups first (2)")
-    parser.add_argument("--capacity", type=int, default=CAPACITY,
-                        help=f"public seats of the event ({CAPACITY})")
-    parser.add_argument("--desk-runs", type=int, default=20,
-                        help="timed requests per desk view (20)")
-    parser.add_argument("--postgres", metavar="URL",
-                        help="also on PostgreSQL, in a temporary database dropped afterwards, "
-                             "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument(
+        "--warmup", type=float, default=2, help="seconds of untimed sign-ups first (2)"
+    )
+    parser.add_argument(
+        "--capacity", type=int, default=CAPACITY, help=f"public seats of the event ({CAPACITY})"
+    )
+    parser.add_argument(
+        "--desk-runs", type=int, default=20, help="timed requests per desk view (20)"
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="also on PostgreSQL, in a temporary database dropped afterwards, "
+        "e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    )
     args = parser.parse_args()
     args.clients = max(1, min(args.clients, 512))
     args.runs = max(1, min(args.runs, 20))
@@ -380,8 +449,10 @@ def main() -> None:
             databases.append(("PostgreSQL", lambda: postgres_database(args.postgres)))
         figures = {}
         for label, database in databases:
-            figures[label] = (bench_database(label, database, folder, args),
-                              bench_desk(label, database, args))
+            figures[label] = (
+                bench_database(label, database, folder, args),
+                bench_desk(label, database, args),
+            )
         print("\nMedians")
         for label, (signups, desk_ms) in figures.items():
             summary(label, signups, desk_ms)

@@ -55,10 +55,18 @@ class Signup(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-COUNTRIES = sorted(((code, name) for code, name in Locale("en").territories.items()
-                    if len(code) == 2 and code.isalpha()), key=lambda item: item[1])
-DIETARY = [(value, value.title()) for value in
-           ("none", "vegetarian", "vegan", "halal", "kosher", "gluten-free", "other")]
+COUNTRIES = sorted(
+    (
+        (code, name)
+        for code, name in Locale("en").territories.items()
+        if len(code) == 2 and code.isalpha()
+    ),
+    key=lambda item: item[1],
+)
+DIETARY = [
+    (value, value.title())
+    for value in ("none", "vegetarian", "vegan", "halal", "kosher", "gluten-free", "other")
+]
 
 
 def checked_email(form, field):
@@ -91,8 +99,12 @@ class SignupForm(FlaskForm):
     email = EmailField("E-mail address", validators=[DataRequired(), checked_email])
     organisation = StringField("Organisation", validators=[DataRequired(), Length(max=300)])
     job_title = StringField("Job title", validators=[Optional(), Length(max=200)])
-    country = SelectField("Country", choices=[("", "Choose a country"), *COUNTRIES],
-                          validators=[DataRequired()], widget=OncePerValueSelect())
+    country = SelectField(
+        "Country",
+        choices=[("", "Choose a country"), *COUNTRIES],
+        validators=[DataRequired()],
+        widget=OncePerValueSelect(),
+    )
     dietary = SelectField("Dietary needs", choices=DIETARY, default="none")
     accessibility = StringField("Accessibility", validators=[Optional(), Length(max=1000)])
     photo_consent = BooleanField("Photos")
@@ -124,7 +136,8 @@ def create_app(uri: str | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=os.environ.get("STACK_SECRET_KEY") or secrets.token_hex(32),
         SQLALCHEMY_DATABASE_URI=uri or os.environ["STACK_DATABASE_URI"],
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True})
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+    )
     app.jinja_loader = DictLoader({"form.html": TEMPLATE})
     db.init_app(app)
     with app.app_context():
@@ -141,10 +154,25 @@ def create_app(uri: str | None = None) -> Flask:
         form = SignupForm()
         if not form.validate_on_submit():
             return render_template("form.html", form=form), 422 if form.is_submitted() else 200
-        signup = Signup(created_at=datetime.now(UTC), **{
-            name: form[name].data.strip() if isinstance(form[name].data, str) else form[name].data
-            for name in ("given_name", "family_name", "badge_name", "email", "organisation",
-                         "job_title", "country", "dietary", "photo_consent")})
+        signup = Signup(
+            created_at=datetime.now(UTC),
+            **{
+                name: form[name].data.strip()
+                if isinstance(form[name].data, str)
+                else form[name].data
+                for name in (
+                    "given_name",
+                    "family_name",
+                    "badge_name",
+                    "email",
+                    "organisation",
+                    "job_title",
+                    "country",
+                    "dietary",
+                    "photo_consent",
+                )
+            },
+        )
         db.session.add(signup)
         db.session.commit()
         return redirect(f"/done/{signup.id}")

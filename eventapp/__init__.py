@@ -34,8 +34,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         # Flask's documented way to add WSGI middleware; mypy refuses any method assignment.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=int(app.config.get("PROXY_FIX_X_FOR") or 0), x_proto=1,
-            x_host=int(app.config["PROXY_FIX_X_HOST"]))
+            app.wsgi_app,
+            x_for=int(app.config.get("PROXY_FIX_X_FOR") or 0),
+            x_proto=1,
+            x_host=int(app.config["PROXY_FIX_X_HOST"]),
+        )
 
     from eventapp import database
     from eventapp.core import i18n
@@ -103,7 +106,16 @@ def register_blueprints(app: Flask) -> None:
     from eventapp.venue import views as venue_views
     from eventapp.web import blueprints, health
 
-    for blueprint in (health.bp, blueprints.public, auth_views.bp, account_views.bp,
-                      blueprints.manage, blueprints.exports, media_views.bp,
-                      blueprints.registration, blueprints.checkin, venue_views.bp):
+    for blueprint in (
+        health.bp,
+        blueprints.public,
+        auth_views.bp,
+        account_views.bp,
+        blueprints.manage,
+        blueprints.exports,
+        media_views.bp,
+        blueprints.registration,
+        blueprints.checkin,
+        venue_views.bp,
+    ):
         app.register_blueprint(blueprint)

@@ -26,12 +26,25 @@ from eventapp.web.public_url import external_url
 
 @click.command("demo")
 @with_appcontext
-@click.option("--participants", "count", default=DEFAULT_PARTICIPANTS, show_default=True,
-              type=click.IntRange(0), help="Fictional participants to generate.")
-@click.option("--upcoming", is_flag=True,
-              help="Hold the event four weeks from today, its sign-up window open now.")
-@click.option("--seats-left", type=click.IntRange(0), default=None,
-              help="Capacity = participants + this many seats (default: the data file's).")
+@click.option(
+    "--participants",
+    "count",
+    default=DEFAULT_PARTICIPANTS,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Fictional participants to generate.",
+)
+@click.option(
+    "--upcoming",
+    is_flag=True,
+    help="Hold the event four weeks from today, its sign-up window open now.",
+)
+@click.option(
+    "--seats-left",
+    type=click.IntRange(0),
+    default=None,
+    help="Capacity = participants + this many seats (default: the data file's).",
+)
 def demo_command(count: int, upcoming: bool, seats_left: int | None) -> None:
     """Load the MIEUX Impact Event demo (does nothing if it is there already)."""
     on = date.today() + timedelta(weeks=4) if upcoming else None
@@ -42,8 +55,10 @@ def demo_command(count: int, upcoming: bool, seats_left: int | None) -> None:
     if event is None:
         click.echo("The demo event is loaded already: nothing changed.")
         return
-    summary = (f"Loaded {event.title} ({event.slug}): {len(event.agenda_items)} agenda items, "
-               f"{len(event.people)} speakers, {len(event.registrations)} registrations.")
+    summary = (
+        f"Loaded {event.title} ({event.slug}): {len(event.agenda_items)} agenda items, "
+        f"{len(event.people)} speakers, {len(event.registrations)} registrations."
+    )
     db.session.commit()
     click.echo(summary)
 
@@ -52,8 +67,11 @@ def demo_command(count: int, upcoming: bool, seats_left: int | None) -> None:
 @with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in UserRole]), required=True)
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from standard input instead of prompting.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of prompting.",
+)
 def create_user_command(email: str, role: str, password_stdin: bool) -> None:
     """Create an account for an organiser, administrator or check-in volunteer."""
     if password_stdin:
@@ -74,16 +92,20 @@ def create_user_command(email: str, role: str, password_stdin: bool) -> None:
 def first_admin_command(email: str) -> None:
     """On a new install, create the first account with a random password and print it once."""
     if db.session.scalar(select(func.count()).select_from(User)):
-        click.echo("Accounts exist already: sign in with yours "
-                   "(or add one with `flask --app eventapp create-user`).")
+        click.echo(
+            "Accounts exist already: sign in with yours "
+            "(or add one with `flask --app eventapp create-user`)."
+        )
         return
     password = random_password()
     create_user(email, password, UserRole.ADMIN)
     db.session.commit()
     rule = "=" * 64
-    click.echo(f"\n{rule}\n  Organiser login (shown this once, keep it safe):\n"
-               f"    e-mail:   {email}\n    password: {password}\n"
-               f"  Sign in at {external_url('auth.login')}\n{rule}\n")
+    click.echo(
+        f"\n{rule}\n  Organiser login (shown this once, keep it safe):\n"
+        f"    e-mail:   {email}\n    password: {password}\n"
+        f"  Sign in at {external_url('auth.login')}\n{rule}\n"
+    )
 
 
 @click.command("anonymise")
@@ -99,24 +121,36 @@ def anonymise_command(slug: str, yes: bool) -> None:
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None:
         raise click.ClickException(f"No event with the slug {slug!r}.")
-    remaining = db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.event_id == event.id, Registration.anonymised_at.is_(None)))
+    remaining = db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event.id, Registration.anonymised_at.is_(None))
+    )
     if not remaining:
-        click.echo(f"Nothing to erase: the registrations of {event.title} are anonymised "
-                   "already.")
+        click.echo(f"Nothing to erase: the registrations of {event.title} are anonymised already.")
         return
     if not yes:
-        click.confirm(f"Erase the personal data of {remaining} registrations of "
-                      f"{event.title} ({slug})? This cannot be undone.", abort=True)
+        click.confirm(
+            f"Erase the personal data of {remaining} registrations of "
+            f"{event.title} ({slug})? This cannot be undone.",
+            abort=True,
+        )
     erased = anonymise_event(event)
     db.session.commit()
-    click.echo(f"Personal data of {erased} registrations of {event.title} erased; "
-               "the counts are kept.")
+    click.echo(
+        f"Personal data of {erased} registrations of {event.title} erased; the counts are kept."
+    )
     by_status = db.session.execute(
-        select(Registration.status, func.count()).where(Registration.event_id == event.id)
-        .group_by(Registration.status).order_by(Registration.status)).all()
-    click.echo("Registrations kept by status: "
-               + ", ".join(f"{status} {n}" for status, n in by_status) + ".")
+        select(Registration.status, func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.status)
+        .order_by(Registration.status)
+    ).all()
+    click.echo(
+        "Registrations kept by status: "
+        + ", ".join(f"{status} {n}" for status, n in by_status)
+        + "."
+    )
 
 
 @click.command("resend-mail")
@@ -155,25 +189,56 @@ def clean_imports_command() -> None:
 @click.command("badges")
 @with_appcontext
 @click.argument("slug")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
-              help="The PDF file to write.")
-@click.option("--layout", type=click.Choice(list(BADGE_LAYOUTS)), default=None,
-              help="Badge layout (default: the event's setting).")
-@click.option("--category", type=click.Choice([c.value for c in Category]), default=None,
-              help="Only this category (default: every confirmed registration).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="The PDF file to write.",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(list(BADGE_LAYOUTS)),
+    default=None,
+    help="Badge layout (default: the event's setting).",
+)
+@click.option(
+    "--category",
+    type=click.Choice([c.value for c in Category]),
+    default=None,
+    help="Only this category (default: every confirmed registration).",
+)
 @click.option("--unprinted", is_flag=True, help="Only badges not printed yet.")
-@click.option("--id", "registration_id", type=int, default=None,
-              help="Only this registration (a reprint).")
-@click.option("--sort", type=click.Choice(list(BADGE_SORTS)), default=None,
-              help="Order of the badges (default: the event's setting).")
-def badges_command(slug: str, output: str, layout: str | None, category: str | None,
-                   unprinted: bool, registration_id: int | None, sort: str | None) -> None:
+@click.option(
+    "--id", "registration_id", type=int, default=None, help="Only this registration (a reprint)."
+)
+@click.option(
+    "--sort",
+    type=click.Choice(list(BADGE_SORTS)),
+    default=None,
+    help="Order of the badges (default: the event's setting).",
+)
+def badges_command(
+    slug: str,
+    output: str,
+    layout: str | None,
+    category: str | None,
+    unprinted: bool,
+    registration_id: int | None,
+    sort: str | None,
+) -> None:
     """Print an event's badges to a PDF; the badges printed are marked as printed."""
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None:
         raise click.ClickException(f"No event with the slug {slug!r}.")
-    run = print_badges(event, layout=layout, category=category, unprinted=unprinted,
-                       registration_id=registration_id, sort=sort)
+    run = print_badges(
+        event,
+        layout=layout,
+        category=category,
+        unprinted=unprinted,
+        registration_id=registration_id,
+        sort=sort,
+    )
     if run is None:
         raise click.ClickException("No confirmed registration matches: nothing printed.")
     with open(output, "wb") as f:
@@ -185,12 +250,26 @@ def badges_command(slug: str, output: str, layout: str | None, category: str | N
 @click.command("programme")
 @with_appcontext
 @click.argument("slug")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
-              help="The PDF file to write.")
-@click.option("--size", type=click.Choice(list(PROGRAMME_SIZES), case_sensitive=False),
-              default=None, help="Page size (default: the event's setting, else A5).")
-@click.option("--lang", "language", type=click.Choice(LANGUAGES), default=None,
-              help="Language of the labels and dates (default: the site's first language).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="The PDF file to write.",
+)
+@click.option(
+    "--size",
+    type=click.Choice(list(PROGRAMME_SIZES), case_sensitive=False),
+    default=None,
+    help="Page size (default: the event's setting, else A5).",
+)
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the labels and dates (default: the site's first language).",
+)
 def programme_command(slug: str, output: str, size: str | None, language: str | None) -> None:
     """Print an event's programme booklet to a PDF (published or not)."""
     event = db.session.scalar(select(Event).where(Event.slug == slug))
@@ -199,18 +278,25 @@ def programme_command(slug: str, output: str, size: str | None, language: str | 
     pdf = render_programme(event, size=size, language=language)
     with open(output, "wb") as f:
         f.write(pdf)
-    click.echo(f"Wrote the programme of {event.title} ({programme_size(event, size)}) "
-               f"to {output}.")
+    click.echo(f"Wrote the programme of {event.title} ({programme_size(event, size)}) to {output}.")
 
 
 @click.command("certificates")
 @with_appcontext
 @click.argument("slug")
-@click.option("-o", "--out", "output", type=click.Path(writable=True),
-              help="A folder (one PDF per person) or a .pdf file (all in one).")
-@click.option("--email", is_flag=True,
-              help="E-mail each person theirs, except those sent one already (no time "
-                   "limit, unlike the organisers' button: for large events).")
+@click.option(
+    "-o",
+    "--out",
+    "output",
+    type=click.Path(writable=True),
+    help="A folder (one PDF per person) or a .pdf file (all in one).",
+)
+@click.option(
+    "--email",
+    is_flag=True,
+    help="E-mail each person theirs, except those sent one already (no time "
+    "limit, unlike the organisers' button: for large events).",
+)
 def certificates_command(slug: str, output: str | None, email: bool) -> None:
     """Write the certificates of attendance of everyone checked in: one PDF per person
     into a folder, or all in one file when OUT ends in .pdf; and/or e-mail them."""
@@ -240,15 +326,25 @@ def certificates_command(slug: str, output: str | None, email: bool) -> None:
         click.echo(f"Wrote {len(people)} certificates to {target}.")
     if email:
         result = send_certificates(event)
-        click.echo(f"E-mailed {result.delivered}, failed {result.failed}, sent before "
-                   f"{result.already}, without an address {result.skipped}.")
+        click.echo(
+            f"E-mailed {result.delivered}, failed {result.failed}, sent before "
+            f"{result.already}, without an address {result.skipped}."
+        )
 
 
 def init_app(app: Flask) -> None:
     from eventapp.venue.cli import serve_venue_command
 
-    for command in (demo_command, create_user_command, first_admin_command,
-                    anonymise_command, badges_command, programme_command,
-                    resend_mail_command, certificates_command, clean_imports_command,
-                    serve_venue_command):
+    for command in (
+        demo_command,
+        create_user_command,
+        first_admin_command,
+        anonymise_command,
+        badges_command,
+        programme_command,
+        resend_mail_command,
+        certificates_command,
+        clean_imports_command,
+        serve_venue_command,
+    ):
         app.cli.add_command(command)

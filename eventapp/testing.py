@@ -50,28 +50,52 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(env: dict[str, str], *, app: str = "eventapp:create_app()", workers: int = 2,
-             pythonpath: Path | None = None, up_within: float = 30,
-             access_log: Path | None = None) -> Iterator[Server]:
+def gunicorn(
+    env: dict[str, str],
+    *,
+    app: str = "eventapp:create_app()",
+    workers: int = 2,
+    pythonpath: Path | None = None,
+    up_within: float = 30,
+    access_log: Path | None = None,
+) -> Iterator[Server]:
     """`app` under gunicorn (sync workers), with `env` over this process's environment;
     yields once it answers GET /healthz, and stops it after the block. Its public base
     URL is its own address unless `env` says otherwise; `access_log` is a file for
     gunicorn's access log (none by default)."""
     port = free_port()
     server = Server(port, 0)
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
-               "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "60",
+        "--log-level",
+        "warning",
+    ]
     if pythonpath is not None:
         command += ["--pythonpath", str(pythonpath)]
     if access_log is not None:
         command += ["--access-logfile", str(access_log)]
     process = subprocess.Popen(
-        [*command, app], cwd=ROOT,
+        [*command, app],
+        cwd=ROOT,
         # Its own address for links; no second factor for the scripted sign-ins (tests of
         # second factors set FLASK_SECOND_FACTOR_REQUIRED themselves).
-        env={**os.environ, "FLASK_PUBLIC_BASE_URL": server.url,
-             "FLASK_SECOND_FACTOR_REQUIRED": "none", **env},
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        env={
+            **os.environ,
+            "FLASK_PUBLIC_BASE_URL": server.url,
+            "FLASK_SECOND_FACTOR_REQUIRED": "none",
+            **env,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     server.pid = process.pid
     try:
         _wait_until_up(process, port, up_within)
@@ -133,8 +157,14 @@ class Session:
     def connect(self) -> http.client.HTTPConnection:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
 
-    def call(self, conn: http.client.HTTPConnection, method: str, path: str,
-             body: str | None = None, headers: dict | None = None) -> tuple[int, str]:
+    def call(
+        self,
+        conn: http.client.HTTPConnection,
+        method: str,
+        path: str,
+        body: str | None = None,
+        headers: dict | None = None,
+    ) -> tuple[int, str]:
         """One request with the session's cookies; keeps the cookies it sets."""
         headers = dict(headers or {})
         if self.cookies:
@@ -148,21 +178,30 @@ class Session:
                 self.cookies[key.strip()] = value
         return response.status, text
 
-    def post_json(self, conn: http.client.HTTPConnection, path: str,
-                  payload: dict) -> tuple[int, str]:
+    def post_json(
+        self, conn: http.client.HTTPConnection, path: str, payload: dict
+    ) -> tuple[int, str]:
         """A JSON POST with the CSRF header, as the check-in page sends it."""
-        return self.call(conn, "POST", path, json.dumps(payload),
-                         {"Content-Type": "application/json", "X-CSRFToken": self.token})
+        return self.call(
+            conn,
+            "POST",
+            path,
+            json.dumps(payload),
+            {"Content-Type": "application/json", "X-CSRFToken": self.token},
+        )
 
     def login(self, email: str, password: str, landing: str = "/checkin/") -> None:
         """Sign in, then take the CSRF token from `landing`, a page of the new session."""
         conn = self.connect()
         try:
             status, html = self.call(conn, "GET", "/login")
-            status, _ = self.call(conn, "POST", "/login", urlencode(
-                {"email": email, "password": password,
-                 "csrf_token": csrf_token(html)}),
-                {"Content-Type": "application/x-www-form-urlencoded"})
+            status, _ = self.call(
+                conn,
+                "POST",
+                "/login",
+                urlencode({"email": email, "password": password, "csrf_token": csrf_token(html)}),
+                {"Content-Type": "application/x-www-form-urlencoded"},
+            )
             if status != 302:
                 raise RuntimeError(f"login of {email}: {status}")
             status, html = self.call(conn, "GET", landing)

@@ -55,16 +55,18 @@ def _instance_path(tmp_path_factory) -> Iterator[Path]:
 
 
 def make_app(database_url: str, **config) -> Flask:
-    return create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        # Tests that need second factors set this themselves (tests/test_second_factor.py).
-        "SECOND_FACTOR_REQUIRED": "none",
-        # The test client's host; live servers on 127.0.0.1 are trusted too (loopback).
-        "PUBLIC_BASE_URL": "http://localhost",
-        **config,
-    })
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            # Tests that need second factors set this themselves (tests/test_second_factor.py).
+            "SECOND_FACTOR_REQUIRED": "none",
+            # The test client's host; live servers on 127.0.0.1 are trusted too (loopback).
+            "PUBLIC_BASE_URL": "http://localhost",
+            **config,
+        }
+    )
 
 
 def close_db() -> None:
@@ -146,17 +148,20 @@ def make_user(app: Flask):
 
 def csrf_token_from(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
+        r'name="csrf_token" value="([^"]+)"', html
+    )
     assert match, "no CSRF token in the page"
     return match.group(1)
 
 
-def submit_sign_in(client: FlaskClient, email: str = ORGANISER, password: str = PASSWORD,
-                   **kwargs) -> TestResponse:
+def submit_sign_in(
+    client: FlaskClient, email: str = ORGANISER, password: str = PASSWORD, **kwargs
+) -> TestResponse:
     """The sign-in form as a person sends it, whatever the answer (tests of the form itself)."""
     token = csrf_token_from(client.get("/login", **kwargs).text)
-    return client.post("/login", data={"email": email, "password": password,
-                                       "csrf_token": token}, **kwargs)
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}, **kwargs
+    )
 
 
 class SignedIn:
@@ -246,8 +251,9 @@ def smtp(app):
     # SMTPUTF8 as mail servers offer it today: addresses need not be ASCII.
     controller = Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
     controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port,
-                      MAIL_FROM="MIEUX events <events@example.org>")
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_FROM="MIEUX events <events@example.org>"
+    )
     yield inbox
     controller.stop()
 

@@ -31,10 +31,14 @@ def make_event(**kw) -> Event:
     n = next(_seq)
     starts = kw.pop("starts_at", START)
     event = Event(
-        slug=kw.pop("slug", f"event-{n}"), title=kw.pop("title", f"Event {n}"),
-        timezone=kw.pop("timezone", "Europe/Brussels"), starts_at=starts,
+        slug=kw.pop("slug", f"event-{n}"),
+        title=kw.pop("title", f"Event {n}"),
+        timezone=kw.pop("timezone", "Europe/Brussels"),
+        starts_at=starts,
         ends_at=kw.pop("ends_at", starts + timedelta(hours=9)),
-        capacity=kw.pop("capacity", 100), published=kw.pop("published", True), **kw,
+        capacity=kw.pop("capacity", 100),
+        published=kw.pop("published", True),
+        **kw,
     )
     db.session.add(event)
     return event
@@ -47,8 +51,12 @@ def make_room(event: Event, **kw) -> Room:
 
 
 def make_person(event: Event, **kw) -> Person:
-    person = Person(event=event, given_name=kw.pop("given_name", "Ana"),
-                    family_name=kw.pop("family_name", f"Speaker {next(_seq)}"), **kw)
+    person = Person(
+        event=event,
+        given_name=kw.pop("given_name", "Ana"),
+        family_name=kw.pop("family_name", f"Speaker {next(_seq)}"),
+        **kw,
+    )
     db.session.add(person)
     return person
 
@@ -56,8 +64,12 @@ def make_person(event: Event, **kw) -> Person:
 def make_item(event: Event, **kw) -> AgendaItem:
     starts = kw.pop("starts_at", event.starts_at)
     item = AgendaItem(
-        event=event, kind=kw.pop("kind", ItemKind.TALK), title=kw.pop("title", "A talk"),
-        starts_at=starts, ends_at=kw.pop("ends_at", starts + timedelta(minutes=45)), **kw,
+        event=event,
+        kind=kw.pop("kind", ItemKind.TALK),
+        title=kw.pop("title", "A talk"),
+        starts_at=starts,
+        ends_at=kw.pop("ends_at", starts + timedelta(minutes=45)),
+        **kw,
     )
     db.session.add(item)
     return item
@@ -72,10 +84,13 @@ def add_role(item: AgendaItem, person: Person, role: RoleKind, position: int = 0
 def make_registration(event: Event, **kw) -> Registration:
     n = next(_seq)
     registration = Registration(
-        event=event, given_name=kw.pop("given_name", "Participant"),
-        family_name=kw.pop("family_name", str(n)), email=kw.pop("email", f"p{n}@example.org"),
+        event=event,
+        given_name=kw.pop("given_name", "Participant"),
+        family_name=kw.pop("family_name", str(n)),
+        email=kw.pop("email", f"p{n}@example.org"),
         category=kw.pop("category", Category.PARTICIPANT),
-        status=kw.pop("status", Status.CONFIRMED), **kw,
+        status=kw.pop("status", Status.CONFIRMED),
+        **kw,
     )
     db.session.add(registration)
     return registration
@@ -84,9 +99,11 @@ def make_registration(event: Event, **kw) -> Registration:
 def make_question(event: Event, **kw) -> Question:
     """A custom question at the end of the event's sign-up form."""
     question = Question(
-        event=event, kind=kw.pop("kind", QuestionKind.SHORT_TEXT),
+        event=event,
+        kind=kw.pop("kind", QuestionKind.SHORT_TEXT),
         label=kw.pop("label", f"Question {next(_seq)}"),
-        position=kw.pop("position", len(event.questions)), **kw,
+        position=kw.pop("position", len(event.questions)),
+        **kw,
     )
     db.session.add(question)
     return question

@@ -36,8 +36,10 @@ from eventapp.models import (
 ROLES = {"manage.": "admin", "checkin.": "door"}
 #: Where private pages send anonymous visitors.
 SIGN_IN = "/login"
-ACCOUNTS = {"admin": ("admin@example.org", UserRole.ADMIN),
-            "door": ("door@example.org", UserRole.CHECKIN)}
+ACCOUNTS = {
+    "admin": ("admin@example.org", UserRole.ADMIN),
+    "door": ("door@example.org", UserRole.CHECKIN),
+}
 
 
 @dataclass(frozen=True)
@@ -60,41 +62,54 @@ def pages(app: Flask) -> list[Page]:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
         if "GET" not in rule.methods:
             continue
-        role = next((r for prefix, r in ROLES.items() if rule.endpoint.startswith(prefix)),
-                    None)
+        role = next((r for prefix, r in ROLES.items() if rule.endpoint.startswith(prefix)), None)
         found.append(Page(rule.endpoint, role, rule.endpoint, rule.rule))
         rules[rule.endpoint] = rule.rule
     return found + [
         Page("error.404", None, "error.404"),
         Page("error.403", "door", "error.403"),
-        Page("registration.register.422", None, "registration.register",
-             rules["registration.register"], post=True),
+        Page(
+            "registration.register.422",
+            None,
+            "registration.register",
+            rules["registration.register"],
+            post=True,
+        ),
     ]
 
 
 def url_map_app() -> Flask:
     """An app to read the URL map from at collection time (no database is touched)."""
-    return create_app({"TESTING": True, "SECRET_KEY": "url-map",
-                       "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return create_app(
+        {"TESTING": True, "SECRET_KEY": "url-map", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
 
 
 def event_values(event: Event, **more) -> dict:
     """A value for each variable of the URL map's rules, from the event's first item,
     speaker, room and registration (`more` adds or overrides). The access and header
     checks and the every-page checks all fill URLs from it."""
+
     def first(column, *where):
         return db.session.scalar(select(column).where(*where).order_by(column).limit(1))
 
-    registration = db.session.get(Registration, first(
-        Registration.id, Registration.event_id == event.id))
+    registration = db.session.get(
+        Registration, first(Registration.id, Registration.event_id == event.id)
+    )
     item = db.session.get(AgendaItem, first(AgendaItem.id, AgendaItem.event_id == event.id))
     return {
-        "slug": event.slug, "item_id": item.id, "guid": item.guid,
+        "slug": event.slug,
+        "item_id": item.id,
+        "guid": item.guid,
         "person_id": first(Person.id, Person.event_id == event.id),
         "room_id": first(Room.id, Room.event_id == event.id),
-        "registration_id": registration.id, "token": registration.token,
-        "code": registration.checkin_code, "role": "panellist", "passkey_id": 1,
-        "name": "none.jpg", "filename": "img/favicon.svg",
+        "registration_id": registration.id,
+        "token": registration.token,
+        "code": registration.checkin_code,
+        "role": "panellist",
+        "passkey_id": 1,
+        "name": "none.jpg",
+        "filename": "img/favicon.svg",
         **more,
     }
 
@@ -117,28 +132,46 @@ def demo_world(app: Flask) -> Iterator[dict]:
     with app.app_context():
         # Upcoming, so that its sign-up form is open.
         load_demo(on=date.today() + timedelta(days=30), seats_left=1)
-        users = {name: create_user(email, PASSWORD, role)
-                 for name, (email, role) in ACCOUNTS.items()}
+        users = {
+            name: create_user(email, PASSWORD, role) for name, (email, role) in ACCOUNTS.items()
+        }
         event = db.session.scalar(select(Event))
         event.managers.append(users["door"])  # on the door team
-        question = Question(event=event, kind=QuestionKind.SHORT_TEXT, label="Arrival",
-                            help_text="By train or by plane?")
+        question = Question(
+            event=event,
+            kind=QuestionKind.SHORT_TEXT,
+            label="Arrival",
+            help_text="By train or by plane?",
+        )
         db.session.add(question)
-        registration = db.session.scalar(select(Registration).where(
-            Registration.event_id == event.id, Registration.email.is_not(None))
-            .order_by(Registration.id).limit(1))
+        registration = db.session.scalar(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.email.is_not(None))
+            .order_by(Registration.id)
+            .limit(1)
+        )
         registration.checked_in_at = utcnow()
         db.session.flush()
         # An item with speakers: its page lists them with their buttons.
-        item = db.session.scalar(select(AgendaItem).join(AgendaRole).where(
-            AgendaItem.event_id == event.id).order_by(AgendaItem.id).limit(1))
-        photo = db.session.scalar(select(Person.photo).where(Person.photo.is_not(None))
-                                  .limit(1))
+        item = db.session.scalar(
+            select(AgendaItem)
+            .join(AgendaRole)
+            .where(AgendaItem.event_id == event.id)
+            .order_by(AgendaItem.id)
+            .limit(1)
+        )
+        photo = db.session.scalar(select(Person.photo).where(Person.photo.is_not(None)).limit(1))
         values = event_values(
-            event, item_id=item.id, guid=item.guid, registration_id=registration.id,
-            question_id=question.id, token=registration.token,
+            event,
+            item_id=item.id,
+            guid=item.guid,
+            registration_id=registration.id,
+            question_id=question.id,
+            token=registration.token,
             code=registration.checkin_code,
-            certificate=format_code(ensure_code(registration)), name=photo or "none.jpg")
+            certificate=format_code(ensure_code(registration)),
+            name=photo or "none.jpg",
+        )
         db.session.commit()
     try:
         yield values

@@ -20,8 +20,10 @@ def reader(pdf: bytes) -> PdfReader:
 
 
 def page_sizes_mm(pdf: bytes) -> list[tuple[float, float]]:
-    return [(round(float(p.mediabox.width) / MM, 1), round(float(p.mediabox.height) / MM, 1))
-            for p in reader(pdf).pages]
+    return [
+        (round(float(p.mediabox.width) / MM, 1), round(float(p.mediabox.height) / MM, 1))
+        for p in reader(pdf).pages
+    ]
 
 
 def page_texts(pdf: bytes) -> list[str]:
@@ -71,8 +73,9 @@ def _parse_to_unicode(data: str) -> dict[int, str]:
         for src, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]*)>", block):
             mapping[int(src, 16)] = bytes.fromhex(dst).decode("utf-16-be") if dst else ""
     for block in re.findall(r"beginbfrange(.*?)endbfrange", data, re.S):
-        for lo, hi, dst in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>",
-                                      block):
+        for lo, hi, dst in re.findall(
+            r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block
+        ):
             start = int(dst, 16)
             for i, gid in enumerate(range(int(lo, 16), int(hi, 16) + 1)):
                 mapping[gid] = chr(start + i)
@@ -89,12 +92,18 @@ def embedded_fonts(pdf: bytes) -> list[EmbeddedFont]:
             seen.add(id(font))
             descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
             file = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
-            to_unicode = _parse_to_unicode(
-                font["/ToUnicode"].get_object().get_data().decode("latin-1")) \
-                if "/ToUnicode" in font else {}
-            fonts.append(EmbeddedFont(str(descriptor["/FontName"]).split("+")[-1],
-                                      TTFont(io.BytesIO(file.get_object().get_data())),
-                                      to_unicode))
+            to_unicode = (
+                _parse_to_unicode(font["/ToUnicode"].get_object().get_data().decode("latin-1"))
+                if "/ToUnicode" in font
+                else {}
+            )
+            fonts.append(
+                EmbeddedFont(
+                    str(descriptor["/FontName"]).split("+")[-1],
+                    TTFont(io.BytesIO(file.get_object().get_data())),
+                    to_unicode,
+                )
+            )
     return fonts
 
 
@@ -111,8 +120,7 @@ def char_boxes_mm(pdf: bytes, page: int = 0) -> list[tuple[str, tuple[float, flo
             # pdfium marks a hyphen that ends a line as U+FFFE
             char = text.get_text_range(i, 1).replace("\ufffe", "-")
             left, bottom, right, top = text.get_charbox(i)
-            out.append((char, (left / MM, (height - top) / MM, right / MM,
-                               (height - bottom) / MM)))
+            out.append((char, (left / MM, (height - top) / MM, right / MM, (height - bottom) / MM)))
         return out
     finally:
         doc.close()
@@ -145,7 +153,7 @@ def filled_rects_mm(pdf: bytes, page: int = 0) -> list[Rect]:
         out = []
         forms = []  # the matrices of the Form XObjects the object is drawn in, outermost first
         for obj in pdf_page.get_objects(max_depth=8):
-            del forms[obj.level:]
+            del forms[obj.level :]
             if obj.type == raw.FPDF_PAGEOBJ_FORM:
                 forms.append(obj.get_matrix())
                 continue
@@ -160,8 +168,15 @@ def filled_rects_mm(pdf: bytes, page: int = 0) -> list[Rect]:
             rgba = [ctypes.c_uint() for _ in range(4)]
             raw.FPDFPageObj_GetFillColor(obj.raw, *rgba)
             fill = "#" + "".join(f"{c.value:02X}" for c in rgba[:3])
-            out.append(Rect(round(left / MM, 2), round((height - top) / MM, 2),
-                            round((right - left) / MM, 2), round((top - bottom) / MM, 2), fill))
+            out.append(
+                Rect(
+                    round(left / MM, 2),
+                    round((height - top) / MM, 2),
+                    round((right - left) / MM, 2),
+                    round((top - bottom) / MM, 2),
+                    fill,
+                )
+            )
         return out
     finally:
         doc.close()

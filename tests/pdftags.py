@@ -18,7 +18,7 @@ CELLS = {"LBody", "TD", "TH"}
 
 def _holds_blocks(node) -> bool:
     kids = node.get("/K")
-    for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+    for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
         if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
             if str(kid.S)[1:] in BLOCKS | {"L"} or _holds_blocks(kid):
                 return True
@@ -27,8 +27,13 @@ def _holds_blocks(node) -> bool:
 
 def _blocks_only(kids):
     kids = kids if isinstance(kids, pikepdf.Array) else [kids]
-    return [kid for kid in kids if isinstance(kid, pikepdf.Dictionary) and "/S" in kid
-            and (str(kid.S)[1:] in BLOCKS | {"L"} or _holds_blocks(kid))]
+    return [
+        kid
+        for kid in kids
+        if isinstance(kid, pikepdf.Dictionary)
+        and "/S" in kid
+        and (str(kid.S)[1:] in BLOCKS | {"L"} or _holds_blocks(kid))
+    ]
 
 
 @dataclass
@@ -72,7 +77,7 @@ def read_aloud(pdf: bytes) -> list[Tagged]:
     def own_text(element, page_index, skip_blocks: bool = False) -> str:
         parts = []
         kids = element.get("/K")
-        for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
             if isinstance(kid, int):
                 parts.append(texts.get((page_index, kid), ""))
             elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
@@ -97,8 +102,13 @@ def read_aloud(pdf: bytes) -> list[Tagged]:
         # Blocks are read as one; a list item or table cell is read as one unless it holds
         # blocks of its own (then those are).
         if role in BLOCKS or (role in CELLS and not _holds_blocks(node)):
-            out.append(Tagged(role, " ".join(own_text(node, page_index).split()),
-                              str(node.Alt) if "/Alt" in node else None))
+            out.append(
+                Tagged(
+                    role,
+                    " ".join(own_text(node, page_index).split()),
+                    str(node.Alt) if "/Alt" in node else None,
+                )
+            )
             return
         if role in CELLS and (text := " ".join(own_text(node, page_index, True).split())):
             out.append(Tagged(role, text, None))  # the item's own words, then its blocks
@@ -135,5 +145,8 @@ def pdfinfo(pdf: bytes, tmp_path) -> dict[str, str]:
     binary = shutil.which("pdfinfo")
     assert binary, "poppler-utils is missing: `make test` installs it"
     output = subprocess.run([binary, str(path)], capture_output=True, text=True, check=True)
-    return {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip()
-            for line in output.stdout.splitlines() if ":" in line}
+    return {
+        line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip()
+        for line in output.stdout.splitlines()
+        if ":" in line
+    }

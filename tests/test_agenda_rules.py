@@ -71,6 +71,7 @@ def kinds(conflicts: list[Conflict]) -> list[str]:
 
 # --- Conflicts -----------------------------------------------------------------------------
 
+
 def test_a_person_in_two_overlapping_items_is_flagged(app):
     with app.test_request_context():
         event = make_event()
@@ -81,10 +82,14 @@ def test_a_person_in_two_overlapping_items_is_flagged(app):
         add_role(keynote, nino, RoleKind.SPEAKER)
         db.session.flush()
 
-        assert find_conflicts(event, [keynote, panel]) == [Conflict(
-            PERSON_DOUBLE_BOOKED, (panel.id, keynote.id),
-            "Nino Beridze is in “Panel 1” and “Keynote” at the same time.",
-            person_id=nino.id)]
+        assert find_conflicts(event, [keynote, panel]) == [
+            Conflict(
+                PERSON_DOUBLE_BOOKED,
+                (panel.id, keynote.id),
+                "Nino Beridze is in “Panel 1” and “Keynote” at the same time.",
+                person_id=nino.id,
+            )
+        ]
 
 
 def test_two_roles_in_one_item_are_no_double_booking(app):
@@ -122,9 +127,13 @@ def test_two_items_in_one_room_at_once_are_flagged(app):
         second = item_at(event, "09:45", "10:30", title="Keynote", room=plenary)
         db.session.flush()
 
-        assert find_conflicts(event, [first, second]) == [Conflict(
-            ROOM_OVERLAP, (first.id, second.id),
-            "“Opening” and “Keynote” overlap in Plenary hall.")]
+        assert find_conflicts(event, [first, second]) == [
+            Conflict(
+                ROOM_OVERLAP,
+                (first.id, second.id),
+                "“Opening” and “Keynote” overlap in Plenary hall.",
+            )
+        ]
 
 
 def test_different_rooms_and_items_without_room_never_clash_on_room(app):
@@ -171,9 +180,12 @@ def test_items_off_the_event_days_are_flagged_by_local_date(app):
 
         conflicts = find_conflicts(event, [arrival, reception, late, eve])
         assert [(c.kind, c.item_ids) for c in conflicts] == [
-            (OUTSIDE_EVENT, (eve.id,)), (OUTSIDE_EVENT, (late.id,))]
+            (OUTSIDE_EVENT, (eve.id,)),
+            (OUTSIDE_EVENT, (late.id,)),
+        ]
         assert conflicts[1].message == (
-            "“Late party” is not on the day of the event (14 May 2030).")
+            "“Late party” is not on the day of the event (14 May 2030)."
+        )
 
 
 def test_a_multi_day_event_names_its_days(app):
@@ -184,9 +196,13 @@ def test_a_multi_day_event_names_its_days(app):
         db.session.flush()
 
         conflicts = find_conflicts(event, [second_day, third_day])
-        assert conflicts == [Conflict(
-            OUTSIDE_EVENT, (third_day.id,),
-            "“Excursion” is not within the event's days (14 May 2030 to 15 May 2030).")]
+        assert conflicts == [
+            Conflict(
+                OUTSIDE_EVENT,
+                (third_day.id,),
+                "“Excursion” is not within the event's days (14 May 2030 to 15 May 2030).",
+            )
+        ]
 
 
 def test_a_panel_needs_a_moderator(app):
@@ -204,10 +220,12 @@ def test_a_panel_needs_a_moderator(app):
 
         conflicts = find_conflicts(event, [lonely, chaired, moderated, talk])
         assert conflicts == [
-            Conflict(PANEL_WITHOUT_MODERATOR, (lonely.id,),
-                     "“Panel 3” is a panel without a moderator."),
-            Conflict(PANEL_WITHOUT_MODERATOR, (chaired.id,),
-                     "“Panel 4” is a panel without a moderator."),
+            Conflict(
+                PANEL_WITHOUT_MODERATOR, (lonely.id,), "“Panel 3” is a panel without a moderator."
+            ),
+            Conflict(
+                PANEL_WITHOUT_MODERATOR, (chaired.id,), "“Panel 4” is a panel without a moderator."
+            ),
         ]
 
 
@@ -222,9 +240,14 @@ def test_a_speaker_without_bio_is_flagged_once_with_all_their_items(app):
         add_role(items[1], known, RoleKind.SPEAKER)
         db.session.flush()
 
-        assert find_conflicts(event, items) == [Conflict(
-            SPEAKER_WITHOUT_BIO, (items[0].id, items[2].id),
-            "Grace Nakato has no bio for the speakers page.", person_id=quiet.id)]
+        assert find_conflicts(event, items) == [
+            Conflict(
+                SPEAKER_WITHOUT_BIO,
+                (items[0].id, items[2].id),
+                "Grace Nakato has no bio for the speakers page.",
+                person_id=quiet.id,
+            )
+        ]
 
 
 def test_conflicts_come_in_agenda_order_whatever_the_input_order(app):
@@ -267,9 +290,13 @@ def test_a_large_agenda_is_checked_and_only_the_planted_conflicts_found(app):
     with app.test_request_context():
         event = make_event(ends_at=brussels(14, "23:00"))
         rooms = [make_room(event, name=f"Room {r:02d}") for r in range(20)]
-        items = [item_at(event, f"{9 + slot}:00", f"{10 + slot}:00", room=rooms[r],
-                         title=f"Talk {slot}-{r}")
-                 for slot in range(10) for r in range(20)]
+        items = [
+            item_at(
+                event, f"{9 + slot}:00", f"{10 + slot}:00", room=rooms[r], title=f"Talk {slot}-{r}"
+            )
+            for slot in range(10)
+            for r in range(20)
+        ]
         people = [speaker(event, "Speaker", f"{n:03d}") for n in range(300)]
         for n, person in enumerate(people):  # everyone in one item: no clash yet
             add_role(items[n % 200], person, RoleKind.SPEAKER, position=n // 200)
@@ -290,6 +317,7 @@ def test_a_large_agenda_is_checked_and_only_the_planted_conflicts_found(app):
 
 
 # --- Running late --------------------------------------------------------------------------
+
 
 @pytest.fixture
 def day_agenda(app) -> dict[str, int]:
@@ -312,8 +340,10 @@ def day_agenda(app) -> dict[str, int]:
 
 
 def times(names: dict[str, int]) -> dict[str, tuple[datetime, datetime]]:
-    return {name: (item.starts_at, item.ends_at)
-            for name, item in ((n, db.session.get(AgendaItem, i)) for n, i in names.items())}
+    return {
+        name: (item.starts_at, item.ends_at)
+        for name, item in ((n, db.session.get(AgendaItem, i)) for n, i in names.items())
+    }
 
 
 @pytest.mark.parametrize("minutes", [15, -10])
@@ -321,8 +351,7 @@ def test_shift_moves_this_item_and_the_later_ones_of_its_local_day(app, day_agen
     later = ["anchor", "parallel", "afternoon", "night"]
     with app.test_request_context():
         before = times(day_agenda)
-        moved = services.shift_from_here(db.session.get(AgendaItem, day_agenda["anchor"]),
-                                         minutes)
+        moved = services.shift_from_here(db.session.get(AgendaItem, day_agenda["anchor"]), minutes)
         db.session.commit()
         assert [item.id for item in moved] == [day_agenda[name] for name in later]
 
@@ -330,15 +359,20 @@ def test_shift_moves_this_item_and_the_later_ones_of_its_local_day(app, day_agen
         after = times(day_agenda)
         delta = timedelta(minutes=minutes)
         for name in day_agenda:
-            expected = before[name] if name not in later else (
-                before[name][0] + delta, before[name][1] + delta)
+            expected = (
+                before[name]
+                if name not in later
+                else (before[name][0] + delta, before[name][1] + delta)
+            )
             assert after[name] == expected, name
         event = db.session.scalar(select(Event))
         [entry] = log_entries(event, "shift")
         assert entry.summary == f"4 items from 14:00 moved by {minutes:+d} min"
         assert entry.entity == "agenda_item" and entry.entity_id == day_agenda["anchor"]
-        assert entry.changes == {"minutes": minutes,
-                                 "item_ids": [day_agenda[name] for name in later]}
+        assert entry.changes == {
+            "minutes": minutes,
+            "item_ids": [day_agenda[name] for name in later],
+        }
         assert entry.actor == ""
 
 
@@ -350,7 +384,8 @@ def test_shifting_the_last_item_moves_only_it_and_zero_moves_nothing(app, day_ag
         db.session.commit()
         event = db.session.scalar(select(Event))
         assert [e.summary for e in log_entries(event, "shift")] == [
-            "1 item from 23:30 moved by +5 min"]
+            "1 item from 23:30 moved by +5 min"
+        ]
 
 
 def test_shift_uses_the_item_as_it_is_now_not_as_it_was_loaded(app, day_agenda):
@@ -365,7 +400,8 @@ def test_shift_uses_the_item_as_it_is_now_not_as_it_was_loaded(app, day_agenda):
         moved = services.shift_from_here(stale["anchor"], 15)
         db.session.commit()
         assert [item.id for item in moved] == [
-            day_agenda[name] for name in ("anchor", "parallel", "afternoon")]
+            day_agenda[name] for name in ("anchor", "parallel", "afternoon")
+        ]
 
     with app.test_request_context():
         after = times(day_agenda)
@@ -377,8 +413,10 @@ def test_shift_uses_the_item_as_it_is_now_not_as_it_was_loaded(app, day_agenda):
         assert after["next_day"][0] == brussels(15, "14:00")
 
 
-@pytest.mark.skipif(not (TEST_DATABASE_URL or "").startswith("postgresql"),
-                    reason="row locks are PostgreSQL's; SQLite has a single writer")
+@pytest.mark.skipif(
+    not (TEST_DATABASE_URL or "").startswith("postgresql"),
+    reason="row locks are PostgreSQL's; SQLite has a single writer",
+)
 def test_two_organisers_shifting_at_once_lose_nothing(app, day_agenda):
     """Organiser B read the agenda and shifts while A's shift is not yet committed:
     B waits for A's locks and adds to A's times instead of overwriting them."""
@@ -418,14 +456,16 @@ def test_two_organisers_shifting_at_once_lose_nothing(app, day_agenda):
 
 # --- People in roles -----------------------------------------------------------------------
 
+
 @pytest.fixture
 def panel(app) -> dict[str, int]:
     """A panel with a moderator and three panellists, by name -> id."""
     with app.test_request_context():
         event = make_event()
         item = item_at(event, "10:00", "11:00", kind=ItemKind.PANEL, title="Panel 1")
-        people = {name: speaker(event, name, "Test") for name in ("Mod", "Ana", "Ben", "Cai",
-                                                                  "Dan")}
+        people = {
+            name: speaker(event, name, "Test") for name in ("Mod", "Ana", "Ben", "Cai", "Dan")
+        }
         add_role(item, people["Mod"], RoleKind.MODERATOR)
         for position, name in enumerate(("Ana", "Ben", "Cai")):
             add_role(item, people[name], RoleKind.PANELLIST, position)
@@ -438,15 +478,17 @@ def roles_in_db(item_id: int) -> list[tuple[str, str, int]]:
         select(AgendaRole.role, Person.given_name, AgendaRole.position)
         .join(Person, AgendaRole.person_id == Person.id)
         .where(AgendaRole.item_id == item_id)
-        .order_by(AgendaRole.role, AgendaRole.position))
+        .order_by(AgendaRole.role, AgendaRole.position)
+    )
     return [(role.value, name, position) for role, name, position in rows]
 
 
 def test_set_people_adds_removes_and_orders(app, panel):
     with app.test_request_context():
         item = db.session.get(AgendaItem, panel["item"])
-        result = services.set_people(item, RoleKind.PANELLIST,
-                                     [panel["Dan"], panel["Cai"], panel["Ana"]])
+        result = services.set_people(
+            item, RoleKind.PANELLIST, [panel["Dan"], panel["Cai"], panel["Ana"]]
+        )
         assert [p.given_name for p in result] == ["Dan", "Cai", "Ana"]
         assert [p.given_name for p in item.panellists] == ["Dan", "Cai", "Ana"]
         db.session.commit()
@@ -454,13 +496,23 @@ def test_set_people_adds_removes_and_orders(app, panel):
     with app.test_request_context():
         assert roles_in_db(panel["item"]) == [
             ("moderator", "Mod", 0),
-            ("panellist", "Dan", 0), ("panellist", "Cai", 1), ("panellist", "Ana", 2)]
+            ("panellist", "Dan", 0),
+            ("panellist", "Cai", 1),
+            ("panellist", "Ana", 2),
+        ]
         [entry] = log_entries(db.session.get(AgendaItem, panel["item"]).event)
         assert (entry.action, entry.entity, entry.entity_id) == (
-            "update", "agenda_item", panel["item"])
+            "update",
+            "agenda_item",
+            panel["item"],
+        )
         assert entry.summary == "Panellists of “Panel 1” changed"
-        assert entry.changes == {"panellist": [["Ana Test", "Ben Test", "Cai Test"],
-                                               ["Dan Test", "Cai Test", "Ana Test"]]}
+        assert entry.changes == {
+            "panellist": [
+                ["Ana Test", "Ben Test", "Cai Test"],
+                ["Dan Test", "Cai Test", "Ana Test"],
+            ]
+        }
 
 
 def test_set_people_to_nobody_and_to_the_same_list(app, panel):
@@ -473,7 +525,8 @@ def test_set_people_to_nobody_and_to_the_same_list(app, panel):
         assert roles_in_db(panel["item"]) == [("moderator", "Mod", 0)]
         entries = log_entries(db.session.get(AgendaItem, panel["item"]).event)
         assert [e.changes for e in entries] == [
-            {"panellist": [["Ana Test", "Ben Test", "Cai Test"], []]}]
+            {"panellist": [["Ana Test", "Ben Test", "Cai Test"], []]}
+        ]
 
 
 def test_set_people_refuses_people_of_another_event_and_duplicates(app, panel):
@@ -486,24 +539,31 @@ def test_set_people_refuses_people_of_another_event_and_duplicates(app, panel):
                 services.set_people(item, RoleKind.PANELLIST, wrong)
         db.session.commit()
         assert roles_in_db(panel["item"])[1:] == [
-            ("panellist", "Ana", 0), ("panellist", "Ben", 1), ("panellist", "Cai", 2)]
+            ("panellist", "Ana", 0),
+            ("panellist", "Ben", 1),
+            ("panellist", "Cai", 2),
+        ]
         assert log_entries(item.event) == []
 
 
-@pytest.mark.parametrize(("who", "offset", "order"), [
-    ("Ben", -1, ["Ben", "Ana", "Cai"]),
-    ("Ben", 1, ["Ana", "Cai", "Ben"]),
-    ("Ana", 99, ["Ben", "Cai", "Ana"]),
-    ("Cai", -99, ["Cai", "Ana", "Ben"]),
-])
+@pytest.mark.parametrize(
+    ("who", "offset", "order"),
+    [
+        ("Ben", -1, ["Ben", "Ana", "Cai"]),
+        ("Ben", 1, ["Ana", "Cai", "Ben"]),
+        ("Ana", 99, ["Ben", "Cai", "Ana"]),
+        ("Cai", -99, ["Cai", "Ana", "Ben"]),
+    ],
+)
 def test_move_person_up_down_and_to_either_end(app, panel, who, offset, order):
     with app.test_request_context():
         item = db.session.get(AgendaItem, panel["item"])
         services.move_person(item, RoleKind.PANELLIST, panel[who], offset)
         db.session.commit()
     with app.test_request_context():
-        assert [name for role, name, _ in roles_in_db(panel["item"])
-                if role == "panellist"] == order
+        assert [
+            name for role, name, _ in roles_in_db(panel["item"]) if role == "panellist"
+        ] == order
         [entry] = log_entries(db.session.get(AgendaItem, panel["item"]).event)
         assert entry.action == "reorder"
         assert entry.summary == "Panellists of “Panel 1” reordered"
@@ -523,13 +583,15 @@ def test_move_person_past_the_edge_changes_nothing(app, panel):
 
 # --- Copying an event ----------------------------------------------------------------------
 
+
 def test_copy_of_the_demo_keeps_local_times_across_summer_time(app, demo):
     """The demo (12 March 2024, winter time, UTC+1) copied to 14 April 2026 (summer time,
     UTC+2): 08:30 stays 08:30 in Brussels, which is 07:30 UTC before and 06:30 after."""
     with app.test_request_context():
         source = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
-        copy = event_services.copy_event(source, slug="mieux-2026", title="MIEUX 2026",
-                                   start_date=date(2026, 4, 14))
+        copy = event_services.copy_event(
+            source, slug="mieux-2026", title="MIEUX 2026", start_date=date(2026, 4, 14)
+        )
         db.session.commit()
         copy_id, source_id = copy.id, source.id
 
@@ -537,8 +599,17 @@ def test_copy_of_the_demo_keeps_local_times_across_summer_time(app, demo):
         source, copy = db.session.get(Event, source_id), db.session.get(Event, copy_id)
         assert (copy.slug, copy.title, copy.published) == ("mieux-2026", "MIEUX 2026", False)
         assert source.published
-        for field in ("subtitle", "description", "timezone", "venue_name", "venue_address",
-                      "capacity", "key_figures", "moderation", "privacy_notice"):
+        for field in (
+            "subtitle",
+            "description",
+            "timezone",
+            "venue_name",
+            "venue_address",
+            "capacity",
+            "key_figures",
+            "moderation",
+            "privacy_notice",
+        ):
             assert getattr(copy, field) == getattr(source, field), field
 
         assert source.starts_at == datetime(2024, 3, 12, 7, 30, tzinfo=UTC)
@@ -551,9 +622,12 @@ def test_copy_of_the_demo_keeps_local_times_across_summer_time(app, demo):
             assert new.time() == old.time(), field
 
         assert [(r.name, r.capacity, r.position) for r in copy.rooms] == [
-            (r.name, r.capacity, r.position) for r in source.rooms]
-        profile = lambda p: (p.display_name, p.position, p.organisation, p.country,  # noqa: E731
-                             p.bio, p.photo, p.email)
+            (r.name, r.capacity, r.position) for r in source.rooms
+        ]
+
+        def profile(p):
+            return (p.display_name, p.position, p.organisation, p.country, p.bio, p.photo, p.email)
+
         assert sorted(map(profile, copy.people)) == sorted(map(profile, source.people))
         assert {p.id for p in copy.people}.isdisjoint({p.id for p in source.people})
 
@@ -561,7 +635,11 @@ def test_copy_of_the_demo_keeps_local_times_across_summer_time(app, demo):
         assert len(new_items) == len(old_items) == 12
         for old, new in zip(old_items, new_items, strict=True):
             assert (new.title, new.kind, new.description, new.position) == (
-                old.title, old.kind, old.description, old.position)
+                old.title,
+                old.kind,
+                old.description,
+                old.position,
+            )
             assert new.guid != old.guid
             assert copy.local(new.starts_at).date() == date(2026, 4, 14)
             assert copy.local(new.starts_at).time() == source.local(old.starts_at).time()
@@ -569,18 +647,24 @@ def test_copy_of_the_demo_keeps_local_times_across_summer_time(app, demo):
             assert (new.room.name, new.room.event_id) == (old.room.name, copy.id)
             for role in RoleKind:
                 assert [p.display_name for p in new.people_in(role)] == [
-                    p.display_name for p in old.people_in(role)]
+                    p.display_name for p in old.people_in(role)
+                ]
                 assert all(p.event_id == copy.id for p in new.people_in(role))
         assert copy.local(new_items[0].starts_at).strftime("%H:%M") == "08:30"
 
         count = lambda model: db.session.scalar(  # noqa: E731
-            select(func.count()).select_from(model).where(model.event_id == copy.id))
+            select(func.count()).select_from(model).where(model.event_id == copy.id)
+        )
         assert count(Registration) == 0
         assert count(Room) == 2 and count(Person) == len(source.people)
         assert copy.managers == []
         [entry] = log_entries(copy)
         assert (entry.entity, entry.entity_id, entry.action, entry.summary) == (
-            "event", copy.id, "create", "Copied from “MIEUX Impact Event”")
+            "event",
+            copy.id,
+            "create",
+            "Copied from “MIEUX Impact Event”",
+        )
         assert source.registrations and len(source.agenda_items) == 12
         assert find_conflicts(copy, new_items) == []
 
@@ -592,19 +676,28 @@ def test_copy_of_a_multi_day_event_shifts_each_day(app):
     with app.test_request_context():
         source = make_event(
             starts_at=datetime(2025, 10, 25, 9, 0, tzinfo=BRUSSELS).astimezone(UTC),
-            ends_at=datetime(2025, 10, 26, 17, 0, tzinfo=BRUSSELS).astimezone(UTC))
+            ends_at=datetime(2025, 10, 26, 17, 0, tzinfo=BRUSSELS).astimezone(UTC),
+        )
         room = make_room(source)
-        first = make_item(source, starts_at=datetime(2025, 10, 25, 9, 0, tzinfo=BRUSSELS),
-                          room=room, title="Day 1")
-        second = make_item(source, starts_at=datetime(2025, 10, 26, 9, 0, tzinfo=BRUSSELS),
-                           title="Day 2")
+        first = make_item(
+            source,
+            starts_at=datetime(2025, 10, 25, 9, 0, tzinfo=BRUSSELS),
+            room=room,
+            title="Day 1",
+        )
+        second = make_item(
+            source, starts_at=datetime(2025, 10, 26, 9, 0, tzinfo=BRUSSELS), title="Day 2"
+        )
         db.session.commit()
 
-        copy = event_services.copy_event(source, slug="spring", title="Spring",
-                                   start_date=date(2026, 3, 28))
+        copy = event_services.copy_event(
+            source, slug="spring", title="Spring", start_date=date(2026, 3, 28)
+        )
         db.session.commit()
         local = [copy.local(i.starts_at).strftime("%Y-%m-%d %H:%M") for i in copy.agenda_items]
         assert local == ["2026-03-28 09:00", "2026-03-29 09:00"]
         assert [i.ends_at - i.starts_at for i in copy.agenda_items] == [
-            first.ends_at - first.starts_at, second.ends_at - second.starts_at]
+            first.ends_at - first.starts_at,
+            second.ends_at - second.starts_at,
+        ]
         assert copy.local(copy.ends_at).strftime("%Y-%m-%d %H:%M") == "2026-03-29 17:00"

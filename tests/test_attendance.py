@@ -52,14 +52,19 @@ def add(app, **kw) -> int:
         return registration.id
 
 
-def check_in(app, registration_id: int, email: str = "manager@example.org",
-             method: CheckInMethod = CheckInMethod.QR) -> None:
+def check_in(
+    app,
+    registration_id: int,
+    email: str = "manager@example.org",
+    method: CheckInMethod = CheckInMethod.QR,
+) -> None:
     """Through the door's own service, as a volunteer's scan does."""
     with app.app_context():
         registration = db.session.get(Registration, registration_id)
         user = db.session.scalar(select(User).where(User.email == email))
-        result = services.check_in(registration.event, registration.checkin_code, user,
-                                   method=method)
+        result = services.check_in(
+            registration.event, registration.checkin_code, user, method=method
+        )
         assert result.outcome == services.Outcome.CHECKED_IN
         db.session.commit()
 
@@ -69,6 +74,7 @@ def event_of(app) -> Event:
 
 
 # --- Numbers ----------------------------------------------------------------------------
+
 
 def test_summary_counts_only_confirmed_people(app, event_id):
     here = [add(app, checked_in_at=at(7, 30)) for _ in range(2)]
@@ -85,9 +91,9 @@ def test_summary_counts_only_confirmed_people(app, event_id):
         result = attendance.summary(event_of(app))
     assert (result.checked_in, result.expected, result.percent) == (3, 5, 60)
     assert result.missing == 2
-    assert [(line.category, line.checked_in, line.expected, line.percent)
-            for line in result.by_category] == [
-        (Category.PARTICIPANT, 2, 3, 66), (Category.SPEAKER, 1, 2, 50)]
+    assert [
+        (line.category, line.checked_in, line.expected, line.percent) for line in result.by_category
+    ] == [(Category.PARTICIPANT, 2, 3, 66), (Category.SPEAKER, 1, 2, 50)]
     assert len(here) == 2
 
 
@@ -98,7 +104,10 @@ def test_categories_follow_the_enum_order_and_skip_empty_ones(app, event_id):
     with app.app_context():
         lines = attendance.summary(event_of(app)).by_category
     assert [line.category for line in lines] == [
-        Category.PARTICIPANT, Category.PRESS, Category.STAFF]
+        Category.PARTICIPANT,
+        Category.PRESS,
+        Category.STAFF,
+    ]
 
 
 def test_percent_rounds_down_so_one_missing_is_not_all_here(app):
@@ -111,14 +120,16 @@ def test_walk_ins_are_counted_among_those_checked_in(app, event_id):
     with app.app_context():
         event = event_of(app)
         user = db.session.scalar(select(User))
-        services.register_walk_in(event, {"given_name": "Walk", "family_name": "In"},
-                                  Category.PARTICIPANT, user)
+        services.register_walk_in(
+            event, {"given_name": "Walk", "family_name": "In"}, Category.PARTICIPANT, user
+        )
         db.session.commit()
         result = attendance.summary(event)
     assert (result.checked_in, result.expected, result.walk_ins) == (2, 2, 1)
 
 
 # --- Arrivals ---------------------------------------------------------------------------
+
 
 def test_arrivals_are_counted_per_local_hour_with_empty_hours_in_between(app, event_id):
     # Brussels is at UTC+2 in May: 07:30 UTC is 09:30 at the event.
@@ -131,8 +142,12 @@ def test_arrivals_are_counted_per_local_hour_with_empty_hours_in_between(app, ev
     with app.app_context():
         slots = attendance.arrivals_by_hour(event_of(app))
     assert [(s.start.strftime("%H:%M"), s.end.strftime("%H:%M"), s.count) for s in slots] == [
-        ("09:00", "10:00", 2), ("10:00", "11:00", 1), ("11:00", "12:00", 0),
-        ("12:00", "13:00", 0), ("13:00", "14:00", 1)]
+        ("09:00", "10:00", 2),
+        ("10:00", "11:00", 1),
+        ("11:00", "12:00", 0),
+        ("12:00", "13:00", 0),
+        ("13:00", "14:00", 1),
+    ]
     assert str(slots[0].start.tzinfo) == "Europe/Brussels"
 
 
@@ -144,13 +159,15 @@ def test_no_arrivals_no_slots(app, event_id):
 
 def test_the_hour_repeated_when_clocks_go_back_stays_two_bars(app, event_id):
     # 27 October 2030: Brussels goes from 03:00 CEST back to 02:00 CET at 01:00 UTC.
-    add(app, checked_in_at=at(0, 30, day=27, month=10))   # 02:30 summer time
-    add(app, checked_in_at=at(1, 30, day=27, month=10))   # 02:30 winter time
+    add(app, checked_in_at=at(0, 30, day=27, month=10))  # 02:30 summer time
+    add(app, checked_in_at=at(1, 30, day=27, month=10))  # 02:30 winter time
     add(app, checked_in_at=at(1, 40, day=27, month=10))
     with app.app_context():
         slots = attendance.arrivals_by_hour(event_of(app))
     assert [(s.start.strftime("%H:%M %Z"), s.count) for s in slots] == [
-        ("02:00 CEST", 1), ("02:00 CET", 2)]
+        ("02:00 CEST", 1),
+        ("02:00 CET", 2),
+    ]
 
 
 def test_days_without_arrivals_are_left_out(app, event_id):
@@ -162,9 +179,14 @@ def test_days_without_arrivals_are_left_out(app, event_id):
     with app.app_context():
         slots = attendance.arrivals_by_hour(event_of(app))
     assert [(s.start.strftime("%d %H:%M"), s.count) for s in slots] == [
-        ("07 17:00", 1), ("14 09:00", 1), ("14 10:00", 1)]
+        ("07 17:00", 1),
+        ("14 09:00", 1),
+        ("14 10:00", 1),
+    ]
     assert [(day.day, len(day_slots)) for day, day_slots in attendance.by_day(slots)] == [
-        (7, 1), (14, 2)]
+        (7, 1),
+        (14, 2),
+    ]
 
 
 def test_each_day_gets_its_own_chart(app, manager):
@@ -172,8 +194,10 @@ def test_each_day_gets_its_own_chart(app, manager):
     add(app, checked_in_at=at(7, 30))
     page = lxml.html.fromstring(manager.get(PAGE).text)
     assert [h.text for h in page.xpath("//h3")] == ["Tuesday, 7 May 2030", "Tuesday, 14 May 2030"]
-    assert page.get_element_by_id("arrivals-title-2").text == \
-        "Check-ins per hour, Tuesday, 14 May 2030"
+    assert (
+        page.get_element_by_id("arrivals-title-2").text
+        == "Check-ins per hour, Tuesday, 14 May 2030"
+    )
     assert len(page.xpath("//svg[@class='chart']")) == 2
 
 
@@ -183,14 +207,21 @@ def test_arrivals_per_quarter_hour(app, event_id):
     with app.app_context():
         slots = attendance.arrivals(event_of(app), minutes=15)
     assert [(s.start.strftime("%H:%M"), s.count) for s in slots] == [
-        ("09:00", 1), ("09:15", 0), ("09:30", 0), ("09:45", 1)]
+        ("09:00", 1),
+        ("09:15", 0),
+        ("09:30", 0),
+        ("09:45", 1),
+    ]
     with pytest.raises(ValueError):
         attendance.arrivals(Event(timezone="UTC"), minutes=7)
 
 
 def test_chart_bars_scale_to_the_busiest_hour():
-    slots = [attendance.Slot(at(7), at(8), 7), attendance.Slot(at(8), at(9), 0),
-             attendance.Slot(at(9), at(10), 2)]
+    slots = [
+        attendance.Slot(at(7), at(8), 7),
+        attendance.Slot(at(8), at(9), 0),
+        attendance.Slot(at(9), at(10), 2),
+    ]
     chart = attendance.chart(slots)
     assert len(chart.bars) == 3
     # Grid lines at round numbers, the top one at or above the busiest hour: 0 2 4 6 8.
@@ -203,6 +234,7 @@ def test_chart_bars_scale_to_the_busiest_hour():
 
 
 # --- Not arrived ------------------------------------------------------------------------
+
 
 def test_not_arrived_is_sorted_by_family_then_given_name_ignoring_accents(app, event_id):
     add(app, given_name="Zoë", family_name="Ångström")
@@ -224,26 +256,53 @@ def read_csv(response) -> list[list[str]]:
 
 
 def test_not_arrived_csv(app, manager):
-    add(app, given_name="Гульнара", family_name="Абдуллаева", organisation="Тбилиси",
-        country="GE", email="gulnara@example.org")
-    add(app, given_name="Éloïse", family_name="=HYPERLINK(\"http://evil\")",
-        category=Category.SPEAKER, printed_at=at(6))
+    add(
+        app,
+        given_name="Гульнара",
+        family_name="Абдуллаева",
+        organisation="Тбилиси",
+        country="GE",
+        email="gulnara@example.org",
+    )
+    add(
+        app,
+        given_name="Éloïse",
+        family_name='=HYPERLINK("http://evil")',
+        category=Category.SPEAKER,
+        printed_at=at(6),
+    )
     add(app, given_name="Arrived", checked_in_at=at(8))
     response = manager.get(CSV)
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert response.headers["Content-Disposition"] == \
-        f'attachment; filename="{SLUG}-not-arrived.csv"'
+    assert (
+        response.headers["Content-Disposition"] == f'attachment; filename="{SLUG}-not-arrived.csv"'
+    )
     assert response.headers["Cache-Control"] == "no-store"
     header, *rows = read_csv(response)
-    assert header == ["Registration number", "Family name", "Given name", "Organisation",
-                      "Category", "E-mail", "Country", "Badge printed"]
+    assert header == [
+        "Registration number",
+        "Family name",
+        "Given name",
+        "Organisation",
+        "Category",
+        "E-mail",
+        "Country",
+        "Badge printed",
+    ]
     assert len(rows) == 2
     by_given = {row[2]: row for row in rows}
-    assert by_given["Гульнара"][1:] == ["Абдуллаева", "Гульнара", "Тбилиси", "Participant",
-                                        "gulnara@example.org", "Georgia", "no"]
+    assert by_given["Гульнара"][1:] == [
+        "Абдуллаева",
+        "Гульнара",
+        "Тбилиси",
+        "Participant",
+        "gulnara@example.org",
+        "Georgia",
+        "no",
+    ]
     # A spreadsheet would run it: the same apostrophe as the registrations export.
-    assert by_given["Éloïse"][1] == "'=HYPERLINK(\"http://evil\")"
+    assert by_given["Éloïse"][1] == '\'=HYPERLINK("http://evil")'
     assert by_given["Éloïse"][4:] == ["Speaker", by_given["Éloïse"][5], "", "yes"]
     assert rows[0][0].isdigit()
 
@@ -263,6 +322,7 @@ def test_not_arrived_of_one_category(app, manager):
 
 # --- The page ---------------------------------------------------------------------------
 
+
 def test_the_page_shows_the_numbers_the_chart_and_who_is_missing(app, manager):
     first = add(app, given_name="Irakli", family_name="Beridze", organisation="MIEUX")
     add(app, checked_in_at=at(7, 30))
@@ -276,8 +336,10 @@ def test_the_page_shows_the_numbers_the_chart_and_who_is_missing(app, manager):
     total = " ".join(page.xpath("//p[@class='attendance-total']")[0].text_content().split())
     assert total == "2 checked in of 4 expected (50%)"
     categories = page.get_element_by_id("attendance-by-category")
-    assert [" ".join(td.text_content().split()) for td in
-            categories.xpath(".//tbody/tr[@data-category='speaker']/td")] == ["0", "1", "0%", "1"]
+    assert [
+        " ".join(td.text_content().split())
+        for td in categories.xpath(".//tbody/tr[@data-category='speaker']/td")
+    ] == ["0", "1", "0%", "1"]
 
     svg = page.get_element_by_id("arrivals-chart-1")
     assert svg.get("role") == "img"
@@ -286,17 +348,24 @@ def test_the_page_shows_the_numbers_the_chart_and_who_is_missing(app, manager):
     bars = svg.xpath(".//rect[@class='chart__bar']")
     assert [bar.get("data-count") for bar in bars] == ["1", "0", "1"]
     assert page.get_element_by_id("arrivals-title-1").text == "Check-ins per hour"
-    assert page.get_element_by_id("arrivals-desc-1").text == \
-        "09:00 to 10:00: 1; 10:00 to 11:00: 0; 11:00 to 12:00: 1"
+    assert (
+        page.get_element_by_id("arrivals-desc-1").text
+        == "09:00 to 10:00: 1; 10:00 to 11:00: 0; 11:00 to 12:00: 1"
+    )
     labels = [t.text for t in svg.xpath(".//text[@class='chart__label']")]
     assert labels == ["09:00", "10:00", "11:00"]
     table = page.get_element_by_id("arrivals-data-1")
     assert [[c.text_content() for c in row] for row in table.xpath(".//tbody/tr")] == [
-        ["09:00–10:00", "1"], ["10:00–11:00", "0"], ["11:00–12:00", "1"]]
+        ["09:00–10:00", "1"],
+        ["10:00–11:00", "0"],
+        ["11:00–12:00", "1"],
+    ]
 
     missing = page.get_element_by_id("not-arrived-list")
     assert [a.text_content() for a in missing.xpath(".//tbody/tr/td[1]/a")] == [
-        "Beridze, Irakli", "Kapanadze, Nino"]
+        "Beridze, Irakli",
+        "Kapanadze, Nino",
+    ]
     link = missing.xpath(".//tbody/tr/td[1]/a")[0].get("href")
     assert link == f"/manage/events/{SLUG}/registrations/{first}"
     assert manager.get(link).status_code == 200
@@ -313,16 +382,23 @@ def test_an_event_without_anyone_expected_reads_plainly(app, manager):
 
 def test_latest_check_ins_say_who_when_and_how(app, manager, make_user):
     make_user("door@example.org", UserRole.CHECKIN)
-    check_in(app, add(app, given_name="Tamar", family_name="Gelashvili"),
-             email="door@example.org", method=CheckInMethod.SEARCH)
+    check_in(
+        app,
+        add(app, given_name="Tamar", family_name="Gelashvili"),
+        email="door@example.org",
+        method=CheckInMethod.SEARCH,
+    )
     check_in(app, add(app, given_name="Levan", family_name="Tsiklauri"))
     with app.app_context():
         records = attendance.latest(event_of(app))
         assert [r.registration.given_name for r in records] == ["Levan", "Tamar"]
         moment = records[0].at
     assert abs((utcnow() - moment).total_seconds()) < 60
-    rows = lxml.html.fromstring(manager.get(PAGE).text).get_element_by_id(
-        "latest-checkins").xpath(".//tbody/tr")
+    rows = (
+        lxml.html.fromstring(manager.get(PAGE).text)
+        .get_element_by_id("latest-checkins")
+        .xpath(".//tbody/tr")
+    )
     cells = [[" ".join(td.text_content().split()) for td in row] for row in rows]
     assert re.fullmatch(r"\d\d:\d\d:\d\d", cells[0][0])
     assert cells[0][1:] == ["Levan Tsiklauri", "badge scanned", "manager@example.org"]
@@ -356,9 +432,11 @@ def test_the_page_and_its_numbers_in_french(app, manager):
 
 # --- Who may see it ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("url", [PAGE, f"{PAGE}?fragment=1", CSV])
-def test_check_in_volunteers_get_403_even_on_their_own_event(app, client, sign_in, event_id,
-                                                             make_user, url):
+def test_check_in_volunteers_get_403_even_on_their_own_event(
+    app, client, sign_in, event_id, make_user, url
+):
     user_id = make_user("door@example.org", UserRole.CHECKIN)
     with app.app_context():
         event = db.session.get(Event, event_id)

@@ -56,8 +56,7 @@ def test_empty_form_says_what_is_missing(client):
 
 def test_login_without_csrf_token_is_refused(client, make_user):
     make_user()
-    response = client.post("/login", data={"email": "organiser@example.org",
-                                           "password": PASSWORD})
+    response = client.post("/login", data={"email": "organiser@example.org", "password": PASSWORD})
     assert response.status_code == 400
     assert client.get("/manage/").status_code == 302
 
@@ -77,13 +76,16 @@ def test_checkin_volunteer_may_not_open_manage(client, sign_in):
     assert "You may not open this page" in response.text
 
 
-@pytest.mark.parametrize("target,expected", [
-    ("/events/x/agenda", "/events/x/agenda"),
-    ("https://evil.example/", "/manage/"),
-    ("//evil.example/", "/manage/"),
-    ("/\\evil.example", "/manage/"),
-    ("javascript:alert(1)", "/manage/"),
-])
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/events/x/agenda", "/events/x/agenda"),
+        ("https://evil.example/", "/manage/"),
+        ("//evil.example/", "/manage/"),
+        ("/\\evil.example", "/manage/"),
+        ("javascript:alert(1)", "/manage/"),
+    ],
+)
 def test_login_redirects_only_within_the_site(client, make_user, target, expected):
     make_user()
     response = submit_sign_in(client, query_string={"next": target})
@@ -146,8 +148,10 @@ def test_rate_limit_is_shared_through_redis(database_url, _schema, monkeypatch):
     storage = "redis://127.0.0.1:6379/15"
     redis.Redis.from_url(storage).flushdb()
     monkeypatch.setenv("FLASK_RATELIMIT_STORAGE_URI", storage)
-    workers = [create_app({"TESTING": True, "SECRET_KEY": "k",
-                           "SQLALCHEMY_DATABASE_URI": database_url}) for _ in range(2)]
+    workers = [
+        create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": database_url})
+        for _ in range(2)
+    ]
     assert workers[0].config["RATELIMIT_STORAGE_URI"] == storage
     try:
         codes_a = _hammer_login(workers[0].test_client(), 6)
@@ -164,8 +168,10 @@ def test_rate_limit_is_shared_through_redis(database_url, _schema, monkeypatch):
 
 
 def test_create_user_command_reads_the_password_from_stdin(app, runner):
-    result = runner.invoke(args=["create-user", "Volunteer@Example.org", "--role", "checkin",
-                                 "--password-stdin"], input="a long enough password\n")
+    result = runner.invoke(
+        args=["create-user", "Volunteer@Example.org", "--role", "checkin", "--password-stdin"],
+        input="a long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = db.session.scalar(select(User))
@@ -175,11 +181,15 @@ def test_create_user_command_reads_the_password_from_stdin(app, runner):
 
 def test_create_user_command_refuses_short_passwords_and_duplicates(app, runner, make_user):
     make_user("taken@example.org")
-    short = runner.invoke(args=["create-user", "new@example.org", "--role", "admin",
-                                "--password-stdin"], input="short\n")
+    short = runner.invoke(
+        args=["create-user", "new@example.org", "--role", "admin", "--password-stdin"],
+        input="short\n",
+    )
     assert short.exit_code != 0 and "at least 12 characters" in short.output
-    dup = runner.invoke(args=["create-user", "TAKEN@example.org", "--role", "admin",
-                              "--password-stdin"], input="another long password\n")
+    dup = runner.invoke(
+        args=["create-user", "TAKEN@example.org", "--role", "admin", "--password-stdin"],
+        input="another long password\n",
+    )
     assert dup.exit_code != 0 and "exists already" in dup.output
 
 

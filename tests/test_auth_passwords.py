@@ -23,13 +23,16 @@ STRONG = "plum orbit kettle sandstone"
 BASE = "https://events.example.org"
 
 
-@pytest.mark.parametrize("password,reason", [
-    ("short", "at least 12 characters"),
-    ("123qweasdzxc", "most common passwords"),
-    ("qwertyuiop1357", "too easy to guess"),
-    ("aaaaaaaaaaaaaaaa", "too easy to guess"),
-    ("organiser@example.org1", "too easy to guess"),
-])
+@pytest.mark.parametrize(
+    "password,reason",
+    [
+        ("short", "at least 12 characters"),
+        ("123qweasdzxc", "most common passwords"),
+        ("qwertyuiop1357", "too easy to guess"),
+        ("aaaaaaaaaaaaaaaa", "too easy to guess"),
+        ("organiser@example.org1", "too easy to guess"),
+    ],
+)
 def test_weak_passwords_are_refused_with_a_reason(app, password, reason):
     with app.test_request_context():
         assert reason in password_problem(password, ["organiser@example.org"])
@@ -46,9 +49,10 @@ def test_the_reason_is_shown_next_to_the_field_in_french(live_server, make_user)
     client = WebClient(live_server)
     client.login("organiser@example.org", PASSWORD)
     client.get("/?lang=fr")
-    response = client.submit("/account/password", {
-        "current_password": PASSWORD, "password": "qwertyuiop1357",
-        "confirm": "qwertyuiop1357"})
+    response = client.submit(
+        "/account/password",
+        {"current_password": PASSWORD, "password": "qwertyuiop1357", "confirm": "qwertyuiop1357"},
+    )
     assert response.status == 422
     error = re.search(r'<p class="field__error" id="password-error">([^<]+)</p>', response.text)
     assert error and "trop facile à deviner" in error.group(1)
@@ -60,16 +64,20 @@ def test_changing_ones_password_needs_the_current_one(app, live_server, make_use
     client = WebClient(live_server)
     client.login("organiser@example.org", PASSWORD)
     assert client.get("/account/password").status == 200
-    wrong = client.submit("/account/password", {
-        "current_password": "not the password", "password": STRONG, "confirm": STRONG})
+    wrong = client.submit(
+        "/account/password",
+        {"current_password": "not the password", "password": STRONG, "confirm": STRONG},
+    )
     assert wrong.status == 422
-    assert re.search(r'id="current_password-error">This is not your current password.',
-                     wrong.text)
-    differ = client.submit("/account/password", {
-        "current_password": PASSWORD, "password": STRONG, "confirm": STRONG + "x"})
+    assert re.search(r'id="current_password-error">This is not your current password.', wrong.text)
+    differ = client.submit(
+        "/account/password",
+        {"current_password": PASSWORD, "password": STRONG, "confirm": STRONG + "x"},
+    )
     assert differ.status == 422 and "The two passwords differ." in differ.text
-    done = client.submit("/account/password", {
-        "current_password": PASSWORD, "password": STRONG, "confirm": STRONG})
+    done = client.submit(
+        "/account/password", {"current_password": PASSWORD, "password": STRONG, "confirm": STRONG}
+    )
     assert done.status == 302
     assert "Your password is changed" in client.get("/account/password").text
     assert WebClient(live_server).login("organiser@example.org", PASSWORD).status == 422
@@ -101,8 +109,10 @@ def test_forgotten_password_link_works_once(app, live_server, make_user, smtp):
     make_user()
     signed_in = WebClient(live_server)
     signed_in.login("organiser@example.org", PASSWORD, remember=True)
-    kept = [{"session": signed_in.cookies["session"]},
-            {"remember_token": signed_in.cookies["remember_token"]}]
+    kept = [
+        {"session": signed_in.cookies["session"]},
+        {"remember_token": signed_in.cookies["remember_token"]},
+    ]
 
     known = _ask_for_link(live_server, "Organiser@Example.org")
     unknown = _ask_for_link(live_server, "nobody@example.org")
@@ -128,9 +138,19 @@ def test_forgotten_password_link_works_once(app, live_server, make_user, smtp):
     # Single use: the link died with the old password.
     again = WebClient(live_server).get(path)
     assert again.status == 410 and "This link no longer works" in again.text
-    assert WebClient(live_server).submit(path, {
-        "password": "another plum orbit kettle", "confirm": "another plum orbit kettle",
-    }, page="/login/forgot").status == 410
+    assert (
+        WebClient(live_server)
+        .submit(
+            path,
+            {
+                "password": "another plum orbit kettle",
+                "confirm": "another plum orbit kettle",
+            },
+            page="/login/forgot",
+        )
+        .status
+        == 410
+    )
     # Sessions opened with the old password ended, copies of their cookies too.
     for cookies in kept:
         assert replay(live_server, "/manage/", cookies).status == 302
@@ -142,17 +162,24 @@ def test_link_ignores_a_forged_host_header(app, live_server, make_user, smtp):
     app.config["PUBLIC_BASE_URL"] = BASE
     make_user()
     client = WebClient(live_server)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
-                      client.get("/login/forgot").text).group(1)
+    token = re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login/forgot").text
+    ).group(1)
     # A forged Host is refused outright (TRUSTED_HOSTS), nothing is mailed.
-    response = client.request("POST", "/login/forgot", {"email": "organiser@example.org",
-                                                        "csrf_token": token},
-                              headers={"Host": "evil.example"})
+    response = client.request(
+        "POST",
+        "/login/forgot",
+        {"email": "organiser@example.org", "csrf_token": token},
+        headers={"Host": "evil.example"},
+    )
     assert response.status == 400
     # A forged X-Forwarded-Host is not believed: the link starts with PUBLIC_BASE_URL.
-    client.request("POST", "/login/forgot", {"email": "organiser@example.org",
-                                             "csrf_token": token},
-                   headers={"X-Forwarded-Host": "evil.example"})
+    client.request(
+        "POST",
+        "/login/forgot",
+        {"email": "organiser@example.org", "csrf_token": token},
+        headers={"X-Forwarded-Host": "evil.example"},
+    )
     smtp.wait_for(1)
     link = _link(smtp.messages[0])
     assert link.startswith(f"{BASE}/login/reset/") and "evil" not in link
@@ -168,9 +195,9 @@ def test_link_expires_after_30_minutes(app, live_server, make_user):
     with app.app_context():
         user = db.session.get(User, user_id)
         fresh = password_reset.make_token(user)
-        old = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="password-reset",
-                                     signer=HalfAnHourAgo).dumps(
-            [user.id, password_reset._fingerprint(user)])
+        old = URLSafeTimedSerializer(
+            app.config["SECRET_KEY"], salt="password-reset", signer=HalfAnHourAgo
+        ).dumps([user.id, password_reset._fingerprint(user)])
     assert WebClient(live_server).get(f"/login/reset/{fresh}").status == 200
     assert WebClient(live_server).get(f"/login/reset/{old}").status == 410
     assert WebClient(live_server).get("/login/reset/forged.token").status == 410
@@ -230,11 +257,15 @@ def test_links_asked_for_one_address_are_limited(app, live_server, make_user, sm
 
 
 def test_create_user_command_refuses_guessable_passwords(app, runner):
-    result = runner.invoke(args=["create-user", "new@example.org", "--role", "admin",
-                                 "--password-stdin"], input="password1234567\n")
+    result = runner.invoke(
+        args=["create-user", "new@example.org", "--role", "admin", "--password-stdin"],
+        input="password1234567\n",
+    )
     assert result.exit_code != 0 and "too easy to guess" in result.output
-    result = runner.invoke(args=["create-user", "new@example.org", "--role", "admin",
-                                 "--password-stdin"], input="new@example.org!\n")
+    result = runner.invoke(
+        args=["create-user", "new@example.org", "--role", "admin", "--password-stdin"],
+        input="new@example.org!\n",
+    )
     assert result.exit_code != 0 and "too easy to guess" in result.output
     with app.app_context():
         assert db.session.scalar(select(User)) is None
@@ -244,13 +275,17 @@ def test_admin_form_shows_the_reason_next_to_the_password(live_server, make_user
     make_user("admin@example.org", UserRole.ADMIN)
     admin = WebClient(live_server)
     admin.login("admin@example.org", PASSWORD)
-    response = admin.submit("/manage/users", {"email": "new@example.org", "role": "organiser",
-                                              "password": "123qweasdzxc"})
+    response = admin.submit(
+        "/manage/users",
+        {"email": "new@example.org", "role": "organiser", "password": "123qweasdzxc"},
+    )
     assert response.status == 422
-    assert re.search(r'id="password-error">This password is on the list of the most common',
-                     response.text)
-    created = admin.submit("/manage/users", {"email": "new@example.org", "role": "organiser",
-                                             "password": STRONG})
+    assert re.search(
+        r'id="password-error">This password is on the list of the most common', response.text
+    )
+    created = admin.submit(
+        "/manage/users", {"email": "new@example.org", "role": "organiser", "password": STRONG}
+    )
     assert created.status == 302
 
 

@@ -22,8 +22,9 @@ STRONG = "plum orbit kettle sandstone"
 SIGN_IN_AGAIN = "/login?next=%2Fmanage%2F"
 
 
-def signed_in(live_server: str, email: str = "organiser@example.org",
-              remember: bool = True) -> WebClient:
+def signed_in(
+    live_server: str, email: str = "organiser@example.org", remember: bool = True
+) -> WebClient:
     client = WebClient(live_server)
     response = client.login(email, PASSWORD, remember=remember)
     assert response.status == 302, response.text
@@ -66,8 +67,9 @@ def test_changing_ones_password_ends_every_other_sign_in(app, live_server, make_
     client = signed_in(live_server)
     other_device = signed_in(live_server)
     kept = assert_each_opens_manage(live_server, client)
-    response = client.submit("/account/password", {
-        "current_password": PASSWORD, "password": STRONG, "confirm": STRONG})
+    response = client.submit(
+        "/account/password", {"current_password": PASSWORD, "password": STRONG, "confirm": STRONG}
+    )
     assert (response.status, response.location) == (302, "/account/password")
     # This browser stays signed in, on a new sign-in with a new remember-me token...
     assert client.get("/manage/").status == 200
@@ -121,22 +123,35 @@ def serve(app):
 
 
 @pytest.mark.parametrize("secure", [False, True])
-def test_remember_cookie_is_protected_like_the_session_cookie(database_url, serve, make_user,
-                                                              secure):
+def test_remember_cookie_is_protected_like_the_session_cookie(
+    database_url, serve, make_user, secure
+):
     make_user()
     other = make_app(database_url, SESSION_COOKIE_SECURE=secure)
     conn = HTTPConnection(serve(other), timeout=30)
     conn.request("GET", "/login")
     page = conn.getresponse()
     html, cookie = page.read().decode(), page.getheader("Set-Cookie").split(";")[0]
-    conn.request("POST", "/login", urlencode({
-        "email": "organiser@example.org", "password": PASSWORD, "remember": "y",
-        "csrf_token": csrf_token_from(html)}),
-        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    conn.request(
+        "POST",
+        "/login",
+        urlencode(
+            {
+                "email": "organiser@example.org",
+                "password": PASSWORD,
+                "remember": "y",
+                "csrf_token": csrf_token_from(html),
+            }
+        ),
+        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+    )
     response = conn.getresponse()
     assert response.status == 302
-    set_cookies = {header.split("=", 1)[0]: header for name, header in response.getheaders()
-                   if name.lower() == "set-cookie"}
+    set_cookies = {
+        header.split("=", 1)[0]: header
+        for name, header in response.getheaders()
+        if name.lower() == "set-cookie"
+    }
     for name in ("session", "remember_token"):
         flags = {part.strip().lower() for part in set_cookies[name].split(";")[1:]}
         assert "httponly" in flags and "samesite=lax" in flags, set_cookies[name]
@@ -162,8 +177,9 @@ def test_remember_cookie_settings_follow_the_session_cookie_settings(monkeypatch
 def _move_back(app, **times: timedelta) -> None:
     with app.app_context():
         now = utcnow()
-        db.session.execute(update(LoginSession).values(
-            {column: now - delta for column, delta in times.items()}))
+        db.session.execute(
+            update(LoginSession).values({column: now - delta for column, delta in times.items()})
+        )
         db.session.commit()
 
 
@@ -176,8 +192,7 @@ def test_a_sign_in_ends_after_the_idle_timeout(app, live_server, make_user):
     assert client.get("/manage/").location == SIGN_IN_AGAIN
 
 
-def test_keep_me_signed_in_outlives_the_idle_timeout_not_the_lifetime(app, live_server,
-                                                                      make_user):
+def test_keep_me_signed_in_outlives_the_idle_timeout_not_the_lifetime(app, live_server, make_user):
     make_user()
     client = signed_in(live_server, remember=True)
     kept = copies(client)

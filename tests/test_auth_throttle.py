@@ -69,12 +69,16 @@ def test_ten_failures_slow_the_account_down_for_everyone(app, live_server, make_
     assert attempts(live_server, "organiser@example.org", "guess", 3) == [422] * 3
     # Failures are logged, with the wait they start; refused attempts write nothing.
     with app.app_context():
-        failures = db.session.scalars(select(SecurityEvent.detail).where(
-            SecurityEvent.kind == "sign_in_failed").order_by(SecurityEvent.id)).all()
+        failures = db.session.scalars(
+            select(SecurityEvent.detail)
+            .where(SecurityEvent.kind == "sign_in_failed")
+            .order_by(SecurityEvent.id)
+        ).all()
     assert len(failures) == 14
     assert failures[9:11] == [
         "organiser@example.org; next attempt allowed in 1 s",
-        "organiser@example.org; next attempt allowed in 2 s"]
+        "organiser@example.org; next attempt allowed in 2 s",
+    ]
     assert failures[11] == "organiser@example.org"
 
 
@@ -105,14 +109,17 @@ def redis_storage():
 
 
 @pytest.mark.slow
-def test_two_workers_share_the_count_through_redis(database_url, tmp_path, make_user,
-                                                   redis_storage):
+def test_two_workers_share_the_count_through_redis(
+    database_url, tmp_path, make_user, redis_storage
+):
     url, store = redis_storage
     make_user()
-    env = {"FLASK_SQLALCHEMY_DATABASE_URI": database_url,
-           "FLASK_SECRET_KEY": "throttle-test-secret",
-           "FLASK_RATELIMIT_STORAGE_URI": url,
-           "EVENTAPP_INSTANCE_PATH": str(tmp_path)}
+    env = {
+        "FLASK_SQLALCHEMY_DATABASE_URI": database_url,
+        "FLASK_SECRET_KEY": "throttle-test-secret",
+        "FLASK_RATELIMIT_STORAGE_URI": url,
+        "EVENTAPP_INSTANCE_PATH": str(tmp_path),
+    }
     with gunicorn(env, workers=2) as server:
         codes = attempts(server.url, "organiser@example.org", "guess", FREE_FAILURES)
         assert codes == [422] * 10

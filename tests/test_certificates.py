@@ -2,7 +2,6 @@
 the e-mail with its attachment, the participant's page, the public /verify page, and who
 may open the organisers' pages."""
 
-
 import pytest
 from sqlalchemy import select
 
@@ -41,14 +40,23 @@ def forum(app, make_user):
     make_user("outsider@example.org", UserRole.ORGANISER)
     make_user("door@example.org", UserRole.CHECKIN)
     with app.app_context():
-        event = make_event(slug="forum", title="Forum 2030", venue_name="Egmont Palace",
-                           venue_address="Place du Petit Sablon 8, Brussels")
+        event = make_event(
+            slug="forum",
+            title="Forum 2030",
+            venue_name="Egmont Palace",
+            venue_address="Place du Petit Sablon 8, Brussels",
+        )
         event.managers.append(db.session.get(User, manager))
         ids = {}
         for given, family, organisation, email, checked_in in PEOPLE:
             registration = make_registration(
-                event, given_name=given, family_name=family, organisation=organisation,
-                email=email, checked_in_at=utcnow() if checked_in else None)
+                event,
+                given_name=given,
+                family_name=family,
+                organisation=organisation,
+                email=email,
+                checked_in_at=utcnow() if checked_in else None,
+            )
             db.session.flush()
             ids[family] = registration.id
         db.session.commit()
@@ -63,6 +71,7 @@ def code_of(app, registration_id: int) -> str | None:
 
 # --- Codes --------------------------------------------------------------------------------
 
+
 def test_codes_are_80_bits_of_unambiguous_symbols_grouped_by_four():
     code = certificates.new_code()
     assert len(code) == 16 and set(code) <= set(certificates.ALPHABET)
@@ -72,14 +81,17 @@ def test_codes_are_80_bits_of_unambiguous_symbols_grouped_by_four():
     assert len(printed) == 19 and printed.count("-") == 3
 
 
-@pytest.mark.parametrize("typed", ["ABCD-EFGH-JKMN-PQ10", "abcdefghjkmnpq10",
-                                   " abcd efgh jkmn pqlo ", "ABCD-EFGH-JKMN-PQIO"])
+@pytest.mark.parametrize(
+    "typed",
+    ["ABCD-EFGH-JKMN-PQ10", "abcdefghjkmnpq10", " abcd efgh jkmn pqlo ", "ABCD-EFGH-JKMN-PQIO"],
+)
 def test_a_typed_code_forgives_case_dashes_and_look_alike_letters(typed):
     assert certificates.normalise_code(typed) == "ABCDEFGHJKMNPQ10"
 
 
-@pytest.mark.parametrize("typed", ["", "ABCD", "ABCD-EFGH-JKMN-PQRSX", "ABCD-EFGH-JKMN-PQRU",
-                                   "x" * 5000])
+@pytest.mark.parametrize(
+    "typed", ["", "ABCD", "ABCD-EFGH-JKMN-PQRSX", "ABCD-EFGH-JKMN-PQRU", "x" * 5000]
+)
 def test_what_cannot_be_a_code_is_refused_before_any_query(typed):
     assert certificates.normalise_code(typed) is None
 
@@ -97,6 +109,7 @@ def test_a_person_keeps_the_code_of_their_first_certificate(app, forum):
 
 # --- The PDF ------------------------------------------------------------------------------
 
+
 def test_a_certificate_names_the_person_event_date_hours_venue_and_code(app, forum):
     app.config["PUBLIC_BASE_URL"] = "https://events.example.org"
     with app.app_context(), app.test_request_context():
@@ -107,9 +120,18 @@ def test_a_certificate_names_the_person_event_date_hours_venue_and_code(app, for
     assert page_sizes_mm(pdf) == [(297.0, 210.0)]
     [text] = page_texts(pdf)
     flat = one_line(text)
-    for expected in ("Certificate of attendance", "ნინო ბერიძე", "საქართველოს შსს",
-                     "Forum 2030", "14 May 2030", "09:00–18:00", "Europe/Brussels",
-                     "Egmont Palace", code, f"https://events.example.org/verify/{code}"):
+    for expected in (
+        "Certificate of attendance",
+        "ნინო ბერიძე",
+        "საქართველოს შსს",
+        "Forum 2030",
+        "14 May 2030",
+        "09:00–18:00",
+        "Europe/Brussels",
+        "Egmont Palace",
+        code,
+        f"https://events.example.org/verify/{code}",
+    ):
         assert one_line(expected) in flat, expected
     assert qr_codes(pdf) == [f"https://events.example.org/verify/{code}"]
 
@@ -126,8 +148,9 @@ def test_a_hostile_name_is_printed_as_its_characters(app, forum):
 def test_a_multi_day_event_gives_its_first_and_last_day(app):
     with app.app_context(), app.test_request_context():
         event = make_event(title="Week", starts_at=START, ends_at=START.replace(day=16))
-        registration = make_registration(event, given_name="Ирина", family_name="Петрова",
-                                         checked_in_at=utcnow())
+        registration = make_registration(
+            event, given_name="Ирина", family_name="Петрова", checked_in_at=utcnow()
+        )
         db.session.flush()
         pdf = certificates.render_certificates(event, [registration])
     flat = one_line(page_texts(pdf)[0])
@@ -136,6 +159,7 @@ def test_a_multi_day_event_gives_its_first_and_last_day(app):
 
 
 # --- Organisers ---------------------------------------------------------------------------
+
 
 def test_the_page_lists_everyone_checked_in_and_nobody_else(sign_in, app, client, forum):
     sign_in("manager@example.org")
@@ -188,8 +212,11 @@ def test_e_mail_to_everyone_sends_each_their_own_pdf(sign_in, app, client, forum
     assert "1 person checked in has no e-mail address" in page
     by_address = {m["To"]: m for m in smtp.messages}
     assert set(by_address) == {"nino@example.org", "zoe@example.org", "mallory@example.org"}
-    for address, family in (("nino@example.org", "ბერიძე"), ("zoe@example.org", "Adams"),
-                            ("mallory@example.org", "Mallory")):
+    for address, family in (
+        ("nino@example.org", "ბერიძე"),
+        ("zoe@example.org", "Adams"),
+        ("mallory@example.org", "Mallory"),
+    ):
         message = by_address[address]
         assert message["Subject"] == "Your certificate of attendance: Forum 2030"
         [attachment] = list(message.iter_attachments())
@@ -210,8 +237,7 @@ def test_e_mailing_everyone_again_sends_only_what_is_missing(sign_in, app, clien
     manager = sign_in("manager@example.org")
     manager.post("/manage/events/forum/certificates/send")
     assert len(smtp.messages) == 3
-    again = manager.post("/manage/events/forum/certificates/send",
-                         follow_redirects=True)
+    again = manager.post("/manage/events/forum/certificates/send", follow_redirects=True)
     assert "3 people had been sent theirs already: not sent again." in again.text
     assert len(smtp.messages) == 3
 
@@ -224,7 +250,8 @@ def test_a_time_budget_leaves_the_rest_for_the_next_round(app, forum, smtp):
         second = mailing.send_certificates(event)
         assert (second.delivered, second.already, second.remaining) == (2, 1, 0)
     assert sorted(m["To"] for m in smtp.messages) == sorted(
-        ["nino@example.org", "zoe@example.org", "mallory@example.org"])
+        ["nino@example.org", "zoe@example.org", "mallory@example.org"]
+    )
 
 
 def test_the_command_e_mails_everyone_not_sent_theirs(app, runner, forum, smtp):
@@ -277,6 +304,7 @@ def test_the_command_writes_one_file_per_person_or_all_in_one(app, runner, forum
 
 # --- The participant's page ---------------------------------------------------------------
 
+
 def test_the_participant_downloads_their_certificate_once_checked_in(app, client, forum):
     token = forum["tokens"]["Arrived"]
     assert "certificate of attendance" not in client.get(f"/r/{token}").text
@@ -297,6 +325,7 @@ def test_the_participant_downloads_their_certificate_once_checked_in(app, client
 
 
 # --- Public verification ------------------------------------------------------------------
+
 
 def issue(app, forum, family: str) -> str:
     with app.app_context():
@@ -359,7 +388,8 @@ def test_an_undone_check_in_or_erased_data_withdraws_the_certificate(app, client
 
 
 def test_a_large_event_downloads_all_certificates_in_parts(
-        sign_in, app, client, forum, monkeypatch):
+    sign_in, app, client, forum, monkeypatch
+):
     from eventapp.certificates import manage_views as page
 
     monkeypatch.setattr(page, "PART_SIZE", 3)  # 4 people checked in: parts of 3 and 1
@@ -367,11 +397,11 @@ def test_a_large_event_downloads_all_certificates_in_parts(
     html = client.get("/manage/events/forum/certificates").text
     assert "Download all (one PDF)" not in html
     assert html.count('name="part"') == 2 and "PDF 2 of 2" in html
-    first = manager.post("/manage/events/forum/certificates/all.pdf",
-                         data={"part": "1"})
-    second = manager.post("/manage/events/forum/certificates/all.pdf",
-                          data={"part": "2"})
+    first = manager.post("/manage/events/forum/certificates/all.pdf", data={"part": "1"})
+    second = manager.post("/manage/events/forum/certificates/all.pdf", data={"part": "2"})
     assert first.headers["Content-Disposition"].endswith('-part1.pdf"')
     assert (len(page_texts(first.data)), len(page_texts(second.data))) == (3, 1)
-    assert manager.post("/manage/events/forum/certificates/all.pdf",
-                        data={"part": "3"}).status_code == 404
+    assert (
+        manager.post("/manage/events/forum/certificates/all.pdf", data={"part": "3"}).status_code
+        == 404
+    )

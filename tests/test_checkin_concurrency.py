@@ -31,10 +31,12 @@ TIMEOUT = 30  # seconds for one request
 
 
 def server_env(database_url: str, instance) -> dict[str, str]:
-    return {"FLASK_SQLALCHEMY_DATABASE_URI": database_url,
-            "FLASK_SECRET_KEY": "checkin-concurrency-secret",
-            "EVENTAPP_INSTANCE_PATH": str(instance),
-            "FLASK_MAIL_SERVER": ""}
+    return {
+        "FLASK_SQLALCHEMY_DATABASE_URI": database_url,
+        "FLASK_SECRET_KEY": "checkin-concurrency-secret",
+        "EVENTAPP_INSTANCE_PATH": str(instance),
+        "FLASK_MAIL_SERVER": "",
+    }
 
 
 class Volunteer(Session):
@@ -55,8 +57,9 @@ class Volunteer(Session):
             return status, text
 
 
-def scan_together(volunteers: list[Volunteer], slug: str, payloads: list[dict],
-                  per_volunteer: int = DEVICES) -> list[list[tuple[str, int, dict | str]]]:
+def scan_together(
+    volunteers: list[Volunteer], slug: str, payloads: list[dict], per_volunteer: int = DEVICES
+) -> list[list[tuple[str, int, dict | str]]]:
     """For each payload, every device of every volunteer posts it at the same moment;
     gives per payload the (volunteer's e-mail, status, answer) of each device."""
     devices = [v for v in volunteers for _ in range(per_volunteer)]
@@ -87,7 +90,8 @@ def scan_together(volunteers: list[Volunteer], slug: str, payloads: list[dict],
 
 @pytest.mark.slow
 def test_two_volunteers_scanning_the_same_badges_check_each_person_in_once(
-        app, database_url, tmp_path):
+    app, database_url, tmp_path
+):
     device_time = (datetime.now(UTC) - timedelta(minutes=5)).replace(microsecond=0)
     with app.app_context():
         event = make_event()
@@ -105,19 +109,27 @@ def test_two_volunteers_scanning_the_same_badges_check_each_person_in_once(
     with gunicorn(server_env(database_url, tmp_path), workers=3) as server:
         volunteers = [Volunteer(server.port, email) for email in VOLUNTEERS]
         # Half the badges read as the QR code's URL, half typed or picked from a search.
-        payloads = [{"code": f"{server.url}/checkin/{slug}/c/{code}", "method": "qr"}
-                    if n % 2 else {"code": code, "method": "search"}
-                    for n, code in enumerate(scanned)]
+        payloads = [
+            {"code": f"{server.url}/checkin/{slug}/c/{code}", "method": "qr"}
+            if n % 2
+            else {"code": code, "method": "search"}
+            for n, code in enumerate(scanned)
+        ]
         rounds = scan_together(volunteers, slug, payloads)
         # A phone back online replays its queue, and replays it again (the first answer
         # was lost): the same scan twice, at the same moment.
-        replay = scan_together(volunteers[:1], slug, [
-            {"code": queued, "method": "qr", "queued": True, "at": device_time.isoformat()}],
-            per_volunteer=2)
+        replay = scan_together(
+            volunteers[:1],
+            slug,
+            [{"code": queued, "method": "qr", "queued": True, "at": device_time.isoformat()}],
+            per_volunteer=2,
+        )
     # Every answer is JSON with status 200: no 5xx, no "database is locked".
     answers = [a for r in rounds + replay for a in r]
     assert all(status == 200 and isinstance(body, dict) for _, status, body in answers), (
-        [a for a in answers if a[1] != 200][:3], server.output[-2000:])
+        [a for a in answers if a[1] != 200][:3],
+        server.output[-2000:],
+    )
 
     winners: dict[str, str] = {}
     for code, answers in zip(scanned + [queued], rounds + replay, strict=True):
@@ -126,14 +138,21 @@ def test_two_volunteers_scanning_the_same_badges_check_each_person_in_once(
         winner = next(email for email, _, body in answers if body["result"] == "checked_in")
         winners[code] = winner
         # Those told "already" are told by whom: the winner, whoever they are.
-        assert all(body["person"]["checked_in_by"] == winner and body["person"]["checked_in"]
-                   for _, _, body in answers), (code, answers)
+        assert all(
+            body["person"]["checked_in_by"] == winner and body["person"]["checked_in"]
+            for _, _, body in answers
+        ), (code, answers)
 
     with app.app_context():
         records = db.session.scalars(
-            select(CheckInRecord).where(CheckInRecord.event_id == event_id)).all()
-        registrations = {r.id: r for r in db.session.scalars(
-            select(Registration).where(Registration.event_id == event_id))}
+            select(CheckInRecord).where(CheckInRecord.event_id == event_id)
+        ).all()
+        registrations = {
+            r.id: r
+            for r in db.session.scalars(
+                select(Registration).where(Registration.event_id == event_id)
+            )
+        }
         assert len(records) == len(codes)
         by_registration = {r.registration_id: r for r in records}
         assert set(by_registration) == set(codes.values())  # one each, nobody twice

@@ -22,8 +22,9 @@ def production(monkeypatch):
 def test_production_refuses_to_start_without_a_public_base_url(tmp_path, monkeypatch, production):
     monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("FLASK_PUBLIC_BASE_URL")
-    with pytest.raises(PublicBaseUrlError,
-                       match="FLASK_PUBLIC_BASE_URL=https://events.example.org"):
+    with pytest.raises(
+        PublicBaseUrlError, match="FLASK_PUBLIC_BASE_URL=https://events.example.org"
+    ):
         create_app()
     monkeypatch.setenv("FLASK_PUBLIC_BASE_URL", "events.example.org")  # no scheme
     with pytest.raises(PublicBaseUrlError, match="not an http"):
@@ -37,7 +38,8 @@ def test_production_refuses_to_start_without_a_public_base_url(tmp_path, monkeyp
 
 
 def test_trusted_hosts_default_to_the_public_host_and_can_be_listed(
-        tmp_path, monkeypatch, production):
+    tmp_path, monkeypatch, production
+):
     monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("FLASK_PUBLIC_BASE_URL", "https://events.example.org:8443/forum/")
     app = create_app()
@@ -48,11 +50,12 @@ def test_trusted_hosts_default_to_the_public_host_and_can_be_listed(
 
 
 def test_config_order_defaults_then_instance_file_then_environment(
-        tmp_path, monkeypatch, production):
+    tmp_path, monkeypatch, production
+):
     monkeypatch.setenv("EVENTAPP_INSTANCE_PATH", str(tmp_path))
     (tmp_path / "config.py").write_text(
         'LOGIN_RATE_LIMIT = "3 per minute"\n'
-        'SESSION_COOKIE_SECURE = True\n'
+        "SESSION_COOKIE_SECURE = True\n"
         'SQLALCHEMY_DATABASE_URI = "sqlite:///from-instance-file.sqlite3"\n'
     )
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", "sqlite:///from-environment.sqlite3")
@@ -101,8 +104,10 @@ def test_healthz_reports_a_database_round_trip(client, demo):
 
 
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
-    for url in (f"sqlite:///{tmp_path}/missing-dir/db.sqlite3",
-                "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2"):
+    for url in (
+        f"sqlite:///{tmp_path}/missing-dir/db.sqlite3",
+        "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2",
+    ):
         app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": url})
         response = app.test_client().get("/healthz")
         assert response.status_code == 503, url
@@ -112,8 +117,13 @@ def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
 
 
 def test_healthz_is_503_when_the_schema_is_missing(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "k",
-                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/empty.sqlite3"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "k",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/empty.sqlite3",
+        }
+    )
     assert app.test_client().get("/healthz").status_code == 503
     with app.app_context():
         close_db()

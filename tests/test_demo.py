@@ -25,13 +25,15 @@ def snapshot() -> dict:
     """Every row that the demo writes, as comparable tuples."""
     return {
         "events": db.session.execute(select(Event.slug, Event.updated_at)).all(),
-        "people": db.session.execute(select(Person.id, Person.given_name, Person.family_name,
-                                            Person.updated_at)).all(),
-        "items": db.session.execute(select(AgendaItem.id, AgendaItem.title,
-                                           AgendaItem.starts_at)).all(),
-        "registrations": db.session.execute(select(
-            Registration.id, Registration.email, Registration.token,
-            Registration.updated_at)).all(),
+        "people": db.session.execute(
+            select(Person.id, Person.given_name, Person.family_name, Person.updated_at)
+        ).all(),
+        "items": db.session.execute(
+            select(AgendaItem.id, AgendaItem.title, AgendaItem.starts_at)
+        ).all(),
+        "registrations": db.session.execute(
+            select(Registration.id, Registration.email, Registration.token, Registration.updated_at)
+        ).all(),
     }
 
 
@@ -66,18 +68,22 @@ def test_demo_hosts_have_the_positions_the_press_release_gives(app, demo):
         people = {p.full_name: p for p in db.session.scalars(select(Person))}
     assert "Deputy Director General" in people["Lukas Gehrke"].position
     assert "Director of the ICMPD Brussels Mission" in people["Ralph Genetzke"].position
-    assert "Human Development, Migration, Governance and Peace" in \
-        people["Erica Gerretsen"].position
-    assert people["Francesco Luciani"].position == \
-        "Head of Unit for Migration and Forced Displacement"
+    assert (
+        "Human Development, Migration, Governance and Peace" in people["Erica Gerretsen"].position
+    )
+    assert (
+        people["Francesco Luciani"].position == "Head of Unit for Migration and Forced Displacement"
+    )
 
 
 def test_demo_has_three_panels_each_with_a_moderator_and_panellists(app, demo):
     themes = ("peer-to-peer", "capacity development", "training institutions")
     with app.app_context():
         panels = db.session.scalars(
-            select(AgendaItem).where(AgendaItem.kind == ItemKind.PANEL)
-            .order_by(AgendaItem.starts_at)).all()
+            select(AgendaItem)
+            .where(AgendaItem.kind == ItemKind.PANEL)
+            .order_by(AgendaItem.starts_at)
+        ).all()
         assert len(panels) == 3
         for panel, theme in zip(panels, themes, strict=True):
             assert theme in panel.title.lower()
@@ -87,8 +93,9 @@ def test_demo_has_three_panels_each_with_a_moderator_and_panellists(app, demo):
 
 def test_demo_speakers_come_from_every_partner_named_in_the_text(app, demo):
     with app.app_context():
-        panellists = db.session.scalars(select(Person).where(
-            Person.roles.any(role=RoleKind.PANELLIST))).all()
+        panellists = db.session.scalars(
+            select(Person).where(Person.roles.any(role=RoleKind.PANELLIST))
+        ).all()
     countries = {p.country for p in panellists}
     # Cabo Verde, COMESA (Lusaka), Costa Rica, Gran Chaco, Georgia, Kyrgyzstan, Mexico,
     # Uganda, and the experts from Italy, Spain and Sweden.
@@ -101,8 +108,13 @@ def test_demo_agenda_is_a_plausible_day(app, demo):
     with app.app_context():
         items = db.session.scalars(select(AgendaItem).order_by(AgendaItem.starts_at)).all()
         kinds = Counter(item.kind for item in items)
-        for kind in (ItemKind.OPENING, ItemKind.KEYNOTE, ItemKind.BREAK, ItemKind.MEAL,
-                     ItemKind.CLOSING):
+        for kind in (
+            ItemKind.OPENING,
+            ItemKind.KEYNOTE,
+            ItemKind.BREAK,
+            ItemKind.MEAL,
+            ItemKind.CLOSING,
+        ):
             assert kinds[kind] >= 1, kind
         event = items[0].event
         assert event.local(items[0].starts_at).strftime("%H:%M") == "08:30"
@@ -116,12 +128,18 @@ def test_demo_agenda_is_a_plausible_day(app, demo):
 
 def test_demo_registrations_cover_participants_and_speakers(app, demo):
     with app.app_context():
-        counts = dict(db.session.execute(
-            select(Registration.category, func.count()).group_by(Registration.category)).all())
+        counts = dict(
+            db.session.execute(
+                select(Registration.category, func.count()).group_by(Registration.category)
+            ).all()
+        )
         speakers = db.session.scalar(select(func.count()).select_from(Person))
         statuses = set(db.session.scalars(select(Registration.status)))
-        linked = db.session.scalar(select(func.count()).select_from(Registration)
-                                   .where(Registration.person_id.is_not(None)))
+        linked = db.session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(Registration.person_id.is_not(None))
+        )
     assert counts[Category.PARTICIPANT] == 90
     assert counts[Category.SPEAKER] == speakers == linked
     assert statuses == {Status.CONFIRMED}
@@ -129,8 +147,12 @@ def test_demo_registrations_cover_participants_and_speakers(app, demo):
 
 def test_demo_participants_write_their_names_in_their_own_scripts(app, demo):
     with app.app_context():
-        names = " ".join(f"{g} {f}" for g, f in db.session.execute(
-            select(Registration.given_name, Registration.family_name)))
+        names = " ".join(
+            f"{g} {f}"
+            for g, f in db.session.execute(
+                select(Registration.given_name, Registration.family_name)
+            )
+        )
     assert re.search(r"[\u10D0-\u10FF]", names), "Georgian"
     assert re.search(r"[\u0400-\u04FF]", names), "Cyrillic"
     assert re.search(r"[\u0600-\u06FF]", names), "Arabic"
@@ -152,8 +174,14 @@ def test_demo_participant_count_is_configurable_and_kept_under_capacity(app, run
     result = runner.invoke(args=["demo", "--participants", "5"])
     assert result.exit_code == 0
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(Registration).where(
-            Registration.category == Category.PARTICIPANT)) == 5
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Registration)
+                .where(Registration.category == Category.PARTICIPANT)
+            )
+            == 5
+        )
 
 
 def test_data_file_marks_invented_people_as_fictional():

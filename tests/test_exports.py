@@ -19,8 +19,9 @@ from eventapp.models import AgendaItem, ChangeLogEntry, Event, ItemKind, RoleKin
 
 from .factories import add_role, make_event, make_item, make_person, make_room
 
-SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).with_name("schemas")
-                                         / "frab-schedule.xsd")))
+SCHEMA = etree.XMLSchema(
+    etree.parse(str(Path(__file__).with_name("schemas") / "frab-schedule.xsd"))
+)
 FEEDS = ("agenda.ics", "schedule.xml", "schedule.json", "agenda.json")
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 #: Far enough back that an edit made by the test is in a later second (HTTP dates are whole).
@@ -54,11 +55,18 @@ def demo_items(app, slug: str) -> list[AgendaItem]:
 def panels_of(app, slug: str) -> list[dict]:
     """The demo's panels as plain data: guid, title, moderators and panellists in order."""
     with app.app_context():
-        return [{"id": item.id, "guid": str(item.guid), "title": item.title,
-                 "moderators": [p.full_name for p in item.moderators],
-                 "panellists": [p.full_name for p in item.panellists],
-                 "people_ids": [p.id for p in item.moderators + item.panellists]}
-                for item in demo_items(app, slug) if item.kind == ItemKind.PANEL]
+        return [
+            {
+                "id": item.id,
+                "guid": str(item.guid),
+                "title": item.title,
+                "moderators": [p.full_name for p in item.moderators],
+                "panellists": [p.full_name for p in item.panellists],
+                "people_ids": [p.id for p in item.moderators + item.panellists],
+            }
+            for item in demo_items(app, slug)
+            if item.kind == ItemKind.PANEL
+        ]
 
 
 def edit_item(app, guid: str, **changes) -> None:
@@ -73,14 +81,27 @@ def edit_item(app, guid: str, **changes) -> None:
 def forum(app) -> str:
     """A small event whose data was last changed long ago: edits in a test are newer."""
     with app.app_context():
-        event = make_event(slug="forum", title="Forum", venue_name="Congress Centre",
-                           venue_address="1 Main Street, Brussels", updated_at=LONG_AGO)
+        event = make_event(
+            slug="forum",
+            title="Forum",
+            venue_name="Congress Centre",
+            venue_address="1 Main Street, Brussels",
+            updated_at=LONG_AGO,
+        )
         hall = make_room(event, name="Hall")
         talk = make_item(event, title="Opening talk", room=hall, updated_at=LONG_AGO)
-        add_role(talk, make_person(event, given_name="Ana", family_name="Ruiz",
-                                   updated_at=LONG_AGO), RoleKind.SPEAKER)
-        make_item(event, title="Lunch", kind=ItemKind.MEAL,
-                  starts_at=event.starts_at + timedelta(hours=3), updated_at=LONG_AGO)
+        add_role(
+            talk,
+            make_person(event, given_name="Ana", family_name="Ruiz", updated_at=LONG_AGO),
+            RoleKind.SPEAKER,
+        )
+        make_item(
+            event,
+            title="Lunch",
+            kind=ItemKind.MEAL,
+            starts_at=event.starts_at + timedelta(hours=3),
+            updated_at=LONG_AGO,
+        )
         db.session.commit()
     return "forum"
 
@@ -112,8 +133,9 @@ def test_ics_has_one_vevent_per_item_at_local_times_with_tzid(app, client, demo)
     assert first.start.tzinfo.key == "Europe/Brussels"
     assert first.end.tzinfo.key == "Europe/Brussels"
     assert str(first["SUMMARY"]) == "Arrival and registration"
-    assert str(first["LOCATION"]) == ("Foyer, Maison du Dialogue Conference Centre, "
-                                      "Rue du Commerce 72, 1000 Brussels, Belgium")
+    assert str(first["LOCATION"]) == (
+        "Foyer, Maison du Dialogue Conference Centre, Rue du Commerce 72, 1000 Brussels, Belgium"
+    )
     assert str(first["URL"]) == f"http://localhost/events/{demo}/agenda#item-{items[0].id}"
     assert first["CATEGORIES"].cats == ["Other"]
     assert first.last_modified == items[0].updated_at.replace(microsecond=0)
@@ -121,8 +143,9 @@ def test_ics_has_one_vevent_per_item_at_local_times_with_tzid(app, client, demo)
 
 
 def test_ics_description_lists_moderator_and_panellists_of_each_panel(app, client, demo):
-    events = {str(e["UID"]): e for e in
-              vevents(calendar_of(client.get(f"/events/{demo}/agenda.ics")))}
+    events = {
+        str(e["UID"]): e for e in vevents(calendar_of(client.get(f"/events/{demo}/agenda.ics")))
+    }
     panels = panels_of(app, demo)
     assert len(panels) == 3
     for panel in panels:
@@ -140,12 +163,17 @@ def test_ics_uids_stay_the_same_across_requests_and_edits(app, client, demo):
     before = uids()
     assert uids() == before
     panel = panels_of(app, demo)[0]
-    edit_item(app, panel["guid"], title="Panel 1, renamed",
-              starts_at=lambda t: t + timedelta(minutes=30),
-              ends_at=lambda t: t + timedelta(minutes=30))
+    edit_item(
+        app,
+        panel["guid"],
+        title="Panel 1, renamed",
+        starts_at=lambda t: t + timedelta(minutes=30),
+        ends_at=lambda t: t + timedelta(minutes=30),
+    )
     assert uids() == before
-    moved = {str(e["UID"]): e for e in
-             vevents(calendar_of(client.get(f"/events/{demo}/agenda.ics")))}
+    moved = {
+        str(e["UID"]): e for e in vevents(calendar_of(client.get(f"/events/{demo}/agenda.ics")))
+    }
     moved = moved[f"{panel['guid']}@eventapp"]
     assert str(moved["SUMMARY"]) == "Panel 1, renamed"
     assert moved.start == datetime(2024, 3, 12, 10, 15, tzinfo=UTC)  # 11:15 in Brussels
@@ -153,8 +181,7 @@ def test_ics_uids_stay_the_same_across_requests_and_edits(app, client, demo):
 
 def test_ics_labels_follow_the_visitors_language(client, demo):
     response = client.get(f"/events/{demo}/agenda.ics?lang=fr")
-    descriptions = " ".join(str(e.get("DESCRIPTION", ""))
-                            for e in vevents(calendar_of(response)))
+    descriptions = " ".join(str(e.get("DESCRIPTION", "")) for e in vevents(calendar_of(response)))
     assert "Modérateur: " in descriptions and "Panélistes: " in descriptions
     assert "Accept-Language" in response.headers["Vary"]
 
@@ -209,9 +236,12 @@ def test_schedule_xml_is_valid_frab_with_conference_and_day(client, demo):
     assert conference.findtext("time_zone_name") == "Europe/Brussels"
     assert conference.findtext("base_url") == "http://localhost/"
     [day] = root.findall("day")
-    assert dict(day.attrib) == {"index": "1", "date": "2024-03-12",
-                          "start": "2024-03-12T08:30:00+01:00",
-                          "end": "2024-03-12T18:00:00+01:00"}
+    assert dict(day.attrib) == {
+        "index": "1",
+        "date": "2024-03-12",
+        "start": "2024-03-12T08:30:00+01:00",
+        "end": "2024-03-12T18:00:00+01:00",
+    }
     assert [room.get("name") for room in day.findall("room")] == ["Plenary hall", "Foyer"]
 
 
@@ -254,8 +284,13 @@ def test_schedule_xml_guids_are_stable_and_version_changes_after_an_edit(app, cl
     assert guids(again) == guids(before)
     assert again.findtext("version") == before.findtext("version")
     panel = panels_of(app, demo)[2]
-    edit_item(app, panel["guid"], title="Panel 3 (moved)",
-              starts_at=lambda t: t - timedelta(hours=1), ends_at=lambda t: t - timedelta(hours=1))
+    edit_item(
+        app,
+        panel["guid"],
+        title="Panel 3 (moved)",
+        starts_at=lambda t: t - timedelta(hours=1),
+        ends_at=lambda t: t - timedelta(hours=1),
+    )
     after = schedule_of(client.get(f"/events/{demo}/schedule.xml"))
     assert guids(after) == guids(before)
     assert after.findtext("version") != before.findtext("version")
@@ -280,8 +315,12 @@ def test_schedule_xml_over_days_and_a_clock_change(app, client):
     # Summer time starts in Brussels on 31 March 2024: the offsets follow the clock.
     starts = datetime(2024, 3, 29, 8, 0, tzinfo=UTC)
     with app.app_context():
-        event = make_event(slug="spring", starts_at=starts,
-                           ends_at=starts + timedelta(days=3, hours=8), venue_name="Atrium")
+        event = make_event(
+            slug="spring",
+            starts_at=starts,
+            ends_at=starts + timedelta(days=3, hours=8),
+            venue_name="Atrium",
+        )
         for day in range(4):
             make_item(event, title=f"Talk {day}", starts_at=starts + timedelta(days=day))
         db.session.commit()
@@ -289,13 +328,16 @@ def test_schedule_xml_over_days_and_a_clock_change(app, client):
     assert root.find("conference").findtext("days") == "4"
     days = root.findall("day")
     assert [d.get("index") for d in days] == ["1", "2", "3", "4"]
-    assert [d.get("date") for d in days] == ["2024-03-29", "2024-03-30", "2024-03-31",
-                                            "2024-04-01"]
+    assert [d.get("date") for d in days] == ["2024-03-29", "2024-03-30", "2024-03-31", "2024-04-01"]
     assert days[0].get("start") == "2024-03-29T09:00:00+01:00"
     assert days[3].get("start") == "2024-04-01T10:00:00+02:00"
     dates = [e.findtext("date") for e in root.findall("day/room/event")]
-    assert dates == ["2024-03-29T09:00:00+01:00", "2024-03-30T09:00:00+01:00",
-                     "2024-03-31T10:00:00+02:00", "2024-04-01T10:00:00+02:00"]
+    assert dates == [
+        "2024-03-29T09:00:00+01:00",
+        "2024-03-30T09:00:00+01:00",
+        "2024-03-31T10:00:00+02:00",
+        "2024-04-01T10:00:00+02:00",
+    ]
     # No room given: the items go in a room named after the venue.
     assert {r.get("name") for r in root.findall("day/room")} == {"Atrium"}
 
@@ -346,9 +388,9 @@ def test_schedule_json_describes_event_rooms_items_and_speakers(app, client, dem
     [entry] = [i for i in data["items"] if i["guid"] == panel["guid"]]
     assert [(p["name"], p["role"]) for p in entry["people"]] == (
         [(name, "moderator") for name in panel["moderators"]]
-        + [(name, "panellist") for name in panel["panellists"]])
-    assert all(set(p) >= {"id", "name", "role", "organisation", "country"}
-               for p in entry["people"])
+        + [(name, "panellist") for name in panel["panellists"]]
+    )
+    assert all(set(p) >= {"id", "name", "role", "organisation", "country"} for p in entry["people"])
     speakers = {s["id"]: s for s in data["speakers"]}
     for person in entry["people"]:
         assert entry["id"] in speakers[person["id"]]["items"]
@@ -421,8 +463,15 @@ def test_a_logged_deletion_moves_last_modified_on(app, client, forum):
     modified = client.get(url).headers["Last-Modified"]
     with app.app_context():
         lunch = db.session.scalar(select(AgendaItem).where(AgendaItem.title == "Lunch"))
-        db.session.add(ChangeLogEntry(event_id=lunch.event_id, entity="agenda_item",
-                                      entity_id=lunch.id, action="delete", summary="Lunch"))
+        db.session.add(
+            ChangeLogEntry(
+                event_id=lunch.event_id,
+                entity="agenda_item",
+                entity_id=lunch.id,
+                action="delete",
+                summary="Lunch",
+            )
+        )
         db.session.delete(lunch)
         db.session.commit()
     response = client.get(url, headers={"If-Modified-Since": modified})
@@ -433,19 +482,30 @@ def test_a_sign_up_in_the_log_leaves_the_feeds_alone(app, client, forum):
     first = client.get("/events/forum/schedule.json")
     with app.app_context():
         event_id = db.session.scalar(select(Event.id).where(Event.slug == "forum"))
-        db.session.add(ChangeLogEntry(event_id=event_id, entity="registration", entity_id=1,
-                                      action="approve", summary="Approved"))
+        db.session.add(
+            ChangeLogEntry(
+                event_id=event_id,
+                entity="registration",
+                entity_id=1,
+                action="approve",
+                summary="Approved",
+            )
+        )
         db.session.commit()
-    again = client.get("/events/forum/schedule.json",
-                       headers={"If-None-Match": first.headers["ETag"],
-                                "If-Modified-Since": first.headers["Last-Modified"]})
+    again = client.get(
+        "/events/forum/schedule.json",
+        headers={
+            "If-None-Match": first.headers["ETag"],
+            "If-Modified-Since": first.headers["Last-Modified"],
+        },
+    )
     assert again.status_code == 304
 
 
 # Hostile and unusual text
 
 HOSTILE_TITLE = 'Q&A <script>alert("x")</script>\r\nBEGIN:VEVENT\r\nUID:evil'
-HOSTILE_NAME = ("<b>Bob</b> & Co", "O'Brien; \"Jr\", \\ esq.")
+HOSTILE_NAME = ("<b>Bob</b> & Co", 'O\'Brien; "Jr", \\ esq.')
 
 
 @pytest.fixture
@@ -453,8 +513,11 @@ def hostile(app) -> str:
     with app.app_context():
         event = make_event(slug="hostile", venue_name="Hall <A&B>")
         item = make_item(event, title=HOSTILE_TITLE, description="Pasted\x0btext\x1f & more")
-        add_role(item, make_person(event, given_name=HOSTILE_NAME[0],
-                                   family_name=HOSTILE_NAME[1]), RoleKind.SPEAKER)
+        add_role(
+            item,
+            make_person(event, given_name=HOSTILE_NAME[0], family_name=HOSTILE_NAME[1]),
+            RoleKind.SPEAKER,
+        )
         make_item(event, title="Next", starts_at=event.starts_at + timedelta(hours=1))
         db.session.commit()
     return "hostile"
@@ -495,13 +558,18 @@ def test_names_in_every_script_survive_every_feed(app, client):
         event = make_event(slug="scripts")
         item = make_item(event, title="Круглый стол")
         for i, (given, family) in enumerate(names):
-            add_role(item, make_person(event, given_name=given, family_name=family),
-                     RoleKind.PANELLIST, i)
+            add_role(
+                item,
+                make_person(event, given_name=given, family_name=family),
+                RoleKind.PANELLIST,
+                i,
+            )
         db.session.commit()
         item_id = item.id
     xml = schedule_of(client.get("/events/scripts/schedule.xml"))
     assert [p.text for p in xml.findall("day/room/event/persons/person")] == [
-        " ".join(n) for n in names]
+        " ".join(n) for n in names
+    ]
     assert xml.findtext("day/room/event/slug") == f"scripts-{item_id}"  # no Latin letters
     [vevent] = vevents(calendar_of(client.get("/events/scripts/agenda.ics")))
     assert str(vevent["SUMMARY"]) == "Круглый стол"
@@ -533,23 +601,36 @@ def test_functions_build_the_feeds_from_loaded_items(app):
     with app.test_request_context():
         event = make_event(slug="direct", venue_name="Hall")
         first = make_item(event, title="Peer exchange & more", kind=ItemKind.PANEL)
-        second = make_item(event, title="Closing", kind=ItemKind.CLOSING,
-                           starts_at=event.starts_at + timedelta(hours=2))
-        add_role(first, make_person(event, given_name="Zoe", family_name="Chair"),
-                 RoleKind.CHAIR)
-        add_role(first, make_person(event, given_name="Mo", family_name="Derator"),
-                 RoleKind.MODERATOR)
+        second = make_item(
+            event,
+            title="Closing",
+            kind=ItemKind.CLOSING,
+            starts_at=event.starts_at + timedelta(hours=2),
+        )
+        add_role(first, make_person(event, given_name="Zoe", family_name="Chair"), RoleKind.CHAIR)
+        add_role(
+            first, make_person(event, given_name="Mo", family_name="Derator"), RoleKind.MODERATOR
+        )
         for i, name in enumerate(("Ann", "Ben", "Cy")):
-            add_role(first, make_person(event, given_name=name, family_name="P"),
-                     RoleKind.PANELLIST, position=2 - i)  # positions say the order, not ids
+            add_role(
+                first,
+                make_person(event, given_name=name, family_name="P"),
+                RoleKind.PANELLIST,
+                position=2 - i,
+            )  # positions say the order, not ids
         db.session.commit()
         items = queries.agenda(event)
-        assert ical.description(first) == ("Moderator: Mo Derator\n"
-                                           "Panellists: Cy P, Ben P, Ann P\n"
-                                           "Chair: Zoe Chair")
+        assert ical.description(first) == (
+            "Moderator: Mo Derator\nPanellists: Cy P, Ben P, Ann P\nChair: Zoe Chair"
+        )
         assert ical.location(event, first) == "Hall"
         assert [p.full_name for _r, p in frab.credited(first)] == [
-            "Mo Derator", "Cy P", "Ben P", "Ann P", "Zoe Chair"]
+            "Mo Derator",
+            "Cy P",
+            "Ben P",
+            "Ann P",
+            "Zoe Chair",
+        ]
         assert frab.item_slug(event, first) == f"direct-{first.id}-peer-exchange-more"
         assert frab.hhmm(second.ends_at - second.starts_at) == "00:45"
         assert frab.hhmm(timedelta(days=5)) == "99:59"
@@ -557,8 +638,12 @@ def test_functions_build_the_feeds_from_loaded_items(app):
         [day] = frab.days(event, items)
         assert (day.index, len(day.items)) == (1, 2)
         assert frab.last_modified(event, items) == max(
-            [event.updated_at, *(i.updated_at for i in items),
-             *(r.person.updated_at for r in first.roles)])
+            [
+                event.updated_at,
+                *(i.updated_at for i in items),
+                *(r.person.updated_at for r in first.roles),
+            ]
+        )
         root = etree.fromstring(frab.schedule_xml(event, items))
         assert SCHEMA.validate(root), SCHEMA.error_log
         assert len(vevents(icalendar.Calendar.from_ical(ical.agenda_calendar(event, items)))) == 2
@@ -572,8 +657,12 @@ def test_feeds_query_the_database_a_fixed_number_of_times(app, client):
             event = make_event(slug=slug)
             rooms = [make_room(event) for _ in range(3)]
             for n in range(count):
-                item = make_item(event, title=f"Talk {n}", room=rooms[n % 3],
-                                 starts_at=event.starts_at + timedelta(minutes=15 * n))
+                item = make_item(
+                    event,
+                    title=f"Talk {n}",
+                    room=rooms[n % 3],
+                    starts_at=event.starts_at + timedelta(minutes=15 * n),
+                )
                 add_role(item, make_person(event), RoleKind.SPEAKER)
                 add_role(item, make_person(event), RoleKind.MODERATOR)
         db.session.commit()

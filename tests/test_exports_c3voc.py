@@ -21,8 +21,9 @@ from eventapp.models import Person, RoleKind
 from .factories import add_role, make_event, make_item, make_person, make_room
 from .test_exports import demo_items, edit_item, panels_of
 
-SCHEMA = json.loads((Path(__file__).with_name("schemas")
-                     / "c3voc-schedule.schema.json").read_text())
+SCHEMA = json.loads(
+    (Path(__file__).with_name("schemas") / "c3voc-schedule.schema.json").read_text()
+)
 VALIDATOR = Draft6Validator(SCHEMA, format_checker=Draft6Validator.FORMAT_CHECKER)
 
 
@@ -31,8 +32,9 @@ def c3voc_of(response) -> dict:
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
     data = json.loads(response.data)
-    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-              for e in VALIDATOR.iter_errors(data)]
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in VALIDATOR.iter_errors(data)
+    ]
     assert errors == []
     return data
 
@@ -44,9 +46,22 @@ def events_of(conference: dict) -> list[dict]:
 def test_the_validator_catches_a_broken_document():
     """The schema is strict enough to fail: a guard against a test that cannot fail."""
     assert not VALIDATOR.is_valid({"schedule": {"version": "1"}})
-    assert not VALIDATOR.is_valid({"schedule": {"version": "1", "conference": {
-        "acronym": "mieux-impact-2024", "title": "x", "days": [], "daysCount": 0,
-        "start": "2024-03-12", "end": "2024-03-12", "timeslot_duration": "00:05"}}})
+    assert not VALIDATOR.is_valid(
+        {
+            "schedule": {
+                "version": "1",
+                "conference": {
+                    "acronym": "mieux-impact-2024",
+                    "title": "x",
+                    "days": [],
+                    "daysCount": 0,
+                    "start": "2024-03-12",
+                    "end": "2024-03-12",
+                    "timeslot_duration": "00:05",
+                },
+            }
+        }
+    )
 
 
 def test_demo_schedule_is_valid_c3voc_with_every_item_room_and_panel(app, client, demo):
@@ -63,8 +78,9 @@ def test_demo_schedule_is_valid_c3voc_with_every_item_room_and_panel(app, client
     assert day["date"] == "2024-03-12"
     assert day["day_start"].endswith("+01:00")
     # Every room is a column on every day, in the organisers' order.
-    assert list(day["rooms"])[:len(conference["rooms"])] == [
-        r["name"] for r in conference["rooms"]]
+    assert list(day["rooms"])[: len(conference["rooms"])] == [
+        r["name"] for r in conference["rooms"]
+    ]
 
     items = demo_items(app, demo)
     events = events_of(conference)
@@ -74,8 +90,9 @@ def test_demo_schedule_is_valid_c3voc_with_every_item_room_and_panel(app, client
         event = by_guid[panel["guid"]]
         assert event["type"] == "panel" and event["title"] == panel["title"]
         # Moderators first, then panellists, each once.
-        assert [p["name"] for p in event["persons"]] == list(dict.fromkeys(
-            panel["moderators"] + panel["panellists"]))
+        assert [p["name"] for p in event["persons"]] == list(
+            dict.fromkeys(panel["moderators"] + panel["panellists"])
+        )
         assert event["url"].endswith(f"/events/{demo}/agenda#item-{panel['id']}")
     first = min(items, key=lambda i: i.starts_at)
     event = by_guid[str(first.guid)]
@@ -97,7 +114,8 @@ def test_people_are_pretalx_shaped_with_stable_guids_and_no_email(app, client, d
     people = [p for e in events_of(first["schedule"]["conference"]) for p in e["persons"]]
     assert people and all("public_name" not in p and "@" not in json.dumps(p) for p in people)
     assert [p["guid"] for p in people] == [
-        p["guid"] for e in events_of(again["schedule"]["conference"]) for p in e["persons"]]
+        p["guid"] for e in events_of(again["schedule"]["conference"]) for p in e["persons"]
+    ]
     # Someone on two items is one person with one guid.
     guids_by_id: dict[int, set[str]] = {}
     for person in people:
@@ -116,7 +134,8 @@ def test_an_edit_shows_at_once_and_changes_the_version(app, client, demo):
     edit_item(app, guid, title="Renamed session")
     after = c3voc_of(client.get(f"/events/{demo}/schedule.json"))
     assert {e["guid"]: e["title"] for e in events_of(after["schedule"]["conference"])}[
-        guid] == "Renamed session"
+        guid
+    ] == "Renamed session"
     assert after["schedule"]["version"] != before["schedule"]["version"]
 
 
@@ -127,8 +146,9 @@ def test_unusual_events_stay_valid(app, client):
         event = make_event(slug="ab", timezone="Etc/GMT+3", venue_name="")
         make_room(event, name="Зал №1")
         item = make_item(event, title="Круглый\x0b стол <b>")
-        add_role(item, make_person(event, given_name="ნინო", family_name="ბერიძე"),
-                 RoleKind.MODERATOR)
+        add_role(
+            item, make_person(event, given_name="ნინო", family_name="ბერიძე"), RoleKind.MODERATOR
+        )
         make_item(event, title="Next day", starts_at=event.starts_at + timedelta(days=1))
         db.session.commit()
     conference = c3voc_of(client.get("/events/ab/schedule.json"))["schedule"]["conference"]
@@ -141,10 +161,15 @@ def test_unusual_events_stay_valid(app, client):
     assert events[0]["persons"][0]["name"] == "ნინო ბერიძე"
 
 
-@pytest.mark.parametrize(("slug", "expected"), [
-    ("mieux-impact-2024", "mieux_impact_2024"), ("36c3", "36c3"), ("x", "x_event"),
-    ("ab-c", "ab_c"),
-])
+@pytest.mark.parametrize(
+    ("slug", "expected"),
+    [
+        ("mieux-impact-2024", "mieux_impact_2024"),
+        ("36c3", "36c3"),
+        ("x", "x_event"),
+        ("ab-c", "ab_c"),
+    ],
+)
 def test_acronyms_fit_the_schema_pattern(slug, expected):
     assert acronym(slug) == expected
 

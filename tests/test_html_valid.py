@@ -31,9 +31,11 @@ pytestmark = pytest.mark.slow
 VNU = Path(__file__).parents[1] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 PAGES = pages(url_map_app())
 #: A page vnu must find fault with: the check can fail.
-BAD_PAGE = ('<!DOCTYPE html><html lang="en"><title>Bad</title>'
-            '<p id="x"><time datetime="2024-03-12T09:00:00.123456">9:00</time>'
-            '<p id="x"><input type="color" required>')
+BAD_PAGE = (
+    '<!DOCTYPE html><html lang="en"><title>Bad</title>'
+    '<p id="x"><time datetime="2024-03-12T09:00:00.123456">9:00</time>'
+    '<p id="x"><input type="color" required>'
+)
 
 
 def signed_in(app: Flask, role: str | None):
@@ -56,8 +58,7 @@ def render_pages(app: Flask, values: dict, folder: Path) -> dict:
                 response = client.post(address, data={"csrf_token": token})
             else:
                 response = client.get(address)
-                if page.role is None and sends_to_sign_in(response.status_code,
-                                                          response.location):
+                if page.role is None and sends_to_sign_in(response.status_code, response.location):
                     client = clients["admin"]
                     response = client.get(address)
                 if 300 <= response.status_code < 400:  # the page it leads to
@@ -91,9 +92,22 @@ def run_vnu(files: list[Path]) -> dict[str, list[dict]]:
     assert shutil.which("java"), "Java runs vnu: `make test` installs it"
     assert VNU.exists(), "vnu.jar is missing: `make test` (npm ci) installs it"
     result = subprocess.run(
-        ["java", "-Xss4m", "-jar", str(VNU), "--format", "json", "--stdout",
-         "--exit-zero-always", *map(str, files)],
-        capture_output=True, text=True, timeout=300, check=True)
+        [
+            "java",
+            "-Xss4m",
+            "-jar",
+            str(VNU),
+            "--format",
+            "json",
+            "--stdout",
+            "--exit-zero-always",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     errors: dict[str, list[dict]] = {file.stem: [] for file in files}
     for message in json.loads(result.stdout)["messages"]:
         if message["type"] in ("error", "non-document-error"):
@@ -117,8 +131,9 @@ def checked(database_url, _schema, tmp_path_factory) -> dict:
 
 
 def readable(errors: list[dict]) -> str:
-    return "\n".join(f"line {e.get('lastLine')}: {e['message']}\n    {e.get('extract', '')!r}"
-                     for e in errors)
+    return "\n".join(
+        f"line {e.get('lastLine')}: {e['message']}\n    {e.get('extract', '')!r}" for e in errors
+    )
 
 
 @pytest.mark.parametrize("name", [f"{p.name}-{lang}" for p in PAGES for lang in LANGUAGES])
@@ -130,8 +145,9 @@ def test_page_is_valid_html(checked, name):
     assert page["errors"] == [], f"{name}: vnu errors\n{readable(page['errors'])}"
 
 
-@pytest.mark.parametrize("name", [f"email.{kind}-{lang}" for kind in emails.KINDS
-                                  for lang in LANGUAGES])
+@pytest.mark.parametrize(
+    "name", [f"email.{kind}-{lang}" for kind in emails.KINDS for lang in LANGUAGES]
+)
 def test_email_html_part_is_valid_html(checked, name):
     errors = checked[name]["errors"]
     assert errors == [], f"{name}: vnu errors\n{readable(errors)}"

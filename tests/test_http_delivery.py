@@ -32,12 +32,15 @@ def fetch(url: str, headers: dict | None = None, data: bytes | None = None):
         return error.code, error.headers, error.read()
 
 
-@pytest.mark.parametrize(("encoding", "decode"), [("br", brotli.decompress),
-                                                   ("gzip", gzip.decompress)])
-def test_public_pages_and_feeds_are_compressed_when_accepted(live_server, demo, encoding,
-                                                             decode):
-    for path in (f"/events/{demo}/agenda", f"/events/{demo}/schedule.json",
-                 f"/events/{demo}/agenda.ics"):
+@pytest.mark.parametrize(
+    ("encoding", "decode"), [("br", brotli.decompress), ("gzip", gzip.decompress)]
+)
+def test_public_pages_and_feeds_are_compressed_when_accepted(live_server, demo, encoding, decode):
+    for path in (
+        f"/events/{demo}/agenda",
+        f"/events/{demo}/schedule.json",
+        f"/events/{demo}/agenda.ics",
+    ):
         status, plain_headers, plain = fetch(live_server + path)
         status, headers, body = fetch(live_server + path, {"Accept-Encoding": encoding})
         assert status == 200 and plain_headers.get("Content-Encoding") is None
@@ -52,8 +55,9 @@ def test_feed_validators_survive_compression(live_server, demo):
     assert status == 200 and headers["ETag"] and headers["Last-Modified"]
     again, _, body = fetch(url, {"Accept-Encoding": "gzip", "If-None-Match": headers["ETag"]})
     assert (again, body) == (304, b"")
-    since, _, _ = fetch(url, {"Accept-Encoding": "gzip",
-                              "If-Modified-Since": headers["Last-Modified"]})
+    since, _, _ = fetch(
+        url, {"Accept-Encoding": "gzip", "If-Modified-Since": headers["Last-Modified"]}
+    )
     assert since == 304
 
 
@@ -64,9 +68,11 @@ def test_personal_pages_and_form_answers_are_never_compressed(app, live_server, 
         status, headers, _ = fetch(live_server + path, {"Accept-Encoding": "gzip, br"})
         assert status == 200 and headers.get("Content-Encoding") is None, path
     # A form answered with the visitor's own words beside a CSRF token (BREACH).
-    status, headers, body = fetch(f"{live_server}/events/{demo}/register",
-                                  {"Accept-Encoding": "gzip, br"},
-                                  data=b"given_name=" + b"x" * 600)
+    status, headers, body = fetch(
+        f"{live_server}/events/{demo}/register",
+        {"Accept-Encoding": "gzip, br"},
+        data=b"given_name=" + b"x" * 600,
+    )
     assert status == 400 and headers.get("Content-Encoding") is None
 
 
@@ -74,14 +80,15 @@ def test_static_files_are_fingerprinted_and_kept_for_a_year(live_server, demo):
     _, _, page = fetch(f"{live_server}/events/{demo}/")
     links = STATIC_LINK.findall(page.decode())
     assert {"/static/css/eventapp", "/static/css/fonts"} <= {
-        link.rsplit(".", 2)[0] for link in links}
+        link.rsplit(".", 2)[0] for link in links
+    }
     root = Path(__file__).resolve().parents[1] / "static"
     for link in links:
         assert re.search(r"\.[0-9a-f]{12}\.[a-z0-9]+$", link), link
         status, headers, body = fetch(live_server + link)
         assert status == 200
         assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
-        real = root / re.sub(r"\.[0-9a-f]{12}(\.[a-z0-9]+)$", r"\1", link[len("/static/"):])
+        real = root / re.sub(r"\.[0-9a-f]{12}(\.[a-z0-9]+)$", r"\1", link[len("/static/") :])
         if not link.endswith(".css"):
             assert body == real.read_bytes()
     # The fonts a stylesheet names are fingerprinted too, and served for a year.
@@ -111,8 +118,9 @@ def test_a_changed_file_gets_a_new_name(tmp_path):
     first = fingerprints.name("css/site.css")
     assert re.fullmatch(r"css/site\.[0-9a-f]{12}\.css", first)
     image = fingerprints.name("img/a.png")
-    assert f'url("../img/{image.split("/")[-1]}")' in fingerprints.stylesheet(
-        "css/site.css").decode()
+    assert (
+        f'url("../img/{image.split("/")[-1]}")' in fingerprints.stylesheet("css/site.css").decode()
+    )
     assert "url(data:x)" in fingerprints.stylesheet("css/site.css").decode()
     sheet.write_text("body { color: red }")
     assert fingerprints.name("css/site.css") != first
@@ -139,8 +147,9 @@ def test_personal_pages_say_noindex_public_ones_do_not(app, client, demo):
 
 
 def meta(html: str) -> dict[str, str]:
-    return {m[0]: m[1] for m in re.findall(
-        r'<meta (?:name|property)="([^"]+)" content="([^"]*)"', html)}
+    return {
+        m[0]: m[1] for m in re.findall(r'<meta (?:name|property)="([^"]+)" content="([^"]*)"', html)
+    }
 
 
 def test_event_pages_describe_themselves_for_shared_links(app, client, demo):
@@ -148,8 +157,7 @@ def test_event_pages_describe_themselves_for_shared_links(app, client, demo):
     assert found["og:title"] == "MIEUX Impact Event"
     assert found["og:type"] == "website"
     assert found["og:url"].endswith(f"/events/{demo}/")
-    assert "12 March 2024" in found["description"] and "Maison du Dialogue" in found[
-        "description"]
+    assert "12 March 2024" in found["description"] and "Maison du Dialogue" in found["description"]
     assert found["og:description"] == found["description"]
     assert "og:image" not in found  # the demo has no logo
     speaker = meta(client.get(f"/events/{demo}/speakers").text)

@@ -3,15 +3,18 @@
 import pytest
 
 
-@pytest.mark.parametrize("headers,query,cookie,expected", [
-    ({}, None, None, "en"),
-    ({"Accept-Language": "fr-BE,fr;q=0.9,en;q=0.5"}, None, None, "fr"),
-    ({"Accept-Language": "ka-GE,ru;q=0.8"}, None, None, "en"),  # no catalogue: English
-    ({"Accept-Language": "fr"}, "en", None, "en"),  # ?lang= wins over the browser
-    ({"Accept-Language": "en"}, None, "fr", "fr"),  # the cookie wins over the browser
-    ({}, "fr", "en", "fr"),  # ?lang= wins over the cookie
-    ({}, "xx", None, "en"),  # unknown language ignored
-])
+@pytest.mark.parametrize(
+    "headers,query,cookie,expected",
+    [
+        ({}, None, None, "en"),
+        ({"Accept-Language": "fr-BE,fr;q=0.9,en;q=0.5"}, None, None, "fr"),
+        ({"Accept-Language": "ka-GE,ru;q=0.8"}, None, None, "en"),  # no catalogue: English
+        ({"Accept-Language": "fr"}, "en", None, "en"),  # ?lang= wins over the browser
+        ({"Accept-Language": "en"}, None, "fr", "fr"),  # the cookie wins over the browser
+        ({}, "fr", "en", "fr"),  # ?lang= wins over the cookie
+        ({}, "xx", None, "en"),  # unknown language ignored
+    ],
+)
 def test_language_selection_order(client, demo, headers, query, cookie, expected):
     if cookie:
         client.set_cookie("lang", cookie)
@@ -79,33 +82,36 @@ def test_import_knows_both_names_of_cabo_verde():
 
 # --- Translations are text, not HTML --------------------------------------------------------
 
+
 def test_a_translation_is_escaped_where_it_is_printed(app):
-    """"<slug>" in a translated help text is shown, not parsed as an element; values the
+    """ "<slug>" in a translated help text is shown, not parsed as an element; values the
     template marks up itself (a link) stay markup; text templates are not escaped."""
     with app.test_request_context("/?lang=fr"):
         html = app.jinja_env.from_string(
             '{{ _("Part of the public address: /events/<slug>/") }}|'
             '{% set link %}<a href="/x">x</a>{% endset %}'
             '{{ _("Check that this certificate is genuine at %(url)s", url=link) }}|'
-            '{{ _("Hello %(name)s,", name="<b>Ana</b>") }}').render()
+            '{{ _("Hello %(name)s,", name="<b>Ana</b>") }}'
+        ).render()
         text = app.jinja_env.from_string(
-            '{% autoescape false %}{{ _("Hello %(name)s,", name="Ana & Bo") }}'
-            '{% endautoescape %}').render()
-    assert html == ("Partie de l’adresse publique : /events/&lt;identifiant&gt;/|"
-                    'Vérifiez l’authenticité de cette attestation sur <a href="/x">x</a>|'
-                    "Bonjour &lt;b&gt;Ana&lt;/b&gt;,")
+            '{% autoescape false %}{{ _("Hello %(name)s,", name="Ana & Bo") }}{% endautoescape %}'
+        ).render()
+    assert html == (
+        "Partie de l’adresse publique : /events/&lt;identifiant&gt;/|"
+        'Vérifiez l’authenticité de cette attestation sur <a href="/x">x</a>|'
+        "Bonjour &lt;b&gt;Ana&lt;/b&gt;,"
+    )
     # Not autoescaped, like the e-mails' .txt templates.
     assert text == "Bonjour Ana & Bo,"
 
 
-@pytest.mark.parametrize("language,shown", [("en", "/events/&lt;slug&gt;/"),
-                                            ("fr", "/events/&lt;identifiant&gt;/")])
-def test_settings_page_shows_the_address_help_as_written(client, demo, sign_in, language,
-                                                         shown):
+@pytest.mark.parametrize(
+    "language,shown", [("en", "/events/&lt;slug&gt;/"), ("fr", "/events/&lt;identifiant&gt;/")]
+)
+def test_settings_page_shows_the_address_help_as_written(client, demo, sign_in, language, shown):
     from eventapp.models import UserRole
 
     sign_in("admin@example.org", role=UserRole.ADMIN)
     page = client.get(f"/manage/events/{demo}/settings?lang={language}").text
     assert shown in page
     assert "<slug>" not in page and "<identifiant>" not in page
-

@@ -23,8 +23,13 @@ def port_of(url: str) -> int:
     return int(url.rsplit(":", 1)[1])
 
 
-def request(session: Session, method: str, path: str, body: bytes | str | None = None,
-            content_type: str = "application/x-www-form-urlencoded"):
+def request(
+    session: Session,
+    method: str,
+    path: str,
+    body: bytes | str | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+):
     """A request with the session's cookies: (status, page, headers)."""
     conn = session.connect()
     try:
@@ -40,6 +45,7 @@ def request(session: Session, method: str, path: str, body: bytes | str | None =
 
 # --- The door ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def door(app, make_user):
     volunteer = make_user("door@example.org", UserRole.CHECKIN)
@@ -47,8 +53,13 @@ def door(app, make_user):
         forum = make_event(slug="forum", title="Migration Forum")
         other = make_event(slug="other", title="Another Event")
         forum.managers.append(db.session.get(User, volunteer))
-        olga = make_registration(other, given_name="Olga", family_name="Otherova",
-                                 organisation="Ministry of Elsewhere", badge_name="Olga O.")
+        olga = make_registration(
+            other,
+            given_name="Olga",
+            family_name="Otherova",
+            organisation="Ministry of Elsewhere",
+            badge_name="Olga O.",
+        )
         db.session.commit()
         return {"code": olga.checkin_code, "id": olga.id}
 
@@ -61,14 +72,16 @@ def test_another_events_badge_scanned_names_only_that_event(app, door, live_serv
     session.login("door@example.org", PASSWORD, landing="/checkin/forum")
     conn = session.connect()
     try:
-        status, text = session.post_json(conn, "/checkin/forum/scan",
-                                         {"code": door["code"]})
+        status, text = session.post_json(conn, "/checkin/forum/scan", {"code": door["code"]})
     finally:
         conn.close()
     answer = json.loads(text)
     assert status == 200
-    assert answer == {"result": "other_event", "person": None,
-                      "message": "This badge is for another event: Another Event"}
+    assert answer == {
+        "result": "other_event",
+        "person": None,
+        "message": "This badge is for another event: Another Event",
+    }
     for word in SECRET_WORDS:
         assert word not in text
 
@@ -78,8 +91,7 @@ def test_another_events_badge_page_names_only_that_event(app, door, live_server,
     session = Session(port_of(live_server))
     session.login("door@example.org", PASSWORD, landing="/checkin/forum")
     body = urlencode({"csrf_token": session.token}) if method == "POST" else None
-    status, page, _headers = request(session, method, f"/checkin/forum/c/{door['code']}",
-                                     body)
+    status, page, _headers = request(session, method, f"/checkin/forum/c/{door['code']}", body)
     page = page.decode()
     assert status == 404
     assert "This badge is for another event: Another Event" in page
@@ -91,16 +103,23 @@ def test_another_events_badge_page_names_only_that_event(app, door, live_server,
 
 # --- Copied photos ----------------------------------------------------------------------
 
+
 def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes]]) -> tuple[bytes, str]:
     boundary = "----eventapp-photo-boundary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-             f"{value}\r\n".encode() for name, value in fields.items()]
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
     for name, (filename, data) in files.items():
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                     f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
-                     + data + b"\r\n")
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), \
-        f"multipart/form-data; boundary={boundary}"
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
+    return b"".join(
+        parts
+    ) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
 def jpeg() -> bytes:
@@ -127,39 +146,58 @@ def photo_of(app, slug: str) -> str:
 def test_deleting_a_speaker_of_a_copy_keeps_the_originals_photo(app, organiser, live_server):
     session = Session(port_of(live_server))
     session.login("organiser@example.org", PASSWORD, landing="/manage/")
-    body, kind = multipart({"csrf_token": session.token, "given_name": "Ana",
-                            "family_name": "Ribeiro", "country": ""},
-                           {"photo": ("ana.jpg", jpeg())})
-    status, page, _ = request(session, "POST", "/manage/events/forum-2030/speakers/new",
-                              body, kind)
+    body, kind = multipart(
+        {"csrf_token": session.token, "given_name": "Ana", "family_name": "Ribeiro", "country": ""},
+        {"photo": ("ana.jpg", jpeg())},
+    )
+    status, page, _ = request(session, "POST", "/manage/events/forum-2030/speakers/new", body, kind)
     assert status == 302, page
     original = photo_of(app, "forum-2030")
     status, served, _ = request(session, "GET", f"/media/photos/{original}")
     assert status == 200
 
-    status, page, headers = request(session, "POST", "/manage/events/new", urlencode({
-        "csrf_token": session.token, "copy_from": str(organiser), "title": "Forum 2031",
-        "slug": "forum-2031", "timezone": "Europe/Brussels", "starts_at": "2031-05-14T09:00",
-        "ends_at": "2031-05-14T18:00", "capacity": "10", "programme_size": "A5"}))
+    status, page, headers = request(
+        session,
+        "POST",
+        "/manage/events/new",
+        urlencode(
+            {
+                "csrf_token": session.token,
+                "copy_from": str(organiser),
+                "title": "Forum 2031",
+                "slug": "forum-2031",
+                "timezone": "Europe/Brussels",
+                "starts_at": "2031-05-14T09:00",
+                "ends_at": "2031-05-14T18:00",
+                "capacity": "10",
+                "programme_size": "A5",
+            }
+        ),
+    )
     assert status == 302, page
     copied = photo_of(app, "forum-2031")
     assert copied and copied != original
     assert request(session, "GET", f"/media/photos/{copied}")[1] == served
 
     with app.app_context():
-        person_id = db.session.scalar(select(Person.id).join(Event)
-                                      .where(Event.slug == "forum-2031"))
-    status, _page, _ = request(session, "POST",
-                               f"/manage/events/forum-2031/speakers/{person_id}/delete",
-                               urlencode({"csrf_token": session.token}))
+        person_id = db.session.scalar(
+            select(Person.id).join(Event).where(Event.slug == "forum-2031")
+        )
+    status, _page, _ = request(
+        session,
+        "POST",
+        f"/manage/events/forum-2031/speakers/{person_id}/delete",
+        urlencode({"csrf_token": session.token}),
+    )
     assert status == 302
     assert request(session, "GET", f"/media/photos/{copied}")[0] == 404
     status, still, _ = request(session, "GET", f"/media/photos/{original}")
     assert (status, still) == (200, served)
 
 
-def test_a_photo_shared_by_an_older_copy_stays_while_a_speaker_shows_it(app, organiser,
-                                                                        live_server):
+def test_a_photo_shared_by_an_older_copy_stays_while_a_speaker_shows_it(
+    app, organiser, live_server
+):
     """Events copied before each copy had its own file share one name."""
     from eventapp.media.photos import store_photo
 
@@ -174,9 +212,12 @@ def test_a_photo_shared_by_an_older_copy_stays_while_a_speaker_shows_it(app, org
         copy_id = copy.id
     session = Session(port_of(live_server))
     session.login("organiser@example.org", PASSWORD, landing="/manage/")
-    status, _page, _ = request(session, "POST",
-                               f"/manage/events/older-copy/speakers/{copy_id}/delete",
-                               urlencode({"csrf_token": session.token}))
+    status, _page, _ = request(
+        session,
+        "POST",
+        f"/manage/events/older-copy/speakers/{copy_id}/delete",
+        urlencode({"csrf_token": session.token}),
+    )
     assert status == 302
     assert request(session, "GET", f"/media/photos/{name}")[0] == 200
     with app.app_context():

@@ -20,8 +20,17 @@ from eventapp.models.types import utcnow
 from .factories import make_event, make_item, make_registration
 
 BASE = "https://events.example.org"
-KINDS = ("confirmation", "waitlisted", "pending", "approval", "decline", "promotion",
-         "cancellation", "link", "certificate")
+KINDS = (
+    "confirmation",
+    "waitlisted",
+    "pending",
+    "approval",
+    "decline",
+    "promotion",
+    "cancellation",
+    "link",
+    "certificate",
+)
 
 
 @pytest.fixture
@@ -29,12 +38,21 @@ def site(app):
     """The site on its public address, with no MAIL_FROM: the defaults are under test."""
     app.config.update(PUBLIC_BASE_URL=BASE, MAIL_FROM=None)
     with app.app_context():
-        event = make_event(title="MIEUX Impact Event", venue_name="Maison du Dialogue",
-                           venue_address="Rue du Commerce 72, 1000 Brussels")
+        event = make_event(
+            title="MIEUX Impact Event",
+            venue_name="Maison du Dialogue",
+            venue_address="Rue du Commerce 72, 1000 Brussels",
+        )
         make_item(event, title="Opening session")
-        person = make_registration(event, given_name="ნათია", family_name="გოგოლაძე",
-                                   email="natia@example.org", status=Status.CONFIRMED,
-                                   checked_in_at=utcnow(), language="en")
+        person = make_registration(
+            event,
+            given_name="ნათია",
+            family_name="გოგოლაძე",
+            email="natia@example.org",
+            status=Status.CONFIRMED,
+            checked_in_at=utcnow(),
+            language="en",
+        )
         user = User(email="organiser@example.org", role=UserRole.ORGANISER)
         user.set_password("correct horse battery staple")
         db.session.add(user)
@@ -55,8 +73,9 @@ def messages(app, site) -> dict[str, bytes]:
         for kind in KINDS:
             out[kind] = on_the_wire(emails.build(registration, kind))
         user = db.session.get(User, site["user"])
-        reset = password_reset._message(user, password_reset.reset_url(
-            password_reset.make_token(user)))
+        reset = password_reset._message(
+            user, password_reset.reset_url(password_reset.make_token(user))
+        )
         out["password_reset"] = on_the_wire(reset)
         db.session.rollback()
     return out
@@ -79,8 +98,7 @@ def test_sender_and_message_ids_are_on_the_sites_domain(app, site):
 def test_mail_from_wins_when_set(app, site):
     app.config["MAIL_FROM"] = "MIEUX events <events@example.org>"
     with app.test_request_context():
-        raw = on_the_wire(emails.build(db.session.get(Registration, site["registration"]),
-                                       "link"))
+        raw = on_the_wire(emails.build(db.session.get(Registration, site["registration"]), "link"))
     assert parse(raw)["From"] == "MIEUX events <events@example.org>"
 
 
@@ -108,23 +126,34 @@ def spam_score(raw: bytes) -> tuple[float, str]:
     """SpamAssassin's score of a message, with local tests only (-L: no network)."""
     binary = shutil.which("spamassassin")
     assert binary, "SpamAssassin is missing: `make test` installs Debian's spamassassin"
-    result = subprocess.run([binary, "-L", "-t", "--cf", "use_bayes 0"], input=raw,
-                            capture_output=True, check=True, timeout=120)
+    result = subprocess.run(
+        [binary, "-L", "-t", "--cf", "use_bayes 0"],
+        input=raw,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
     output = result.stdout.decode(errors="replace")
-    status = re.search(r"^X-Spam-Status: \w+, score=(-?[\d.]+) .*?tests=([^\n]*"
-                       r"(?:\n\t[^\n]*)*)", output, re.M)
+    status = re.search(
+        r"^X-Spam-Status: \w+, score=(-?[\d.]+) .*?tests=([^\n]*"
+        r"(?:\n\t[^\n]*)*)",
+        output,
+        re.M,
+    )
     assert status, output[:2000]
     return float(status.group(1)), " ".join(status.group(2).split())
 
 
 def test_spamassassin_catches_spam():
     """Guard: the offline rules are loaded and do score an obvious spam."""
-    spam = (b"From: winner@lottery.example\r\nTo: you@example.org\r\nSubject: "
-            b"=?utf-8?q?YOU_HAVE_WON_$1,000,000!!!_Claim_now?=\r\nMIME-Version: 1.0\r\n"
-            b"Content-Type: text/html\r\n\r\n<html><body><h1>CONGRATULATIONS!!! YOU WON "
-            b"$1,000,000 USD</h1><p>Click here to claim your prize now: send your bank "
-            b"account details. 100% FREE, no risk, act now, limited time offer! Viagra, "
-            b"cialis, cheap meds, work from home, lose weight fast!</p></body></html>\r\n")
+    spam = (
+        b"From: winner@lottery.example\r\nTo: you@example.org\r\nSubject: "
+        b"=?utf-8?q?YOU_HAVE_WON_$1,000,000!!!_Claim_now?=\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/html\r\n\r\n<html><body><h1>CONGRATULATIONS!!! YOU WON "
+        b"$1,000,000 USD</h1><p>Click here to claim your prize now: send your bank "
+        b"account details. 100% FREE, no risk, act now, limited time offer! Viagra, "
+        b"cialis, cheap meds, work from home, lose weight fast!</p></body></html>\r\n"
+    )
     score, _ = spam_score(spam)
     assert score > 3
 

@@ -40,8 +40,12 @@ class MailServer:
         self.port = free_port()
         self.inbox = Inbox()
         self.controller = None
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=self.port, MAIL_TIMEOUT=2,
-                          MAIL_FROM="Forum <events@example.org>")
+        app.config.update(
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=self.port,
+            MAIL_TIMEOUT=2,
+            MAIL_FROM="Forum <events@example.org>",
+        )
 
     @property
     def messages(self):
@@ -74,8 +78,9 @@ def smtp(mail_server):
 @pytest.fixture
 def event_id(app):
     with app.app_context():
-        event = make_event(slug=SLUG, title="Forum", capacity=1, moderation=True,
-                           venue_name="Maison du Dialogue")
+        event = make_event(
+            slug=SLUG, title="Forum", capacity=1, moderation=True, venue_name="Maison du Dialogue"
+        )
         make_item(event, title="Opening session")
         db.session.commit()
         return event.id
@@ -95,10 +100,20 @@ def organiser(app, make_user, sign_in, event_id):
 def sign_up(client, email: str, lang: str = "en", **fields):
     url = f"/events/{SLUG}/register?lang={lang}"
     token = csrf_token_from(client.get(url).text)
-    return client.post(url, data={
-        "csrf_token": token, "given_name": "Nino", "family_name": "Gogoladze",
-        "email": email, "organisation": "PSDA", "country": "GE", "dietary": "none",
-        "privacy_consent": "y", **fields})
+    return client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "given_name": "Nino",
+            "family_name": "Gogoladze",
+            "email": email,
+            "organisation": "PSDA",
+            "country": "GE",
+            "dietary": "none",
+            "privacy_consent": "y",
+            **fields,
+        },
+    )
 
 
 def registration_id(app, email: str) -> int:
@@ -127,6 +142,7 @@ def link_in(text: str) -> str:
 
 # --- Each transition, read back from the server -----------------------------------------
 
+
 def test_approval_confirms_and_sends_the_agenda(app, client, smtp, organiser):
     sign_up(client, "nino@example.org")
     [received] = smtp.messages
@@ -148,13 +164,13 @@ def test_approval_confirms_and_sends_the_agenda(app, client, smtp, organiser):
     assert page.status_code == 200 and "Your registration is confirmed." in page.text
     assert [(m.kind, m.status, m.recipient) for m in records(app)] == [
         ("pending", MailStatus.SENT, "nino@example.org"),
-        ("approval", MailStatus.SENT, "nino@example.org")]
+        ("approval", MailStatus.SENT, "nino@example.org"),
+    ]
     assert records(app)[-1].subject == "Your sign-up is approved: Forum"
     assert records(app)[-1].sent_at is not None
 
 
-def test_approval_onto_the_waiting_list_gives_the_position(app, client, smtp, organiser,
-                                                           event_id):
+def test_approval_onto_the_waiting_list_gives_the_position(app, client, smtp, organiser, event_id):
     with app.app_context():
         make_registration(db.session.get(Event, event_id), counts_towards_capacity=True)
         db.session.commit()
@@ -199,13 +215,11 @@ def test_bulk_approve_tells_each_person(app, client, smtp, organiser):
     assert '<html lang="fr">' in html and "mardi 14 mai 2030" in text
 
 
-def test_organiser_cancellation_promotes_and_tells_both(app, client, smtp, organiser,
-                                                        event_id):
+def test_organiser_cancellation_promotes_and_tells_both(app, client, smtp, organiser, event_id):
     with app.app_context():
         event = db.session.get(Event, event_id)
         first = make_registration(event, email="first@example.org", language="fr")
-        second = make_registration(event, email="second@example.org",
-                                   status=Status.WAITLISTED)
+        second = make_registration(event, email="second@example.org", status=Status.WAITLISTED)
         db.session.commit()
         first_id, second_id = first.id, second.id
     set_status(organiser, first_id, "cancel")
@@ -219,7 +233,9 @@ def test_organiser_cancellation_promotes_and_tells_both(app, client, smtp, organ
     [attachment] = list(promotion.iter_attachments())
     assert attachment.get_filename() == "agenda.ics"
     assert [(m.registration_id, m.kind) for m in records(app)] == [
-        (first_id, "cancellation"), (second_id, "promotion")]
+        (first_id, "cancellation"),
+        (second_id, "promotion"),
+    ]
 
 
 def test_confirming_by_hand_sends_the_confirmation(app, client, smtp, organiser, event_id):
@@ -230,8 +246,8 @@ def test_confirming_by_hand_sends_the_confirmation(app, client, smtp, organiser,
 
 # --- A mail server that is down, then up ------------------------------------------------
 
-def test_dead_server_keeps_the_sign_up_and_resend_all_delivers(app, client, mail_server,
-                                                              organiser):
+
+def test_dead_server_keeps_the_sign_up_and_resend_all_delivers(app, client, mail_server, organiser):
     response = sign_up(client, "nino@example.org")
     assert response.status_code == 302 and "/done" in response.headers["Location"]
     sign_up(client, "ana@example.org", lang="fr")
@@ -240,12 +256,15 @@ def test_dead_server_keeps_the_sign_up_and_resend_all_delivers(app, client, mail
         assert db.session.get(Registration, rid).status == Status.PENDING
     failed = records(app)
     assert [(m.kind, m.status, m.attempts) for m in failed] == [
-        ("pending", MailStatus.FAILED, 1), ("pending", MailStatus.FAILED, 1)]
+        ("pending", MailStatus.FAILED, 1),
+        ("pending", MailStatus.FAILED, 1),
+    ]
     assert "ConnectionRefusedError" in failed[0].error and failed[0].sent_at is None
     # No change-log line for a failure any more: the record is the place.
     with app.app_context():
-        assert not db.session.scalar(select(ChangeLogEntry).where(
-            ChangeLogEntry.action == "email_failed"))
+        assert not db.session.scalar(
+            select(ChangeLogEntry).where(ChangeLogEntry.action == "email_failed")
+        )
 
     # The approval fails too; the decision stands.
     set_status(organiser, rid, "approve")
@@ -276,13 +295,22 @@ def test_dead_server_keeps_the_sign_up_and_resend_all_delivers(app, client, mail
     assert link_in(parts(approval)[0]) == f"/r/{token}"
     assert client.get(f"/r/{token}").status_code == 200
     approval_record = records(app, kind="approval")[0]
-    assert (approval_record.status, approval_record.attempts, approval_record.error) == \
-        (MailStatus.SENT, 2, "")
+    assert (approval_record.status, approval_record.attempts, approval_record.error) == (
+        MailStatus.SENT,
+        2,
+        "",
+    )
     assert approval_record.sent_at is not None
     assert not re.search(r'data-count="failed-mails"', client.get(DESK).text)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(ChangeLogEntry).where(
-            ChangeLogEntry.action == "email_resend")) == 2
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(ChangeLogEntry)
+                .where(ChangeLogEntry.action == "email_resend")
+            )
+            == 2
+        )
 
 
 def test_resend_one_from_the_registration_page(app, client, mail_server, organiser):
@@ -307,11 +335,11 @@ def test_resend_one_from_the_registration_page(app, client, mail_server, organis
     assert "This e-mail was delivered." in client.get(f"{DESK}/{rid}").text
     assert len(mail_server.messages) == 1
     # Without the CSRF token, or for another registration's message: nothing.
-    assert client.post(f"{DESK}/{rid}/mail/resend",
-                       data={"mail_id": mail.id}).status_code == 400
+    assert client.post(f"{DESK}/{rid}/mail/resend", data={"mail_id": mail.id}).status_code == 400
     other = make_other_registration(app)
-    assert organiser.post(f"{DESK}/{other}/mail/resend",
-                          data={"mail_id": mail.id}).status_code == 404
+    assert (
+        organiser.post(f"{DESK}/{other}/mail/resend", data={"mail_id": mail.id}).status_code == 404
+    )
 
 
 def make_other_registration(app) -> int:
@@ -346,7 +374,8 @@ def test_resend_service_refuses_what_is_no_longer_true(app, mail_server, event_i
         result = resend.resend_failed(event)
         assert (result.delivered, result.failed) == (1, 0)
         assert [m["Subject"] for m in mail_server.messages] == [
-            "Your registration is confirmed: Forum"]
+            "Your registration is confirmed: Forum"
+        ]
 
 
 def test_resend_mail_command(app, runner, mail_server, event_id):
@@ -380,6 +409,7 @@ def test_resend_mail_command(app, runner, mail_server, event_id):
 
 # --- Rate limits ------------------------------------------------------------------------
 
+
 def test_link_again_at_most_three_times_an_hour_per_address(app, client, smtp, event_id):
     with app.app_context():
         db.session.execute(Event.__table__.update().values(moderation=False, capacity=10))
@@ -389,10 +419,12 @@ def test_link_again_at_most_three_times_an_hour_per_address(app, client, smtp, e
     for _ in range(5):
         response = sign_up(client, "Nino@Example.org")
         assert response.status_code == 422
-        pages.append(re.sub(r'csrf_token[^>]*>', "", response.text))
+        pages.append(re.sub(r"csrf_token[^>]*>", "", response.text))
     subjects = [m["Subject"] for m in smtp.messages]
-    assert subjects == ["Your registration is confirmed: Forum"] + \
-        ["Your registration link: Forum"] * 3
+    assert (
+        subjects
+        == ["Your registration is confirmed: Forum"] + ["Your registration link: Forum"] * 3
+    )
     # The same page whether the link went or not: nothing tells the limit apart.
     assert "We have sent the link to your registration to it again." in pages[4]
     assert pages[2] == pages[3] == pages[4]
@@ -404,15 +436,15 @@ def test_link_again_at_most_three_times_an_hour_per_address(app, client, smtp, e
 
 
 def test_sign_up_posts_are_limited_per_client_and_nothing_typed_is_lost(
-        app, client, smtp, event_id):
+    app, client, smtp, event_id
+):
     app.config["SIGNUP_RATE_LIMIT"] = "3 per minute"
     with app.app_context():
         db.session.execute(Event.__table__.update().values(moderation=False, capacity=10))
         db.session.commit()
     for n in range(3):
         assert sign_up(client, f"p{n}@example.org").status_code == 302
-    response = sign_up(client, "late@example.org", given_name="Gulnara",
-                       family_name="Гульнара")
+    response = sign_up(client, "late@example.org", given_name="Gulnara", family_name="Гульнара")
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
     assert "Too many sign-ups from your network" in response.text
@@ -423,32 +455,47 @@ def test_sign_up_posts_are_limited_per_client_and_nothing_typed_is_lost(
         assert db.session.scalar(select(func.count()).select_from(Registration)) == 3
     # Another client address is counted on its own.
     token = csrf_token_from(client.get(f"/events/{SLUG}/register").text)
-    other = client.post(f"/events/{SLUG}/register", environ_base={"REMOTE_ADDR": "10.0.0.7"},
-                        data={"csrf_token": token, "given_name": "Ana", "family_name": "R",
-                              "email": "ana@example.org", "organisation": "ICMPD",
-                              "country": "GE", "dietary": "none", "privacy_consent": "y"})
+    other = client.post(
+        f"/events/{SLUG}/register",
+        environ_base={"REMOTE_ADDR": "10.0.0.7"},
+        data={
+            "csrf_token": token,
+            "given_name": "Ana",
+            "family_name": "R",
+            "email": "ana@example.org",
+            "organisation": "ICMPD",
+            "country": "GE",
+            "dietary": "none",
+            "privacy_consent": "y",
+        },
+    )
     assert other.status_code == 302
 
 
 # --- Personal data ----------------------------------------------------------------------
 
+
 def test_consent_is_recorded_with_the_version_of_the_notice_read(app, client, smtp, event_id):
     with app.app_context():
-        db.session.execute(Event.__table__.update().values(
-            moderation=False, capacity=10, privacy_notice="We keep your data until June."))
+        db.session.execute(
+            Event.__table__.update().values(
+                moderation=False, capacity=10, privacy_notice="We keep your data until June."
+            )
+        )
         db.session.commit()
     sign_up(client, "before@example.org")
     with app.app_context():
-        db.session.execute(Event.__table__.update().values(
-            privacy_notice="We keep your data until July."))
+        db.session.execute(
+            Event.__table__.update().values(privacy_notice="We keep your data until July.")
+        )
         db.session.commit()
     sign_up(client, "after@example.org")
     with app.app_context():
         before, after = db.session.scalars(select(Registration).order_by(Registration.id))
-        assert before.privacy_version == hashlib.sha256(
-            b"We keep your data until June.").hexdigest()
-        assert after.privacy_version == hashlib.sha256(
-            b"We keep your data until July.").hexdigest()
+        assert (
+            before.privacy_version == hashlib.sha256(b"We keep your data until June.").hexdigest()
+        )
+        assert after.privacy_version == hashlib.sha256(b"We keep your data until July.").hexdigest()
         assert before.privacy_consent_at is not None
         assert before.privacy_consent_at <= after.privacy_consent_at
 
@@ -466,29 +513,39 @@ def test_erasing_through_the_link_erases_the_mail_records(app, client, smtp, eve
 
 
 def test_anonymise_command_erases_people_and_their_mail_and_keeps_the_counts(
-        app, runner, mail_server, event_id):
+    app, runner, mail_server, event_id
+):
     with app.test_request_context():
         event = db.session.get(Event, event_id)
-        kept = [make_registration(event, email=f"p{n}@example.org", country="BE",
-                                  organisation="ICMPD") for n in range(3)]
+        kept = [
+            make_registration(event, email=f"p{n}@example.org", country="BE", organisation="ICMPD")
+            for n in range(3)
+        ]
         kept.append(make_registration(event, status=Status.WAITLISTED, country="GE"))
         db.session.commit()
         mail_records.send_confirmation(kept[0])  # fails: the server is down
     result = runner.invoke(args=["anonymise", SLUG], input="n\n")
-    assert result.exit_code == 1 and "Erase the personal data of 4 registrations" in \
-        result.output
+    assert result.exit_code == 1 and "Erase the personal data of 4 registrations" in result.output
     assert records(app)[0].recipient == "p0@example.org"
     result = runner.invoke(args=["anonymise", SLUG], input="y\n")
     assert result.exit_code == 0, result.output
     assert "Personal data of 4 registrations of Forum erased" in result.output
     assert "Registrations kept by status: confirmed 3, waitlisted 1." in result.output
     with app.app_context():
-        rows = db.session.execute(select(
-            Registration.given_name, Registration.email, Registration.organisation,
-            Registration.status, Registration.country, Registration.category,
-            Registration.privacy_consent_at)).all()
-        assert sorted((r.status, r.country) for r in rows) == [
-            (Status.CONFIRMED, "BE")] * 3 + [(Status.WAITLISTED, "GE")]
+        rows = db.session.execute(
+            select(
+                Registration.given_name,
+                Registration.email,
+                Registration.organisation,
+                Registration.status,
+                Registration.country,
+                Registration.category,
+                Registration.privacy_consent_at,
+            )
+        ).all()
+        assert sorted((r.status, r.country) for r in rows) == [(Status.CONFIRMED, "BE")] * 3 + [
+            (Status.WAITLISTED, "GE")
+        ]
         assert {(r.given_name, r.email, r.organisation) for r in rows} == {("", None, "")}
     [mail] = records(app)
     assert (mail.recipient, mail.subject, mail.error) == ("", "", "")

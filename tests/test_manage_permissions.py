@@ -5,7 +5,6 @@ log in, check-in volunteers get 403, organisers reach only the events they manag
 only administrators reach accounts and managers.
 """
 
-
 import pytest
 from sqlalchemy import select
 
@@ -16,17 +15,31 @@ from .conftest import csrf_token_from
 from .pages import event_values, fill
 
 #: Open to everyone by design.
-PUBLIC_PREFIXES = ("public.", "auth.", "health.", "exports.", "media.", "static",
-                   "registration.",
-                   # robots.txt, the venue CA for phones, the door's service worker
-                   "robots_txt", "venue.", "checkin.service_worker")
+PUBLIC_PREFIXES = (
+    "public.",
+    "auth.",
+    "health.",
+    "exports.",
+    "media.",
+    "static",
+    "registration.",
+    # robots.txt, the venue CA for phones, the door's service worker
+    "robots_txt",
+    "venue.",
+    "checkin.service_worker",
+)
 #: Organiser routes that are not about one event.
 WITHOUT_EVENT = {"manage.index", "manage.new_event"}
 #: The check-in page's JSON calls: 401 for anonymous callers rather than a login page.
 JSON_CALLS = {"checkin.scan", "checkin.undo", "checkin.search"}
 #: Only administrators.
-ADMIN_ONLY = {"manage.users", "manage.update_user", "manage.managers",
-              "manage.reset_second_factor", "manage.security_log"}
+ADMIN_ONLY = {
+    "manage.users",
+    "manage.update_user",
+    "manage.managers",
+    "manage.reset_second_factor",
+    "manage.security_log",
+}
 #: One's own account (second factors): every signed-in user, whatever their role.
 OWN_ACCOUNT = "account."
 
@@ -64,14 +77,23 @@ def organiser_routes(app) -> list[tuple[str, str, str]]:
 def request_as(client, method: str, url: str, token: str):
     if method == "GET":
         return client.get(url)
-    return client.open(url, method=method, data={"csrf_token": token},
-                       headers={"X-CSRFToken": token})
+    return client.open(
+        url, method=method, data={"csrf_token": token}, headers={"X-CSRFToken": token}
+    )
 
 
 def test_there_are_organiser_routes_to_check(app):
     endpoints = {endpoint for endpoint, _, _ in organiser_routes(app)}
-    assert {"manage.index", "manage.agenda", "manage.item", "manage.shift", "manage.speaker",
-            "manage.settings", "manage.log", "manage.users"} <= endpoints
+    assert {
+        "manage.index",
+        "manage.agenda",
+        "manage.item",
+        "manage.shift",
+        "manage.speaker",
+        "manage.settings",
+        "manage.log",
+        "manage.users",
+    } <= endpoints
 
 
 def test_anonymous_visitors_are_sent_to_login(app, client, world):
@@ -99,8 +121,9 @@ def test_checkin_volunteers_reach_no_organiser_page(sign_in, app, client, world)
 def test_organisers_reach_only_the_events_they_manage(sign_in, app, client, world):
     token = sign_in("outsider@example.org").csrf
     for endpoint, method, rule in organiser_routes(app):
-        if endpoint.startswith(("checkin.", OWN_ACCOUNT)) or \
-                (endpoint in WITHOUT_EVENT and method == "GET"):
+        if endpoint.startswith(("checkin.", OWN_ACCOUNT)) or (
+            endpoint in WITHOUT_EVENT and method == "GET"
+        ):
             continue
         if endpoint in WITHOUT_EVENT:
             continue  # creating an event of one's own is allowed

@@ -44,8 +44,16 @@ def test_upgrade_downgrade_upgrade_and_no_drift(empty_database_url):
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
-        assert {"event", "room", "person", "agenda_item", "agenda_role", "registration",
-                "user_account", "alembic_version"} <= tables
+        assert {
+            "event",
+            "room",
+            "person",
+            "agenda_item",
+            "agenda_role",
+            "registration",
+            "user_account",
+            "alembic_version",
+        } <= tables
 
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
@@ -74,17 +82,24 @@ def test_upgrade_keeps_existing_data(empty_database_url):
     with app.app_context():
         upgrade(revision="0001")
         with db.engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO event (id, slug, title, subtitle, description, timezone, starts_at,"
-                " ends_at, venue_name, venue_address, capacity, published, key_figures,"
-                " created_at, updated_at) VALUES (1, 'old', 'Old', '', '', 'UTC',"
-                " '2024-01-01 09:00:00', '2024-01-01 17:00:00', '', '', 10, true, '[]',"
-                " '2024-01-01 00:00:00', '2024-01-01 00:00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO event (id, slug, title, subtitle, description, timezone, starts_at,"  # noqa: E501
+                    " ends_at, venue_name, venue_address, capacity, published, key_figures,"
+                    " created_at, updated_at) VALUES (1, 'old', 'Old', '', '', 'UTC',"
+                    " '2024-01-01 09:00:00', '2024-01-01 17:00:00', '', '', 10, true, '[]',"
+                    " '2024-01-01 00:00:00', '2024-01-01 00:00:00')"
+                )
+            )
             for n in (1, 2):
-                conn.execute(text(
-                    "INSERT INTO agenda_item (event_id, kind, title, description, starts_at,"
-                    " ends_at, position) VALUES (1, 'talk', :t, '', '2024-01-01 09:00:00',"
-                    " '2024-01-01 10:00:00', 0)"), {"t": f"Talk {n}"})
+                conn.execute(
+                    text(
+                        "INSERT INTO agenda_item (event_id, kind, title, description, starts_at,"
+                        " ends_at, position) VALUES (1, 'talk', :t, '', '2024-01-01 09:00:00',"
+                        " '2024-01-01 10:00:00', 0)"
+                    ),
+                    {"t": f"Talk {n}"},
+                )
         upgrade()
         from eventapp.models import AgendaItem, Event
 

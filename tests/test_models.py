@@ -48,12 +48,15 @@ def test_database_refuses_a_key_that_was_not_folded(app):
         event = make_event()
         db.session.commit()
         with pytest.raises(IntegrityError):
-            db.session.execute(text(
-                "INSERT INTO registration (event_id, given_name, family_name, badge_name, email,"
-                " email_key, organisation, job_title, country, category, status, token, language,"
-                " created_at, updated_at) VALUES (:e, 'A', 'B', '', 'A@X.ORG', 'A@X.ORG', '', '',"
-                " '', 'participant', 'confirmed', 'tok', 'en', :now, :now)"),
-                {"e": event.id, "now": datetime(2030, 1, 1)})
+            db.session.execute(
+                text(
+                    "INSERT INTO registration (event_id, given_name, family_name, badge_name, email,"  # noqa: E501
+                    " email_key, organisation, job_title, country, category, status, token, language,"  # noqa: E501
+                    " created_at, updated_at) VALUES (:e, 'A', 'B', '', 'A@X.ORG', 'A@X.ORG', '', '',"  # noqa: E501
+                    " '', 'participant', 'confirmed', 'tok', 'en', :now, :now)"
+                ),
+                {"e": event.id, "now": datetime(2030, 1, 1)},
+            )
 
 
 def test_registrations_without_address_may_coexist(app):
@@ -90,8 +93,9 @@ def test_enum_columns_refuse_unknown_values(app):
 def test_times_come_back_as_aware_utc(app):
     with app.app_context():
         brussels_morning = datetime.fromisoformat("2024-03-12T08:30:00+01:00")
-        event = make_event(starts_at=brussels_morning,
-                           ends_at=brussels_morning + timedelta(hours=9))
+        event = make_event(
+            starts_at=brussels_morning, ends_at=brussels_morning + timedelta(hours=9)
+        )
         db.session.commit()
         event_id = event.id
         db.session.expunge_all()

@@ -71,8 +71,12 @@ def test_live_screen_uses_the_clock_and_an_unpublished_event_is_404(app, client)
     with app.app_context():
         event = make_event(slug="live", starts_at=datetime.now(UTC) - timedelta(hours=1))
         hall = make_room(event, name="Hall")
-        make_item(event, title="Running now", room=hall,
-                  starts_at=datetime.now(UTC) - timedelta(minutes=10))
+        make_item(
+            event,
+            title="Running now",
+            room=hall,
+            starts_at=datetime.now(UTC) - timedelta(minutes=10),
+        )
         make_event(slug="hidden", published=False)
         db.session.commit()
     page = client.get("/events/live/now").text
@@ -85,10 +89,16 @@ def test_overlaps_latest_started_wins_and_roomless_items_go_to_everyone(app):
         event = make_event(slug="overlap", venue_name="")
         hall = make_room(event, name="Hall")
         start = event.starts_at
-        make_item(event, title="Long", room=hall, starts_at=start,
-                  ends_at=start + timedelta(hours=3))
-        make_item(event, title="Short", room=hall, starts_at=start + timedelta(hours=1),
-                  ends_at=start + timedelta(hours=2))
+        make_item(
+            event, title="Long", room=hall, starts_at=start, ends_at=start + timedelta(hours=3)
+        )
+        make_item(
+            event,
+            title="Short",
+            room=hall,
+            starts_at=start + timedelta(hours=1),
+            ends_at=start + timedelta(hours=2),
+        )
         make_item(event, title="Plenary", starts_at=start + timedelta(hours=4))
         db.session.commit()
         event = db.session.scalar(select(Event).where(Event.slug == "overlap"))

@@ -80,19 +80,23 @@ def refusal(stream, **kw) -> str:
 def png_bomb(width: int, height: int) -> bytes:
     """A real, valid one-colour PNG at 1 bit per pixel: kilobytes on disk, width x height
     pixels once decoded."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body)))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     row = bytes(1 + (width + 7) // 8)  # filter byte, then the row's bits
     compressor = zlib.compressobj(9)
     idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit greyscale
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat)
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
 
 
 # What is refused ----------------------------------------------------------------------
+
 
 def test_a_text_file_renamed_jpg_is_refused(ctx):
     upload = io.BytesIO(b"Dear organisers, here is my bio instead of a photo.\n")
@@ -146,10 +150,13 @@ def test_a_file_of_exactly_5_mb_is_not_refused_for_its_size(ctx):
     assert stored(name).size == (300, 200)
 
 
-@pytest.mark.parametrize("width, height", [
-    (8000, 6000),    # 48 Mpx: over our limit, under Pillow's
-    (20000, 20000),  # 400 Mpx: over twice Pillow's limit, its DecompressionBombError
-])
+@pytest.mark.parametrize(
+    "width, height",
+    [
+        (8000, 6000),  # 48 Mpx: over our limit, under Pillow's
+        (20000, 20000),  # 400 Mpx: over twice Pillow's limit, its DecompressionBombError
+    ],
+)
 def test_decompression_bombs_are_refused_before_decoding(ctx, monkeypatch, width, height):
     bomb = png_bomb(width, height)
     assert len(bomb) < 200_000  # small on disk, from 6 MB to 400 MB once decoded
@@ -173,21 +180,27 @@ def test_a_bomb_that_only_makes_pillow_warn_is_refused_too(ctx, monkeypatch):
 
 # What is stored ----------------------------------------------------------------------
 
+
 def test_gps_and_all_other_metadata_are_removed(ctx):
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "PhoneMaker"
     exif[ExifTags.Base.Artist] = "Ana Speaker"
     exif[ExifTags.IFD.GPSInfo] = {
-        ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (50.0, 50.0, 21.5),
-        ExifTags.GPS.GPSLongitudeRef: "E", ExifTags.GPS.GPSLongitude: (4.0, 21.0, 7.25),
+        ExifTags.GPS.GPSLatitudeRef: "N",
+        ExifTags.GPS.GPSLatitude: (50.0, 50.0, 21.5),
+        ExifTags.GPS.GPSLongitudeRef: "E",
+        ExifTags.GPS.GPSLongitude: (4.0, 21.0, 7.25),
         ExifTags.GPS.GPSMapDatum: "WGS-84",
     }
-    xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
-           b'02/22-rdf-syntax-ns#"><rdf:Description exif:GPSLatitude="50,50.36N" '
-           b'xmlns:exif="http://ns.adobe.com/exif/1.0/"/></rdf:RDF></x:xmpmeta>')
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+        b'02/22-rdf-syntax-ns#"><rdf:Description exif:GPSLatitude="50,50.36N" '
+        b'xmlns:exif="http://ns.adobe.com/exif/1.0/"/></rdf:RDF></x:xmpmeta>'
+    )
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    upload = encode(two_colours(), "JPEG", exif=exif, xmp=xmp, icc_profile=icc,
-                    comment=b"taken at home")
+    upload = encode(
+        two_colours(), "JPEG", exif=exif, xmp=xmp, icc_profile=icc, comment=b"taken at home"
+    )
     sent = Image.open(io.BytesIO(upload.getvalue()))
     assert sent.getexif().get_ifd(ExifTags.IFD.GPSInfo)  # the upload does carry a location
     assert {"exif", "xmp", "icc_profile", "comment"} <= set(sent.info)
@@ -197,8 +210,15 @@ def test_gps_and_all_other_metadata_are_removed(ctx):
     assert len(photo.getexif()) == 0
     assert not {"exif", "xmp", "icc_profile", "comment"} & set(photo.info)
     data = photo_path(name).read_bytes()
-    for trace in (b"Exif", b"GPS", b"WGS-84", b"PhoneMaker", b"Ana Speaker", b"xmpmeta",
-                  b"taken at home"):
+    for trace in (
+        b"Exif",
+        b"GPS",
+        b"WGS-84",
+        b"PhoneMaker",
+        b"Ana Speaker",
+        b"xmpmeta",
+        b"taken at home",
+    ):
         assert trace not in data, trace
 
 
@@ -213,11 +233,14 @@ def test_exif_orientation_is_applied_before_the_exif_goes(ctx):
     assert bottom[2] > 200 and bottom[0] < 60, bottom
 
 
-@pytest.mark.parametrize("size, expected", [
-    ((3000, 2000), (800, 533)),
-    ((2000, 3000), (533, 800)),
-    ((5000, 400), (800, 64)),
-])
+@pytest.mark.parametrize(
+    "size, expected",
+    [
+        ((3000, 2000), (800, 533)),
+        ((2000, 3000), (533, 800)),
+        ((5000, 400), (800, 64)),
+    ],
+)
 def test_big_photos_are_scaled_down_keeping_their_shape(ctx, size, expected):
     name = store_photo(encode(two_colours(size), "JPEG"))
     photo = stored(name)
@@ -270,10 +293,21 @@ def test_names_are_random_and_never_reused(ctx):
     assert not [f for f in files_in_folder() if f.endswith(".part")]  # no temporary left
 
 
-@pytest.mark.parametrize("name", [
-    "../secret_key", "..", "a/b.jpg", "photo.jpg", "A" * 24 + ".JPG", "A" * 24 + ".png",
-    "A" * 24 + ".jpg\n", "A" * 23 + ".jpg", ".upload-abc.part", "",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../secret_key",
+        "..",
+        "a/b.jpg",
+        "photo.jpg",
+        "A" * 24 + ".JPG",
+        "A" * 24 + ".png",
+        "A" * 24 + ".jpg\n",
+        "A" * 23 + ".jpg",
+        ".upload-abc.part",
+        "",
+    ],
+)
 def test_photo_path_accepts_only_names_it_makes(ctx, name):
     assert photo_path(name) is None
 
@@ -289,6 +323,7 @@ def test_delete_photo_removes_the_file_and_ignores_missing_ones(ctx):
 
 
 # How photos are served ---------------------------------------------------------------
+
 
 def upload_photo(app, image: Image.Image, fmt: str = "JPEG") -> str:
     """Store a photo as the organiser's form would; gives its name."""
@@ -315,8 +350,9 @@ def test_the_route_serves_the_stored_file_as_an_image(app, client):
     with app.app_context():
         assert response.data == photo_path(name).read_bytes()
     # Conditional requests work, so a revalidation costs nothing.
-    again = served(client, f"/media/photos/{name}",
-                   headers={"If-None-Match": response.headers["ETag"]})
+    again = served(
+        client, f"/media/photos/{name}", headers={"If-None-Match": response.headers["ETag"]}
+    )
     assert again.status_code == 304
 
 
@@ -326,16 +362,19 @@ def test_the_route_serves_webp_with_its_own_type(app, client):
     assert response.status_code == 200 and response.mimetype == "image/webp"
 
 
-@pytest.mark.parametrize("path", [
-    "/media/photos/" + "A" * 24 + ".jpg",  # well formed, never stored
-    "/media/photos/..%2F..%2Fsecret_key",
-    "/media/photos/..%2Fphotos%2F" + "A" * 24 + ".jpg",
-    "/media/photos/%2E%2E%2F%2E%2E%2Feventapp.sqlite3",
-    "/media/photos/..",
-    "/media/photos/secret_key",
-    "/media/photos/.upload-x.part",
-    "/media/photos/",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/photos/" + "A" * 24 + ".jpg",  # well formed, never stored
+        "/media/photos/..%2F..%2Fsecret_key",
+        "/media/photos/..%2Fphotos%2F" + "A" * 24 + ".jpg",
+        "/media/photos/%2E%2E%2F%2E%2E%2Feventapp.sqlite3",
+        "/media/photos/..",
+        "/media/photos/secret_key",
+        "/media/photos/.upload-x.part",
+        "/media/photos/",
+    ],
+)
 def test_the_route_404s_for_unknown_and_invalid_names(app, client, path):
     upload_photo(app, two_colours())  # the folder exists and holds a photo
     instance = app.instance_path
@@ -352,6 +391,7 @@ def test_a_deleted_photo_is_no_longer_served(app, client):
 
 
 # The public pages -------------------------------------------------------------------
+
 
 def test_speaker_pages_show_the_photo_and_initials_without_one(app, client):
     name = upload_photo(app, two_colours((900, 900)))
@@ -371,11 +411,13 @@ def test_speaker_pages_show_the_photo_and_initials_without_one(app, client):
     assert len(photos) == 1
     assert 'alt=""' in photos[0] and 'class="avatar' in photos[0]
     assert "Nino Beridze" in page  # the name the empty alt relies on
-    assert re.search(r'<span class="avatar avatar--initials[^"]*" aria-hidden="true">LV</span>',
-                     page)
+    assert re.search(
+        r'<span class="avatar avatar--initials[^"]*" aria-hidden="true">LV</span>', page
+    )
     assert ">NB</span>" not in page
 
     profile = client.get(f"/events/photo-forum/speakers/{person_id}").text
-    assert re.search(rf'<img class="avatar avatar--large" src="/media/photos/{name}" alt=""',
-                     profile)
+    assert re.search(
+        rf'<img class="avatar avatar--large" src="/media/photos/{name}" alt=""', profile
+    )
     assert served(client, f"/media/photos/{name}").status_code == 200

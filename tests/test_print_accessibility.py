@@ -26,8 +26,11 @@ def demo_outline(app) -> dict:
         items = queries.agenda(event)
         return {
             "title": event.title,
-            "slots": [i.title for i in items
-                      if not (i.kind in (ItemKind.BREAK, ItemKind.MEAL) and not i.roles)],
+            "slots": [
+                i.title
+                for i in items
+                if not (i.kind in (ItemKind.BREAK, ItemKind.MEAL) and not i.roles)
+            ],
             "panels": [i.title for i in items if i.kind == ItemKind.PANEL],
             "speakers": [p.full_name for p in queries.speakers(event)],
         }
@@ -40,8 +43,13 @@ def test_the_programme_is_tagged_pdf_ua_with_title_and_language(app, client, dem
     assert info["Tagged"] == "yes"
     assert info["Title"] == "MIEUX Impact Event – Programme"
     assert catalog(response.data) == {
-        "lang": "en", "marked": True, "display_title": True,
-        "title": "MIEUX Impact Event – Programme", "pdfua": "1", "pdfa": ""}
+        "lang": "en",
+        "marked": True,
+        "display_title": True,
+        "title": "MIEUX Impact Event – Programme",
+        "pdfua": "1",
+        "pdfa": "",
+    }
 
 
 def test_the_programme_reads_aloud_in_order(app, client, demo):
@@ -49,8 +57,16 @@ def test_the_programme_reads_aloud_in_order(app, client, demo):
     pdf = client.get(URL).data
     found = headings(pdf)
     chapters = [text for role, text in found if role == "H1"]
-    assert chapters == [outline["title"], "Contents", "Welcome", "Key figures", "Programme",
-                        "Panels", "Speakers", "Notes"]
+    assert chapters == [
+        outline["title"],
+        "Contents",
+        "Welcome",
+        "Key figures",
+        "Programme",
+        "Panels",
+        "Speakers",
+        "Notes",
+    ]
     # Between "Programme" and "Panels": every session's title, in the agenda's order.
     start = found.index(("H1", "Programme"))
     end = found.index(("H1", "Panels"))
@@ -64,7 +80,7 @@ def test_the_programme_reads_aloud_in_order(app, client, demo):
     # Text under a heading follows it: the first panel's moderator comes after its title.
     blocks = [t.text for t in read_aloud(pdf)]
     panel = blocks.index(outline["panels"][0], blocks.index("Panels"))
-    assert any("João Ribeiro Lemos" in text for text in blocks[panel:panel + 6])
+    assert any("João Ribeiro Lemos" in text for text in blocks[panel : panel + 6])
 
 
 def test_the_french_programme_says_it_is_french(client, demo):
@@ -98,8 +114,7 @@ def test_speaker_photos_and_the_logo_have_alternative_text(app, client, demo):
 @pytest.fixture
 def checked_in(app, demo) -> list[int]:
     with app.app_context():
-        people = db.session.scalars(select(Registration).order_by(Registration.id)
-                                    .limit(7)).all()
+        people = db.session.scalars(select(Registration).order_by(Registration.id).limit(7)).all()
         for person in people:
             person.checked_in_at = utcnow()
         db.session.commit()
@@ -112,8 +127,14 @@ def test_a_participants_certificate_is_pdf_a_and_pdf_ua(app, client, checked_in,
         token, name = registration.token, registration.full_name
     pdf = client.get(f"/r/{token}/certificate.pdf").data
     assert pdfinfo(pdf, tmp_path)["Tagged"] == "yes"
-    assert catalog(pdf) == {"lang": "en", "marked": True, "display_title": True,
-                            "title": "MIEUX Impact Event", "pdfua": "1", "pdfa": "3A"}
+    assert catalog(pdf) == {
+        "lang": "en",
+        "marked": True,
+        "display_title": True,
+        "title": "MIEUX Impact Event",
+        "pdfua": "1",
+        "pdfa": "3A",
+    }
     read = read_aloud(pdf)
     assert [t.role for t in read if t.role.startswith("H")] == ["H1"]
     assert read[1].text == "Certificate of attendance"
@@ -128,17 +149,26 @@ def test_certificates_laid_out_in_parts_keep_one_structure(app, checked_in, tmp_
     with app.test_request_context():
         people = [db.session.get(Registration, i) for i in checked_in]
         names = [p.full_name for p in people]
-        chunks = [certificate_document.certificates_html(
-                      people[0].event, certificates.holders(people[i:i + 2]))
-                  for i in range(0, len(people), 2)]
-        pdf = render.mark_pdfua(render.render_chunks(
-            chunks, stylesheets=[certificate_document.STYLESHEET], workers=2,
-            variant=render.ARCHIVED))
+        chunks = [
+            certificate_document.certificates_html(
+                people[0].event, certificates.holders(people[i : i + 2])
+            )
+            for i in range(0, len(people), 2)
+        ]
+        pdf = render.mark_pdfua(
+            render.render_chunks(
+                chunks,
+                stylesheets=[certificate_document.STYLESHEET],
+                workers=2,
+                variant=render.ARCHIVED,
+            )
+        )
         db.session.rollback()
     assert pdfinfo(pdf, tmp_path)["Pages"] == str(len(names))
     assert catalog(pdf)["pdfua"] == "1" and catalog(pdf)["marked"]
     titles = [t.text for t in read_aloud(pdf) if t.role == "H1"]
     assert titles == ["Certificate of attendance"] * len(names)
     sentences = [t.text for t in read_aloud(pdf) if t.text.startswith("This is to certify")]
-    assert [any(name in s for name in names[i:i + 1]) for i, s in enumerate(sentences)] == [
-        True] * len(names)
+    assert [any(name in s for name in names[i : i + 1]) for i, s in enumerate(sentences)] == [
+        True
+    ] * len(names)

@@ -37,9 +37,12 @@ def pdfs(database_url, _schema):
     out = {}
     with app.app_context():
         event = factories.make_event(slug="scripts", title="2030")
-        people = {script: factories.make_registration(
-            event, given_name=given, family_name=family, category=Category.SPEAKER)
-            for script, ((given, family), _) in NAMES.items()}
+        people = {
+            script: factories.make_registration(
+                event, given_name=given, family_name=family, category=Category.SPEAKER
+            )
+            for script, ((given, family), _) in NAMES.items()
+        }
         db.session.commit()
         for script, registration in people.items():
             out[script] = badges.render_badges(event, [registration], "single")
@@ -48,8 +51,6 @@ def pdfs(database_url, _schema):
         _empty_all_tables()
         close_db()
     return out
-
-
 
 
 @pytest.mark.parametrize("script", list(NAMES))
@@ -79,8 +80,11 @@ def test_complex_scripts_are_shaped(pdfs, script):
         cmap, order = font.font.getBestCmap(), font.font.getGlyphOrder()
         # a glyph for several characters (a conjunct), or not the character's own glyph
         # (a joining form, which fonts also map from a presentation-form code point)
-        shaped += [text for gid, text in font.to_unicode.items() if text.strip() and (
-            len(text) > 1 or cmap.get(ord(text)) != order[gid])]
+        shaped += [
+            text
+            for gid, text in font.to_unicode.items()
+            if text.strip() and (len(text) > 1 or cmap.get(ord(text)) != order[gid])
+        ]
     assert shaped, script
 
 
@@ -90,14 +94,13 @@ def test_right_to_left_names_run_right_to_left(pdfs, script):
     boxes = [(c, box) for c, box in char_boxes_mm(pdfs[script]) if not c.isspace()]
     text = "".join(c for c, _ in boxes)
     start = text.index(given)
-    lefts = [box[0] for _, box in boxes[start:start + len(given)]]
+    lefts = [box[0] for _, box in boxes[start : start + len(given)]]
     assert lefts == sorted(lefts, reverse=True), lefts  # first letter rightmost
 
 
 @pytest.mark.parametrize("family", list(FONT_FILES))
 def test_vendored_fonts_cover_their_script(family):
-    samples = [(given + family_name) for (given, family_name), f in NAMES.values()
-               if f == family]
+    samples = [(given + family_name) for (given, family_name), f in NAMES.values() if f == family]
     for path in FONT_FILES[family]:
         with TTFont(path) as font:
             cmap = font.getBestCmap()
@@ -113,8 +116,9 @@ def test_fonts_css_names_only_vendored_files_with_a_licence():
     for url in urls:
         assert not re.match(r"[a-z]+:", url), url  # relative: same host
         assert (STATIC / "css" / url).resolve().is_file(), url
-    assert {p.resolve() for p in fonts.vendored_font_paths()} == \
-        {(STATIC / "css" / u).resolve() for u in urls}
+    assert {p.resolve() for p in fonts.vendored_font_paths()} == {
+        (STATIC / "css" / u).resolve() for u in urls
+    }
     licence = (STATIC / "fonts" / "OFL.txt").read_text()
     assert "SIL OPEN FONT LICENSE" in licence and "Version 1.1" in licence
 

@@ -65,8 +65,7 @@ def demo_pdfs(database_url, _schema, tmp_path_factory):
     runner = app.test_cli_runner()
     pdfs = {}
     for name, args in {"a5": [], "a4-fr": ["--size", "A4", "--lang", "fr"]}.items():
-        result = runner.invoke(args=["programme", DEMO_SLUG, "-o", str(out / f"{name}.pdf"),
-                                     *args])
+        result = runner.invoke(args=["programme", DEMO_SLUG, "-o", str(out / f"{name}.pdf"), *args])
         assert result.exit_code == 0, result.output
         pdfs[name] = (out / f"{name}.pdf").read_bytes()
     with app.app_context():
@@ -107,9 +106,14 @@ def test_metadata(demo_pdfs):
 
 def test_cover(demo_pdfs):
     cover = flat(page_texts(demo_pdfs["a5"])[0])
-    for text in ("MIEUX Impact Event", "15 years of partnerships and peer exchange",
-                 "Tuesday, 12 March 2024", "08:30–18:00",
-                 "Maison du Dialogue Conference Centre", "Rue du Commerce 72, 1000 Brussels"):
+    for text in (
+        "MIEUX Impact Event",
+        "15 years of partnerships and peer exchange",
+        "Tuesday, 12 March 2024",
+        "08:30–18:00",
+        "Maison du Dialogue Conference Centre",
+        "Rue du Commerce 72, 1000 Brussels",
+    ):
         assert text in cover
 
 
@@ -145,8 +149,9 @@ def test_contents_give_the_pages_the_sections_are_on(demo_pdfs):
 def test_running_header_and_page_numbers(demo_pdfs):
     texts = page_texts(demo_pdfs["a5"])
     # A left (even) page inside the programme: the event's name at the top, its number.
-    programme_page = next(page for level, title, page in outline(demo_pdfs["a5"])
-                          if title == "Programme")
+    programme_page = next(
+        page for level, title, page in outline(demo_pdfs["a5"]) if title == "Programme"
+    )
     left = texts[programme_page] if programme_page % 2 == 1 else texts[programme_page + 1]
     number = programme_page + 1 if programme_page % 2 == 1 else programme_page + 2
     lines = [line.strip() for line in left.splitlines() if line.strip()]
@@ -157,26 +162,37 @@ def test_running_header_and_page_numbers(demo_pdfs):
 def test_speakers_panels_and_moderators(demo_pdfs):
     texts = page_texts(demo_pdfs["a5"])
     marks = {title: page for _, title, page in outline(demo_pdfs["a5"])}
-    speakers = flat(" ".join(texts[marks["Speakers"] - 1:]))
-    for name in ("Lukas Gehrke", "Erica Gerretsen", "Hélène Vandermeulen", "Grace Nakato",
-                 "Åsa Sjöholm", "Niccolò Ferrante"):
+    speakers = flat(" ".join(texts[marks["Speakers"] - 1 :]))
+    for name in (
+        "Lukas Gehrke",
+        "Erica Gerretsen",
+        "Hélène Vandermeulen",
+        "Grace Nakato",
+        "Åsa Sjöholm",
+        "Niccolò Ferrante",
+    ):
         assert name in speakers
     # Names as people write them: Georgian and Kyrgyz (Cyrillic) speakers.
     assert "ნათია გოგოლაძე" in speakers
     assert "Айнура Абдыкадырова" in speakers
-    panels = flat(" ".join(texts[marks["Panels"] - 1:marks["Speakers"] - 1]))
-    panel_1 = panels[panels.index("Panel 1:"):panels.index("Panel 2:")]
+    panels = flat(" ".join(texts[marks["Panels"] - 1 : marks["Speakers"] - 1]))
+    panel_1 = panels[panels.index("Panel 1:") : panels.index("Panel 2:")]
     # Role labels are set in small capitals.
-    assert panel_1.index("MODERATOR") < panel_1.index("João Ribeiro Lemos") \
-        < panel_1.index("PANELLISTS") < panel_1.index("ნათია გოგოლაძე")
-    panel_2 = panels[panels.index("Panel 2:"):panels.index("Panel 3:")]
+    assert (
+        panel_1.index("MODERATOR")
+        < panel_1.index("João Ribeiro Lemos")
+        < panel_1.index("PANELLISTS")
+        < panel_1.index("ნათია გოგოლაძე")
+    )
+    panel_2 = panels[panels.index("Panel 2:") : panels.index("Panel 3:")]
     assert "MODERATOR Hélène Vandermeulen" in panel_2
-    programme = flat(" ".join(texts[marks["Programme"] - 1:marks["Panels"] - 1]))
+    programme = flat(" ".join(texts[marks["Programme"] - 1 : marks["Panels"] - 1]))
     assert "09:15–09:50" in programme and "Welcome and opening remarks" in programme
     assert "Coffee break" in programme
 
 
 # -- the public link ---------------------------------------------------------------------
+
 
 def cached_files(app) -> list[Path]:
     folder = Path(app.instance_path) / programme_cache.FOLDER
@@ -207,8 +223,10 @@ def test_public_programme_is_cached_until_the_agenda_changes(app, client, demo, 
     assert second.data == first.data and second.headers["ETag"] == first.headers["ETag"]
     assert cached_files(app) == [stored] and stored.stat().st_mtime_ns == built
     assert client.get(URL, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
-    assert client.get(URL, headers={
-        "If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
+    assert (
+        client.get(URL, headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code
+        == 304
+    )
 
     with app.app_context():
         item = db.session.scalar(select(AgendaItem).where(AgendaItem.title == "Lunch"))
@@ -222,8 +240,7 @@ def test_public_programme_is_cached_until_the_agenda_changes(app, client, demo, 
     assert client.get(URL, headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
 
 
-def test_public_programme_follows_the_language_and_the_size_setting(app, client, demo,
-                                                                    clean_cache):
+def test_public_programme_follows_the_language_and_the_size_setting(app, client, demo, clean_cache):
     french = client.get(URL, headers={"Accept-Language": "fr"})
     assert metadata(french.data)[1] == "fr"
     assert "Accept-Language" in french.headers["Vary"]
@@ -258,6 +275,7 @@ def test_cli_unknown_event(runner, tmp_path):
 
 # -- names in other scripts, photos, logo ------------------------------------------------
 
+
 def png(colour: str, size=(400, 500)) -> io.BytesIO:
     data = io.BytesIO()
     Image.new("RGB", size, colour).save(data, "PNG")
@@ -275,9 +293,12 @@ def has_colour(pdf: bytes, page: int, colour: str, min_pixels: int = 200) -> boo
         image = document[page].render(scale=1).to_pil().convert("RGB")
     finally:
         document.close()
-    rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    close = sum(count for count, pixel in image.getcolors(1 << 24)
-                if all(abs(a - b) <= 6 for a, b in zip(pixel, rgb, strict=True)))
+    rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    close = sum(
+        count
+        for count, pixel in image.getcolors(1 << 24)
+        if all(abs(a - b) <= 6 for a, b in zip(pixel, rgb, strict=True))
+    )
     return close >= min_pixels
 
 
@@ -291,21 +312,27 @@ def test_names_in_other_scripts_photos_and_logo(app, runner, tmp_path, caplog):
         logo = Path(app.instance_path) / "uploads" / "logos" / "forum.png"
         logo.parent.mkdir(parents=True, exist_ok=True)
         logo.write_bytes(png(LOGO, (600, 200)).getvalue())
-        event = factories.make_event(slug="forum", title="Forum 2030", logo="logos/forum.png",
-                                     description="Welcome to **Forum 2030**.")
+        event = factories.make_event(
+            slug="forum",
+            title="Forum 2030",
+            logo="logos/forum.png",
+            description="Welcome to **Forum 2030**.",
+        )
         room = factories.make_room(event, name="Hall A")
-        panel = factories.make_item(event, kind=ItemKind.PANEL, title="Mobility panel",
-                                    room=room)
-        talk = factories.make_item(event, title="Opening talk", room=room,
-                                   starts_at=event.starts_at + timedelta(hours=1))
-        factories.make_item(event, title="Second day talk", room=room,
-                            starts_at=event.starts_at + timedelta(days=1))
+        panel = factories.make_item(event, kind=ItemKind.PANEL, title="Mobility panel", room=room)
+        talk = factories.make_item(
+            event, title="Opening talk", room=room, starts_at=event.starts_at + timedelta(hours=1)
+        )
+        factories.make_item(
+            event, title="Second day talk", room=room, starts_at=event.starts_at + timedelta(days=1)
+        )
         people = {
             "ar": factories.make_person(event, given_name="ليلى", family_name="حداد"),
             "ka": factories.make_person(event, given_name="ნინო", family_name="ბერიძე"),
             "ru": factories.make_person(event, given_name="Ирина", family_name="Петрова"),
-            "photo": factories.make_person(event, given_name="Zoë", family_name="Photo",
-                                           photo=store_photo(png(PHOTO))),
+            "photo": factories.make_person(
+                event, given_name="Zoë", family_name="Photo", photo=store_photo(png(PHOTO))
+            ),
         }
         factories.add_role(panel, people["ar"], RoleKind.MODERATOR)
         factories.add_role(panel, people["ka"], RoleKind.PANELLIST, 0)
@@ -323,8 +350,11 @@ def test_names_in_other_scripts_photos_and_logo(app, runner, tmp_path, caplog):
     for word in arabic:
         assert word in text or word[::-1] in text, word
     # Two days: each in the bookmarks and the contents, with the page it starts on.
-    days = [(title, page) for level, title, page in outline(pdf) if level == 2
-            and title.endswith("2030")]
+    days = [
+        (title, page)
+        for level, title, page in outline(pdf)
+        if level == 2 and title.endswith("2030")
+    ]
     assert [title for title, _ in days] == ["Tuesday, 14 May 2030", "Wednesday, 15 May 2030"]
     texts = [flat(t) for t in page_texts(pdf)]
     for title, page in days:

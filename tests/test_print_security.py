@@ -70,10 +70,12 @@ def test_markup_in_names_prints_literally_and_fetches_nothing(app, trap, caplog)
     trap_organisation = f'<link rel=stylesheet href="{base}/x.css">'
     with app.app_context(), caplog.at_level(logging.WARNING):
         event = factories.make_event(slug="evil")
-        registration = factories.make_registration(event, given_name=given, family_name=family,
-                                                   organisation=organisation)
-        second = factories.make_registration(event, given_name="Ana", family_name="Li",
-                                             organisation=trap_organisation)
+        registration = factories.make_registration(
+            event, given_name=given, family_name=family, organisation=organisation
+        )
+        second = factories.make_registration(
+            event, given_name="Ana", family_name="Li", organisation=trap_organisation
+        )
         db.session.commit()
         pdf = badges.render_badges(event, [registration, second], "single")
     assert hits == []
@@ -118,13 +120,22 @@ def test_unescaped_html_cannot_reach_files_or_servers(trap, caplog):
     assert len([r for r in caplog.records if "refused" in r.getMessage()]) == len(fetcher.refused)
 
 
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd", "http://127.0.0.1:9/x.css", "https://example.org/f.ttf",
-    "ftp://127.0.0.1/x", "eventapp://app/static/../../etc/passwd",
-    "eventapp://app/static/%2e%2e/%2e%2e/etc/passwd", "eventapp://other/static/css/fonts.css",
-    "eventapp://app/instance/secret_key", "eventapp://app/static/", "data:text/html,hi",
-    "eventapp://app/uploads/x.png",  # no uploads folder given
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://127.0.0.1:9/x.css",
+        "https://example.org/f.ttf",
+        "ftp://127.0.0.1/x",
+        "eventapp://app/static/../../etc/passwd",
+        "eventapp://app/static/%2e%2e/%2e%2e/etc/passwd",
+        "eventapp://other/static/css/fonts.css",
+        "eventapp://app/instance/secret_key",
+        "eventapp://app/static/",
+        "data:text/html,hi",
+        "eventapp://app/uploads/x.png",  # no uploads folder given
+    ],
+)
 def test_fetcher_refuses(url):
     fetcher = SafeFetcher(STATIC)
     with pytest.raises(ValueError):
@@ -148,6 +159,7 @@ def test_a_logo_outside_the_uploads_is_left_out(app):
         event = factories.make_event(slug="logo", logo="../../../etc/passwd")
         registration = factories.make_registration(event)
         db.session.commit()
-        html = badges.badge_html(event, [registration], badges.LAYOUTS["single"],
-                                 badges.badge_settings(event))
-    assert "passwd" not in html and "<img class=\"badge__logo\"" not in html
+        html = badges.badge_html(
+            event, [registration], badges.LAYOUTS["single"], badges.badge_settings(event)
+        )
+    assert "passwd" not in html and '<img class="badge__logo"' not in html

@@ -35,26 +35,31 @@ def umask(mask: int):
         os.umask(previous)
 
 
-def multipart(fields: dict[str, str], name: str, filename: str,
-              data: bytes) -> tuple[str, bytes]:
+def multipart(fields: dict[str, str], name: str, filename: str, data: bytes) -> tuple[str, bytes]:
     """(Content-Type, body) of a form with one file."""
     boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n'
-             f"{value}\r\n".encode() for key, value in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                 f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-                 .encode() + data + b"\r\n")
-    return f"multipart/form-data; boundary={boundary}", b"".join(parts) + \
-        f"--{boundary}--\r\n".encode()
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+        f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+        + data
+        + b"\r\n"
+    )
+    return f"multipart/form-data; boundary={boundary}", b"".join(
+        parts
+    ) + f"--{boundary}--\r\n".encode()
 
 
-def upload(session: Session, path: str, fields: dict, name: str, filename: str,
-           data: bytes) -> int:
+def upload(session: Session, path: str, fields: dict, name: str, filename: str, data: bytes) -> int:
     conn = session.connect()
     try:
         _, html = session.call(conn, "GET", path)
         content_type, body = multipart(
-            {"csrf_token": CSRF.search(html).group(1), **fields}, name, filename, data)
+            {"csrf_token": CSRF.search(html).group(1), **fields}, name, filename, data
+        )
         status, _ = session.call(conn, "POST", path, body, {"Content-Type": content_type})
         return status
     finally:
@@ -72,30 +77,64 @@ def modes(folder: Path) -> dict[str, str]:
 @pytest.mark.slow
 def test_a_new_install_writes_only_private_files(tmp_path, monkeypatch):
     instance = tmp_path / "instance"  # does not exist yet
-    for name in ("FLASK_SQLALCHEMY_DATABASE_URI", "FLASK_SECRET_KEY", "FLASK_MAIL_SERVER",
-                 "FLASK_MAIL_OUTBOX"):
+    for name in (
+        "FLASK_SQLALCHEMY_DATABASE_URI",
+        "FLASK_SECRET_KEY",
+        "FLASK_MAIL_SERVER",
+        "FLASK_MAIL_OUTBOX",
+    ):
         monkeypatch.delenv(name, raising=False)
-    env = {**os.environ, "EVENTAPP_INSTANCE_PATH": str(instance),
-           "FLASK_PUBLIC_BASE_URL": "http://127.0.0.1:5000", "FLASK_RATELIMIT_ENABLED": "false"}
+    env = {
+        **os.environ,
+        "EVENTAPP_INSTANCE_PATH": str(instance),
+        "FLASK_PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+        "FLASK_RATELIMIT_ENABLED": "false",
+    }
 
     def flask(*args: str, stdin: str | None = None) -> None:
-        subprocess.run([sys.executable, "-m", "flask", "--app", "eventapp", *args], cwd=ROOT,
-                       env=env, input=stdin, text=True, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "eventapp", *args],
+            cwd=ROOT,
+            env=env,
+            input=stdin,
+            text=True,
+            check=True,
+            capture_output=True,
+        )
 
     with umask(0o022):
         flask("db", "upgrade")
         flask("demo", "--upcoming")
-        flask("create-user", "admin@example.org", "--role", "admin", "--password-stdin",
-              stdin=PASSWORD + "\n")
+        flask(
+            "create-user",
+            "admin@example.org",
+            "--role",
+            "admin",
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        )
         with gunicorn({"EVENTAPP_INSTANCE_PATH": str(instance)}, workers=1) as server:
             session = Session(server.port)
             conn = session.connect()
             _, html = session.call(conn, "GET", f"/events/{DEMO_SLUG}/register")
-            status, _ = session.call(conn, "POST", f"/events/{DEMO_SLUG}/register", urlencode({
-                "csrf_token": CSRF.search(html).group(1), "given_name": "Nino",
-                "family_name": "Gogoladze", "email": "nino@example.org",
-                "organisation": "PSDA", "country": "GE", "dietary": "none",
-                "privacy_consent": "y"}), {"Content-Type": "application/x-www-form-urlencoded"})
+            status, _ = session.call(
+                conn,
+                "POST",
+                f"/events/{DEMO_SLUG}/register",
+                urlencode(
+                    {
+                        "csrf_token": CSRF.search(html).group(1),
+                        "given_name": "Nino",
+                        "family_name": "Gogoladze",
+                        "email": "nino@example.org",
+                        "organisation": "PSDA",
+                        "country": "GE",
+                        "dietary": "none",
+                        "privacy_consent": "y",
+                    }
+                ),
+                {"Content-Type": "application/x-www-form-urlencoded"},
+            )
             assert status == 302
             conn.request("GET", f"/events/{DEMO_SLUG}/programme.pdf")
             response = conn.getresponse()
@@ -105,10 +144,28 @@ def test_a_new_install_writes_only_private_files(tmp_path, monkeypatch):
             photo = io.BytesIO()
             Image.new("RGB", (64, 64), (200, 80, 40)).save(photo, "JPEG")
             manage = f"/manage/events/{DEMO_SLUG}"
-            assert upload(session, f"{manage}/speakers/new", {"given_name": "Ana"}, "photo",
-                          "ana.jpg", photo.getvalue()) == 302
-            assert upload(session, f"{manage}/registrations/import", {}, "file", "people.csv",
-                          b"Given name,Family name,E-mail\nLea,Roux,lea@example.org\n") == 200
+            assert (
+                upload(
+                    session,
+                    f"{manage}/speakers/new",
+                    {"given_name": "Ana"},
+                    "photo",
+                    "ana.jpg",
+                    photo.getvalue(),
+                )
+                == 302
+            )
+            assert (
+                upload(
+                    session,
+                    f"{manage}/registrations/import",
+                    {},
+                    "file",
+                    "people.csv",
+                    b"Given name,Family name,E-mail\nLea,Roux,lea@example.org\n",
+                )
+                == 200
+            )
     found = modes(instance)
     # What this test means to cover is there (names as the app chose them).
     for expected in ("eventapp.sqlite3", "secret_key", "outbox", "uploads/photos"):
@@ -116,6 +173,9 @@ def test_a_new_install_writes_only_private_files(tmp_path, monkeypatch):
     assert any(name.endswith(".eml") for name in found), sorted(found)
     assert any(name.startswith("imports/") for name in found), sorted(found)
     assert any(name.endswith(".pdf") for name in found), sorted(found)
-    wrong = {name: mode for name, mode in found.items()
-             if mode != ("0o700" if (instance / name).is_dir() else "0o600")}
+    wrong = {
+        name: mode
+        for name, mode in found.items()
+        if mode != ("0o700" if (instance / name).is_dir() else "0o600")
+    }
     assert wrong == {}

@@ -62,11 +62,24 @@ def sign_up_again(port: int, slug: str, headers: dict) -> int:
     conn = session.connect()
     try:
         _, html = session.call(conn, "GET", f"/events/{slug}/register")
-        status, _ = session.call(conn, "POST", f"/events/{slug}/register", urlencode({
-            "csrf_token": CSRF.search(html).group(1), "given_name": "Nino",
-            "family_name": "Gogoladze", "email": "nino@example.org", "organisation": "PSDA",
-            "country": "GE", "dietary": "none", "privacy_consent": "y",
-        }), {"Content-Type": FORM, **headers})
+        status, _ = session.call(
+            conn,
+            "POST",
+            f"/events/{slug}/register",
+            urlencode(
+                {
+                    "csrf_token": CSRF.search(html).group(1),
+                    "given_name": "Nino",
+                    "family_name": "Gogoladze",
+                    "email": "nino@example.org",
+                    "organisation": "PSDA",
+                    "country": "GE",
+                    "dietary": "none",
+                    "privacy_consent": "y",
+                }
+            ),
+            {"Content-Type": FORM, **headers},
+        )
         return status
     finally:
         conn.close()
@@ -91,12 +104,16 @@ def test_the_link_mailed_again_starts_with_the_public_base_url(app, live_server,
     assert EVIL not in message.as_string()
 
 
-def test_a_forwarded_host_is_checked_only_behind_a_configured_proxy(
-        app, database_url, smtp):
+def test_a_forwarded_host_is_checked_only_behind_a_configured_proxy(app, database_url, smtp):
     slug, _ = registered(app)
-    proxied = make_app(database_url, PROXY_FIX_X_HOST=1, PUBLIC_BASE_URL=BASE,
-                       TRUSTED_HOSTS=["events.example.org", "127.0.0.1"],
-                       MAIL_SERVER=app.config["MAIL_SERVER"], MAIL_PORT=app.config["MAIL_PORT"])
+    proxied = make_app(
+        database_url,
+        PROXY_FIX_X_HOST=1,
+        PUBLIC_BASE_URL=BASE,
+        TRUSTED_HOSTS=["events.example.org", "127.0.0.1"],
+        MAIL_SERVER=app.config["MAIL_SERVER"],
+        MAIL_PORT=app.config["MAIL_PORT"],
+    )
     with served(proxied) as port:
         assert sign_up_again(port, slug, {"X-Forwarded-Host": EVIL}) == 400
         assert smtp.messages == []
@@ -115,8 +132,12 @@ def test_feeds_and_the_personal_page_link_to_the_public_base_url(app, live_serve
     conn = session.connect()
     forged = {"X-Forwarded-Host": EVIL}
     try:
-        for path in (f"/events/{slug}/agenda.ics", f"/events/{slug}/schedule.xml",
-                     f"/events/{slug}/schedule.json", f"/r/{token}/done"):
+        for path in (
+            f"/events/{slug}/agenda.ics",
+            f"/events/{slug}/schedule.xml",
+            f"/events/{slug}/schedule.json",
+            f"/r/{token}/done",
+        ):
             status, body = session.call(conn, "GET", path, headers=forged)
             assert status == 200, path
             assert BASE in body and EVIL not in body, path
@@ -141,9 +162,14 @@ def test_a_badge_printed_at_the_door_holds_the_public_base_url(app, live_server,
     session.login("door@example.org", PASSWORD)
     conn = session.connect()
     try:
-        conn.request("GET", f"/checkin/{slug}/badge/{code}.pdf", headers={
-            "Cookie": "; ".join(f"{k}={v}" for k, v in session.cookies.items()),
-            "X-Forwarded-Host": EVIL})
+        conn.request(
+            "GET",
+            f"/checkin/{slug}/badge/{code}.pdf",
+            headers={
+                "Cookie": "; ".join(f"{k}={v}" for k, v in session.cookies.items()),
+                "X-Forwarded-Host": EVIL,
+            },
+        )
         response = conn.getresponse()
         assert response.status == 200
         pdf = response.read()

@@ -84,14 +84,23 @@ def test_speakers_page_lists_the_four_hosts_with_their_positions(client, demo):
     }
     for name, position in hosts.items():
         assert name in page
-        after = page[page.index(name):]
+        after = page[page.index(name) :]
         assert position in after[:300], name
 
 
 def test_speakers_show_country_names_and_native_scripts(client, demo):
     page = text_of(client.get(f"/events/{demo}/speakers").text)
-    for country in ("Cabo Verde", "Costa Rica", "Georgia", "Kyrgyzstan", "Mexico", "Uganda",
-                    "Italy", "Spain", "Sweden"):
+    for country in (
+        "Cabo Verde",
+        "Costa Rica",
+        "Georgia",
+        "Kyrgyzstan",
+        "Mexico",
+        "Uganda",
+        "Italy",
+        "Spain",
+        "Sweden",
+    ):
         assert country in page, country
     assert re.search(r"[\u10D0-\u10FF]", page), "a Georgian name"
     assert re.search(r"[\u0400-\u04FF]", page), "a Cyrillic name"
@@ -100,10 +109,16 @@ def test_speakers_show_country_names_and_native_scripts(client, demo):
 def test_speaker_page_shows_profile_and_agenda_items(app, client):
     with app.app_context():
         event = make_event(slug="forum")
-        person = make_person(event, honorific="Dr", given_name="Nino",
-                             family_name="Beridze", position="Head of Migration Unit",
-                             organisation="Public Service Development Agency", country="GE",
-                             bio="Works on **consular** assistance.")
+        person = make_person(
+            event,
+            honorific="Dr",
+            given_name="Nino",
+            family_name="Beridze",
+            position="Head of Migration Unit",
+            organisation="Public Service Development Agency",
+            country="GE",
+            bio="Works on **consular** assistance.",
+        )
         panel = make_item(event, kind=ItemKind.PANEL, title="Peer exchange in practice")
         add_role(panel, person, RoleKind.MODERATOR)
         db.session.commit()
@@ -133,8 +148,12 @@ def test_unknown_and_unpublished_events_get_a_proper_404_page(app, client):
     with app.app_context():
         make_event(slug="draft", published=False)
         db.session.commit()
-    for url in ("/events/nope/", "/events/draft/", "/events/draft/agenda",
-                "/events/draft/speakers"):
+    for url in (
+        "/events/nope/",
+        "/events/draft/",
+        "/events/draft/agenda",
+        "/events/draft/speakers",
+    ):
         response = client.get(url)
         assert response.status_code == 404, url
         assert "<html" in response.text and "could not find that page" in response.text
@@ -142,8 +161,10 @@ def test_unknown_and_unpublished_events_get_a_proper_404_page(app, client):
 
 def test_organiser_markdown_cannot_inject_markup(app, client):
     with app.app_context():
-        make_event(slug="md", description="Hello <script>alert(1)</script> "
-                   "[click](javascript:alert(1)) *fine*")
+        make_event(
+            slug="md",
+            description="Hello <script>alert(1)</script> [click](javascript:alert(1)) *fine*",
+        )
         db.session.commit()
     page = client.get("/events/md/").text
     assert "<script>alert(1)</script>" not in page
@@ -153,15 +174,21 @@ def test_organiser_markdown_cannot_inject_markup(app, client):
 
 
 def test_names_in_every_script_are_shown_as_written(app, client):
-    names = ["ნინო ბერიძე", "Гульнара Асанова", "José Ñúñez", "محمد الأحمد",
-             "Ἀλέξανδρος Παπαδόπουλος"]
+    names = [
+        "ნინო ბერიძე",
+        "Гульнара Асанова",
+        "José Ñúñez",
+        "محمد الأحمد",
+        "Ἀλέξανδρος Παπαδόπουλος",
+    ]
     with app.app_context():
         event = make_event(slug="scripts")
         item = make_item(event, title="Round table")
         for i, name in enumerate(names):
             given, family = name.split(" ")
-            add_role(item, make_person(event, given_name=given, family_name=family),
-                     RoleKind.SPEAKER, i)
+            add_role(
+                item, make_person(event, given_name=given, family_name=family), RoleKind.SPEAKER, i
+            )
         db.session.commit()
     response = client.get("/events/scripts/agenda")
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
@@ -174,8 +201,9 @@ def test_multi_day_agenda_groups_items_by_local_day(app, client):
         event = make_event(slug="two-days", ends_at=START + timedelta(days=1, hours=9))
         make_item(event, title="Day one talk")
         # 23:30 UTC is already the next day in Brussels.
-        make_item(event, title="Late talk",
-                  starts_at=event.starts_at + timedelta(hours=16, minutes=30))
+        make_item(
+            event, title="Late talk", starts_at=event.starts_at + timedelta(hours=16, minutes=30)
+        )
         db.session.commit()
     page = text_of(client.get("/events/two-days/agenda").text)
     assert page.index("Tuesday, 14 May 2030") < page.index("Day one talk")

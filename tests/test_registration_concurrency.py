@@ -28,13 +28,15 @@ TIMEOUT = 60  # seconds for one request; the whole rush takes a few seconds
 
 
 def server_env(database_url: str, instance: Path) -> dict[str, str]:
-    return {"FLASK_SQLALCHEMY_DATABASE_URI": database_url,
-            "FLASK_SECRET_KEY": "concurrency-test-secret",
-            "EVENTAPP_INSTANCE_PATH": str(instance),
-            # 150 people from one address: far above the per-address limit, which
-            # stays on (raised) so that its code runs in the rush too.
-            "FLASK_SIGNUP_RATE_LIMIT": "1000 per minute",
-            "FLASK_MAIL_SERVER": ""}  # e-mails go to the outbox folder
+    return {
+        "FLASK_SQLALCHEMY_DATABASE_URI": database_url,
+        "FLASK_SECRET_KEY": "concurrency-test-secret",
+        "EVENTAPP_INSTANCE_PATH": str(instance),
+        # 150 people from one address: far above the per-address limit, which
+        # stays on (raised) so that its code runs in the rush too.
+        "FLASK_SIGNUP_RATE_LIMIT": "1000 per minute",
+        "FLASK_MAIL_SERVER": "",
+    }  # e-mails go to the outbox folder
 
 
 def sign_up(port: int, slug: str, n: int, start: threading.Barrier) -> tuple[int, str]:
@@ -45,16 +47,28 @@ def sign_up(port: int, slug: str, n: int, start: threading.Barrier) -> tuple[int
         page = conn.getresponse()
         html = page.read().decode()
         assert page.status == 200, page.status
-        cookies = "; ".join(header.split(";", 1)[0]
-                            for name, header in page.getheaders() if name == "Set-Cookie")
-        body = urlencode({
-            "csrf_token": csrf_token_from(html), "given_name": f"Person {n}",
-            "family_name": "Rush", "email": f"person{n}@example.org",
-            "organisation": "ICMPD", "country": "BE", "dietary": "none",
-            "privacy_consent": "y"})
+        cookies = "; ".join(
+            header.split(";", 1)[0] for name, header in page.getheaders() if name == "Set-Cookie"
+        )
+        body = urlencode(
+            {
+                "csrf_token": csrf_token_from(html),
+                "given_name": f"Person {n}",
+                "family_name": "Rush",
+                "email": f"person{n}@example.org",
+                "organisation": "ICMPD",
+                "country": "BE",
+                "dietary": "none",
+                "privacy_consent": "y",
+            }
+        )
         start.wait(timeout=TIMEOUT)  # everyone posts at once
-        conn.request("POST", f"/events/{slug}/register", body=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies})
+        conn.request(
+            "POST",
+            f"/events/{slug}/register",
+            body=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookies},
+        )
         response = conn.getresponse()
         response.read()
         return response.status, response.getheader("Location") or ""
@@ -91,24 +105,38 @@ def test_150_sign_ups_for_100_seats_through_gunicorn(app, database_url, tmp_path
     assert not errors, errors[:3]
     statuses = [status for status, _location in results]
     assert statuses == [302] * PEOPLE, (sorted(set(statuses)), server.output[-2000:])
-    assert all(re.fullmatch(r"http://127\.0\.0\.1:\d+/r/[\w-]+/done|/r/[\w-]+/done", location)
-               for _status, location in results)
+    assert all(
+        re.fullmatch(r"http://127\.0\.0\.1:\d+/r/[\w-]+/done|/r/[\w-]+/done", location)
+        for _status, location in results
+    )
     assert len({location for _status, location in results}) == PEOPLE
 
     with app.app_context():
-        counts = dict(db.session.execute(
-            select(Registration.status, func.count()).where(Registration.event_id == event_id)
-            .group_by(Registration.status)).all())
-        emails = db.session.scalars(select(Registration.email_key).where(
-            Registration.event_id == event_id)).all()
-        positions = db.session.scalars(select(Registration.waitlisted_at).where(
-            Registration.event_id == event_id, Registration.status == Status.WAITLISTED)).all()
+        counts = dict(
+            db.session.execute(
+                select(Registration.status, func.count())
+                .where(Registration.event_id == event_id)
+                .group_by(Registration.status)
+            ).all()
+        )
+        emails = db.session.scalars(
+            select(Registration.email_key).where(Registration.event_id == event_id)
+        ).all()
+        positions = db.session.scalars(
+            select(Registration.waitlisted_at).where(
+                Registration.event_id == event_id, Registration.status == Status.WAITLISTED
+            )
+        ).all()
         assert db.session.get(Event, event_id).capacity == SEATS
         mails = db.session.execute(
-            select(MailRecord.status, func.count()).where(MailRecord.event_id == event_id)
-            .group_by(MailRecord.status)).all()
+            select(MailRecord.status, func.count())
+            .where(MailRecord.event_id == event_id)
+            .group_by(MailRecord.status)
+        ).all()
     assert {Status(s): n for s, n in counts.items()} == {
-        Status.CONFIRMED: SEATS, Status.WAITLISTED: PEOPLE - SEATS}
+        Status.CONFIRMED: SEATS,
+        Status.WAITLISTED: PEOPLE - SEATS,
+    }
     assert len(emails) == len(set(emails)) == PEOPLE
     assert all(moment is not None for moment in positions)
     # Every person was told: one message each in the server's outbox.

@@ -48,8 +48,9 @@ def get(app, registration_id: int) -> Registration:
 
 
 def names(page: str) -> list[str]:
-    return [re.sub(r"\s+", " ", n).strip()
-            for n in re.findall(r'class="desk-name">([^<]+)</a>', page)]
+    return [
+        re.sub(r"\s+", " ", n).strip() for n in re.findall(r'class="desk-name">([^<]+)</a>', page)
+    ]
 
 
 def count(page: str, key: str) -> str:
@@ -82,21 +83,29 @@ def test_search_ignores_case_and_accents(app, client, organiser):
     add(app, given_name="José", family_name="Núñez", organisation="INM")
     add(app, given_name="Jose", family_name="Smith")
     add(app, given_name="Гульнара", family_name="Абдыкадырова", country="KG")
-    add(app, given_name="Anna", family_name="Müller", organisation="Ministère de l'Intérieur",
-        email="anna@interieur.example.fr")
+    add(
+        app,
+        given_name="Anna",
+        family_name="Müller",
+        organisation="Ministère de l'Intérieur",
+        email="anna@interieur.example.fr",
+    )
     add(app, given_name="ნინო", family_name="ბერიძე")
-    assert names(client.get(DESK, query_string={"q": "jose"}).text) == \
-        ["Núñez, José", "Smith, Jose"]
+    assert names(client.get(DESK, query_string={"q": "jose"}).text) == [
+        "Núñez, José",
+        "Smith, Jose",
+    ]
     assert names(client.get(DESK, query_string={"q": "NUNEZ"}).text) == ["Núñez, José"]
     assert names(client.get(DESK, query_string={"q": "josé núñez"}).text) == ["Núñez, José"]
-    assert names(client.get(DESK, query_string={"q": "Гульнара"}).text) == \
-        ["Абдыкадырова, Гульнара"]
-    assert names(client.get(DESK, query_string={"q": "гульнара"}).text) == \
-        ["Абдыкадырова, Гульнара"]
+    assert names(client.get(DESK, query_string={"q": "Гульнара"}).text) == [
+        "Абдыкадырова, Гульнара"
+    ]
+    assert names(client.get(DESK, query_string={"q": "гульнара"}).text) == [
+        "Абдыкадырова, Гульнара"
+    ]
     assert names(client.get(DESK, query_string={"q": "ნინო"}).text) == ["ბერიძე, ნინო"]
     assert names(client.get(DESK, query_string={"q": "ministere"}).text) == ["Müller, Anna"]
-    assert names(client.get(DESK, query_string={"q": "INTERIEUR.EXAMPLE"}).text) == \
-        ["Müller, Anna"]
+    assert names(client.get(DESK, query_string={"q": "INTERIEUR.EXAMPLE"}).text) == ["Müller, Anna"]
     page = client.get(DESK, query_string={"q": "nobody"}).text
     assert names(page) == [] and "No registration matches." in page
 
@@ -105,8 +114,12 @@ def test_filters(app, client, organiser):
     add(app, given_name="Waiting", family_name="A", status=Status.WAITLISTED)
     add(app, given_name="Speaker", family_name="B", category=Category.SPEAKER)
     add(app, given_name="Kyrgyz", family_name="C", country="KG")
-    add(app, given_name="Arrived", family_name="D",
-        checked_in_at=datetime(2030, 5, 14, 7, 5, tzinfo=UTC))
+    add(
+        app,
+        given_name="Arrived",
+        family_name="D",
+        checked_in_at=datetime(2030, 5, 14, 7, 5, tzinfo=UTC),
+    )
 
     def shown(**args):
         return names(client.get(DESK, query_string=args).text)
@@ -125,9 +138,13 @@ def test_sorting_and_pagination(app, client, organiser):
         event = db.session.scalar(select(Event).where(Event.slug == SLUG))
         start = datetime(2030, 1, 1, tzinfo=UTC)
         for n in range(120):
-            make_registration(event, given_name="P", family_name=f"Person {n:03d}",
-                              organisation=f"Org {119 - n:03d}",
-                              created_at=start + timedelta(hours=n))
+            make_registration(
+                event,
+                given_name="P",
+                family_name=f"Person {n:03d}",
+                organisation=f"Org {119 - n:03d}",
+                created_at=start + timedelta(hours=n),
+            )
         db.session.commit()
     page1 = client.get(DESK).text
     assert "120 registrations" in page1 and "page 1 of 3" in page1
@@ -151,16 +168,32 @@ def test_detail_edit_is_logged(app, client, organiser):
     url = f"{DESK}/{rid}"
     page = client.get(url).text
     assert 'value="Old Org"' in page
-    response = organiser.post(url, data={
-        "honorific": "Dr", "given_name": "  Nino ", "family_name": "Beridze",
-        "email": "nino@example.ge", "organisation": "New Org",
-        "job_title": "", "country": "GE", "category": "speaker", "dietary": "vegan",
-        "dietary_other": "", "accessibility": "", "badge_name": ""})
+    response = organiser.post(
+        url,
+        data={
+            "honorific": "Dr",
+            "given_name": "  Nino ",
+            "family_name": "Beridze",
+            "email": "nino@example.ge",
+            "organisation": "New Org",
+            "job_title": "",
+            "country": "GE",
+            "category": "speaker",
+            "dietary": "vegan",
+            "dietary_other": "",
+            "accessibility": "",
+            "badge_name": "",
+        },
+    )
     assert response.status_code == 302
     registration = get(app, rid)
-    assert (registration.organisation, registration.country, registration.category,
-            registration.dietary, registration.honorific) == \
-        ("New Org", "GE", Category.SPEAKER, "vegan", "Dr")
+    assert (
+        registration.organisation,
+        registration.country,
+        registration.category,
+        registration.dietary,
+        registration.honorific,
+    ) == ("New Org", "GE", Category.SPEAKER, "vegan", "Dr")
     assert registration.email_key == "nino@example.ge"
     log = client.get(url).text.split('id="log"')[1]
     assert "manager@example.org" in log
@@ -168,12 +201,22 @@ def test_detail_edit_is_logged(app, client, organiser):
     assert "Category: Participant → Speaker" in log
     # Fields and values as the forms name them.
     assert re.search(r"<dt>Country</dt>\s*<dd><del>—</del> → <ins>Georgia</ins>", log)
-    assert re.search(r"<dt>Dietary needs</dt>\s*<dd><del>No special needs</del> → "
-                     r"<ins>Vegan</ins>", log)
+    assert re.search(
+        r"<dt>Dietary needs</dt>\s*<dd><del>No special needs</del> → "
+        r"<ins>Vegan</ins>",
+        log,
+    )
     # An address of someone else in the event is refused next to the field.
     add(app, email="taken@example.org")
-    response = organiser.post(url, data={"given_name": "Nino", "email": "TAKEN@example.org",
-                                         "category": "speaker", "dietary": "none"})
+    response = organiser.post(
+        url,
+        data={
+            "given_name": "Nino",
+            "email": "TAKEN@example.org",
+            "category": "speaker",
+            "dietary": "none",
+        },
+    )
     assert response.status_code == 422
     assert 'id="email-error"' in response.text
     assert get(app, rid).email == "nino@example.ge"
@@ -182,8 +225,14 @@ def test_detail_edit_is_logged(app, client, organiser):
 def outbox_to(app, address: str) -> list[str]:
     """Subjects of the messages written to the outbox for an address."""
     folder = Path(app.instance_path) / "outbox"
-    messages = [BytesParser(policy=policy.default).parsebytes(p.read_bytes())
-                for p in sorted(folder.glob("*.eml"))] if folder.exists() else []
+    messages = (
+        [
+            BytesParser(policy=policy.default).parsebytes(p.read_bytes())
+            for p in sorted(folder.glob("*.eml"))
+        ]
+        if folder.exists()
+        else []
+    )
     return [m["Subject"] for m in messages if m["To"] == address]
 
 
@@ -192,8 +241,13 @@ def test_cancelling_promotes_the_waiting_list(app, client, organiser):
         db.session.scalar(select(Event).where(Event.slug == SLUG)).capacity = 1
         db.session.commit()
     first = add(app, given_name="First", counts_towards_capacity=True)
-    waiting = add(app, given_name="Second", status=Status.WAITLISTED,
-                  counts_towards_capacity=True, email="second@example.org")
+    waiting = add(
+        app,
+        given_name="Second",
+        status=Status.WAITLISTED,
+        counts_towards_capacity=True,
+        email="second@example.org",
+    )
     assert "number 1 on the waiting list" in client.get(f"{DESK}/{waiting}").text
     response = organiser.post(f"{DESK}/{first}/status", data={"action": "cancel"})
     assert response.status_code == 302
@@ -210,10 +264,20 @@ def test_raising_the_capacity_promotes_the_waiting_list(app, client, organiser):
         db.session.scalar(select(Event).where(Event.slug == SLUG)).capacity = 1
         db.session.commit()
     add(app, given_name="First", counts_towards_capacity=True)
-    second = add(app, given_name="Second", status=Status.WAITLISTED,
-                 counts_towards_capacity=True, email="second@example.org")
-    third = add(app, given_name="Third", status=Status.WAITLISTED,
-                counts_towards_capacity=True, email="third@example.org")
+    second = add(
+        app,
+        given_name="Second",
+        status=Status.WAITLISTED,
+        counts_towards_capacity=True,
+        email="second@example.org",
+    )
+    third = add(
+        app,
+        given_name="Third",
+        status=Status.WAITLISTED,
+        counts_towards_capacity=True,
+        email="third@example.org",
+    )
     settings = f"/manage/events/{SLUG}/settings"
     page = lxml.html.fromstring(client.get(settings).text)
     settings_form = next(f for f in page.forms if "capacity" in f.fields)
@@ -277,9 +341,17 @@ def test_regenerate_link(app, client, organiser):
 def test_add_by_hand_outside_the_capacity(app, client, organiser):
     for _ in range(3):
         add(app, counts_towards_capacity=True)  # the public seats are full
-    response = organiser.post(f"{DESK}/new", data={
-        "category": "speaker", "given_name": "Ана", "family_name": "Рибейро",
-        "email": "ana@example.org", "country": "PT", "dietary": "halal"})
+    response = organiser.post(
+        f"{DESK}/new",
+        data={
+            "category": "speaker",
+            "given_name": "Ана",
+            "family_name": "Рибейро",
+            "email": "ana@example.org",
+            "country": "PT",
+            "dietary": "halal",
+        },
+    )
     assert response.status_code == 302
     rid = int(response.headers["Location"].rsplit("/", 1)[1])
     registration = get(app, rid)
@@ -289,12 +361,19 @@ def test_add_by_hand_outside_the_capacity(app, client, organiser):
     page = client.get(DESK).text
     assert count(page, "public-confirmed") == "3 / 3" and count(page, "confirmed") == "4"
     assert "Added by hand" in client.get(f"{DESK}/{rid}").text
-    again = organiser.post(f"{DESK}/new", data={
-        "category": "participant", "given_name": "Ana", "email": "ANA@example.org",
-        "dietary": "none"})
+    again = organiser.post(
+        f"{DESK}/new",
+        data={
+            "category": "participant",
+            "given_name": "Ana",
+            "email": "ANA@example.org",
+            "dietary": "none",
+        },
+    )
     assert again.status_code == 422 and 'id="email-error"' in again.text
-    missing = organiser.post(f"{DESK}/new", data={"given_name": "", "category": "speaker",
-                                                  "dietary": "none"})
+    missing = organiser.post(
+        f"{DESK}/new", data={"given_name": "", "category": "speaker", "dietary": "none"}
+    )
     assert missing.status_code == 422 and 'id="given_name-error"' in missing.text
 
 
@@ -307,29 +386,39 @@ def test_bulk_actions(app, client, organiser):
         db.session.commit()
         stranger = other.id
     back = "q=&status=pending"
-    response = organiser.post(f"{DESK}/bulk", data={
-        "ids": [p1, p2, confirmed, stranger], "action": "approve", "back": back})
+    response = organiser.post(
+        f"{DESK}/bulk",
+        data={"ids": [p1, p2, confirmed, stranger], "action": "approve", "back": back},
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"{DESK}?status=pending")
     assert get(app, p1).status == get(app, p2).status == Status.CONFIRMED
     assert get(app, stranger).status == Status.PENDING  # another event's: untouched
     assert "2 changed, 1 left as they were" in client.get(DESK).text
 
-    organiser.post(f"{DESK}/bulk", data={"ids": [p1, confirmed], "action": "category",
-                                         "category": "press"})
+    organiser.post(
+        f"{DESK}/bulk", data={"ids": [p1, confirmed], "action": "category", "category": "press"}
+    )
     assert get(app, p1).category == get(app, confirmed).category == Category.PRESS
     p3 = add(app, status=Status.WAITLISTED, counts_towards_capacity=True)
     organiser.post(f"{DESK}/bulk", data={"ids": [p3, p1], "action": "decline"})
     assert get(app, p3).status == Status.DECLINED and get(app, p1).status == Status.CONFIRMED
     # Without the CSRF token nothing happens.
-    response = client.post(f"{DESK}/bulk", data={"ids": [p2], "action": "category",
-                                                 "category": "staff"})
+    response = client.post(
+        f"{DESK}/bulk", data={"ids": [p2], "action": "category", "category": "staff"}
+    )
     assert response.status_code == 400 and get(app, p2).category == Category.PARTICIPANT
 
 
 def test_anonymise_command(app, runner, organiser):
-    rid = add(app, given_name="Erase", family_name="Me", email="erase@example.org",
-              organisation="Org", country="BE")
+    rid = add(
+        app,
+        given_name="Erase",
+        family_name="Me",
+        email="erase@example.org",
+        organisation="Org",
+        country="BE",
+    )
     add(app, status=Status.CANCELLED)
     result = runner.invoke(args=["anonymise", SLUG], input="n\n")
     assert result.exit_code == 1 and "Aborted" in result.output
@@ -338,13 +427,19 @@ def test_anonymise_command(app, runner, organiser):
     assert result.exit_code == 0, result.output
     assert "2 registrations" in result.output
     registration = get(app, rid)
-    assert (registration.given_name, registration.email, registration.organisation) == \
-        ("", None, "")
+    assert (registration.given_name, registration.email, registration.organisation) == (
+        "",
+        None,
+        "",
+    )
     assert registration.country == "BE" and registration.anonymised_at is not None
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Registration)) == 2
-        assert db.session.scalar(select(ChangeLogEntry).where(
-            ChangeLogEntry.action == "anonymise", ChangeLogEntry.entity == "event"))
+        assert db.session.scalar(
+            select(ChangeLogEntry).where(
+                ChangeLogEntry.action == "anonymise", ChangeLogEntry.entity == "event"
+            )
+        )
     result = runner.invoke(args=["anonymise", SLUG, "--yes"])
     assert result.exit_code == 0 and "Nothing to erase" in result.output
     result = runner.invoke(args=["anonymise", "no-such-event", "--yes"])

@@ -22,8 +22,9 @@ from .factories import make_event, make_item, make_question, make_registration
 @pytest.fixture
 def event_slug(app):
     with app.app_context():
-        event = make_event(title="Migration <Dialogue> & Forum", capacity=1,
-                           venue_name="Maison du Dialogue")
+        event = make_event(
+            title="Migration <Dialogue> & Forum", capacity=1, venue_name="Maison du Dialogue"
+        )
         make_item(event, title="Opening session")
         make_item(event, title="Panel 1", starts_at=event.starts_at.replace(hour=9))
         db.session.commit()
@@ -33,16 +34,25 @@ def event_slug(app):
 def sign_up(client, slug: str, email: str, lang: str = "en"):
     url = f"/events/{slug}/register?lang={lang}"
     token = csrf_token_from(client.get(url).text)
-    response = client.post(url, data={
-        "csrf_token": token, "given_name": "Nino", "family_name": "Gogoladze", "email": email,
-        "organisation": "PSDA", "country": "GE", "dietary": "none", "privacy_consent": "y"})
+    response = client.post(
+        url,
+        data={
+            "csrf_token": token,
+            "given_name": "Nino",
+            "family_name": "Gogoladze",
+            "email": email,
+            "organisation": "PSDA",
+            "country": "GE",
+            "dietary": "none",
+            "privacy_consent": "y",
+        },
+    )
     assert response.status_code == 302, response.text
     return response
 
 
 def parts(message: EmailMessage) -> tuple[str, str]:
-    return (message.get_body(("plain",)).get_content(),
-            message.get_body(("html",)).get_content())
+    return (message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content())
 
 
 def test_confirmation_arrives_with_link_details_and_the_agenda(app, client, smtp, event_slug):
@@ -51,8 +61,7 @@ def test_confirmation_arrives_with_link_details_and_the_agenda(app, client, smtp
     assert smtp.recipients == [["nino@example.org"]]
     assert message["To"] == "nino@example.org"
     assert message["From"] == "MIEUX events <events@example.org>"
-    assert message["Subject"] == \
-        "Your registration is confirmed: Migration <Dialogue> & Forum"
+    assert message["Subject"] == "Your registration is confirmed: Migration <Dialogue> & Forum"
     text, html = parts(message)
     with app.app_context():
         token = db.session.scalar(select(Registration.token))
@@ -84,12 +93,25 @@ def test_sign_up_e_mails_repeat_the_details_given(app, client, smtp, event_slug)
         field = f"q_{question.id}"
     url = f"/events/{event_slug}/register"
     token = csrf_token_from(client.get(url).text)
-    assert client.post(url, data={
-        "csrf_token": token, "honorific": "Dr", "given_name": "Nino",
-        "family_name": "Gogoladze", "email": "nino@example.org",
-        "organisation": "PSDA <Tbilisi> & Co", "country": "GE", "dietary": "other",
-        "dietary_other": "No nuts", field: "Tbilisi", "privacy_consent": "y",
-    }).status_code == 302
+    assert (
+        client.post(
+            url,
+            data={
+                "csrf_token": token,
+                "honorific": "Dr",
+                "given_name": "Nino",
+                "family_name": "Gogoladze",
+                "email": "nino@example.org",
+                "organisation": "PSDA <Tbilisi> & Co",
+                "country": "GE",
+                "dietary": "other",
+                "dietary_other": "No nuts",
+                field: "Tbilisi",
+                "privacy_consent": "y",
+            },
+        ).status_code
+        == 302
+    )
     text, html = parts(smtp.messages[0])
     text = text.replace("\r\n", "\n")
     assert "- Name: Dr Nino Gogoladze\n" in text
@@ -101,10 +123,22 @@ def test_sign_up_e_mails_repeat_the_details_given(app, client, smtp, event_slug)
     assert "<li>Organisation: PSDA &lt;Tbilisi&gt; &amp; Co</li>" in html
     # "Your link again" goes to whoever typed the address: it lists nothing.
     token = csrf_token_from(client.get(url).text)
-    assert client.post(url, data={
-        "csrf_token": token, "given_name": "Someone", "family_name": "Else",
-        "email": "nino@example.org", "organisation": "X", "country": "BE",
-        "dietary": "none", "privacy_consent": "y"}).status_code == 422
+    assert (
+        client.post(
+            url,
+            data={
+                "csrf_token": token,
+                "given_name": "Someone",
+                "family_name": "Else",
+                "email": "nino@example.org",
+                "organisation": "X",
+                "country": "BE",
+                "dietary": "none",
+                "privacy_consent": "y",
+            },
+        ).status_code
+        == 422
+    )
     text, html = parts(smtp.messages[-1])
     assert smtp.messages[-1]["Subject"].startswith("Your registration link:")
     assert "PSDA" not in text and "PSDA" not in html
@@ -137,8 +171,9 @@ def test_cancelling_tells_the_person_and_the_promoted_one(app, client, smtp, eve
     sign_up(client, event_slug, "first@example.org")
     sign_up(client, event_slug, "second@example.org")
     with app.app_context():
-        token = db.session.scalar(select(Registration.token).where(
-            Registration.email == "first@example.org"))
+        token = db.session.scalar(
+            select(Registration.token).where(Registration.email == "first@example.org")
+        )
     page = client.get(f"/r/{token}/cancel")
     client.post(f"/r/{token}/cancel", data={"csrf_token": csrf_token_from(page.text)})
     cancellation, promotion = smtp.messages[2:]
@@ -154,10 +189,19 @@ def test_cancelling_tells_the_person_and_the_promoted_one(app, client, smtp, eve
 def test_a_second_sign_up_sends_the_link_again(app, client, smtp, event_slug):
     sign_up(client, event_slug, "nino@example.org")
     url = f"/events/{event_slug}/register"
-    client.post(url, data={
-        "csrf_token": csrf_token_from(client.get(url).text), "given_name": "N",
-        "family_name": "G", "email": "Nino@Example.org", "organisation": "P", "country": "GE",
-        "dietary": "none", "privacy_consent": "y"})
+    client.post(
+        url,
+        data={
+            "csrf_token": csrf_token_from(client.get(url).text),
+            "given_name": "N",
+            "family_name": "G",
+            "email": "Nino@Example.org",
+            "organisation": "P",
+            "country": "GE",
+            "dietary": "none",
+            "privacy_consent": "y",
+        },
+    )
     again = smtp.messages[-1]
     assert again["Subject"].startswith("Your registration link:")
     with app.app_context():
@@ -166,7 +210,8 @@ def test_a_second_sign_up_sends_the_link_again(app, client, smtp, event_slug):
 
 
 def test_without_a_mail_server_messages_go_to_the_outbox_and_the_log(
-        app, client, event_slug, caplog):
+    app, client, event_slug, caplog
+):
     assert not app.config.get("MAIL_SERVER")
     outbox = Path(app.instance_path) / "outbox"
     before = set(outbox.glob("*.eml")) if outbox.exists() else set()
@@ -180,7 +225,8 @@ def test_without_a_mail_server_messages_go_to_the_outbox_and_the_log(
 
 
 def test_a_dead_mail_server_keeps_the_registration_and_records_the_failure(
-        app, client, event_slug, caplog):
+    app, client, event_slug, caplog
+):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
     with caplog.at_level(logging.ERROR, logger="eventapp.mail.records"):
         response = sign_up(client, event_slug, "nino@example.org")
@@ -191,8 +237,11 @@ def test_a_dead_mail_server_keeps_the_registration_and_records_the_failure(
         assert registration.status == Status.CONFIRMED
         failure = db.session.scalars(select(MailRecord)).one()
     assert failure.registration_id == registration.id
-    assert (failure.kind, failure.status, failure.attempts) == \
-        ("confirmation", MailStatus.FAILED, 1)
+    assert (failure.kind, failure.status, failure.attempts) == (
+        "confirmation",
+        MailStatus.FAILED,
+        1,
+    )
     assert failure.recipient == "nino@example.org"
     assert "ConnectionRefusedError" in failure.error
     assert "could not send the confirmation e-mail" in caplog.text
@@ -218,6 +267,7 @@ def test_an_address_in_cyrillic_gets_its_e_mail_as_written(app, client, smtp, ev
     assert message["To"] == "айнура@пример.кг"
     text, html = parts(message)
     assert "Hello Nino," in text and "Migration &lt;Dialogue&gt; &amp; Forum" in html
-    [ics] = [part for part in message.iter_attachments()
-             if part.get_content_type() == "text/calendar"]
+    [ics] = [
+        part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"
+    ]
     assert "Opening session" in ics.get_content()

@@ -24,9 +24,16 @@ def new_event(app, **kw) -> str:
 
 
 def valid(**kw) -> dict:
-    return {"given_name": "Nino", "family_name": "Gogoladze", "email": "nino@example.org",
-            "organisation": "Public Service Development Agency", "country": "GE",
-            "dietary": "none", "privacy_consent": "y", **kw}
+    return {
+        "given_name": "Nino",
+        "family_name": "Gogoladze",
+        "email": "nino@example.org",
+        "organisation": "Public Service Development Agency",
+        "country": "GE",
+        "dietary": "none",
+        "privacy_consent": "y",
+        **kw,
+    }
 
 
 def post(client, slug: str, data: dict, lang: str = ""):
@@ -59,22 +66,38 @@ def outbox(app) -> list:
 @pytest.fixture
 def mail(app, tmp_path):
     app.config["MAIL_OUTBOX"] = tmp_path / "outbox"
-    return lambda: [message_from_bytes(p.read_bytes(), policy=policy.default)
-                    for p in sorted((tmp_path / "outbox").glob("*.eml"))]
+    return lambda: [
+        message_from_bytes(p.read_bytes(), policy=policy.default)
+        for p in sorted((tmp_path / "outbox").glob("*.eml"))
+    ]
 
 
 def test_form_has_the_fields_with_their_html_names(app, client):
     slug = new_event(app)
     html = client.get(f"/events/{slug}/register").text
-    for name in ("honorific", "given_name", "family_name", "badge_name", "email",
-                 "organisation", "job_title", "country", "dietary", "dietary_other",
-                 "accessibility", "photo_consent", "privacy_consent"):
+    for name in (
+        "honorific",
+        "given_name",
+        "family_name",
+        "badge_name",
+        "email",
+        "organisation",
+        "job_title",
+        "country",
+        "dietary",
+        "dietary_other",
+        "accessibility",
+        "photo_consent",
+        "privacy_consent",
+    ):
         assert f'name="{name}"' in html, name
     assert f'href="/events/{slug}/privacy"' in html
     # The translations around the link are text; the link is written by the code.
     french = client.get(f"/events/{slug}/register?lang=fr").text
-    assert (f'J’accepte la <a href="/events/{slug}/privacy" target="_blank">politique de '
-            "confidentialité</a> (s’ouvre dans un nouvel onglet).") in french
+    assert (
+        f'J’accepte la <a href="/events/{slug}/privacy" target="_blank">politique de '
+        "confidentialité</a> (s’ouvre dans un nouvel onglet)."
+    ) in french
     assert "maxlength" not in html  # the browser would cut pasted text silently
     for value in ("none", "vegetarian", "vegan", "halal", "kosher", "gluten-free", "other"):
         assert f'value="{value}"' in html
@@ -82,10 +105,11 @@ def test_form_has_the_fields_with_their_html_names(app, client):
 
 def test_countries_are_named_in_the_page_language(app, client):
     slug = new_event(app)
-    assert '<option value="DE">Germany</option>' in client.get(
-        f"/events/{slug}/register").text
-    assert '<option value="DE">Allemagne</option>' in client.get(
-        f"/events/{slug}/register?lang=fr").text
+    assert '<option value="DE">Germany</option>' in client.get(f"/events/{slug}/register").text
+    assert (
+        '<option value="DE">Allemagne</option>'
+        in client.get(f"/events/{slug}/register?lang=fr").text
+    )
 
 
 def test_event_page_links_to_the_form(app, client):
@@ -109,8 +133,13 @@ def test_privacy_notice_is_rendered_as_markdown(app, client):
 
 def test_a_sign_up_redirects_to_the_done_page_with_the_link(app, client, mail):
     slug = new_event(app)
-    response = post(client, slug, valid(email=" Nino@Example.org ", dietary="other",
-                                        dietary_other="no nuts", photo_consent="y"))
+    response = post(
+        client,
+        slug,
+        valid(
+            email=" Nino@Example.org ", dietary="other", dietary_other="no nuts", photo_consent="y"
+        ),
+    )
     assert response.status_code == 302
     [registration] = registrations(app)
     assert response.headers["Location"] == f"/r/{registration.token}/done"
@@ -148,11 +177,23 @@ def test_done_page_gives_the_waiting_list_position_and_pending(app, client, mail
 
 def test_every_error_is_shown_next_to_its_field_and_input_is_kept(app, client):
     slug = new_event(app)
-    response = post(client, slug, {
-        "honorific": "H" * 41, "given_name": "  ", "family_name": "Ģirts " + "x" * 100,
-        "badge_name": "B" * 121, "email": "not an address", "organisation": "",
-        "job_title": "J" * 301, "country": "XX", "dietary": "other", "dietary_other": "",
-        "accessibility": "A" * 1001})
+    response = post(
+        client,
+        slug,
+        {
+            "honorific": "H" * 41,
+            "given_name": "  ",
+            "family_name": "Ģirts " + "x" * 100,
+            "badge_name": "B" * 121,
+            "email": "not an address",
+            "organisation": "",
+            "job_title": "J" * 301,
+            "country": "XX",
+            "dietary": "other",
+            "dietary_other": "",
+            "accessibility": "A" * 1001,
+        },
+    )
     assert response.status_code == 422
     html = response.text
     assert error_of(html, "honorific") == "Please use at most 40 characters (you typed 41)."
@@ -179,8 +220,10 @@ def test_missing_consent_alone_is_refused(app, client):
     slug = new_event(app)
     response = post(client, slug, valid(privacy_consent=""))
     assert response.status_code == 422
-    assert error_of(response.text, "privacy_consent") == \
-        "Please accept the privacy notice to register."
+    assert (
+        error_of(response.text, "privacy_consent")
+        == "Please accept the privacy notice to register."
+    )
     assert 'value="Nino"' in response.text
     assert registrations(app) == []
 
@@ -194,7 +237,8 @@ def test_input_is_stripped_and_nfc_normalised(app, client, mail):
 
 
 def test_a_second_sign_up_with_the_same_address_creates_nothing_and_resends_the_link(
-        app, client, mail):
+    app, client, mail
+):
     slug = new_event(app)
     post(client, slug, valid())
     [first] = registrations(app)
@@ -215,13 +259,14 @@ def test_before_the_window_the_page_says_when_it_opens(app, client):
     assert response.status_code == 200
     assert "Registration is not open yet" in response.text
     assert "opens on Wednesday, 1 May 2030 at 10:00 (Europe/Brussels)" in response.text
-    assert "<form" not in response.text.split('<main')[1].split("</main>")[0]
+    assert "<form" not in response.text.split("<main")[1].split("</main>")[0]
 
 
 def test_after_the_window_the_page_says_it_is_closed(app, client):
     closes = utcnow() - timedelta(hours=1)
-    slug = new_event(app, registration_opens_at=closes - timedelta(days=30),
-                     registration_closes_at=closes)
+    slug = new_event(
+        app, registration_opens_at=closes - timedelta(days=30), registration_closes_at=closes
+    )
     response = client.get(f"/events/{slug}/register")
     assert "Registration is closed" in response.text
     assert "closed on" in response.text
@@ -254,6 +299,7 @@ def test_a_full_event_still_accepts_sign_ups_onto_the_waiting_list(app, client, 
         db.session.commit()
     assert post(client, slug, valid()).status_code == 302
     with app.app_context():
-        waiting = db.session.scalar(select(func.count()).where(
-            Registration.status == Status.WAITLISTED))
+        waiting = db.session.scalar(
+            select(func.count()).where(Registration.status == Status.WAITLISTED)
+        )
     assert waiting == 1

@@ -30,8 +30,12 @@ def test_each_visitor_gets_a_token_of_their_own_that_works(app):
     # A token is tied to its own session: another visitor's is refused.
     assert second.post(url, data={"csrf_token": token_1, **valid()}).status_code == 400
     assert first.post(url, data={"csrf_token": token_1, **valid()}).status_code == 302
-    assert second.post(url, data={"csrf_token": token_2, **valid(
-        email="second@example.org")}).status_code == 302
+    assert (
+        second.post(
+            url, data={"csrf_token": token_2, **valid(email="second@example.org")}
+        ).status_code
+        == 302
+    )
     with app.app_context():
         assert len(db.session.scalars(select(Registration)).all()) == 2
 
@@ -48,8 +52,9 @@ def test_the_page_follows_the_event_and_its_questions(app, client):
     assert "Forum 2031" in page and "Forum 2030" not in page
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == slug))
-        db.session.add(Question(event=event, kind=QuestionKind.SHORT_TEXT,
-                                label="Which workshop?", position=1))
+        db.session.add(
+            Question(event=event, kind=QuestionKind.SHORT_TEXT, label="Which workshop?", position=1)
+        )
         db.session.commit()
     assert "Which workshop?" in client.get(url).text
 

@@ -20,16 +20,19 @@ def test_the_confirmation_arrives_as_built(app):
     with app.test_request_context():
         event = make_event(title="Forum")
         for n in range(30):
-            make_item(event, title=f"Session {n}: é & ü",
-                      starts_at=event.starts_at.replace(minute=n))
-        registration = make_registration(event, email="ana@example.org",
-                                         given_name="From here", status=Status.CONFIRMED)
+            make_item(
+                event, title=f"Session {n}: é & ü", starts_at=event.starts_at.replace(minute=n)
+            )
+        registration = make_registration(
+            event, email="ana@example.org", given_name="From here", status=Status.CONFIRMED
+        )
         db.session.commit()
 
         first, second = (messages.build(registration, "confirmation") for _ in range(2))
         raw = {name: on_the_wire(m) for name, m in (("first", first), ("second", second))}
-        parsed = {name: message_from_bytes(data, policy=policy.default)
-                  for name, data in raw.items()}
+        parsed = {
+            name: message_from_bytes(data, policy=policy.default) for name, data in raw.items()
+        }
         assert parsed["first"].get_boundary() != parsed["second"].get_boundary()
         # The outbox file (LF line ends) says the same.
         outbox = message_from_bytes(first.message().as_bytes(), policy=policy.default)
@@ -38,12 +41,10 @@ def test_the_confirmation_arrives_as_built(app):
             assert attachment.get_filename() == "agenda.ics"
             assert attachment.get_content_type() == "text/calendar"
             assert attachment["Content-Transfer-Encoding"] == "base64"
-            assert attachment.get_payload(decode=True) == \
-                messages.published(agenda_ics(event))
+            assert attachment.get_payload(decode=True) == messages.published(agenda_ics(event))
             text = message.get_body(("plain",)).get_content()
             assert "From here" in text and ">From here" not in text
-    assert all(b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"") for data in
-               raw.values())
+    assert all(b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"") for data in raw.values())
 
 
 def test_a_boundary_is_never_in_the_text(app, monkeypatch):

@@ -20,13 +20,40 @@ from .factories import make_event
 SLUG = "forum"
 #: The text fields of each place (the door asks only for the least a badge needs).
 PLACES = {
-    "public": ("honorific", "given_name", "family_name", "badge_name", "email", "organisation",
-               "job_title", "dietary_other", "accessibility"),
-    "organiser": ("honorific", "given_name", "family_name", "badge_name", "email",
-                  "organisation", "job_title", "dietary_other", "accessibility"),
+    "public": (
+        "honorific",
+        "given_name",
+        "family_name",
+        "badge_name",
+        "email",
+        "organisation",
+        "job_title",
+        "dietary_other",
+        "accessibility",
+    ),
+    "organiser": (
+        "honorific",
+        "given_name",
+        "family_name",
+        "badge_name",
+        "email",
+        "organisation",
+        "job_title",
+        "dietary_other",
+        "accessibility",
+    ),
     "door": ("given_name", "family_name", "organisation", "email"),
-    "import": ("honorific", "given_name", "family_name", "badge_name", "email",
-               "organisation", "job_title", "dietary_other", "accessibility"),
+    "import": (
+        "honorific",
+        "given_name",
+        "family_name",
+        "badge_name",
+        "email",
+        "organisation",
+        "job_title",
+        "dietary_other",
+        "accessibility",
+    ),
 }
 TEXT_FIELDS = PLACES["public"]
 #: Where each field must be filled in, as people meet it today.
@@ -66,16 +93,22 @@ def places(app, make_user):
         response = client.post(url, data={"csrf_token": token, **base, **fields})
         assert response.status_code in (302, 422), response.status_code
         after = newest()
-        created = after if after is not None and (before is None or after.id != before.id) \
-            else None
+        created = after if after is not None and (before is None or after.id != before.id) else None
         assert (created is not None) == (response.status_code == 302)
         return created, errors_next_to_fields(response.text)
 
     def public(fields):
         n = next(counter)
-        base = {"given_name": "Nino", "family_name": "Gogoladze",
-                "email": f"public{n}@example.org", "organisation": "PSDA", "country": "GE",
-                "dietary": "other", "dietary_other": "Vegan", "privacy_consent": "y"}
+        base = {
+            "given_name": "Nino",
+            "family_name": "Gogoladze",
+            "email": f"public{n}@example.org",
+            "organisation": "PSDA",
+            "country": "GE",
+            "dietary": "other",
+            "dietary_other": "Vegan",
+            "privacy_consent": "y",
+        }
         return over_http(app.test_client(), f"/events/{SLUG}/register", base, fields)
 
     def organiser_form(fields):
@@ -90,22 +123,28 @@ def places(app, make_user):
         response = staff.post(url, data={"csrf_token": token, **base, **fields})
         assert response.status_code in (302, 422), response.status_code
         after = newest()
-        created = after if after is not None and (before is None or after.id != before.id) \
-            else None
+        created = after if after is not None and (before is None or after.id != before.id) else None
         assert (created is not None) == (response.status_code == 302)
         return created, errors_next_to_fields(response.text)
 
     def imported(fields):
         n = next(counter)
-        row = {"given_name": "Zaza", "family_name": "Imported",
-               "email": f"import{n}@example.org", "dietary": "other", **fields}
+        row = {
+            "given_name": "Zaza",
+            "family_name": "Imported",
+            "email": f"import{n}@example.org",
+            "dietary": "other",
+            **fields,
+        }
         headers = list(row)
         with app.test_request_context():
             event = db.session.get(Event, event_id)
-            [checked] = check_rows(event, Table(headers=headers, rows=[list(row.values())],
-                                                numbers=[2]),
-                                   {name: i for i, name in enumerate(headers)},
-                                   app.config["LANGUAGES"])
+            [checked] = check_rows(
+                event,
+                Table(headers=headers, rows=[list(row.values())], numbers=[2]),
+                {name: i for i, name in enumerate(headers)},
+                app.config["LANGUAGES"],
+            )
         return checked
 
     return {"public": public, "organiser": organiser_form, "door": door, "import": imported}
@@ -113,8 +152,12 @@ def places(app, make_user):
 
 def errors_next_to_fields(html: str) -> dict[str, str]:
     """{field name: its error} as printed next to each field."""
-    return {name: text for name, text in
-            re.findall(r'<p class="field__error" id="([a-z_]+)-error">([^<]*)</p>', html)}
+    return {
+        name: text
+        for name, text in re.findall(
+            r'<p class="field__error" id="([a-z_]+)-error">([^<]*)</p>', html
+        )
+    }
 
 
 def address(length: int, local: str = "a") -> str:
@@ -148,8 +191,9 @@ def test_a_value_one_character_too_long_is_refused_everywhere(app, places, name)
         else:
             created, errors = places[place]({name: value})
             assert created is None, place
-            assert f"Please use at most {limit} characters (you typed {limit + 1})." \
-                in errors[name], place
+            assert (
+                f"Please use at most {limit} characters (you typed {limit + 1})." in errors[name]
+            ), place
 
 
 @pytest.mark.parametrize("name", TEXT_FIELDS)
@@ -206,8 +250,9 @@ def test_a_line_break_in_a_one_line_field_is_refused_everywhere(app, places, nam
     for place in places_with(name):
         if place == "import":
             row = places[place]({name: value})
-            assert f"{FIELD_LABELS[name]}: write this on one line, without a line break." \
-                in row.errors
+            assert (
+                f"{FIELD_LABELS[name]}: write this on one line, without a line break." in row.errors
+            )
         else:
             created, errors = places[place]({name: value})
             assert created is None, place
@@ -222,7 +267,9 @@ def test_line_breaks_stay_in_the_accessibility_needs(app, places):
         else:
             created, errors = places[place]({"accessibility": "Ramp\r\nHearing loop"})
             assert errors == {} and created.accessibility.splitlines() == [
-                "Ramp", "Hearing loop"], place
+                "Ramp",
+                "Hearing loop",
+            ], place
 
 
 def test_an_address_that_is_none_is_refused_everywhere(app, places):
@@ -233,8 +280,9 @@ def test_an_address_that_is_none_is_refused_everywhere(app, places):
         else:
             created, errors = places[place]({"email": "nino@"})
             assert created is None, place
-            assert errors["email"] == \
-                "Please enter a valid e-mail address, like name@example.org.", place
+            assert (
+                errors["email"] == "Please enter a valid e-mail address, like name@example.org."
+            ), place
 
 
 def test_the_country_is_its_iso_code_everywhere(app, places):

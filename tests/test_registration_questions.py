@@ -33,6 +33,7 @@ FORM = f"/events/{SLUG}/register"
 
 # --- Fixtures and helpers ---------------------------------------------------------------
 
+
 @pytest.fixture
 def event_id(app) -> int:
     with app.app_context():
@@ -47,19 +48,31 @@ def asked(app, event_id) -> dict[str, int]:
     with app.app_context():
         event = db.session.get(Event, event_id)
         questions = {
-            "arrival": make_question(event, label="How do you arrive?",
-                                     kind=QuestionKind.SINGLE_CHOICE, required=True,
-                                     choices=["Train", "Plane", "Café"], position=0),
-            "topics": make_question(event, label="Topics you follow",
-                                    kind=QuestionKind.MULTIPLE_CHOICE,
-                                    choices=["Labour migration", "Diaspora", "Data"],
-                                    position=1, help_text="Tick any that apply."),
-            "motto": make_question(event, label="Your motto", kind=QuestionKind.SHORT_TEXT,
-                                   required=True, position=2),
-            "story": make_question(event, label="Tell us more", kind=QuestionKind.LONG_TEXT,
-                                   position=3),
-            "dinner": make_question(event, label="I come to the dinner",
-                                    kind=QuestionKind.CHECKBOX, position=4),
+            "arrival": make_question(
+                event,
+                label="How do you arrive?",
+                kind=QuestionKind.SINGLE_CHOICE,
+                required=True,
+                choices=["Train", "Plane", "Café"],
+                position=0,
+            ),
+            "topics": make_question(
+                event,
+                label="Topics you follow",
+                kind=QuestionKind.MULTIPLE_CHOICE,
+                choices=["Labour migration", "Diaspora", "Data"],
+                position=1,
+                help_text="Tick any that apply.",
+            ),
+            "motto": make_question(
+                event, label="Your motto", kind=QuestionKind.SHORT_TEXT, required=True, position=2
+            ),
+            "story": make_question(
+                event, label="Tell us more", kind=QuestionKind.LONG_TEXT, position=3
+            ),
+            "dinner": make_question(
+                event, label="I come to the dinner", kind=QuestionKind.CHECKBOX, position=4
+            ),
         }
         db.session.commit()
         return {name: q.id for name, q in questions.items()}
@@ -86,16 +99,20 @@ def questions_of(app) -> list[Question]:
 
 def registration_of(app, email: str) -> Registration:
     with app.app_context():
-        registration = db.session.scalar(select(Registration).where(
-            Registration.email == email))
+        registration = db.session.scalar(select(Registration).where(Registration.email == email))
         db.session.expunge_all()
         return registration
 
 
 def log_of(app, entity: str) -> list[ChangeLogEntry]:
     with app.app_context():
-        rows = list(db.session.scalars(select(ChangeLogEntry).where(
-            ChangeLogEntry.entity == entity).order_by(ChangeLogEntry.id)))
+        rows = list(
+            db.session.scalars(
+                select(ChangeLogEntry)
+                .where(ChangeLogEntry.entity == entity)
+                .order_by(ChangeLogEntry.id)
+            )
+        )
         db.session.expunge_all()
         return rows
 
@@ -104,8 +121,9 @@ def error_next_to(html: str, field_id: str) -> str:
     """The error printed with a field, tied to it for screen readers."""
     match = re.search(rf'<p class="field__error" id="{field_id}-error">([^<]*)</p>', html)
     assert match, f"no error next to {field_id}"
-    element = re.search(rf'<(?:input|textarea|select|fieldset)[^>]*\bid="{field_id}"[^>]*>',
-                        html).group(0)
+    element = re.search(
+        rf'<(?:input|textarea|select|fieldset)[^>]*\bid="{field_id}"[^>]*>', html
+    ).group(0)
     described = re.search(r'aria-describedby="([^"]*)"', element)
     assert described and f"{field_id}-error" in described.group(1).split()
     return match.group(1)
@@ -119,10 +137,20 @@ def options_of(html: str, field_id: str) -> list[str]:
 
 def signup(client, data: dict):
     token = csrf_token_from(client.get(FORM).text)
-    return client.post(FORM, data={
-        "csrf_token": token, "given_name": "Nino", "family_name": "Gogoladze",
-        "email": "nino@example.org", "organisation": "PSDA", "country": "GE",
-        "dietary": "none", "privacy_consent": "y", **data})
+    return client.post(
+        FORM,
+        data={
+            "csrf_token": token,
+            "given_name": "Nino",
+            "family_name": "Gogoladze",
+            "email": "nino@example.org",
+            "organisation": "PSDA",
+            "country": "GE",
+            "dietary": "none",
+            "privacy_consent": "y",
+            **data,
+        },
+    )
 
 
 def answers(asked: dict[str, int], **by_name) -> dict:
@@ -132,23 +160,33 @@ def answers(asked: dict[str, int], **by_name) -> dict:
 
 # --- Organiser pages --------------------------------------------------------------------
 
+
 def test_organisers_add_edit_reorder_and_delete_questions(app, client, manager):
     page = client.get(PAGE)
     assert page.status_code == 200
     assert f'href="{PAGE}"' in page.text  # in the event's organiser navigation
-    response = manager.post(PAGE, data={
-        "label": "  How do you arrive?  ", "kind": "single_choice",
-        "choices": "Train\r\n\r\n  Plane \r\nCafe\u0301\r\n", "required": "y",
-        "help_text": "So we can plan."})
+    response = manager.post(
+        PAGE,
+        data={
+            "label": "  How do you arrive?  ",
+            "kind": "single_choice",
+            "choices": "Train\r\n\r\n  Plane \r\nCafe\u0301\r\n",
+            "required": "y",
+            "help_text": "So we can plan.",
+        },
+    )
     assert response.status_code == 302
-    manager.post(PAGE, data={"label": "Your motto", "kind": "short_text",
-                             "choices": "ignored\nfor text"})
+    manager.post(
+        PAGE, data={"label": "Your motto", "kind": "short_text", "choices": "ignored\nfor text"}
+    )
     first, second = questions_of(app)
-    assert (first.label, first.kind, first.required) == ("How do you arrive?",
-                                                         QuestionKind.SINGLE_CHOICE, True)
+    assert (first.label, first.kind, first.required) == (
+        "How do you arrive?",
+        QuestionKind.SINGLE_CHOICE,
+        True,
+    )
     assert first.choices == ["Train", "Plane", unicodedata.normalize("NFC", "Café")]
-    assert (second.kind, second.choices, second.required) == (QuestionKind.SHORT_TEXT, [],
-                                                              False)
+    assert (second.kind, second.choices, second.required) == (QuestionKind.SHORT_TEXT, [], False)
 
     # Down, then the page lists them in the new order.
     response = manager.post(f"{PAGE}/{first.id}/move", data={"offset": "1"})
@@ -160,9 +198,15 @@ def test_organisers_add_edit_reorder_and_delete_questions(app, client, manager):
     # Edit: the form shows the options one per line.
     edit = client.get(f"{PAGE}/{first.id}").text
     assert "Train\nPlane\nCafé</textarea>" in unicodedata.normalize("NFC", edit)
-    manager.post(f"{PAGE}/{first.id}", data={
-        "label": "How will you travel?", "kind": "single_choice",
-        "choices": "Train\nPlane", "required": "y"})
+    manager.post(
+        f"{PAGE}/{first.id}",
+        data={
+            "label": "How will you travel?",
+            "kind": "single_choice",
+            "choices": "Train\nPlane",
+            "required": "y",
+        },
+    )
     assert questions_of(app)[1].label == "How will you travel?"
     assert questions_of(app)[1].choices == ["Train", "Plane"]
 
@@ -173,8 +217,13 @@ def test_organisers_add_edit_reorder_and_delete_questions(app, client, manager):
     assert [q.label for q in questions_of(app)] == ["How will you travel?"]
 
     actions = [(e.action, e.entity_id) for e in log_of(app, "question")]
-    assert actions == [("create", first.id), ("create", second.id), ("reorder", first.id),
-                       ("update", first.id), ("delete", second.id)]
+    assert actions == [
+        ("create", first.id),
+        ("create", second.id),
+        ("reorder", first.id),
+        ("update", first.id),
+        ("delete", second.id),
+    ]
     update = log_of(app, "question")[3]
     assert update.changes["label"] == ["How do you arrive?", "How will you travel?"]
     assert update.actor == "manager@example.org"
@@ -183,22 +232,39 @@ def test_organisers_add_edit_reorder_and_delete_questions(app, client, manager):
     assert "One option among several (radio buttons)" in log
 
 
-@pytest.mark.parametrize("data,field,message", [
-    ({"label": "", "kind": "short_text"}, "label", "Please write the question."),
-    ({"label": "x" * 301, "kind": "short_text"}, "label",
-     "Please use at most 300 characters (you typed 301)."),
-    ({"label": "Arrival", "kind": "single_choice", "choices": "Train\n\n"}, "choices",
-     "Give at least two different options, one per line."),
-    ({"label": "Arrival", "kind": "multiple_choice", "choices": "Train\ntrain "},
-     "choices", "“train” is listed twice."),
-    ({"label": "Arrival", "kind": "single_choice", "choices": "Train\n" + "y" * 201},
-     "choices", "Each option may have at most 200 characters"),
-    ({"label": "Arrival", "kind": "short_text", "help_text": "h" * 501}, "help_text",
-     "Please use at most 500 characters (you typed 501)."),
-    ({"label": "Arrival", "kind": "nonsense"}, "kind", "Not a valid choice."),
-])
-def test_question_form_errors_are_next_to_their_field(app, client, manager, data, field,
-                                                      message):
+@pytest.mark.parametrize(
+    "data,field,message",
+    [
+        ({"label": "", "kind": "short_text"}, "label", "Please write the question."),
+        (
+            {"label": "x" * 301, "kind": "short_text"},
+            "label",
+            "Please use at most 300 characters (you typed 301).",
+        ),
+        (
+            {"label": "Arrival", "kind": "single_choice", "choices": "Train\n\n"},
+            "choices",
+            "Give at least two different options, one per line.",
+        ),
+        (
+            {"label": "Arrival", "kind": "multiple_choice", "choices": "Train\ntrain "},
+            "choices",
+            "“train” is listed twice.",
+        ),
+        (
+            {"label": "Arrival", "kind": "single_choice", "choices": "Train\n" + "y" * 201},
+            "choices",
+            "Each option may have at most 200 characters",
+        ),
+        (
+            {"label": "Arrival", "kind": "short_text", "help_text": "h" * 501},
+            "help_text",
+            "Please use at most 500 characters (you typed 501).",
+        ),
+        ({"label": "Arrival", "kind": "nonsense"}, "kind", "Not a valid choice."),
+    ],
+)
+def test_question_form_errors_are_next_to_their_field(app, client, manager, data, field, message):
     response = manager.post(PAGE, data=data)
     assert response.status_code == 422
     assert message in error_next_to(response.text, field)
@@ -211,8 +277,7 @@ def test_question_form_errors_are_next_to_their_field(app, client, manager, data
 def test_labels_are_unique_and_the_kind_stays_once_answered(app, client, manager, asked):
     response = manager.post(PAGE, data={"label": "your MOTTO", "kind": "short_text"})
     assert response.status_code == 422
-    assert "Another question of this event has this label." in error_next_to(response.text,
-                                                                             "label")
+    assert "Another question of this event has this label." in error_next_to(response.text, "label")
     with app.app_context():
         event = db.session.get(Event, questions_of(app)[0].event_id)
         make_registration(event, answers={str(asked["motto"]): "Onwards"})
@@ -227,14 +292,15 @@ def test_labels_are_unique_and_the_kind_stays_once_answered(app, client, manager
     assert response.status_code == 302
 
 
-def test_deleting_an_answered_question_says_how_many_answers_go(app, client, manager,
-                                                                asked):
+def test_deleting_an_answered_question_says_how_many_answers_go(app, client, manager, asked):
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == SLUG))
         for n in range(2):
-            make_registration(event, email=f"a{n}@example.org",
-                              answers={str(asked["arrival"]): "Train",
-                                       str(asked["motto"]): f"Motto {n}"})
+            make_registration(
+                event,
+                email=f"a{n}@example.org",
+                answers={str(asked["arrival"]): "Train", str(asked["motto"]): f"Motto {n}"},
+            )
         make_registration(event, email="b@example.org", answers={str(asked["motto"]): "M"})
         db.session.commit()
     url = f"{PAGE}/{asked['arrival']}/delete"
@@ -260,8 +326,10 @@ def test_anonymous_visitors_and_other_organisers_are_refused(app, client, sign_i
     for url in urls:
         assert client.get(url).headers["Location"].startswith("/login?next=")
     for url in [*urls, f"{PAGE}/{question_id}/move"]:
-        response = client.post(url, data={"csrf_token": token, "label": "Hijacked",
-                                          "kind": "short_text", "offset": "1"})
+        response = client.post(
+            url,
+            data={"csrf_token": token, "label": "Hijacked", "kind": "short_text", "offset": "1"},
+        )
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
     with app.app_context():
@@ -271,14 +339,17 @@ def test_anonymous_visitors_and_other_organisers_are_refused(app, client, sign_i
     for url in urls:
         assert client.get(url).status_code == 403
     for url in [*urls, f"{PAGE}/{question_id}/move"]:
-        response = client.post(url, data={"csrf_token": token, "label": "Hijacked",
-                                          "kind": "short_text", "offset": "1"})
+        response = client.post(
+            url,
+            data={"csrf_token": token, "label": "Hijacked", "kind": "short_text", "offset": "1"},
+        )
         assert response.status_code == 403
     # A question id of this event under another event's address is not found.
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == "another-event"))
-        event.managers.append(db.session.scalar(select(User).where(
-            User.email == "outsider@example.org")))
+        event.managers.append(
+            db.session.scalar(select(User).where(User.email == "outsider@example.org"))
+        )
         db.session.commit()
     other = f"/manage/events/another-event/questions/{question_id}"
     assert client.get(other).status_code == 404
@@ -295,19 +366,24 @@ def test_posting_without_the_csrf_token_is_refused(app, client, manager):
 
 # --- The public form --------------------------------------------------------------------
 
+
 def test_the_form_asks_the_questions_in_order_after_the_usual_fields(app, client, asked):
     html = client.get(FORM).text
-    positions = [html.index(f'id="q_{asked[name]}"')
-                 for name in ("arrival", "topics", "motto", "story", "dinner")]
+    positions = [
+        html.index(f'id="q_{asked[name]}"')
+        for name in ("arrival", "topics", "motto", "story", "dinner")
+    ]
     assert positions == sorted(positions)
     assert html.index('name="accessibility"') < positions[0]
     assert positions[-1] < html.index('name="privacy_consent"')
     # One choice: radio buttons in a fieldset whose legend is the question.
-    assert re.search(rf'<fieldset[^>]*id="q_{asked["arrival"]}"[^>]*>\s*<legend>How do you '
-                     r"arrive\?</legend>", html)
+    assert re.search(
+        rf'<fieldset[^>]*id="q_{asked["arrival"]}"[^>]*>\s*<legend>How do you '
+        r"arrive\?</legend>",
+        html,
+    )
     radios = options_of(html, f"q_{asked['arrival']}")
-    assert [re.search(r'value="([^"]*)"', r).group(1) for r in radios] == [
-        "Train", "Plane", "Café"]
+    assert [re.search(r'value="([^"]*)"', r).group(1) for r in radios] == ["Train", "Plane", "Café"]
     assert all('type="radio"' in r and "required" in r for r in radios)
     boxes = options_of(html, f"q_{asked['topics']}")
     assert len(boxes) == 3 and all('type="checkbox"' in b for b in boxes)
@@ -321,8 +397,7 @@ def test_the_form_asks_the_questions_in_order_after_the_usual_fields(app, client
     assert "maxlength" not in html
 
 
-def test_required_questions_say_so_next_to_the_field_and_keep_what_was_typed(
-        app, client, asked):
+def test_required_questions_say_so_next_to_the_field_and_keep_what_was_typed(app, client, asked):
     response = signup(client, answers(asked, topics=["Data"], story="  Long story  "))
     assert response.status_code == 422
     html = response.text
@@ -339,8 +414,9 @@ def test_required_questions_say_so_next_to_the_field_and_keep_what_was_typed(
 
 
 def test_a_choice_outside_the_options_is_refused(app, client, asked):
-    response = signup(client, answers(asked, arrival="Teleport", motto="Go",
-                                      topics=["Data", "Gossip"]))
+    response = signup(
+        client, answers(asked, arrival="Teleport", motto="Go", topics=["Data", "Gossip"])
+    )
     assert response.status_code == 422
     message = "Please choose one of the options offered."
     assert error_next_to(response.text, f"q_{asked['arrival']}") == message
@@ -353,20 +429,28 @@ def test_too_long_answers_are_refused_whole_never_cut(app, client, asked):
     response = signup(client, answers(asked, arrival="Train", motto=motto, story=story))
     assert response.status_code == 422
     assert error_next_to(response.text, f"q_{asked['motto']}") == (
-        "Please use at most 300 characters (you typed 301).")
+        "Please use at most 300 characters (you typed 301)."
+    )
     assert error_next_to(response.text, f"q_{asked['story']}") == (
-        "Please use at most 4000 characters (you typed 4001).")
+        "Please use at most 4000 characters (you typed 4001)."
+    )
     assert f'value="{motto}"' in response.text and f"{story}</textarea>" in response.text
-    response = signup(client, answers(asked, arrival="Train", motto="m" * 300,
-                                      story="s" * 4000))
+    response = signup(client, answers(asked, arrival="Train", motto="m" * 300, story="s" * 4000))
     assert response.status_code == 302
 
 
 def test_answers_are_stored_stripped_and_normalised(app, client, asked):
     decomposed = unicodedata.normalize("NFD", "Café")
-    response = signup(client, answers(asked, arrival=decomposed,
-                                      topics=["Data", "Labour migration"],
-                                      motto="  Vive la re\u0301publique  ", dinner="y"))
+    response = signup(
+        client,
+        answers(
+            asked,
+            arrival=decomposed,
+            topics=["Data", "Labour migration"],
+            motto="  Vive la re\u0301publique  ",
+            dinner="y",
+        ),
+    )
     assert response.status_code == 302
     registration = registration_of(app, "nino@example.org")
     assert registration.answers == {
@@ -376,21 +460,27 @@ def test_answers_are_stored_stripped_and_normalised(app, client, asked):
         str(asked["dinner"]): True,
     }
     assert registration.answers[str(asked["motto"])] == unicodedata.normalize(
-        "NFC", "Vive la république")
+        "NFC", "Vive la république"
+    )
 
 
 def test_the_service_refuses_answers_the_form_would_refuse(app, asked):
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == SLUG))
         data = {"given_name": "A", "email": "a@example.org", "privacy_consent": True}
-        for bad in ({asked["arrival"]: "Teleport"}, {asked["motto"]: "x" * 301},
-                    {"999999": "Who?"}, {asked["topics"]: ["Gossip"]}):
+        for bad in (
+            {asked["arrival"]: "Teleport"},
+            {asked["motto"]: "x" * 301},
+            {"999999": "Who?"},
+            {asked["topics"]: ["Gossip"]},
+        ):
             with pytest.raises(ValueError):
                 services.register(event, data, language="en", answers=bad)
         assert db.session.scalar(select(Registration.id)) is None
 
 
 # --- Self-service, the desk, erasing ----------------------------------------------------
+
 
 def test_participants_change_their_answers_through_their_link(app, client, asked):
     signup(client, answers(asked, arrival="Train", motto="First", topics=["Data"]))
@@ -400,60 +490,86 @@ def test_participants_change_their_answers_through_their_link(app, client, asked
     train = options_of(html, f"q_{asked['arrival']}")[0]
     assert 'value="Train"' in train and "checked" in train
     assert re.search(rf'<input[^>]*id="q_{asked["motto"]}"[^>]*value="First"', html)
-    form = {"csrf_token": csrf_token_from(html), "given_name": "Nino",
-            "family_name": "Gogoladze", "email": "nino@example.org", "organisation": "PSDA",
-            "country": "GE", "dietary": "none"}
+    form = {
+        "csrf_token": csrf_token_from(html),
+        "given_name": "Nino",
+        "family_name": "Gogoladze",
+        "email": "nino@example.org",
+        "organisation": "PSDA",
+        "country": "GE",
+        "dietary": "none",
+    }
     response = client.post(url, data={**form, **answers(asked, arrival="Plane", motto="")})
     assert response.status_code == 422  # the motto is required here too
-    assert error_next_to(response.text, f"q_{asked['motto']}") == (
-        "Please answer this question.")
-    response = client.post(url, data={**form, **answers(asked, arrival="Plane",
-                                                         motto="Second", dinner="y")})
+    assert error_next_to(response.text, f"q_{asked['motto']}") == ("Please answer this question.")
+    response = client.post(
+        url, data={**form, **answers(asked, arrival="Plane", motto="Second", dinner="y")}
+    )
     assert response.status_code == 302
     assert registration_of(app, "nino@example.org").answers == {
-        str(asked["arrival"]): "Plane", str(asked["motto"]): "Second",
-        str(asked["dinner"]): True}
+        str(asked["arrival"]): "Plane",
+        str(asked["motto"]): "Second",
+        str(asked["dinner"]): True,
+    }
     entry = [e for e in log_of(app, "registration") if e.action == "answers"][-1]
-    assert entry.changes == {"How do you arrive?": ["Train", "Plane"],
-                             "Topics you follow": ["Data", ""],
-                             "Your motto": ["First", "Second"],
-                             "I come to the dinner": ["no", "yes"]}
+    assert entry.changes == {
+        "How do you arrive?": ["Train", "Plane"],
+        "Topics you follow": ["Data", ""],
+        "Your motto": ["First", "Second"],
+        "I come to the dinner": ["no", "yes"],
+    }
     # The copy of their data has the answers, by question.
     with app.app_context():
         data = selfservice.personal_data(db.session.get(Registration, registration.id))
-    assert data["answers"] == {"How do you arrive?": "Plane", "Your motto": "Second",
-                               "I come to the dinner": True}
+    assert data["answers"] == {
+        "How do you arrive?": "Plane",
+        "Your motto": "Second",
+        "I come to the dinner": True,
+    }
 
 
-def test_organisers_see_and_edit_answers_on_the_registration_page(app, client, manager,
-                                                                  asked):
+def test_organisers_see_and_edit_answers_on_the_registration_page(app, client, manager, asked):
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == SLUG))
-        registration = make_registration(event, given_name="José", email="jose@example.mx",
-                                         answers={str(asked["arrival"]): "Café",
-                                                  str(asked["topics"]): ["Diaspora"]})
+        registration = make_registration(
+            event,
+            given_name="José",
+            email="jose@example.mx",
+            answers={str(asked["arrival"]): "Café", str(asked["topics"]): ["Diaspora"]},
+        )
         db.session.commit()
         registration_id = registration.id
     url = f"/manage/events/{SLUG}/registrations/{registration_id}"
     html = client.get(url).text
-    assert "Answers to the event&#39;s questions" in html or \
-        "Answers to the event's questions" in html
+    assert (
+        "Answers to the event&#39;s questions" in html or "Answers to the event's questions" in html
+    )
     cafe = options_of(html, f"q_{asked['arrival']}")[2]
     assert 'value="Café"' in cafe and "checked" in cafe
     assert "(optional)" not in html.split('id="answers"')[1]
-    form = {"csrf_token": csrf_token_from(html), "given_name": "José",
-            "email": "jose@example.mx", "category": "participant", "dietary": "none"}
+    form = {
+        "csrf_token": csrf_token_from(html),
+        "given_name": "José",
+        "email": "jose@example.mx",
+        "category": "participant",
+        "dietary": "none",
+    }
     # Organisers may leave required answers empty, but not pick an unknown option.
     response = client.post(url, data={**form, **answers(asked, arrival="Bus")})
     assert response.status_code == 422
     assert error_next_to(response.text, f"q_{asked['arrival']}") == (
-        "Please choose one of the options offered.")
-    response = client.post(url, data={**form, **answers(asked, topics=["Data", "Diaspora"],
-                                                         story="Needs a visa letter")})
+        "Please choose one of the options offered."
+    )
+    response = client.post(
+        url,
+        data={**form, **answers(asked, topics=["Data", "Diaspora"], story="Needs a visa letter")},
+    )
     assert response.status_code == 302
     assert registration_of(app, "jose@example.mx").answers == {
-        str(asked["topics"]): ["Diaspora", "Data"], str(asked["story"]): "Needs a visa letter",
-        str(asked["dinner"]): False}
+        str(asked["topics"]): ["Diaspora", "Data"],
+        str(asked["story"]): "Needs a visa letter",
+        str(asked["dinner"]): False,
+    }
     entry = [e for e in log_of(app, "registration") if e.action == "answers"][-1]
     assert entry.actor == "manager@example.org"
     assert entry.changes["Topics you follow"] == ["Diaspora", "Diaspora; Data"]
@@ -462,23 +578,30 @@ def test_organisers_see_and_edit_answers_on_the_registration_page(app, client, m
     assert "Answers changed" in client.get(url).text
 
 
-def test_organisers_adding_someone_by_hand_answer_the_questions_too(app, client, manager,
-                                                                      asked):
+def test_organisers_adding_someone_by_hand_answer_the_questions_too(app, client, manager, asked):
     url = f"/manage/events/{SLUG}/registrations/new"
     html = client.get(url).text
     assert f'name="q_{asked["arrival"]}"' in html and f'name="q_{asked["motto"]}"' in html
-    form = {"csrf_token": csrf_token_from(html), "given_name": "Gulnara",
-            "email": "gulnara@example.kg", "category": "speaker", "dietary": "none"}
+    form = {
+        "csrf_token": csrf_token_from(html),
+        "given_name": "Gulnara",
+        "email": "gulnara@example.kg",
+        "category": "speaker",
+        "dietary": "none",
+    }
     response = client.post(url, data={**form, **answers(asked, arrival="Bus")})
     assert response.status_code == 422
     assert error_next_to(response.text, f"q_{asked['arrival']}") == (
-        "Please choose one of the options offered.")
+        "Please choose one of the options offered."
+    )
     assert registration_of(app, "gulnara@example.kg") is None
     # Required questions are not required of organisers.
     response = client.post(url, data={**form, **answers(asked, arrival="Plane")})
     assert response.status_code == 302
     assert registration_of(app, "gulnara@example.kg").answers == {
-        str(asked["arrival"]): "Plane", str(asked["dinner"]): False}
+        str(asked["arrival"]): "Plane",
+        str(asked["dinner"]): False,
+    }
 
 
 def test_erasing_personal_data_erases_the_answers(app, asked):
@@ -492,22 +615,40 @@ def test_erasing_personal_data_erases_the_answers(app, asked):
 
 # --- Exports and import -----------------------------------------------------------------
 
+
 @pytest.fixture
 def answered(app, asked) -> None:
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == SLUG))
-        make_registration(event, given_name="Ana", family_name="A", email="ana@example.org",
-                          answers={str(asked["arrival"]): "Café",
-                                   str(asked["topics"]): ["Labour migration", "Data"],
-                                   str(asked["motto"]): "=HYPERLINK(\"http://x\")",
-                                   str(asked["dinner"]): True})
-        make_registration(event, given_name="Ben", family_name="B", email="ben@example.org",
-                          answers={str(asked["dinner"]): False})
+        make_registration(
+            event,
+            given_name="Ana",
+            family_name="A",
+            email="ana@example.org",
+            answers={
+                str(asked["arrival"]): "Café",
+                str(asked["topics"]): ["Labour migration", "Data"],
+                str(asked["motto"]): '=HYPERLINK("http://x")',
+                str(asked["dinner"]): True,
+            },
+        )
+        make_registration(
+            event,
+            given_name="Ben",
+            family_name="B",
+            email="ben@example.org",
+            answers={str(asked["dinner"]): False},
+        )
         db.session.commit()
 
 
-LABELS = ["How do you arrive?", "Topics you follow", "Your motto", "Tell us more",
-          "I come to the dinner"]
+LABELS = [
+    "How do you arrive?",
+    "Topics you follow",
+    "Your motto",
+    "Tell us more",
+    "I come to the dinner",
+]
 
 
 def test_csv_export_has_a_column_per_question(app, client, manager, answered):
@@ -515,8 +656,13 @@ def test_csv_export_has_a_column_per_question(app, client, manager, answered):
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][-5:] == LABELS
     by_name = {row[rows[0].index("Given name")]: row[-5:] for row in rows[1:]}
-    assert by_name["Ana"] == ["Café", "Labour migration; Data", "'=HYPERLINK(\"http://x\")",
-                              "", "yes"]
+    assert by_name["Ana"] == [
+        "Café",
+        "Labour migration; Data",
+        '\'=HYPERLINK("http://x")',
+        "",
+        "yes",
+    ]
     assert by_name["Ben"] == ["", "", "", "", "no"]
 
 
@@ -526,20 +672,29 @@ def test_xlsx_export_has_a_column_per_question(app, client, manager, answered):
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert rows[0][-5:] == LABELS
     by_name = {row[rows[0].index("Given name")]: row[-5:] for row in rows[1:]}
-    assert by_name["Ana"] == ["Café", "Labour migration; Data", "'=HYPERLINK(\"http://x\")",
-                              None, "yes"]
+    assert by_name["Ana"] == [
+        "Café",
+        "Labour migration; Data",
+        '\'=HYPERLINK("http://x")',
+        None,
+        "yes",
+    ]
     assert by_name["Ben"][-1] == "no"
 
 
 def test_import_reads_columns_named_like_questions(app, client, manager, asked):
-    body = (b"Given name,Family name,E-mail,how do you ARRIVE?,Topics you follow,"
-            b"I come to the dinner,Your motto\r\n"
-            b"Ana,A,ana@example.org,cafe,Data; labour migration,yes,'=1+1\r\n"
-            b"Ben,B,ben@example.org,Teleport,Gossip,maybe,\r\n"
-            b"Cem,C,cem@example.org,,,,\r\n")
-    response = manager.post(f"/manage/events/{SLUG}/registrations/import",
-                            data={"file": (io.BytesIO(body), "people.csv")},
-                            content_type="multipart/form-data")
+    body = (
+        b"Given name,Family name,E-mail,how do you ARRIVE?,Topics you follow,"
+        b"I come to the dinner,Your motto\r\n"
+        b"Ana,A,ana@example.org,cafe,Data; labour migration,yes,'=1+1\r\n"
+        b"Ben,B,ben@example.org,Teleport,Gossip,maybe,\r\n"
+        b"Cem,C,cem@example.org,,,,\r\n"
+    )
+    response = manager.post(
+        f"/manage/events/{SLUG}/registrations/import",
+        data={"file": (io.BytesIO(body), "people.csv")},
+        content_type="multipart/form-data",
+    )
     html = response.text
     assert "Read as answers to the sign-up questions of the same name" in html
     row = re.search(r'<tr id="row-3">.*?</tr>', html, re.S).group(0)
@@ -548,13 +703,24 @@ def test_import_reads_columns_named_like_questions(app, client, manager, asked):
     assert "“I come to the dinner” must be yes or no." in row
     assert 'id="row-2"' not in html and 'id="row-4"' not in html
     upload = re.search(r'name="upload" value="([^"]+)"', html).group(1)
-    response = manager.post(f"/manage/events/{SLUG}/registrations/import/preview", data={
-        "upload": upload, "action": "import", "skip": "3",
-        "map-given_name": "0", "map-family_name": "1", "map-email": "2"})
+    response = manager.post(
+        f"/manage/events/{SLUG}/registrations/import/preview",
+        data={
+            "upload": upload,
+            "action": "import",
+            "skip": "3",
+            "map-given_name": "0",
+            "map-family_name": "1",
+            "map-email": "2",
+        },
+    )
     assert response.status_code == 302
     assert registration_of(app, "ana@example.org").answers == {
-        str(asked["arrival"]): "Café", str(asked["topics"]): ["Labour migration", "Data"],
-        str(asked["dinner"]): True, str(asked["motto"]): "=1+1"}
+        str(asked["arrival"]): "Café",
+        str(asked["topics"]): ["Labour migration", "Data"],
+        str(asked["dinner"]): True,
+        str(asked["motto"]): "=1+1",
+    }
     # An empty cell is no answer; a box left unticked is a "no", as on the form.
     assert registration_of(app, "cem@example.org").answers == {str(asked["dinner"]): False}
     assert registration_of(app, "ben@example.org") is None
@@ -569,8 +735,9 @@ def test_a_copied_event_asks_the_same_questions_without_the_answers(app, asked):
         source = db.session.scalar(select(Event).where(Event.slug == SLUG))
         make_registration(source, answers={str(asked["motto"]): "Onwards"})
         db.session.flush()
-        copy = copy_event(source, slug="questions-forum-2031", title="Forum 2031",
-                          start_date=date(2031, 5, 14))
+        copy = copy_event(
+            source, slug="questions-forum-2031", title="Forum 2031", start_date=date(2031, 5, 14)
+        )
         db.session.commit()
         copied = [(q.label, q.kind, q.required, q.choices) for q in copy.questions]
         assert copied == [(q.label, q.kind, q.required, q.choices) for q in source.questions]

@@ -29,8 +29,15 @@ from .factories import make_event, make_registration
 
 def form(n: int | str = 1, **kw) -> dict:
     """What the sign-up form hands the service."""
-    return {"given_name": f"Given {n}", "family_name": "Family", "email": f"p{n}@example.org",
-            "organisation": "ICMPD", "country": "be", "privacy_consent": True, **kw}
+    return {
+        "given_name": f"Given {n}",
+        "family_name": "Family",
+        "email": f"p{n}@example.org",
+        "organisation": "ICMPD",
+        "country": "be",
+        "privacy_consent": True,
+        **kw,
+    }
 
 
 def new_event(app, **kw) -> int:
@@ -45,9 +52,11 @@ def sign_up(event_id: int, data: dict, **kw) -> Registration:
 
 
 def statuses(event_id: int) -> dict[Status, int]:
-    rows = db.session.execute(select(Registration.status, func.count())
-                              .where(Registration.event_id == event_id)
-                              .group_by(Registration.status)).all()
+    rows = db.session.execute(
+        select(Registration.status, func.count())
+        .where(Registration.event_id == event_id)
+        .group_by(Registration.status)
+    ).all()
     return {Status(status): n for status, n in rows}
 
 
@@ -55,10 +64,18 @@ def test_sign_up_records_what_the_person_gave_and_consented_to(app):
     event_id = new_event(app, privacy_notice="We keep your data until June.")
     with app.test_request_context():
         now = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
-        registration = sign_up(event_id, form(
-            given_name="  Nino\u0301 ", email=" Nino@Example.org ", dietary="other",
-            dietary_other=" no nuts ", accessibility="wheelchair", photo_consent=True),
-            now=now)
+        registration = sign_up(
+            event_id,
+            form(
+                given_name="  Nino\u0301 ",
+                email=" Nino@Example.org ",
+                dietary="other",
+                dietary_other=" no nuts ",
+                accessibility="wheelchair",
+                photo_consent=True,
+            ),
+            now=now,
+        )
         assert registration.status == Status.CONFIRMED
         assert registration.given_name == "Ninó"  # stripped, NFC: one character
         assert registration.email == "Nino@Example.org"
@@ -67,8 +84,10 @@ def test_sign_up_records_what_the_person_gave_and_consented_to(app):
         assert (registration.dietary, registration.dietary_other) == (Dietary.OTHER, "no nuts")
         assert registration.photo_consent is True
         assert registration.privacy_consent_at == now
-        assert registration.privacy_version == hashlib.sha256(
-            b"We keep your data until June.").hexdigest()
+        assert (
+            registration.privacy_version
+            == hashlib.sha256(b"We keep your data until June.").hexdigest()
+        )
         assert registration.counts_towards_capacity is True
         assert registration.language == "en" and len(registration.token) >= 43
 
@@ -117,8 +136,9 @@ def test_cancel_promotes_the_first_waiting_in_order(app):
         assert promoted[0].status == Status.CONFIRMED
         assert services.cancel(db.session.get(Registration, ids[0])) == []  # twice: no-op
         assert statuses(event_id) == {Status.CONFIRMED: 1, Status.CANCELLED: 2}
-        actions = db.session.scalars(select(ChangeLogEntry.action)
-                                     .where(ChangeLogEntry.entity_id == ids[2])).all()
+        actions = db.session.scalars(
+            select(ChangeLogEntry.action).where(ChangeLogEntry.entity_id == ids[2])
+        ).all()
         assert sorted(actions) == ["create", "promote"]
 
 
@@ -164,15 +184,28 @@ def test_moderation(app):
 
         promoted = services.cancel(db.session.get(Registration, a.id))
         assert [r.id for r in promoted] == [b.id]
-        log = db.session.execute(select(ChangeLogEntry.entity_id, ChangeLogEntry.action)
-                                 .where(ChangeLogEntry.entity == "registration")).all()
-        assert {(a.id, "approve"), (b.id, "approve"), (c.id, "decline"),
-                (a.id, "cancel"), (b.id, "promote")} <= set(log)
+        log = db.session.execute(
+            select(ChangeLogEntry.entity_id, ChangeLogEntry.action).where(
+                ChangeLogEntry.entity == "registration"
+            )
+        ).all()
+        assert {
+            (a.id, "approve"),
+            (b.id, "approve"),
+            (c.id, "decline"),
+            (a.id, "cancel"),
+            (b.id, "promote"),
+        } <= set(log)
 
 
-@pytest.mark.parametrize("again", [
-    "anna@example.org", "ANNA@EXAMPLE.ORG", "  Anna@Example.Org  ",
-])
+@pytest.mark.parametrize(
+    "again",
+    [
+        "anna@example.org",
+        "ANNA@EXAMPLE.ORG",
+        "  Anna@Example.Org  ",
+    ],
+)
 def test_a_second_sign_up_with_the_same_address_creates_nothing(app, again):
     event_id = new_event(app)
     with app.test_request_context():
@@ -185,11 +218,14 @@ def test_a_second_sign_up_with_the_same_address_creates_nothing(app, again):
         assert statuses(event_id) == {Status.CONFIRMED: 1}
 
 
-@pytest.mark.parametrize("again", [
-    "ÉLODIE@exemple.fr",  # other case, accented capital
-    "e\u0301lodie@exemple.fr",  # "e" + combining accent (NFD), as some keyboards send it
-    "E\u0301LODIE@EXEMPLE.FR",
-])
+@pytest.mark.parametrize(
+    "again",
+    [
+        "ÉLODIE@exemple.fr",  # other case, accented capital
+        "e\u0301lodie@exemple.fr",  # "e" + combining accent (NFD), as some keyboards send it
+        "E\u0301LODIE@EXEMPLE.FR",
+    ],
+)
 def test_duplicates_are_found_beyond_ascii(app, again):
     event_id = new_event(app)
     with app.test_request_context():
@@ -242,8 +278,7 @@ def test_one_window_rule_for_the_page_and_the_sign_up(app):
 
 
 def test_added_by_hand_outside_the_public_capacity(app):
-    event_id = new_event(app, capacity=1, registration_closes_at=datetime(2020, 1, 1,
-                                                                          tzinfo=UTC))
+    event_id = new_event(app, capacity=1, registration_closes_at=datetime(2020, 1, 1, tzinfo=UTC))
     with app.test_request_context():
         event = db.session.get(Event, event_id)
         participant = services.add_by_hand(event, form(1), category=Category.PARTICIPANT)
@@ -256,8 +291,7 @@ def test_added_by_hand_outside_the_public_capacity(app):
         assert services.public_seats_taken(event) == 0
 
         with pytest.raises(AlreadyRegistered):
-            services.add_by_hand(event, form(9, email="P1@EXAMPLE.ORG"),
-                                 category=Category.SPEAKER)
+            services.add_by_hand(event, form(9, email="P1@EXAMPLE.ORG"), category=Category.SPEAKER)
         db.session.rollback()
 
         event.registration_closes_at = None
@@ -283,24 +317,37 @@ def test_only_public_sign_ups_take_seats_by_default(app):
 def test_anonymise_keeps_counts_and_erases_the_person(app):
     event_id = new_event(app, capacity=2)
     with app.test_request_context():
-        made = [sign_up(event_id, form(n, accessibility="hearing loop", dietary="halal"))
-                for n in range(3)]
+        made = [
+            sign_up(event_id, form(n, accessibility="hearing loop", dietary="halal"))
+            for n in range(3)
+        ]
         registration = db.session.get(Registration, made[0].id)
         old_token = registration.token
         services.anonymise(registration)
         db.session.commit()
 
         assert registration.anonymised_at is not None
-        assert (registration.given_name, registration.family_name, registration.email,
-                registration.email_key, registration.organisation, registration.accessibility,
-                registration.dietary) == ("", "", None, None, "", "", Dietary.NONE)
+        assert (
+            registration.given_name,
+            registration.family_name,
+            registration.email,
+            registration.email_key,
+            registration.organisation,
+            registration.accessibility,
+            registration.dietary,
+        ) == ("", "", None, None, "", "", Dietary.NONE)
         assert registration.token != old_token
         assert (registration.status, registration.category, registration.country) == (
-            Status.CONFIRMED, Category.PARTICIPANT, "BE")
+            Status.CONFIRMED,
+            Category.PARTICIPANT,
+            "BE",
+        )
         assert registration.privacy_consent_at is not None
-        scrubbed = db.session.scalars(select(ChangeLogEntry).where(
-            ChangeLogEntry.entity_id == registration.id,
-            ChangeLogEntry.action == "create")).one()
+        scrubbed = db.session.scalars(
+            select(ChangeLogEntry).where(
+                ChangeLogEntry.entity_id == registration.id, ChangeLogEntry.action == "create"
+            )
+        ).one()
         assert scrubbed.changes == {} and scrubbed.summary == ""
 
         event = db.session.get(Event, event_id)
@@ -314,6 +361,7 @@ def test_anonymise_keeps_counts_and_erases_the_person(app):
 
 
 # --- A rush of sign-ups -------------------------------------------------------------------
+
 
 def rush(app, event_id: int, forms: list[dict]) -> tuple[list, list]:
     """Run register() for every form at once, one thread (and connection) each.
@@ -355,8 +403,15 @@ def rush(app, event_id: int, forms: list[dict]) -> tuple[list, list]:
 def rush_app(app, database_url):
     """The test's database through a pool as large as the rush, so that every thread
     holds a connection of its own at once, as many workers would."""
-    app = make_app(database_url, SQLALCHEMY_ENGINE_OPTIONS={
-        "pool_pre_ping": True, "pool_size": 60, "max_overflow": 0, "pool_timeout": 60})
+    app = make_app(
+        database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={
+            "pool_pre_ping": True,
+            "pool_size": 60,
+            "max_overflow": 0,
+            "pool_timeout": 60,
+        },
+    )
     yield app
     with app.app_context():
         close_db()
@@ -372,15 +427,19 @@ def test_a_rush_fills_exactly_the_seats_and_queues_the_rest(app, rush_app):
         assert statuses(event_id) == {Status.CONFIRMED: 40, Status.WAITLISTED: 20}
         keys = db.session.scalars(select(Registration.email_key)).all()
         assert len(keys) == len(set(keys)) == 60
-        waiting = db.session.scalars(select(Registration).where(
-            Registration.status == Status.WAITLISTED)).all()
+        waiting = db.session.scalars(
+            select(Registration).where(Registration.status == Status.WAITLISTED)
+        ).all()
         assert sorted(services.waitlist_position(r) for r in waiting) == list(range(1, 21))
 
 
 def test_the_same_address_submitted_at_once_registers_once(app, rush_app):
     event_id = new_event(app, capacity=40)
-    results, errors = rush(rush_app, event_id, [
-        form(n, email="Rush@Example.org" if n % 2 else "rush@example.ORG") for n in range(10)])
+    results, errors = rush(
+        rush_app,
+        event_id,
+        [form(n, email="Rush@Example.org" if n % 2 else "rush@example.ORG") for n in range(10)],
+    )
 
     assert errors == []
     assert results.count(Status.CONFIRMED) == 1

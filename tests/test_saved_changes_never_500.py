@@ -33,9 +33,14 @@ from .factories import make_event, make_item, make_person
 
 EMAIL = "organiser@example.org"
 ONE_LINE = "Write this on one line: remove the line break."
-FORM_MODULES = ("eventapp.web.forms", "eventapp.registration.manage_views",
-                "eventapp.registration.manage_questions", "eventapp.registration.manage_badges",
-                "eventapp.registration.forms", "eventapp.checkin.forms")
+FORM_MODULES = (
+    "eventapp.web.forms",
+    "eventapp.registration.manage_views",
+    "eventapp.registration.manage_questions",
+    "eventapp.registration.manage_badges",
+    "eventapp.registration.forms",
+    "eventapp.checkin.forms",
+)
 
 
 def _subclasses(cls) -> list[type]:
@@ -50,8 +55,11 @@ def one_line_fields() -> list[tuple[type, str]]:
     for form in _subclasses(CleanForm):
         for name in dir(form):
             field = getattr(form, name)
-            if isinstance(field, UnboundField) and issubclass(field.field_class, StringField) \
-                    and not issubclass(field.field_class, TextAreaField):
+            if (
+                isinstance(field, UnboundField)
+                and issubclass(field.field_class, StringField)
+                and not issubclass(field.field_class, TextAreaField)
+            ):
                 found.append((form, name))
     return found
 
@@ -61,22 +69,34 @@ FIELDS = one_line_fields()
 
 def test_the_forms_have_one_line_fields():
     names = {(form.__name__, name) for form, name in FIELDS}
-    for expected in [("EventForm", "title"), ("EventForm", "venue_name"),
-                     ("EventForm", "venue_address"), ("RoomForm", "name"),
-                     ("PersonForm", "given_name"), ("PersonForm", "organisation"),
-                     ("DetailsForm", "family_name"), ("WalkInForm", "organisation"),
-                     ("ItemForm", "title"), ("QuestionForm", "label")]:
+    for expected in [
+        ("EventForm", "title"),
+        ("EventForm", "venue_name"),
+        ("EventForm", "venue_address"),
+        ("RoomForm", "name"),
+        ("PersonForm", "given_name"),
+        ("PersonForm", "organisation"),
+        ("DetailsForm", "family_name"),
+        ("WalkInForm", "organisation"),
+        ("ItemForm", "title"),
+        ("QuestionForm", "label"),
+    ]:
         assert expected in names
 
 
-@pytest.mark.parametrize(("form", "name"), FIELDS,
-                         ids=[f"{form.__name__}.{name}" for form, name in FIELDS])
-@pytest.mark.parametrize("value", ["First\nSecond", "First\r\nBcc: x@example.org",
-                                   "First\u2028Second"])
+@pytest.mark.parametrize(
+    ("form", "name"), FIELDS, ids=[f"{form.__name__}.{name}" for form, name in FIELDS]
+)
+@pytest.mark.parametrize(
+    "value", ["First\nSecond", "First\r\nBcc: x@example.org", "First\u2028Second"]
+)
 def test_every_one_line_field_refuses_a_line_break(app, form, name, value):
     # The sign-up forms are made for an event (its questions, its privacy notice).
-    needs = {"event": Event(slug="forum")} \
-        if "event" in inspect.signature(form.__init__).parameters else {}
+    needs = (
+        {"event": Event(slug="forum")}
+        if "event" in inspect.signature(form.__init__).parameters
+        else {}
+    )
     with app.test_request_context(method="POST"):
         bound = form(formdata=MultiDict({name: value}), meta={"csrf": False}, **needs)
         field = bound[name]
@@ -85,6 +105,7 @@ def test_every_one_line_field_refuses_a_line_break(app, form, name, value):
 
 
 # --- Over HTTP ---------------------------------------------------------------------------
+
 
 def post_form(session: Session, path: str, fields: dict) -> tuple[int, str, str]:
     """A form post as the browser sends it, with the session's CSRF token; the status,
@@ -143,16 +164,25 @@ def error_of(page: str, field: str) -> str:
     return match.group(1) if match else ""
 
 
-NEW_EVENT = {"copy_from": "0", "title": "Forum", "slug": "forum-2031",
-             "timezone": "Europe/Brussels", "starts_at": "2031-05-14T09:00",
-             "ends_at": "2031-05-14T18:00", "capacity": "10", "programme_size": "A5"}
+NEW_EVENT = {
+    "copy_from": "0",
+    "title": "Forum",
+    "slug": "forum-2031",
+    "timezone": "Europe/Brussels",
+    "starts_at": "2031-05-14T09:00",
+    "ends_at": "2031-05-14T18:00",
+    "capacity": "10",
+    "programme_size": "A5",
+}
 
 
 def test_event_title_and_venue_with_a_line_break_are_refused(app, organiser, live_server):
     session = signed_in(live_server)
-    status, page, _ = post_form(session, "/manage/events/new", {
-        **NEW_EVENT, "title": "Forum\r\nBcc: everyone@example.org",
-        "venue_name": "Hall\nB"})
+    status, page, _ = post_form(
+        session,
+        "/manage/events/new",
+        {**NEW_EVENT, "title": "Forum\r\nBcc: everyone@example.org", "venue_name": "Hall\nB"},
+    )
     assert status == 422
     assert ONE_LINE in error_of(page, "title") and ONE_LINE in error_of(page, "venue_name")
     with app.app_context():
@@ -166,10 +196,19 @@ def test_sign_up_with_a_line_break_in_a_name_is_refused(app, live_server):
     person = Session(port_of(live_server))
     status, page = get(person, f"/events/{slug}/register")
     person.token = CSRF.search(page).group(1)
-    status, page, _ = post_form(person, f"/events/{slug}/register", {
-        "given_name": "Ana\nBcc: x@example.org", "family_name": "Ribeiro",
-        "email": "ana@example.org", "organisation": "ICMPD", "country": "PT",
-        "dietary": "none", "privacy_consent": "y"})
+    status, page, _ = post_form(
+        person,
+        f"/events/{slug}/register",
+        {
+            "given_name": "Ana\nBcc: x@example.org",
+            "family_name": "Ribeiro",
+            "email": "ana@example.org",
+            "organisation": "ICMPD",
+            "country": "PT",
+            "dietary": "none",
+            "privacy_consent": "y",
+        },
+    )
     assert status == 422 and ONE_LINE in error_of(page, "given_name")
     with app.app_context():
         assert db.session.scalar(select(Registration)) is None
@@ -179,9 +218,19 @@ def sign_up(live_server: str, slug: str, email: str) -> tuple[int, str]:
     person = Session(port_of(live_server))
     _status, page = get(person, f"/events/{slug}/register")
     person.token = CSRF.search(page).group(1)
-    status, page, location = post_form(person, f"/events/{slug}/register", {
-        "given_name": "Nino", "family_name": "Beridze", "email": email,
-        "organisation": "PSDA", "country": "GE", "dietary": "none", "privacy_consent": "y"})
+    status, page, location = post_form(
+        person,
+        f"/events/{slug}/register",
+        {
+            "given_name": "Nino",
+            "family_name": "Beridze",
+            "email": email,
+            "organisation": "PSDA",
+            "country": "GE",
+            "dietary": "none",
+            "privacy_consent": "y",
+        },
+    )
     assert status in (302, 303), page
     done, _page = get(person, location.replace(live_server, ""))
     return done, location
@@ -196,8 +245,10 @@ def test_a_title_stored_with_a_line_break_still_mails_on_one_line(app, smtp, liv
     assert done == 200 and "/done" in location
     [message] = smtp.messages
     # One line (the mail package folds a long one; unfolded it is the same words).
-    assert " ".join(message["Subject"].split()) == \
-        "Your registration is confirmed: Migration Forum Bcc: everyone@example.org"
+    assert (
+        " ".join(message["Subject"].split())
+        == "Your registration is confirmed: Migration Forum Bcc: everyone@example.org"
+    )
     assert message["Bcc"] is None and smtp.recipients == [["nino@example.org"]]
     with app.app_context():
         record = db.session.scalars(select(MailRecord)).one()
@@ -208,8 +259,7 @@ def test_a_title_stored_with_a_line_break_still_mails_on_one_line(app, smtp, liv
     assert "X-WR-CALNAME:Migration Forum Bcc: everyone@example.org\r\n" in feed
 
 
-def test_a_message_that_cannot_be_built_is_recorded_as_failed(app, smtp, live_server,
-                                                               caplog):
+def test_a_message_that_cannot_be_built_is_recorded_as_failed(app, smtp, live_server, caplog):
     app.config["MAIL_FROM"] = "Events\nBcc: everyone@example.org <events@example.org>"
     with app.app_context():
         slug = make_event().slug
@@ -220,8 +270,11 @@ def test_a_message_that_cannot_be_built_is_recorded_as_failed(app, smtp, live_se
     with app.app_context():
         registration = db.session.scalars(select(Registration)).one()
         record = db.session.scalars(select(MailRecord)).one()
-        assert (record.registration_id, record.kind, record.status) == \
-            (registration.id, "confirmation", MailStatus.FAILED)
+        assert (record.registration_id, record.kind, record.status) == (
+            registration.id,
+            "confirmation",
+            MailStatus.FAILED,
+        )
         assert record.recipient == "nino@example.org"
         assert "ValueError" in record.error
     assert "could not send the confirmation e-mail" in caplog.text
@@ -234,36 +287,41 @@ def test_moving_a_person_outside_their_role_is_a_404(app, organiser, live_server
         item = make_item(event)
         speaker, stranger, other = (make_person(event) for _ in range(3))
         db.session.flush()
-        for person, role, position in ((speaker, RoleKind.SPEAKER, 0),
-                                        (other, RoleKind.SPEAKER, 1),
-                                        (stranger, RoleKind.MODERATOR, 0)):
-            db.session.add(AgendaRole(item_id=item.id, person_id=person.id, role=role,
-                                      position=position))
+        for person, role, position in (
+            (speaker, RoleKind.SPEAKER, 0),
+            (other, RoleKind.SPEAKER, 1),
+            (stranger, RoleKind.MODERATOR, 0),
+        ):
+            db.session.add(
+                AgendaRole(item_id=item.id, person_id=person.id, role=role, position=position)
+            )
         db.session.commit()
         item_id, speaker_id, stranger_id, other_id = item.id, speaker.id, stranger.id, other.id
     session = signed_in(live_server)
     base = f"/manage/events/{slug}/agenda/{item_id}/people"
-    for role, person in (("speaker", stranger_id), ("speaker", 999_999),
-                         ("moderator", speaker_id)):
+    for role, person in (("speaker", stranger_id), ("speaker", 999_999), ("moderator", speaker_id)):
         status, _page, _ = post_form(session, f"{base}/{role}/{person}/move", {"offset": "1"})
         assert status == 404, (role, person)
     status, _page, _ = post_form(session, f"{base}/speaker/{speaker_id}/move", {"offset": "1"})
     assert status == 302
     with app.app_context():
         speakers = db.session.scalars(
-            select(AgendaRole.person_id).where(AgendaRole.item_id == item_id,
-                                               AgendaRole.role == RoleKind.SPEAKER)
-            .order_by(AgendaRole.position)).all()
+            select(AgendaRole.person_id)
+            .where(AgendaRole.item_id == item_id, AgendaRole.role == RoleKind.SPEAKER)
+            .order_by(AgendaRole.position)
+        ).all()
     assert speakers == [other_id, speaker_id]
 
 
-@pytest.mark.parametrize("venue", [{"venue_name": "", "venue_address": ""}, {}],
-                         ids=["blank", "left-out"])
+@pytest.mark.parametrize(
+    "venue", [{"venue_name": "", "venue_address": ""}, {}], ids=["blank", "left-out"]
+)
 def test_copying_an_event_with_a_blank_venue_address(app, organiser, live_server, venue):
     event_id, _slug = managed_event(app, organiser, venue_name="", venue_address="")
     session = signed_in(live_server)
-    status, page, location = post_form(session, "/manage/events/new", {
-        **NEW_EVENT, "copy_from": str(event_id), **venue})
+    status, page, location = post_form(
+        session, "/manage/events/new", {**NEW_EVENT, "copy_from": str(event_id), **venue}
+    )
     assert status == 302, page
     assert get(session, location.replace(live_server, ""))[0] == 200
     with app.app_context():

@@ -106,8 +106,7 @@ def wrong_code(secret: str) -> str:
     """A code no step near now has."""
     now = time.time()
     near = {pyotp.TOTP(secret).at(now + d) for d in (-60, -30, 0, 30, 60)}
-    return next(c for c in ("123456", "654321", "111111", "999999", "000000")
-                if c not in near)
+    return next(c for c in ("123456", "654321", "111111", "999999", "000000") if c not in near)
 
 
 def test_admin_without_second_factor_enrols_totp_then_needs_it_to_sign_in(app, admin, browser):
@@ -202,15 +201,18 @@ def test_the_second_step_expires(app, admin, browser, monkeypatch):
     assert browser.get("/manage/")[0] == 302
 
 
-@pytest.mark.parametrize(("setting", "role", "home", "must_enrol"), [
-    ("admins", UserRole.ADMIN, "/manage/", True),
-    ("admins", UserRole.ORGANISER, "/manage/", False),
-    ("admins", UserRole.CHECKIN, "/checkin/", False),
-    ("staff", UserRole.ADMIN, "/manage/", True),
-    ("staff", UserRole.ORGANISER, "/manage/", True),
-    ("staff", UserRole.CHECKIN, "/checkin/", True),
-    ("none", UserRole.ADMIN, "/manage/", False),
-])
+@pytest.mark.parametrize(
+    ("setting", "role", "home", "must_enrol"),
+    [
+        ("admins", UserRole.ADMIN, "/manage/", True),
+        ("admins", UserRole.ORGANISER, "/manage/", False),
+        ("admins", UserRole.CHECKIN, "/checkin/", False),
+        ("staff", UserRole.ADMIN, "/manage/", True),
+        ("staff", UserRole.ORGANISER, "/manage/", True),
+        ("staff", UserRole.CHECKIN, "/checkin/", True),
+        ("none", UserRole.ADMIN, "/manage/", False),
+    ],
+)
 def test_who_must_enrol_first(app, make_user, browser, setting, role, home, must_enrol):
     app.config["SECOND_FACTOR_REQUIRED"] = setting
     make_user("someone@example.org", role)
@@ -244,8 +246,9 @@ def test_admin_resets_the_second_factor_of_a_user(app, admin, make_user, browser
     with app.app_context():
         user = db.session.get(User, organiser)
         assert user.totp_secret is None and user.recovery_codes == [] and user.passkeys == []
-        [event] = db.session.scalars(select(SecurityEvent).where(
-            SecurityEvent.kind == "second_factor_reset")).all()
+        [event] = db.session.scalars(
+            select(SecurityEvent).where(SecurityEvent.kind == "second_factor_reset")
+        ).all()
         assert (event.user_id, event.actor_id, event.detail) == (organiser, admin, "reset")
     # Every session of theirs ended with the reset: a stolen cookie included.
     assert their.get("/account/")[2].startswith("/login?next=")
@@ -306,8 +309,9 @@ def test_the_set_up_page_keeps_its_secret_for_its_user_only(app, admin, make_use
     assert secret.search(browser.get("/account/totp")[1])[1] != first
 
 
-def test_a_factor_added_ends_the_users_other_sessions_and_is_logged(app, live_server,
-                                                                     make_user, browser):
+def test_a_factor_added_ends_the_users_other_sessions_and_is_logged(
+    app, live_server, make_user, browser
+):
     user = make_user("organiser@example.org", UserRole.ORGANISER)
     laptop, stolen = browser, Browser(live_server)
     laptop.sign_in("organiser@example.org")
@@ -317,6 +321,9 @@ def test_a_factor_added_ends_the_users_other_sessions_and_is_logged(app, live_se
     assert laptop.get("/manage/")[0] == 200  # the browser that added it stays in
     assert stolen.get("/manage/")[2].startswith("/login?next=")
     with app.app_context():
-        kinds = db.session.scalars(select(SecurityEvent.detail).where(
-            SecurityEvent.user_id == user, SecurityEvent.kind == "second_factor_added")).all()
+        kinds = db.session.scalars(
+            select(SecurityEvent.detail).where(
+                SecurityEvent.user_id == user, SecurityEvent.kind == "second_factor_added"
+            )
+        ).all()
     assert kinds == ["totp_added"]

@@ -30,16 +30,25 @@ def url_values(app, slug: str, admin_id: int) -> dict:
         question = Question(event=event, kind=QuestionKind.SHORT_TEXT, label="Arrival")
         db.session.add(question)
         db.session.commit()
-        return event_values(event, user_id=admin_id, question_id=question.id,
-                            name="missing.jpg", filename="css/eventapp.css")
+        return event_values(
+            event,
+            user_id=admin_id,
+            question_id=question.id,
+            name="missing.jpg",
+            filename="css/eventapp.css",
+        )
 
 
 def problems(path: str, status: int, headers: dict, *, https: bool = False) -> list[str]:
     """What is wrong with one response's headers."""
     found = []
     csp = headers.get("content-security-policy", "")
-    for directive in ("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'",
-                      "object-src 'none'"):
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ):
         if directive not in csp:
             found.append(f"CSP without {directive}")
     if "unsafe-inline" in csp or "unsafe-eval" in csp:
@@ -83,8 +92,14 @@ def test_every_route_sends_the_security_headers(app, live_server, demo, make_use
     # Each GET reached its page, but for a made-up photo, a certificate the person has not
     # earned (not checked in), a logo and a venue CA the demo does not have: 404 by
     # design; and a password-reset link made of another token: 410.
-    missing = {"media.photo", "registration.certificate", "public.verify", "public.logo",
-               "venue.ca_certificate", "auth.reset_password"}
+    missing = {
+        "media.photo",
+        "registration.certificate",
+        "public.verify",
+        "public.logo",
+        "venue.ca_certificate",
+        "auth.reset_password",
+    }
     assert {e for (e, m), s in statuses.items() if m == "GET" and s >= 400} <= missing
     # Nothing was changed: every other method was refused for want of a CSRF token.
     assert {s for (e, m), s in statuses.items() if m != "GET"} == {400}

@@ -14,8 +14,10 @@ STRONG = "plum orbit kettle sandstone"
 
 def rows(html: str) -> list[list[str]]:
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(
-        r"<td>(.*?)</td>", row, re.S)] for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
 
 
 def test_sign_ins_and_account_changes_are_shown_to_admins(live_server, make_user):
@@ -25,8 +27,9 @@ def test_sign_ins_and_account_changes_are_shown_to_admins(live_server, make_user
     WebClient(live_server).login("nobody@example.org", "guess")
     organiser = WebClient(live_server)
     organiser.login("organiser@example.org", PASSWORD)
-    organiser.submit("/account/password", {"current_password": PASSWORD, "password": STRONG,
-                                           "confirm": STRONG})
+    organiser.submit(
+        "/account/password", {"current_password": PASSWORD, "password": STRONG, "confirm": STRONG}
+    )
     organiser.logout()
     admin = WebClient(live_server)
     admin.login("admin@example.org", PASSWORD)
@@ -37,12 +40,12 @@ def test_sign_ins_and_account_changes_are_shown_to_admins(live_server, make_user
 
     page = admin.get("/manage/security-log")
     assert page.status == 200
-    found = [(what, account, by, detail) for _when, what, account, by, ip, detail in
-             rows(page.text)]
+    found = [
+        (what, account, by, detail) for _when, what, account, by, ip, detail in rows(page.text)
+    ]
     assert found == [
         ("Deactivated", "organiser@example.org", "admin@example.org", ""),
-        ("Role changed", "organiser@example.org", "admin@example.org",
-         "organiser -&gt; checkin"),
+        ("Role changed", "organiser@example.org", "admin@example.org", "organiser -&gt; checkin"),
         ("Signed in", "admin@example.org", "", ""),
         ("Signed out", "organiser@example.org", "", ""),
         ("Password changed", "organiser@example.org", "", ""),
@@ -56,8 +59,10 @@ def test_sign_ins_and_account_changes_are_shown_to_admins(live_server, make_user
 def test_only_admins_read_the_security_log(live_server, make_user):
     make_user("organiser@example.org")
     make_user("door@example.org", UserRole.CHECKIN)
-    assert WebClient(live_server).get("/manage/security-log").location == \
-        "/login?next=%2Fmanage%2Fsecurity-log"
+    assert (
+        WebClient(live_server).get("/manage/security-log").location
+        == "/login?next=%2Fmanage%2Fsecurity-log"
+    )
     for email in ("organiser@example.org", "door@example.org"):
         client = WebClient(live_server)
         client.login(email, PASSWORD)

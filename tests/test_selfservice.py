@@ -18,8 +18,10 @@ from .factories import make_event, make_registration
 @pytest.fixture
 def mail(app, tmp_path):
     app.config["MAIL_OUTBOX"] = tmp_path / "outbox"
-    return lambda: [message_from_bytes(p.read_bytes(), policy=policy.default)
-                    for p in sorted((tmp_path / "outbox").glob("*.eml"))]
+    return lambda: [
+        message_from_bytes(p.read_bytes(), policy=policy.default)
+        for p in sorted((tmp_path / "outbox").glob("*.eml"))
+    ]
 
 
 @pytest.fixture
@@ -27,16 +29,22 @@ def people(app):
     """An event with one seat: Ana holds it, Ben waits first, Cy second."""
     with app.test_request_context():
         event = make_event(capacity=1)
-        ana = make_registration(event, given_name="Ana", email="ana@example.org",
-                                organisation="ICMPD", country="BE")
-        ben = make_registration(event, given_name="Ben", email="ben@example.org",
-                                status=Status.WAITLISTED)
+        ana = make_registration(
+            event, given_name="Ana", email="ana@example.org", organisation="ICMPD", country="BE"
+        )
+        ben = make_registration(
+            event, given_name="Ben", email="ben@example.org", status=Status.WAITLISTED
+        )
         db.session.flush()
-        cy = make_registration(event, given_name="Cy", email="cy@example.org",
-                               status=Status.WAITLISTED, language="fr")
+        cy = make_registration(
+            event, given_name="Cy", email="cy@example.org", status=Status.WAITLISTED, language="fr"
+        )
         db.session.commit()
-        return {"event_id": event.id, "slug": event.slug,
-                **{r.given_name.lower(): r.token for r in (ana, ben, cy)}}
+        return {
+            "event_id": event.id,
+            "slug": event.slug,
+            **{r.given_name.lower(): r.token for r in (ana, ben, cy)},
+        }
 
 
 def get(app, token: str) -> Registration | None:
@@ -45,8 +53,15 @@ def get(app, token: str) -> Registration | None:
 
 
 def details(**kw) -> dict:
-    return {"given_name": "Ana", "family_name": "Ribeiro", "email": "ana@example.org",
-            "organisation": "ICMPD", "country": "BE", "dietary": "none", **kw}
+    return {
+        "given_name": "Ana",
+        "family_name": "Ribeiro",
+        "email": "ana@example.org",
+        "organisation": "ICMPD",
+        "country": "BE",
+        "dietary": "none",
+        **kw,
+    }
 
 
 def test_the_page_shows_the_registration_and_its_status(client, people):
@@ -66,51 +81,64 @@ def test_a_wrong_token_is_a_plain_404(client, people, suffix):
 
 def test_details_can_be_corrected_and_the_change_is_logged(app, client, people):
     page = client.get(f"/r/{people['ana']}").text
-    response = client.post(f"/r/{people['ana']}", data={
-        "csrf_token": csrf_token_from(page), **details(organisation=" Ministry of Justice ")})
+    response = client.post(
+        f"/r/{people['ana']}",
+        data={"csrf_token": csrf_token_from(page), **details(organisation=" Ministry of Justice ")},
+    )
     assert response.status_code == 302
     assert get(app, people["ana"]).organisation == "Ministry of Justice"
     assert "Your details are saved." in client.get(response.headers["Location"]).text
     with app.app_context():
-        entry = db.session.scalars(select(ChangeLogEntry).where(
-            ChangeLogEntry.action == "update")).one()
+        entry = db.session.scalars(
+            select(ChangeLogEntry).where(ChangeLogEntry.action == "update")
+        ).one()
     assert entry.changes["organisation"] == ["ICMPD", "Ministry of Justice"]
 
 
 def test_errors_are_shown_next_to_the_fields(app, client, people):
     page = client.get(f"/r/{people['ana']}").text
-    response = client.post(f"/r/{people['ana']}", data={
-        "csrf_token": csrf_token_from(page), **details(given_name="", organisation="O" * 301)})
+    response = client.post(
+        f"/r/{people['ana']}",
+        data={
+            "csrf_token": csrf_token_from(page),
+            **details(given_name="", organisation="O" * 301),
+        },
+    )
     assert response.status_code == 422
     assert 'id="given_name-error">Please fill in this field.' in response.text
     assert "at most 300 characters (you typed 301)" in response.text
     assert get(app, people["ana"]).organisation == "ICMPD"
 
 
-def test_an_address_of_another_registration_is_refused_next_to_the_field(
-        app, client, people):
+def test_an_address_of_another_registration_is_refused_next_to_the_field(app, client, people):
     page = client.get(f"/r/{people['ana']}").text
-    response = client.post(f"/r/{people['ana']}", data={
-        "csrf_token": csrf_token_from(page), **details(email="BEN@example.org")})
+    response = client.post(
+        f"/r/{people['ana']}",
+        data={"csrf_token": csrf_token_from(page), **details(email="BEN@example.org")},
+    )
     assert response.status_code == 422
-    assert 'id="email-error">Another registration for this event uses this e-mail address.' \
+    assert (
+        'id="email-error">Another registration for this event uses this e-mail address.'
         in response.text
+    )
     assert 'value="BEN@example.org"' in response.text
     assert get(app, people["ana"]).email == "ana@example.org"
 
 
 def test_details_are_read_only_once_the_event_has_started(app, client, people):
     with app.app_context():
-        registration = db.session.scalar(select(Registration).where(
-            Registration.token == people["ana"]))
+        registration = db.session.scalar(
+            select(Registration).where(Registration.token == people["ana"])
+        )
         registration.event.starts_at = utcnow() - timedelta(hours=1)
         registration.event.ends_at = utcnow() + timedelta(hours=5)
         db.session.commit()
     page = client.get(f"/r/{people['ana']}").text
     assert 'name="organisation"' not in page and "ICMPD" in page
     token = csrf_token_from(client.get(f"/r/{people['ana']}/cancel").text)
-    response = client.post(f"/r/{people['ana']}", data={
-        "csrf_token": token, **details(organisation="Too late")})
+    response = client.post(
+        f"/r/{people['ana']}", data={"csrf_token": token, **details(organisation="Too late")}
+    )
     assert response.status_code == 302
     assert "can no longer be changed" in client.get(response.headers["Location"]).text
     assert get(app, people["ana"]).organisation == "ICMPD"
@@ -126,17 +154,21 @@ def test_data_download_is_a_json_attachment_of_everything_held(client, people):
     assert data["registration"]["status"] == "confirmed"
     assert data["registration"]["organisation"] == "ICMPD"
     assert data["event"]["slug"] == people["slug"]
-    assert json.loads(client.get(f"/r/{people['cy']}/data.json").data)[
-        "registration"]["waitlist_position"] == 2
+    assert (
+        json.loads(client.get(f"/r/{people['cy']}/data.json").data)["registration"][
+            "waitlist_position"
+        ]
+        == 2
+    )
 
 
-def test_cancelling_asks_first_then_promotes_the_next_and_tells_them(
-        app, client, people, mail):
+def test_cancelling_asks_first_then_promotes_the_next_and_tells_them(app, client, people, mail):
     page = client.get(f"/r/{people['ana']}/cancel")
     assert "Are you sure" in page.text
     assert get(app, people["ana"]).status == Status.CONFIRMED  # a GET changes nothing
-    response = client.post(f"/r/{people['ana']}/cancel",
-                           data={"csrf_token": csrf_token_from(page.text)})
+    response = client.post(
+        f"/r/{people['ana']}/cancel", data={"csrf_token": csrf_token_from(page.text)}
+    )
     assert response.status_code == 302
     assert get(app, people["ana"]).status == Status.CANCELLED
     assert get(app, people["ben"]).status == Status.CONFIRMED
@@ -155,18 +187,19 @@ def test_a_cancel_without_the_csrf_token_changes_nothing(app, client, people):
     assert get(app, people["ana"]).status == Status.CONFIRMED
 
 
-def test_erasing_asks_first_then_erases_and_the_link_stops_working(
-        app, client, people, mail):
+def test_erasing_asks_first_then_erases_and_the_link_stops_working(app, client, people, mail):
     page = client.get(f"/r/{people['ana']}/erase")
     assert "Are you sure" in page.text
-    response = client.post(f"/r/{people['ana']}/erase",
-                           data={"csrf_token": csrf_token_from(page.text)})
+    response = client.post(
+        f"/r/{people['ana']}/erase", data={"csrf_token": csrf_token_from(page.text)}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == f"/events/{people['slug']}/"
     assert get(app, people["ana"]) is None  # the token changed
     with app.app_context():
-        erased = db.session.scalars(select(Registration).where(
-            Registration.anonymised_at.is_not(None))).one()
+        erased = db.session.scalars(
+            select(Registration).where(Registration.anonymised_at.is_not(None))
+        ).one()
         assert (erased.given_name, erased.email, erased.organisation) == ("", None, "")
         assert erased.status == Status.CANCELLED
         assert erased.country == "BE"  # kept for the statistics

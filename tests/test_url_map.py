@@ -28,5 +28,16 @@ def test_url_map_matches_the_snapshot(app):
 if __name__ == "__main__":
     from eventapp import create_app
 
-    print("\n".join(url_map_lines(create_app({"SECRET_KEY": "x", "PUBLIC_BASE_URL": "http://localhost",
-                                               "SQLALCHEMY_DATABASE_URI": "sqlite://"}))))
+    print(
+        "\n".join(
+            url_map_lines(
+                create_app(
+                    {
+                        "SECRET_KEY": "x",
+                        "PUBLIC_BASE_URL": "http://localhost",
+                        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                    }
+                )
+            )
+        )
+    )

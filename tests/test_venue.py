@@ -27,12 +27,16 @@ def test_the_ca_is_made_once_and_signs_a_certificate_for_the_venue_addresses(tmp
     cert = ensure_server_cert(files, ["192.168.1.20", "127.0.0.1", "localhost"])
     names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert {str(ip) for ip in names.get_values_for_type(x509.IPAddress)} == {
-        "192.168.1.20", "127.0.0.1"}
+        "192.168.1.20",
+        "127.0.0.1",
+    }
     assert names.get_values_for_type(x509.DNSName) == ["localhost"]
     assert cert.issuer == ca.subject
     cert.verify_directly_issued_by(ca)
-    assert ExtendedKeyUsageOID.SERVER_AUTH in cert.extensions.get_extension_for_class(
-        x509.ExtendedKeyUsage).value
+    assert (
+        ExtendedKeyUsageOID.SERVER_AUTH
+        in cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    )
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     # Python's own TLS stack accepts the pair for 127.0.0.1 against the CA.
     context = ssl.create_default_context(cafile=files.ca_cert)
@@ -68,8 +72,9 @@ def test_phones_download_the_ca_certificate_but_never_its_key(app, client):
     assert b"PRIVATE" not in response.data
 
 
-def test_the_service_worker_keeps_every_asset_the_door_page_loads(sign_in, app, client, demo,
-                                                                  make_user):
+def test_the_service_worker_keeps_every_asset_the_door_page_loads(
+    sign_in, app, client, demo, make_user
+):
     volunteer = make_user("door@example.org", UserRole.CHECKIN)
     with app.app_context():
         event = db.session.scalar(db.select(Event))

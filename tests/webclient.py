@@ -35,11 +35,11 @@ class WebClient:
         self.jar = CookieJar()
         self.opener = build_opener(HTTPCookieProcessor(self.jar), _NoRedirect)
 
-    def request(self, method: str, path: str, data: dict | None = None,
-                headers: dict | None = None) -> Response:
+    def request(
+        self, method: str, path: str, data: dict | None = None, headers: dict | None = None
+    ) -> Response:
         body = urlencode(data).encode() if data is not None else None
-        request = Request(self.base_url + path, data=body, method=method,
-                          headers=headers or {})
+        request = Request(self.base_url + path, data=body, method=method, headers=headers or {})
         try:
             with self.opener.open(request, timeout=30) as response:
                 return Response(response.status, response.headers, response.read().decode())

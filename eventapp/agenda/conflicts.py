@@ -39,8 +39,13 @@ PANEL_WITHOUT_MODERATOR = "panel_without_moderator"
 SPEAKER_WITHOUT_BIO = "speaker_without_bio"
 
 #: Order of the kinds among conflicts that begin at the same time.
-KINDS = (PERSON_DOUBLE_BOOKED, ROOM_OVERLAP, OUTSIDE_EVENT, PANEL_WITHOUT_MODERATOR,
-         SPEAKER_WITHOUT_BIO)
+KINDS = (
+    PERSON_DOUBLE_BOOKED,
+    ROOM_OVERLAP,
+    OUTSIDE_EVENT,
+    PANEL_WITHOUT_MODERATOR,
+    SPEAKER_WITHOUT_BIO,
+)
 
 
 @dataclass(frozen=True)
@@ -91,8 +96,14 @@ def find_conflicts(event: Event, items: Iterable[AgendaItem]) -> list[Conflict]:
         *_panels_without_moderator(items),
         *_speakers_without_bio(people),
     ]
-    conflicts.sort(key=lambda c: (min(rank[i] for i in c.item_ids), KINDS.index(c.kind),
-                                  [rank[i] for i in c.item_ids], c.person_id or 0))
+    conflicts.sort(
+        key=lambda c: (
+            min(rank[i] for i in c.item_ids),
+            KINDS.index(c.kind),
+            [rank[i] for i in c.item_ids],
+            c.person_id or 0,
+        )
+    )
     return conflicts
 
 
@@ -122,11 +133,19 @@ def _double_bookings(people: dict[int, tuple[Person, list[AgendaItem]]]) -> list
     conflicts = []
     for person_id, (person, own_items) in people.items():
         for first, second in overlapping_pairs(own_items):
-            conflicts.append(Conflict(
-                PERSON_DOUBLE_BOOKED, (first.id, second.id),
-                _("%(name)s is in “%(first)s” and “%(second)s” at the same time.",
-                  name=person.full_name, first=first.title, second=second.title),
-                person_id=person_id))
+            conflicts.append(
+                Conflict(
+                    PERSON_DOUBLE_BOOKED,
+                    (first.id, second.id),
+                    _(
+                        "%(name)s is in “%(first)s” and “%(second)s” at the same time.",
+                        name=person.full_name,
+                        first=first.title,
+                        second=second.title,
+                    ),
+                    person_id=person_id,
+                )
+            )
     return conflicts
 
 
@@ -140,10 +159,18 @@ def _room_overlaps(items: list[AgendaItem]) -> list[Conflict]:
     for room_items in per_room.values():
         for first, second in overlapping_pairs(room_items):
             assert first.room is not None  # grouped by a room_id that is set
-            conflicts.append(Conflict(
-                ROOM_OVERLAP, (first.id, second.id),
-                _("“%(first)s” and “%(second)s” overlap in %(room)s.",
-                  first=first.title, second=second.title, room=first.room.name)))
+            conflicts.append(
+                Conflict(
+                    ROOM_OVERLAP,
+                    (first.id, second.id),
+                    _(
+                        "“%(first)s” and “%(second)s” overlap in %(room)s.",
+                        first=first.title,
+                        second=second.title,
+                        room=first.room.name,
+                    ),
+                )
+            )
     return conflicts
 
 
@@ -159,42 +186,54 @@ def _outside_event(event: Event, items: list[AgendaItem]) -> list[Conflict]:
     conflicts = []
     for item in items:
         if event.local(item.starts_at).date() < first or last_day(event, item.ends_at) > last:
-            conflicts.append(Conflict(OUTSIDE_EVENT, (item.id,), _outside_message(
-                item, first, last)))
+            conflicts.append(
+                Conflict(OUTSIDE_EVENT, (item.id,), _outside_message(item, first, last))
+            )
     return conflicts
 
 
 def _outside_message(item: AgendaItem, first: date, last: date) -> str:
-    """"“Lunch” is not on the day of the event (12 March 2024)." and the like."""
+    """ "“Lunch” is not on the day of the event (12 March 2024)." and the like."""
     locale = format_locale()
     if first == last:
-        return _("“%(title)s” is not on the day of the event (%(day)s).", title=item.title,
-                 day=format_date(first, "long", locale=locale))
-    return _("“%(title)s” is not within the event's days (%(first)s to %(last)s).",
-             title=item.title, first=format_date(first, "long", locale=locale),
-             last=format_date(last, "long", locale=locale))
+        return _(
+            "“%(title)s” is not on the day of the event (%(day)s).",
+            title=item.title,
+            day=format_date(first, "long", locale=locale),
+        )
+    return _(
+        "“%(title)s” is not within the event's days (%(first)s to %(last)s).",
+        title=item.title,
+        first=format_date(first, "long", locale=locale),
+        last=format_date(last, "long", locale=locale),
+    )
 
 
 def _panels_without_moderator(items: list[AgendaItem]) -> list[Conflict]:
     """Panels with nobody in the moderator role (a chair does not count: the public
     agenda lists moderators separately, and an empty moderator line is what to flag)."""
     return [
-        Conflict(PANEL_WITHOUT_MODERATOR, (item.id,),
-                 _("“%(title)s” is a panel without a moderator.", title=item.title))
+        Conflict(
+            PANEL_WITHOUT_MODERATOR,
+            (item.id,),
+            _("“%(title)s” is a panel without a moderator.", title=item.title),
+        )
         for item in items
         if item.kind == ItemKind.PANEL
         and not any(role.role == RoleKind.MODERATOR for role in item.roles)
     ]
 
 
-def _speakers_without_bio(people: dict[int, tuple[Person, list[AgendaItem]]]
-                          ) -> list[Conflict]:
+def _speakers_without_bio(people: dict[int, tuple[Person, list[AgendaItem]]]) -> list[Conflict]:
     """People on the agenda (in any role) without a bio: once per person, with all their
     items, because the fix is one edit of their profile."""
     return [
-        Conflict(SPEAKER_WITHOUT_BIO, tuple(item.id for item in own_items),
-                 _("%(name)s has no bio for the speakers page.", name=person.full_name),
-                 person_id=person_id)
+        Conflict(
+            SPEAKER_WITHOUT_BIO,
+            tuple(item.id for item in own_items),
+            _("%(name)s has no bio for the speakers page.", name=person.full_name),
+            person_id=person_id,
+        )
         for person_id, (person, own_items) in people.items()
         if not (person.bio or "").strip()
     ]

@@ -29,13 +29,13 @@ def rooms(slug: str):
         if services.room_name_taken(event, form.name.data or ""):
             add_error(form.name, _("There is a room with this name already."))
         else:
-            services.save_room(event, None, {"name": form.name.data,
-                                             "capacity": form.capacity.data})
+            services.save_room(
+                event, None, {"name": form.name.data, "capacity": form.capacity.data}
+            )
             db.session.commit()
             flash(_("Room added."), "info")
             return redirect(url_for(".rooms", slug=slug))
-    return render_template("agenda/rooms.html", event=event, form=form), \
-        422 if form.errors else 200
+    return render_template("agenda/rooms.html", event=event, form=form), 422 if form.errors else 200
 
 
 @bp.route("/events/<slug>/rooms/<int:room_id>", methods=["GET", "POST"])
@@ -49,13 +49,15 @@ def room(slug: str, room_id: int):
         if services.room_name_taken(event, form.name.data or "", exclude=room):
             add_error(form.name, _("There is a room with this name already."))
         else:
-            services.save_room(event, room, {"name": form.name.data,
-                                             "capacity": form.capacity.data})
+            services.save_room(
+                event, room, {"name": form.name.data, "capacity": form.capacity.data}
+            )
             db.session.commit()
             flash(_("Room saved."), "info")
             return redirect(url_for(".rooms", slug=slug))
-    return render_template("agenda/room_form.html", event=event, room=room, form=form), \
-        422 if form.errors else 200
+    return render_template(
+        "agenda/room_form.html", event=event, room=room, form=form
+    ), 422 if form.errors else 200
 
 
 @bp.post("/events/<slug>/rooms/<int:room_id>/delete")

@@ -27,8 +27,11 @@ def get_person_or_404(event: Event, person_id: int) -> Person:
 def speakers(slug: str):
     """Every speaker profile of the event, by family name."""
     event = get_managed_event_or_404(slug)
-    people = db.session.scalars(select(Person).where(Person.event_id == event.id)
-                                .order_by(Person.family_name, Person.given_name)).all()
+    people = db.session.scalars(
+        select(Person)
+        .where(Person.event_id == event.id)
+        .order_by(Person.family_name, Person.given_name)
+    ).all()
     return render_template("agenda/manage_speakers.html", event=event, people=people)
 
 
@@ -36,9 +39,18 @@ def _edit(event: Event, person: Person | None):
     form = PersonForm(obj=person)
     form.country.choices = options([("", "—"), *country_choices()])
     if form.validate_on_submit():
-        data = {name: form[name].data or "" for name in
-                ("honorific", "given_name", "family_name", "position", "organisation",
-                 "country", "bio")}
+        data = {
+            name: form[name].data or ""
+            for name in (
+                "honorific",
+                "given_name",
+                "family_name",
+                "position",
+                "organisation",
+                "country",
+                "bio",
+            )
+        }
         data["email"] = form.email.data or None
         old_photo = person.photo if person else None
         new_photo = None
@@ -62,8 +74,9 @@ def _edit(event: Event, person: Person | None):
             return redirect(url_for(".speakers", slug=event.slug))
         if new_photo:
             delete_photo(new_photo)
-    return render_template("agenda/speaker_form.html", event=event, person=person,
-                           form=form), 422 if form.errors else 200
+    return render_template(
+        "agenda/speaker_form.html", event=event, person=person, form=form
+    ), 422 if form.errors else 200
 
 
 @bp.route("/events/<slug>/speakers/new", methods=["GET", "POST"])

@@ -17,11 +17,17 @@ from eventapp.web.forms import delocalize, localize, options
 
 
 def load_items(event: Event) -> list[AgendaItem]:
-    return list(db.session.scalars(
-        select(AgendaItem).where(AgendaItem.event_id == event.id)
-        .options(selectinload(AgendaItem.room),
-                 selectinload(AgendaItem.roles).selectinload(AgendaRole.person))
-        .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)))
+    return list(
+        db.session.scalars(
+            select(AgendaItem)
+            .where(AgendaItem.event_id == event.id)
+            .options(
+                selectinload(AgendaItem.room),
+                selectinload(AgendaItem.roles).selectinload(AgendaRole.person),
+            )
+            .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)
+        )
+    )
 
 
 def get_item_or_404(event: Event, item_id: int) -> AgendaItem:
@@ -46,9 +52,14 @@ def agenda(slug: str):
     items = load_items(event)
     conflicts = find_conflicts(event, items)
     return render_template(
-        "agenda/manage_agenda.html", event=event, days=timeline.build(event, items, event.rooms),
-        items=items, conflicts=conflicts, flags=conflicts_by_item(conflicts),
-        shift_form=ShiftForm())
+        "agenda/manage_agenda.html",
+        event=event,
+        days=timeline.build(event, items, event.rooms),
+        items=items,
+        conflicts=conflicts,
+        flags=conflicts_by_item(conflicts),
+        shift_form=ShiftForm(),
+    )
 
 
 def _item_form(event: Event, item: AgendaItem | None) -> ItemForm:
@@ -68,7 +79,8 @@ def _item_form(event: Event, item: AgendaItem | None) -> ItemForm:
 
 def _item_data(event: Event, form: ItemForm) -> dict:
     return {
-        "kind": form.kind.data, "title": form.title.data,
+        "kind": form.kind.data,
+        "title": form.title.data,
         "description": form.description.data or "",
         "starts_at": localize(form.starts_at.data, event.timezone),
         "ends_at": localize(form.ends_at.data, event.timezone),
@@ -87,8 +99,9 @@ def new_item(slug: str):
         db.session.commit()
         flash(_("Item added."), "info")
         return redirect(url_for(".item", slug=slug, item_id=item.id))
-    return render_template("agenda/item_form.html", event=event, item=None, form=form), \
-        422 if form.errors else 200
+    return render_template(
+        "agenda/item_form.html", event=event, item=None, form=form
+    ), 422 if form.errors else 200
 
 
 @bp.route("/events/<slug>/agenda/<int:item_id>", methods=["GET", "POST"])
@@ -105,10 +118,16 @@ def item(slug: str, item_id: int):
         return redirect(url_for(".item", slug=slug, item_id=item.id))
     conflicts = [c for c in find_conflicts(event, load_items(event)) if item.id in c.item_ids]
     return render_template(
-        "agenda/item_form.html", event=event, item=item, form=form,
-        add_form=AddPersonForm(), conflicts=conflicts,
-        groups=[(role, agenda_services.people_in_role(item, role)) for role in
-                (RoleKind.MODERATOR, RoleKind.PANELLIST, RoleKind.SPEAKER, RoleKind.CHAIR)],
+        "agenda/item_form.html",
+        event=event,
+        item=item,
+        form=form,
+        add_form=AddPersonForm(),
+        conflicts=conflicts,
+        groups=[
+            (role, agenda_services.people_in_role(item, role))
+            for role in (RoleKind.MODERATOR, RoleKind.PANELLIST, RoleKind.SPEAKER, RoleKind.CHAIR)
+        ],
         people=sorted(event.people, key=lambda p: (p.family_name, p.given_name)),
     ), 422 if form.errors else 200
 
@@ -135,8 +154,9 @@ def add_person(slug: str, item_id: int):
         flash(_("Type the speaker's name to add them."), "error")
         return redirect(url_for(".item", slug=slug, item_id=item_id) + "#people")
     role = RoleKind(form.role.data)
-    person = speakers.find_or_create_person(event, form.person.data or "",
-                                            form.organisation.data or "")
+    person = speakers.find_or_create_person(
+        event, form.person.data or "", form.organisation.data or ""
+    )
     current = [r.person_id for r in agenda_services.people_in_role(item, role)]
     if person.id not in current:
         agenda_services.set_people(item, role, [*current, person.id])
@@ -191,7 +211,7 @@ def order_people(slug: str, item_id: int, role: str):
 @bp.post("/events/<slug>/agenda/<int:item_id>/shift")
 @organiser_required
 def shift(slug: str, item_id: int):
-    """"We are running 15 minutes late": this item and every later one that day move."""
+    """ "We are running 15 minutes late": this item and every later one that day move."""
     event = get_managed_event_or_404(slug)
     item = get_item_or_404(event, item_id)
     form = ShiftForm()
@@ -201,7 +221,12 @@ def shift(slug: str, item_id: int):
     assert form.minutes.data is not None  # InputRequired
     moved = agenda_services.shift_from_here(item, form.minutes.data)
     db.session.commit()
-    flash(_("%(count)d items moved by %(minutes)+d minutes.", count=len(moved),
-            minutes=form.minutes.data), "info")
+    flash(
+        _(
+            "%(count)d items moved by %(minutes)+d minutes.",
+            count=len(moved),
+            minutes=form.minutes.data,
+        ),
+        "info",
+    )
     return redirect(url_for(".agenda", slug=slug) + f"#item-{item.id}")
-

@@ -30,8 +30,7 @@ class Screen:
     phase: str
 
 
-def now_and_next(event: Event, items: list[AgendaItem], at: datetime,
-                 venue_label: str) -> Screen:
+def now_and_next(event: Event, items: list[AgendaItem], at: datetime, venue_label: str) -> Screen:
     """For each room with items: the item running at `at` (the one that started last when
     several overlap) and the next one to start. Rooms in the organisers' order, then the
     venue for items that have no room."""

@@ -40,8 +40,10 @@ LAYOUT_VERSION = 1
 LAYOUT_FILES = (
     ROOT / "templates" / programme.TEMPLATE,
     ROOT / "templates" / programme.TAIL_TEMPLATE,
-    *(ROOT / "static" / sheet for sheet in (programme.STYLESHEET,
-                                            *programme.SIZE_STYLESHEETS.values())),
+    *(
+        ROOT / "static" / sheet
+        for sheet in (programme.STYLESHEET, *programme.SIZE_STYLESHEETS.values())
+    ),
 )
 
 
@@ -59,11 +61,18 @@ def programme_version(event: Event, *, language: str, size: str | None = None) -
     size = programme.programme_size(event, size)
     # A new release's template, stylesheets or translations make new PDFs too.
     catalogue = ROOT / "eventapp" / "translations" / language / "LC_MESSAGES" / "messages.mo"
-    layout = [LAYOUT_VERSION, *((path.stat().st_mtime_ns, path.stat().st_size)
-                                for path in (*LAYOUT_FILES, catalogue) if path.exists())]
+    layout = [
+        LAYOUT_VERSION,
+        *(
+            (path.stat().st_mtime_ns, path.stat().st_size)
+            for path in (*LAYOUT_FILES, catalogue)
+            if path.exists()
+        ),
+    ]
     # created_at: SQLite may give a deleted event's id to a new one.
-    key = repr((event.id, event.created_at.isoformat(), event.agenda_revision, layout, size,
-                language))
+    key = repr(
+        (event.id, event.created_at.isoformat(), event.agenda_revision, layout, size, language)
+    )
     return Version(hashlib.sha256(key.encode()).hexdigest()[:32], size, language)
 
 
@@ -71,15 +80,19 @@ def last_modified(event: Event) -> datetime:
     """The newest change to what the programme shows, for Last-Modified, in one query:
     the newest edit of the event, an item or a speaker, or logged agenda change (a
     deletion leaves no edit behind)."""
-    row = db.session.execute(select(
-        select(func.max(AgendaItem.updated_at)).where(AgendaItem.event_id == event.id)
-        .scalar_subquery(),
-        select(func.max(Person.updated_at)).where(Person.event_id == event.id)
-        .scalar_subquery(),
-        select(func.max(ChangeLogEntry.at)).where(
-            ChangeLogEntry.event_id == event.id,
-            ChangeLogEntry.entity.in_(AGENDA_ENTITIES)).scalar_subquery(),
-    )).one()
+    row = db.session.execute(
+        select(
+            select(func.max(AgendaItem.updated_at))
+            .where(AgendaItem.event_id == event.id)
+            .scalar_subquery(),
+            select(func.max(Person.updated_at))
+            .where(Person.event_id == event.id)
+            .scalar_subquery(),
+            select(func.max(ChangeLogEntry.at))
+            .where(ChangeLogEntry.event_id == event.id, ChangeLogEntry.entity.in_(AGENDA_ENTITIES))
+            .scalar_subquery(),
+        )
+    ).one()
     return max(t for t in (event.updated_at, *row) if t is not None)
 
 

@@ -25,9 +25,9 @@ def agenda(slug: str):
         for day, day_items in groupby(items, key=lambda item: event.local(item.starts_at).date())
     ]
     rooms = {item.room for item in items if item.room}
-    return render_template("agenda/agenda.html", event=event, days=days,
-                           several_rooms=len(rooms) > 1)
-
+    return render_template(
+        "agenda/agenda.html", event=event, days=days, several_rooms=len(rooms) > 1
+    )
 
 
 @bp.get("/events/<slug>/now")
@@ -37,13 +37,19 @@ def now(slug: str):
     event = queries.get_published_event_or_404(slug)
     preview = now_screen.parse_moment(event, request.args.get("at"))
     at = preview or datetime.now(UTC)
-    screen = now_screen.now_and_next(event, queries.agenda(event), at,
-                                     venue_label=event.venue_name or _("Everyone"))
+    screen = now_screen.now_and_next(
+        event, queries.agenda(event), at, venue_label=event.venue_name or _("Everyone")
+    )
     refresh = min(max(request.args.get("refresh", 30, type=int), 2), 300)
-    return render_template("agenda/now.html", event=event, screen=screen, preview=preview,
-                           refresh=refresh, fragment=request.args.get("fragment") == "1",
-                           offset=now_screen.utc_offset_minutes(event, at))
-
+    return render_template(
+        "agenda/now.html",
+        event=event,
+        screen=screen,
+        preview=preview,
+        refresh=refresh,
+        fragment=request.args.get("fragment") == "1",
+        offset=now_screen.utc_offset_minutes(event, at),
+    )
 
 
 @bp.get("/events/<slug>/programme.pdf")
@@ -55,19 +61,20 @@ def programme_pdf(slug: str):
     # Last-Modified is the agenda's newest change.
     if request.if_none_match.contains_weak(version.fingerprint):
         return not_modified(version.fingerprint)
-    return feed_response(programme_cache.programme_pdf(event, version), "application/pdf",
-                         programme_cache.last_modified(event), f"{event.slug}-programme.pdf",
-                         etag=version.fingerprint)
-
+    return feed_response(
+        programme_cache.programme_pdf(event, version),
+        "application/pdf",
+        programme_cache.last_modified(event),
+        f"{event.slug}-programme.pdf",
+        etag=version.fingerprint,
+    )
 
 
 @bp.get("/events/<slug>/speakers")
 def speakers(slug: str):
     """Everyone on the agenda."""
     event = queries.get_published_event_or_404(slug)
-    return render_template("agenda/speakers.html", event=event,
-                           speakers=queries.speakers(event))
-
+    return render_template("agenda/speakers.html", event=event, speakers=queries.speakers(event))
 
 
 @bp.get("/events/<slug>/speakers/<int:person_id>")

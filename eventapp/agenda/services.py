@@ -30,6 +30,7 @@ ROLE_GROUPS = {
 
 # --- Running late ------------------------------------------------------------------------
 
+
 def shift_from_here(item: AgendaItem, minutes: int) -> list[AgendaItem]:
     """Move the item and every item after it on the same local day by `minutes`.
 
@@ -45,27 +46,46 @@ def shift_from_here(item: AgendaItem, minutes: int) -> list[AgendaItem]:
     # Read the item again under the lock: another organiser's shift may have moved it
     # since this request loaded it, and "from here" must mean where it is now.
     item = db.session.scalars(
-        select(AgendaItem).where(AgendaItem.id == item.id)
-        .with_for_update().execution_options(populate_existing=True)).one()
+        select(AgendaItem)
+        .where(AgendaItem.id == item.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     start = item.starts_at
     local_day = event.local(start).date()
     next_midnight = datetime.combine(local_day + timedelta(days=1), time(0), event.tz)
-    moved = list(db.session.scalars(
-        select(AgendaItem)
-        .where(AgendaItem.event_id == event.id, AgendaItem.starts_at >= start,
-               AgendaItem.starts_at < next_midnight.astimezone(UTC))
-        .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)
-        .with_for_update().execution_options(populate_existing=True)))
+    moved = list(
+        db.session.scalars(
+            select(AgendaItem)
+            .where(
+                AgendaItem.event_id == event.id,
+                AgendaItem.starts_at >= start,
+                AgendaItem.starts_at < next_midnight.astimezone(UTC),
+            )
+            .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
     delta = timedelta(minutes=minutes)
     for later in moved:
         # Both ends move together, so "ends after it starts" holds throughout.
         later.starts_at += delta
         later.ends_at += delta
-    record(event, "agenda_item", item.id, "shift", ngettext(
-        "%(num)d item from %(time)s moved by %(minutes)+d min",
-        "%(num)d items from %(time)s moved by %(minutes)+d min",
-        len(moved), time=event.local(start).strftime("%H:%M"), minutes=minutes),
-        {"minutes": minutes, "item_ids": [later.id for later in moved]})
+    record(
+        event,
+        "agenda_item",
+        item.id,
+        "shift",
+        ngettext(
+            "%(num)d item from %(time)s moved by %(minutes)+d min",
+            "%(num)d items from %(time)s moved by %(minutes)+d min",
+            len(moved),
+            time=event.local(start).strftime("%H:%M"),
+            minutes=minutes,
+        ),
+        {"minutes": minutes, "item_ids": [later.id for later in moved]},
+    )
     return moved
 
 
@@ -77,11 +97,11 @@ def _lock_agenda(event: Event) -> None:
     rows in crossing orders and deadlock. FOR NO KEY UPDATE leaves the key-share locks
     that sign-ups take on the event (through their foreign key) free.
     """
-    db.session.execute(
-        select(Event.id).where(Event.id == event.id).with_for_update(key_share=True))
+    db.session.execute(select(Event.id).where(Event.id == event.id).with_for_update(key_share=True))
 
 
 # --- Who takes part ----------------------------------------------------------------------
+
 
 def set_people(item: AgendaItem, role: RoleKind, person_ids: Sequence[int]) -> list[Person]:
     """Make the people of the item in `role` exactly `person_ids`, in this order.
@@ -106,17 +126,23 @@ def set_people(item: AgendaItem, role: RoleKind, person_ids: Sequence[int]) -> l
         if person_id in rows:
             rows[person_id].position = position
         else:
-            item.roles.append(AgendaRole(person=people[person_id], role=role,
-                                         position=position))
+            item.roles.append(AgendaRole(person=people[person_id], role=role, position=position))
     after = [people[person_id].full_name for person_id in wanted]
     if [r.person_id for r in current] != wanted:
         reordered = set(rows) == set(wanted)
-        summary = (_("%(role)s of “%(title)s” reordered", role=ROLE_GROUPS[role],
-                     title=item.title) if reordered else
-                   _("%(role)s of “%(title)s” changed", role=ROLE_GROUPS[role],
-                     title=item.title))
-        record(item.event, "agenda_item", item.id, "reorder" if reordered else "update",
-               summary, {role.value: [before, after]})
+        summary = (
+            _("%(role)s of “%(title)s” reordered", role=ROLE_GROUPS[role], title=item.title)
+            if reordered
+            else _("%(role)s of “%(title)s” changed", role=ROLE_GROUPS[role], title=item.title)
+        )
+        record(
+            item.event,
+            "agenda_item",
+            item.id,
+            "reorder" if reordered else "update",
+            summary,
+            {role.value: [before, after]},
+        )
     return [people[person_id] for person_id in wanted]
 
 
@@ -124,8 +150,7 @@ def _people_of_event(event_id: int, person_ids: list[int]) -> dict[int, Person]:
     """The persons by id; ValueError when one is missing or belongs to another event."""
     if not person_ids:
         return {}
-    people = {p.id: p for p in db.session.scalars(
-        select(Person).where(Person.id.in_(person_ids)))}
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))}
     for person_id in person_ids:
         person = people.get(person_id)
         if person is None or person.event_id != event_id:
@@ -139,8 +164,7 @@ def move_person(item: AgendaItem, role: RoleKind, person_id: int, offset: int) -
     The keyboard way to reorder: -1 is one place up, +1 one place down, and any larger
     number goes at most to the top or bottom. ValueError if they are not in that role.
     """
-    order = [r.person_id for r in sorted(item.roles, key=lambda r: r.position)
-             if r.role == role]
+    order = [r.person_id for r in sorted(item.roles, key=lambda r: r.position) if r.role == role]
     if person_id not in order:
         raise ValueError(f"person {person_id} is not a {role.value} of this item")
     index = order.index(person_id)
@@ -153,25 +177,32 @@ def move_person(item: AgendaItem, role: RoleKind, person_id: int, offset: int) -
 # --- Items ---------------------------------------------------------------------------------
 
 
-
 ITEM_FIELDS = ("kind", "title", "starts_at", "ends_at", "room_id", "description")
 
 
-
 def save_item(event: Event, item: AgendaItem | None, data: dict[str, Any]) -> AgendaItem:
-    return save_logged(event, item, data, ITEM_FIELDS, entity="agenda_item",
-                 new=lambda: AgendaItem(event=event, position=0),
-                 created=lambda i: _("“%(title)s” added to the agenda", title=i.title),
-                 changed=lambda i: _("“%(title)s” changed", title=i.title))
-
+    return save_logged(
+        event,
+        item,
+        data,
+        ITEM_FIELDS,
+        entity="agenda_item",
+        new=lambda: AgendaItem(event=event, position=0),
+        created=lambda i: _("“%(title)s” added to the agenda", title=i.title),
+        changed=lambda i: _("“%(title)s” changed", title=i.title),
+    )
 
 
 def delete_item(item: AgendaItem) -> None:
-    record(item.event, "agenda_item", item.id, "delete",
-           _("“%(title)s” removed from the agenda", title=item.title),
-           snapshot(item, ITEM_FIELDS))
+    record(
+        item.event,
+        "agenda_item",
+        item.id,
+        "delete",
+        _("“%(title)s” removed from the agenda", title=item.title),
+        snapshot(item, ITEM_FIELDS),
+    )
     db.session.delete(item)
-
 
 
 def people_in_role(item: AgendaItem, role: RoleKind) -> list[AgendaRole]:

@@ -43,18 +43,22 @@ def build(event: Event, items: list[AgendaItem], rooms: list[Room]) -> list[Day]
     for day, group in groupby(sorted(items, key=lambda i: i.starts_at), key=local_day):
         day_items = list(group)
         starts = [_minutes(event.local(i.starts_at)) for i in day_items]
-        ends = [_minutes(event.local(i.ends_at)) if event.local(i.ends_at).date() == day
-                else 24 * 60 for i in day_items]
+        ends = [
+            _minutes(event.local(i.ends_at)) if event.local(i.ends_at).date() == day else 24 * 60
+            for i in day_items
+        ]
         first = min(starts) // 60 * 60
         last = -(-max(ends) // 60) * 60
-        grid = Day(date=day, columns=columns, first_minute=first,
-                   rows=(last - first) // SLOT_MINUTES)
+        grid = Day(
+            date=day, columns=columns, first_minute=first, rows=(last - first) // SLOT_MINUTES
+        )
         for item, start, end in zip(day_items, starts, ends, strict=True):
             column = room_columns.get(item.room_id, len(rooms)) + 2
             row = (start - first) // SLOT_MINUTES + 2
             span = max(1, -(-(end - start) // SLOT_MINUTES))
             grid.placements.append(Placement(item, column, row, span))
-        grid.hours = [((m - first) // SLOT_MINUTES + 2, f"{m // 60:02d}:00")
-                      for m in range(first, last, 60)]
+        grid.hours = [
+            ((m - first) // SLOT_MINUTES + 2, f"{m // 60:02d}:00") for m in range(first, last, 60)
+        ]
         days.append(grid)
     return days

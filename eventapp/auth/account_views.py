@@ -36,9 +36,12 @@ def index():
     """The user's second factors, and how to add one."""
     user = current_user
     return render_template(
-        "auth/account.html", user=user, form=PasskeyForm(),
+        "auth/account.html",
+        user=user,
+        form=PasskeyForm(),
         must_enrol=second_factor.required_for(user) and not second_factor.has_second_factor(user),
-        codes_left=recovery_codes.left(user))
+        codes_left=recovery_codes.left(user),
+    )
 
 
 @bp.route("/totp", methods=["GET", "POST"])
@@ -51,8 +54,7 @@ def totp_setup():
     # Bound to the user, so another account signing in on this browser gets its own.
     setup = session.get(_TOTP_SETUP_KEY)
     if not setup or setup["user_id"] != current_user.id:
-        setup = session[_TOTP_SETUP_KEY] = {"user_id": current_user.id,
-                                            "secret": totp.new_secret()}
+        setup = session[_TOTP_SETUP_KEY] = {"user_id": current_user.id, "secret": totp.new_secret()}
     secret = setup["secret"]
     if form.validate_on_submit():
         if totp.enable(current_user, secret, form.code.data):
@@ -62,11 +64,14 @@ def totp_setup():
             second_factor.changed(current_user, "totp_added", current_user)
             flash(_("Your authenticator app is set up."), "info")
             return render_template("auth/recovery_codes.html", codes=codes)
-        add_error(form.code, _("This code is wrong: check the time on your phone and "
-                               "give the code it shows now."))
+        add_error(
+            form.code,
+            _("This code is wrong: check the time on your phone and give the code it shows now."),
+        )
     uri = totp.provisioning_uri(secret, current_user.email)
-    return render_template("auth/totp_setup.html", form=form, secret=secret,
-                           qr=totp.qr_svg(uri)), 422 if form.errors else 200
+    return render_template(
+        "auth/totp_setup.html", form=form, secret=secret, qr=totp.qr_svg(uri)
+    ), 422 if form.errors else 200
 
 
 @bp.post("/totp/remove")
@@ -93,8 +98,9 @@ def recovery_codes_new():
 @bp.post("/passkeys/options")
 def passkey_options():
     """The options for the browser to create a new passkey."""
-    return current_app.response_class(passkeys.registration_options(current_user),
-                                      mimetype="application/json")
+    return current_app.response_class(
+        passkeys.registration_options(current_user), mimetype="application/json"
+    )
 
 
 @bp.post("/passkeys")

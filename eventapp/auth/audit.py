@@ -29,15 +29,20 @@ KINDS = {
 PAGE_SIZE = 100
 
 
-def record(kind: str, *, user: User | None = None, actor: User | None = None,
-           detail: str = "") -> SecurityEvent:
+def record(
+    kind: str, *, user: User | None = None, actor: User | None = None, detail: str = ""
+) -> SecurityEvent:
     """Add an event (with the client's address when there is a request); the caller
     commits. `actor` is the admin who acted on `user`, None when users act themselves."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind of security event {kind!r}")
-    event = SecurityEvent(kind=kind, user_id=user.id if user else None,
-                          actor_id=actor.id if actor else None, detail=detail[:500],
-                          ip=(request.remote_addr or "")[:45] if has_request_context() else "")
+    event = SecurityEvent(
+        kind=kind,
+        user_id=user.id if user else None,
+        actor_id=actor.id if actor else None,
+        detail=detail[:500],
+        ip=(request.remote_addr or "")[:45] if has_request_context() else "",
+    )
     db.session.add(event)
     return event
 
@@ -45,6 +50,9 @@ def record(kind: str, *, user: User | None = None, actor: User | None = None,
 def page(number: int) -> tuple[list[SecurityEvent], bool]:
     """The events of page `number` (1 is the newest), and whether an older page exists."""
     rows = db.session.scalars(
-        select(SecurityEvent).order_by(SecurityEvent.id.desc())
-        .offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+        select(SecurityEvent)
+        .order_by(SecurityEvent.id.desc())
+        .offset((number - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    ).all()
     return list(rows[:PAGE_SIZE]), len(rows) > PAGE_SIZE

@@ -1,6 +1,5 @@
 """Sign-in, second factors, passwords, and the admins' user form."""
 
-
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
@@ -15,47 +14,66 @@ from eventapp.web.forms import CleanForm, options
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
-                       render_kw={"autocomplete": "username"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)],
-                             render_kw={"autocomplete": "current-password"})
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
 class SecondFactorForm(FlaskForm):
-    code = StringField(_l("Code from your app, or a recovery code"),
-                       validators=[DataRequired(), Length(max=40)],
-                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "off",
-                                  "spellcheck": "false"})
+    code = StringField(
+        _l("Code from your app, or a recovery code"),
+        validators=[DataRequired(), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"},
+    )
 
 
 class TotpSetupForm(FlaskForm):
-    code = StringField(_l("The 6-digit code your app shows now"),
-                       validators=[DataRequired(), Length(max=10)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    code = StringField(
+        _l("The 6-digit code your app shows now"),
+        validators=[DataRequired(), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
 
 
 class PasskeyForm(FlaskForm):
     """Names the new passkey; static/js/passkeys.js runs the ceremony on submit."""
 
-    name = StringField(_l("Name of the passkey"), validators=[DataRequired(), Length(max=100)],
-                       render_kw={"placeholder": _l("e.g. work laptop"), "maxlength": 100})
+    name = StringField(
+        _l("Name of the passkey"),
+        validators=[DataRequired(), Length(max=100)],
+        render_kw={"placeholder": _l("e.g. work laptop"), "maxlength": 100},
+    )
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
-                       render_kw={"autocomplete": "username"})
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
 
 
 class NewPasswordForm(FlaskForm):
     """A new password, checked by the one rule (auth.services.password_problem)."""
 
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1000)],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("New password again"),
-                            validators=[DataRequired(), EqualTo(
-                                "password", message=_l("The two passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
     def __init__(self, *args, user_inputs: Iterable[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,9 +86,11 @@ class NewPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(NewPasswordForm):
-    current_password = PasswordField(_l("Current password"),
-                                     validators=[DataRequired(), Length(max=1000)],
-                                     render_kw={"autocomplete": "current-password"})
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
     def __init__(self, user: User, *args, **kwargs):
         super().__init__(*args, user_inputs=[user.email], **kwargs)
@@ -82,10 +102,14 @@ class ChangePasswordForm(NewPasswordForm):
 
 
 class UserForm(CleanForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(),
-                                                         Length(max=254)])
-    role = SelectField(_l("Role"), choices=options((r.value, v) for r, v in USER_ROLES.items()),
-                       default=UserRole.ORGANISER.value)
-    password = StringField(_l("Password (at least 12 characters)"),
-                           validators=[DataRequired(), Length(min=12, max=1000)],
-                           render_kw={"autocomplete": "new-password"})
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(
+        _l("Role"),
+        choices=options((r.value, v) for r, v in USER_ROLES.items()),
+        default=UserRole.ORGANISER.value,
+    )
+    password = StringField(
+        _l("Password (at least 12 characters)"),
+        validators=[DataRequired(), Length(min=12, max=1000)],
+        render_kw={"autocomplete": "new-password"},
+    )

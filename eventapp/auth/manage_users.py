@@ -33,8 +33,9 @@ def users():
             flash(_("Account created."), "info")
             return redirect(url_for(".users"))
     accounts = db.session.scalars(select(User).order_by(User.role, User.email)).all()
-    return render_template("auth/users.html", form=form, accounts=accounts), \
-        422 if form.errors else 200
+    return render_template(
+        "auth/users.html", form=form, accounts=accounts
+    ), 422 if form.errors else 200
 
 
 @bp.get("/security-log")
@@ -43,8 +44,9 @@ def security_log():
     """Sign-ins, failed ones, password, role and second-factor changes, newest first."""
     number = max(1, request.args.get("page", 1, type=int))
     events, older = audit.page(number)
-    return render_template("auth/security_log.html", events=events, page=number,
-                           older=older, kinds=audit.KINDS)
+    return render_template(
+        "auth/security_log.html", events=events, page=number, older=older, kinds=audit.KINDS
+    )
 
 
 @bp.post("/users/<int:user_id>")
@@ -60,8 +62,7 @@ def update_user(user_id: int):
     admin = current_user._get_current_object()
     role = request.form.get("role")
     if role in {r.value for r in UserRole} and role != user.role.value:
-        audit.record("role_changed", user=user, actor=admin,
-                     detail=f"{user.role.value} -> {role}")
+        audit.record("role_changed", user=user, actor=admin, detail=f"{user.role.value} -> {role}")
         user.role = UserRole(role)
     if "active" in request.form and (request.form["active"] == "1") != user.active:
         user.active = request.form["active"] == "1"

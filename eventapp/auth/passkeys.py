@@ -70,8 +70,10 @@ def _descriptors(user: User) -> list[PublicKeyCredentialDescriptor]:
 
 def _remember_challenge(purpose: str, challenge: bytes, user: User | None) -> None:
     session[_CHALLENGE_KEY] = {
-        "purpose": purpose, "challenge": bytes_to_base64url(challenge),
-        "user_id": user.id if user else None, "until": time.time() + CHALLENGE_SECONDS,
+        "purpose": purpose,
+        "challenge": bytes_to_base64url(challenge),
+        "user_id": user.id if user else None,
+        "until": time.time() + CHALLENGE_SECONDS,
     }
 
 
@@ -79,8 +81,12 @@ def _take_challenge(purpose: str, user: User | None) -> bytes:
     """The challenge this session was given for purpose, usable once."""
 
     state = session.pop(_CHALLENGE_KEY, None)
-    if not state or state["purpose"] != purpose or state["until"] < time.time() \
-            or state["user_id"] != (user.id if user else None):
+    if (
+        not state
+        or state["purpose"] != purpose
+        or state["until"] < time.time()
+        or state["user_id"] != (user.id if user else None)
+    ):
         raise PasskeyError("no ceremony under way")
     return base64url_to_bytes(state["challenge"])
 
@@ -89,11 +95,17 @@ def registration_options(user: User) -> str:
     """The options (JSON) for navigator.credentials.create(), for a new passkey of user."""
     rp_id, _ = relying_party()
     options = generate_registration_options(
-        rp_id=rp_id, rp_name=RP_NAME, user_id=_user_handle(user), user_name=user.email,
-        user_display_name=user.email, exclude_credentials=_descriptors(user),
+        rp_id=rp_id,
+        rp_name=RP_NAME,
+        user_id=_user_handle(user),
+        user_name=user.email,
+        user_display_name=user.email,
+        exclude_credentials=_descriptors(user),
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.PREFERRED,
-            user_verification=UserVerificationRequirement.PREFERRED))
+            user_verification=UserVerificationRequirement.PREFERRED,
+        ),
+    )
     _remember_challenge("register", options.challenge, user)
     return options_to_json(options)
 
@@ -104,14 +116,20 @@ def register(user: User, name: str, credential: dict) -> Passkey:
     challenge = _take_challenge("register", user)
     try:
         verified = verify_registration_response(
-            credential=json.dumps(credential), expected_challenge=challenge,
-            expected_rp_id=rp_id, expected_origin=origin)
+            credential=json.dumps(credential),
+            expected_challenge=challenge,
+            expected_rp_id=rp_id,
+            expected_origin=origin,
+        )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         raise PasskeyError(str(exc)) from exc
-    passkey = Passkey(user_id=user.id, name=name.strip()[:100],
-                      credential_id=verified.credential_id,
-                      public_key=verified.credential_public_key,
-                      sign_count=verified.sign_count)
+    passkey = Passkey(
+        user_id=user.id,
+        name=name.strip()[:100],
+        credential_id=verified.credential_id,
+        public_key=verified.credential_public_key,
+        sign_count=verified.sign_count,
+    )
     db.session.add(passkey)
     db.session.expire(user, ["passkeys"])
     return passkey
@@ -122,9 +140,12 @@ def authentication_options(user: User | None) -> str:
     user any passkey the device holds for this site (the passkey names its user)."""
     rp_id, _ = relying_party()
     options = generate_authentication_options(
-        rp_id=rp_id, allow_credentials=_descriptors(user) if user else [],
-        user_verification=UserVerificationRequirement.PREFERRED if user
-        else UserVerificationRequirement.REQUIRED)
+        rp_id=rp_id,
+        allow_credentials=_descriptors(user) if user else [],
+        user_verification=UserVerificationRequirement.PREFERRED
+        if user
+        else UserVerificationRequirement.REQUIRED,
+    )
     _remember_challenge("sign_in", options.challenge, user)
     return options_to_json(options)
 
@@ -145,11 +166,14 @@ def authenticate(credential: dict, user: User | None) -> Passkey:
         raise PasskeyError("unknown passkey")
     try:
         verified = verify_authentication_response(
-            credential=json.dumps(credential), expected_challenge=challenge,
-            expected_rp_id=rp_id, expected_origin=origin,
+            credential=json.dumps(credential),
+            expected_challenge=challenge,
+            expected_rp_id=rp_id,
+            expected_origin=origin,
             credential_public_key=passkey.public_key,
             credential_current_sign_count=passkey.sign_count,
-            require_user_verification=user is None)
+            require_user_verification=user is None,
+        )
     except (WebAuthnException, ValueError, TypeError, KeyError) as exc:
         raise PasskeyError(str(exc)) from exc
     passkey.sign_count = verified.new_sign_count

@@ -52,8 +52,12 @@ def user_for_token(token: str) -> User | None:
     except (BadSignature, ValueError, TypeError):
         return None
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or not user.active or not isinstance(fingerprint, str) \
-            or not hmac.compare_digest(fingerprint, _fingerprint(user)):
+    if (
+        user is None
+        or not user.active
+        or not isinstance(fingerprint, str)
+        or not hmac.compare_digest(fingerprint, _fingerprint(user))
+    ):
         return None
     return user
 
@@ -94,11 +98,11 @@ def _allowed(email: str) -> bool:
     limit = current_app.config.get("PASSWORD_RESET_RATE_LIMIT", "")
     if not limiter.enabled or not limit:
         return True
-    key = hmac.new(str(current_app.config["SECRET_KEY"]).encode(), email.encode(),
-                   hashlib.sha256).hexdigest()
+    key = hmac.new(
+        str(current_app.config["SECRET_KEY"]).encode(), email.encode(), hashlib.sha256
+    ).hexdigest()
     try:
-        return all(limiter.limiter.hit(item, "password-reset", key)
-                   for item in parse_many(limit))
+        return all(limiter.limiter.hit(item, "password-reset", key) for item in parse_many(limit))
     except Exception:  # the storage (Redis) is down: let the message go
         log.exception("rate limit storage unavailable; password reset not limited")
         return True
@@ -106,9 +110,12 @@ def _allowed(email: str) -> bool:
 
 def _message(user: User, link: str) -> Message:
     context = {"user": user, "link": link, "minutes": RESET_MINUTES}
-    return compose(_("Choose a new password"), user.email,
-                   render_template("email/password_reset.txt", **context),
-                   render_template("email/password_reset.html", **context))
+    return compose(
+        _("Choose a new password"),
+        user.email,
+        render_template("email/password_reset.txt", **context),
+        render_template("email/password_reset.html", **context),
+    )
 
 
 def reset_password(user: User, password: str) -> None:

@@ -22,7 +22,7 @@ def _hash(code: str) -> str:
 
 def _new_code() -> str:
     raw = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
-    return "-".join(raw[i:i + 4] for i in range(0, LENGTH, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, LENGTH, 4))
 
 
 def regenerate(user: User) -> list[str]:
@@ -43,8 +43,14 @@ def remove_all(user: User) -> None:
 def use(user: User, code: str) -> bool:
     """Is code one of the user's unused codes? Deleting it is what uses it, so the same
     code sent twice at once is accepted once (the caller commits)."""
-    result = cast(CursorResult, db.session.execute(delete(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code))))
+    result = cast(
+        CursorResult,
+        db.session.execute(
+            delete(RecoveryCode).where(
+                RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code)
+            )
+        ),
+    )
     db.session.expire(user, ["recovery_codes"])
     return result.rowcount == 1
 

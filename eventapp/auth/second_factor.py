@@ -39,10 +39,14 @@ def has_second_factor(user: User) -> bool:
 
 
 #: The security log's kind for each change (the change itself goes in its detail).
-_AUDIT_KINDS = {"totp_added": "second_factor_added", "passkey_added": "second_factor_added",
-                "recovery_codes_renewed": "second_factor_added",
-                "totp_removed": "second_factor_removed",
-                "passkey_removed": "second_factor_removed", "reset": "second_factor_reset"}
+_AUDIT_KINDS = {
+    "totp_added": "second_factor_added",
+    "passkey_added": "second_factor_added",
+    "recovery_codes_renewed": "second_factor_added",
+    "totp_removed": "second_factor_removed",
+    "passkey_removed": "second_factor_removed",
+    "reset": "second_factor_reset",
+}
 
 
 def changed(user: User, kind: str, actor: User) -> None:
@@ -52,8 +56,7 @@ def changed(user: User, kind: str, actor: User) -> None:
     Commits."""
     # current_user is a proxy: compare the users themselves.
     actor, user = (getattr(u, "_get_current_object", lambda u=u: u)() for u in (actor, user))
-    audit.record(_AUDIT_KINDS[kind], user=user, actor=None if actor is user else actor,
-                 detail=kind)
+    audit.record(_AUDIT_KINDS[kind], user=user, actor=None if actor is user else actor, detail=kind)
     # The user's own change keeps the browser they made it in; an admin's reset ends all.
     sessions.end_sessions(user, except_current=actor is user)
     db.session.commit()
@@ -69,11 +72,16 @@ def reset(user: User) -> None:
 
 # --- Between the password and the second factor -------------------------------------------
 
+
 def start_pending(user: User, remember: bool, next_url: str | None) -> None:
     """The password was right: remember who is signing in, for a few minutes."""
-    session[_PENDING_KEY] = {"user_id": user.id, "remember": bool(remember),
-                             "next": next_url, "until": time.time() + PENDING_SECONDS,
-                             "tries": 0}
+    session[_PENDING_KEY] = {
+        "user_id": user.id,
+        "remember": bool(remember),
+        "next": next_url,
+        "until": time.time() + PENDING_SECONDS,
+        "tries": 0,
+    }
 
 
 def pending_user() -> User | None:
@@ -116,6 +124,7 @@ def verify_code(user: User, code: str) -> str | None:
 
 
 # --- A user who must have a second factor and has none enrols before anything else --------
+
 
 def _enrol_first():
     if not current_user.is_authenticated or request.endpoint is None:

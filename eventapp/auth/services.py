@@ -48,8 +48,10 @@ def password_problem(password: str, user_inputs: Iterable[str] = ()) -> str | No
         return _("This password is on the list of the most common passwords.")
     inputs = [part for value in user_inputs for part in (value, *value.split("@"))]
     if zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
-        return _("This password is too easy to guess (common words, names, dates, keyboard "
-                 "patterns or your address): add a few uncommon words.")
+        return _(
+            "This password is too easy to guess (common words, names, dates, keyboard "
+            "patterns or your address): add a few uncommon words."
+        )
     return None
 
 

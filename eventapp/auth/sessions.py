@@ -33,8 +33,10 @@ def _hash(token: str) -> str:
 def _limits(now: datetime) -> tuple[datetime, datetime]:
     """(created before this: too old; last seen before this: idle too long)."""
     config = current_app.config
-    return (now - timedelta(days=int(config["SESSION_LIFETIME_DAYS"])),
-            now - timedelta(minutes=int(config["SESSION_IDLE_MINUTES"])))
+    return (
+        now - timedelta(days=int(config["SESSION_LIFETIME_DAYS"])),
+        now - timedelta(minutes=int(config["SESSION_IDLE_MINUTES"])),
+    )
 
 
 def start(user: User, *, remember: bool) -> str:
@@ -42,13 +44,25 @@ def start(user: User, *, remember: bool) -> str:
     returns it. Clears the user's ended sign-ins on the way. The caller commits."""
     now = utcnow()
     too_old, idle = _limits(now)
-    db.session.execute(delete(LoginSession).where(
-        LoginSession.user_id == user.id,
-        or_(LoginSession.created_at < too_old,
-            LoginSession.remember.is_(False) & (LoginSession.last_seen_at < idle))))
+    db.session.execute(
+        delete(LoginSession).where(
+            LoginSession.user_id == user.id,
+            or_(
+                LoginSession.created_at < too_old,
+                LoginSession.remember.is_(False) & (LoginSession.last_seen_at < idle),
+            ),
+        )
+    )
     token = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(token_hash=_hash(token), user_id=user.id, remember=remember,
-                                created_at=now, last_seen_at=now))
+    db.session.add(
+        LoginSession(
+            token_hash=_hash(token),
+            user_id=user.id,
+            remember=remember,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
     user.session_token = token
     return token
 
@@ -68,8 +82,9 @@ def load(token: str) -> User | None:
         return None
     user_id = row.user_id
     if now - row.last_seen_at >= TOUCH_EVERY:
-        db.session.execute(update(LoginSession).where(LoginSession.id == row.id)
-                           .values(last_seen_at=now))
+        db.session.execute(
+            update(LoginSession).where(LoginSession.id == row.id).values(last_seen_at=now)
+        )
         db.session.commit()
     user = db.session.get(User, user_id)
     if user is None or not user.active:
@@ -82,8 +97,9 @@ def current(user: User) -> LoginSession | None:
     """The sign-in `user` was loaded through, if it still exists."""
     if user.session_token is None:
         return None
-    return db.session.scalar(select(LoginSession).where(
-        LoginSession.token_hash == _hash(user.session_token)))
+    return db.session.scalar(
+        select(LoginSession).where(LoginSession.token_hash == _hash(user.session_token))
+    )
 
 
 def end_sessions(user: User, *, except_current: bool = False) -> int:

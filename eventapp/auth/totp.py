@@ -54,13 +54,15 @@ def provisioning_uri(secret: str, email: str) -> str:
 
 def qr_svg(uri: str) -> Markup:
     """The QR code of uri as inline SVG (no image request, nothing for a CSP to block)."""
-    svg = segno.make_qr(uri, error="m").svg_inline(scale=5, border=4, dark="#000",
-                                                    light="#fff", omitsize=True)
+    svg = segno.make_qr(uri, error="m").svg_inline(
+        scale=5, border=4, dark="#000", light="#fff", omitsize=True
+    )
     return Markup(svg)
 
 
-def matching_step(secret: str, code: str, after_step: int | None,
-                  now: float | None = None) -> int | None:
+def matching_step(
+    secret: str, code: str, after_step: int | None, now: float | None = None
+) -> int | None:
     """The time step the code belongs to, if it is newer than after_step. The step before
     and after the current one count too, for a phone whose clock is a little off."""
     code = "".join(code.split())
@@ -69,8 +71,9 @@ def matching_step(secret: str, code: str, after_step: int | None,
     totp = pyotp.TOTP(secret)
     current = int((time.time() if now is None else now) // totp.interval)
     for step in (current - 1, current, current + 1):
-        if (after_step is None or step > after_step) and \
-                hmac.compare_digest(totp.generate_otp(step), code):
+        if (after_step is None or step > after_step) and hmac.compare_digest(
+            totp.generate_otp(step), code
+        ):
             return step
     return None
 
@@ -86,10 +89,17 @@ def verify(user: User, code: str) -> bool:
     step = matching_step(secret, code, user.totp_last_step)
     if step is None:
         return False
-    result = cast(CursorResult, db.session.execute(
-        update(User).where(User.id == user.id, or_(User.totp_last_step.is_(None),
-                                                   User.totp_last_step < step))
-        .values(totp_last_step=step).execution_options(synchronize_session=False)))
+    result = cast(
+        CursorResult,
+        db.session.execute(
+            update(User)
+            .where(
+                User.id == user.id, or_(User.totp_last_step.is_(None), User.totp_last_step < step)
+            )
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        ),
+    )
     if result.rowcount != 1:
         return False
     user.totp_last_step = step

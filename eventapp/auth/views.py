@@ -53,8 +53,13 @@ def _safe_next(target: str | None) -> str:
     """Only a path on this site: an open redirect would make a fine phishing link."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") \
-                and not target.startswith("//") and "\\" not in target:
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+            and "\\" not in target
+        ):
             return target
     # Check-in volunteers reach nothing else, so they land on their events.
     if current_user.is_authenticated and current_user.role == UserRole.CHECKIN:
@@ -67,8 +72,7 @@ def _login_rate_limit() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"],
-               deduct_when=throttle.counts_against_address)
+@limiter.limit(_login_rate_limit, methods=["POST"], deduct_when=throttle.counts_against_address)
 def login():
     """Organisers, administrators and check-in volunteers sign in here."""
     if current_user.is_authenticated:
@@ -79,9 +83,13 @@ def login():
     try:
         user = signin.attempt(form.email.data, form.password.data)
     except throttle.Throttled as exc:
-        add_error(form.password, _(
-            "Too many failed attempts for this account: try again in %(wait)s.",
-            wait=format_timedelta(exc.seconds, threshold=1, add_direction=False)))
+        add_error(
+            form.password,
+            _(
+                "Too many failed attempts for this account: try again in %(wait)s.",
+                wait=format_timedelta(exc.seconds, threshold=1, add_direction=False),
+            ),
+        )
         return render_template("auth/login.html", form=form), 429
     if user is None:
         add_error(form.password, _("Wrong e-mail address or password."))
@@ -116,8 +124,14 @@ def second_step():
             db.session.commit()
             if kind == "recovery_code":
                 left = recovery_codes.left(user)
-                flash(ngettext("You used a recovery code: %(num)d left.",
-                               "You used a recovery code: %(num)d left.", left), "info")
+                flash(
+                    ngettext(
+                        "You used a recovery code: %(num)d left.",
+                        "You used a recovery code: %(num)d left.",
+                        left,
+                    ),
+                    "info",
+                )
             return redirect(_finish_pending(user))
         db.session.rollback()
         audit.record("sign_in_failed", user=user, detail="wrong second-factor code")
@@ -126,8 +140,9 @@ def second_step():
             flash(_("Too many wrong codes: please sign in again."), "error")
             return redirect(url_for(".login"))
         add_error(form.code, _("This code is wrong or was used already."))
-    return render_template("auth/second_factor.html", form=form, user=user), \
-        422 if form.errors else 200
+    return render_template(
+        "auth/second_factor.html", form=form, user=user
+    ), 422 if form.errors else 200
 
 
 @bp.post("/login/passkey/options")
@@ -136,8 +151,8 @@ def passkey_options():
     """The challenge for a passkey: of the user half-way through signing in, or any
     passkey of this site (signing in with a passkey alone)."""
     return current_app.response_class(
-        passkeys.authentication_options(second_factor.pending_user()),
-        mimetype="application/json")
+        passkeys.authentication_options(second_factor.pending_user()), mimetype="application/json"
+    )
 
 
 @bp.post("/login/passkey")
@@ -181,8 +196,9 @@ def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm(user)
     if not form.validate_on_submit():
-        return render_template("auth/change_password.html", form=form), \
-            422 if form.is_submitted() else 200
+        return render_template(
+            "auth/change_password.html", form=form
+        ), 422 if form.is_submitted() else 200
     signin.change_own_password(user, form.password.data)
     flash(_("Your password is changed. You are signed out on every other device."), "info")
     return redirect(url_for(".change_password"))
@@ -194,11 +210,11 @@ def forgot_password():
     """Ask for a link to choose a new password; the same answer for every address."""
     form = ForgotPasswordForm()
     if not form.validate_on_submit():
-        return render_template("auth/forgot_password.html", form=form), \
-            422 if form.is_submitted() else 200
+        return render_template(
+            "auth/forgot_password.html", form=form
+        ), 422 if form.is_submitted() else 200
     password_reset.request_reset(signin.account_key(form.email.data))
-    return render_template("auth/forgot_password_sent.html",
-                           minutes=password_reset.RESET_MINUTES)
+    return render_template("auth/forgot_password_sent.html", minutes=password_reset.RESET_MINUTES)
 
 
 @bp.route("/login/reset/<token>", methods=["GET", "POST"])
@@ -206,12 +222,14 @@ def reset_password(token: str):
     """The link of the e-mail: choose a new password, once, within 30 minutes."""
     user = password_reset.user_for_token(token)
     if user is None:
-        return render_template("auth/reset_password_expired.html",
-                               minutes=password_reset.RESET_MINUTES), 410
+        return render_template(
+            "auth/reset_password_expired.html", minutes=password_reset.RESET_MINUTES
+        ), 410
     form = NewPasswordForm(user_inputs=[user.email])
     if not form.validate_on_submit():
-        return render_template("auth/reset_password.html", form=form), \
-            422 if form.is_submitted() else 200
+        return render_template(
+            "auth/reset_password.html", form=form
+        ), 422 if form.is_submitted() else 200
     password_reset.reset_password(user, form.password.data or "")
     flash(_("Your password is changed: sign in with it."), "info")
     return redirect(url_for(".login"))

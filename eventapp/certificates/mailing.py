@@ -39,18 +39,26 @@ def send_certificates(event: Event, *, seconds: float | None = None) -> Certific
     sending takes time): the rest is counted in `remaining`.
     """
     result = CertificateMailResult()
-    sent_before = set(db.session.scalars(
-        select(MailRecord.registration_id).where(
-            MailRecord.event_id == event.id, MailRecord.kind == "certificate",
-            MailRecord.status.in_([MailStatus.SENT, MailStatus.WRITTEN]))))
+    sent_before = set(
+        db.session.scalars(
+            select(MailRecord.registration_id).where(
+                MailRecord.event_id == event.id,
+                MailRecord.kind == "certificate",
+                MailRecord.status.in_([MailStatus.SENT, MailStatus.WRITTEN]),
+            )
+        )
+    )
     deadline = None if seconds is None else time.monotonic() + seconds
     for registration in attendees(event):
         if not registration.email:
             result.skipped += 1
         elif registration.id in sent_before:
             result.already += 1
-        elif deadline is not None and (result.delivered or result.failed) \
-                and time.monotonic() > deadline:  # one at least, so every round moves on
+        elif (
+            deadline is not None
+            and (result.delivered or result.failed)
+            and time.monotonic() > deadline
+        ):  # one at least, so every round moves on
             result.remaining += 1
         elif send_certificate(registration):
             result.delivered += 1

@@ -24,9 +24,14 @@ PART_SIZE = 500
 
 
 def _pdf_response(pdf: bytes, name: str) -> Response:
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "private, no-store"})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 def _attendee_or_404(event: Event, registration_id: int) -> Registration:
@@ -45,9 +50,13 @@ def certificates_page(slug: str):
     event = get_managed_event_or_404(slug)
     people = certificates.attendees(event)
     return render_template(
-        "certificates/manage.html", event=event, people=people,
+        "certificates/manage.html",
+        event=event,
+        people=people,
         parts=certificates.parts(people, PART_SIZE),
-        with_email=sum(1 for r in people if r.email), format_code=certificates.format_code)
+        with_email=sum(1 for r in people if r.email),
+        format_code=certificates.format_code,
+    )
 
 
 @bp.post("/events/<slug>/certificates/all.pdf")
@@ -90,28 +99,57 @@ def send_certificates(slug: str):
     event = get_managed_event_or_404(slug)
     result = mail_certificates(event, seconds=SEND_SECONDS)
     if result.delivered:
-        flash(ngettext("%(num)d certificate sent by e-mail.",
-                       "%(num)d certificates sent by e-mail.", result.delivered), "info")
+        flash(
+            ngettext(
+                "%(num)d certificate sent by e-mail.",
+                "%(num)d certificates sent by e-mail.",
+                result.delivered,
+            ),
+            "info",
+        )
     if result.skipped:
-        flash(ngettext("%(num)d person checked in has no e-mail address: download their "
-                       "certificate instead.",
-                       "%(num)d people checked in have no e-mail address: download their "
-                       "certificates instead.", result.skipped), "info")
+        flash(
+            ngettext(
+                "%(num)d person checked in has no e-mail address: download their "
+                "certificate instead.",
+                "%(num)d people checked in have no e-mail address: download their "
+                "certificates instead.",
+                result.skipped,
+            ),
+            "info",
+        )
     if result.failed:
-        flash(ngettext("%(num)d e-mail could not be sent: see the failed e-mails on the "
-                       "registrations page.",
-                       "%(num)d e-mails could not be sent: see the failed e-mails on the "
-                       "registrations page.", result.failed), "error")
+        flash(
+            ngettext(
+                "%(num)d e-mail could not be sent: see the failed e-mails on the "
+                "registrations page.",
+                "%(num)d e-mails could not be sent: see the failed e-mails on the "
+                "registrations page.",
+                result.failed,
+            ),
+            "error",
+        )
     if result.already:
-        flash(ngettext("%(num)d person had been sent theirs already: not sent again.",
-                       "%(num)d people had been sent theirs already: not sent again.",
-                       result.already), "info")
+        flash(
+            ngettext(
+                "%(num)d person had been sent theirs already: not sent again.",
+                "%(num)d people had been sent theirs already: not sent again.",
+                result.already,
+            ),
+            "info",
+        )
     if result.remaining:
-        flash(ngettext("%(num)d certificate is still to send: press the button again.",
-                       "%(num)d certificates are still to send: press the button again.",
-                       result.remaining), "error")
-    if not (result.delivered or result.skipped or result.failed or result.already
-            or result.remaining):
+        flash(
+            ngettext(
+                "%(num)d certificate is still to send: press the button again.",
+                "%(num)d certificates are still to send: press the button again.",
+                result.remaining,
+            ),
+            "error",
+        )
+    if not (
+        result.delivered or result.skipped or result.failed or result.already or result.remaining
+    ):
         flash(_("Nobody is checked in yet: there is no certificate to send."), "error")
     return redirect(url_for(".certificates", slug=slug))
 
@@ -128,6 +166,8 @@ def send_certificate(slug: str, registration_id: int):
     elif mail_certificate(registration):
         flash(_("Certificate sent to %(name)s.", name=name), "info")
     else:
-        flash(_("The certificate could not be sent to %(name)s: is the mail server up?",
-                name=name), "error")
+        flash(
+            _("The certificate could not be sent to %(name)s: is the mail server up?", name=name),
+            "error",
+        )
     return redirect(url_for(".certificates", slug=slug))

@@ -19,7 +19,6 @@ def verify_form():
     return render_template("certificates/verify.html", registration=None, code="")
 
 
-
 @bp.get("/verify/<code>")
 def verify(code: str):
     """Whether a certificate of attendance is genuine: its holder's name and the event,
@@ -27,8 +26,12 @@ def verify(code: str):
     registration = certificates.find_by_code(code)
     if registration is None:
         return render_template("certificates/verify.html", registration=None, code=code), 404
-    return render_template("certificates/verify.html", registration=registration, code=code,
-                           attended=registration.event)
+    return render_template(
+        "certificates/verify.html",
+        registration=registration,
+        code=code,
+        attended=registration.event,
+    )
 
 
 @registration_bp.get("/r/<token>/certificate.pdf")
@@ -40,6 +43,11 @@ def certificate(token: str):
     pdf = certificates.render_certificates(registration.event, [registration])
     name = certificates.file_name(registration.event, registration)
     db.session.commit()  # the verification code, made with the first certificate
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "private, no-store"})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -37,6 +37,7 @@ _TYPED = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 # -- codes -------------------------------------------------------------------------------
 
+
 def new_code() -> str:
     """A new verification code as stored: 16 symbols, no dashes."""
     return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
@@ -44,7 +45,7 @@ def new_code() -> str:
 
 def format_code(code: str) -> str:
     """The code as printed and linked: ABCD-EFGH-JKMN-PQRS."""
-    return "-".join(code[i:i + GROUP] for i in range(0, len(code), GROUP))
+    return "-".join(code[i : i + GROUP] for i in range(0, len(code), GROUP))
 
 
 def normalise_code(typed: str) -> str | None:
@@ -68,7 +69,8 @@ def ensure_code(registration: Registration) -> str:
             update(Registration)
             .where(Registration.id == registration.id, Registration.certificate_code.is_(None))
             .values(certificate_code=new_code())
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         db.session.refresh(registration, ["certificate_code"])
     code = registration.certificate_code
     assert code is not None  # set by the UPDATE above, or by a request that came first
@@ -81,6 +83,7 @@ def verify_url(code: str) -> str:
 
 
 # -- who has a certificate -----------------------------------------------------------------
+
 
 def is_valid(registration: Registration) -> bool:
     """Whether the person has a certificate: checked in now (not undone), data not erased."""
@@ -96,26 +99,31 @@ def find_by_code(typed: str) -> Registration | None:
     code = normalise_code(typed)
     if code is None:
         return None
-    return db.session.scalar(select(Registration).where(
-        Registration.certificate_code == code, *_valid()))
+    return db.session.scalar(
+        select(Registration).where(Registration.certificate_code == code, *_valid())
+    )
 
 
 def attendees(event: Event) -> list[Registration]:
     """Everyone of the event with a certificate, by family name then given name."""
-    registrations = db.session.scalars(select(Registration).where(
-        Registration.event_id == event.id, *_valid()))
-    return sorted(registrations, key=lambda r: (fold(r.family_name or r.given_name),
-                                                fold(r.given_name), r.id))
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.event_id == event.id, *_valid())
+    )
+    return sorted(
+        registrations, key=lambda r: (fold(r.family_name or r.given_name), fold(r.given_name), r.id)
+    )
 
 
 def attendee(event: Event, registration_id: int) -> Registration | None:
     """One person of the event with a certificate, or None."""
-    return db.session.scalar(select(Registration).where(
-        Registration.event_id == event.id, Registration.id == registration_id, *_valid()))
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.id == registration_id, *_valid()
+        )
+    )
 
 
 # -- the PDF ------------------------------------------------------------------------------
-
 
 
 def holders(registrations: Sequence[Registration]) -> list[document.Holder]:
@@ -133,7 +141,7 @@ def render_certificates(event: Event, registrations: Sequence[Registration]) -> 
 
 def parts(people: list[Registration], size: int) -> list[list[Registration]]:
     """The people in consecutive parts of at most `size`, in their order."""
-    return [people[start:start + size] for start in range(0, len(people), size)]
+    return [people[start : start + size] for start in range(0, len(people), size)]
 
 
 def file_name(event: Event, registration: Registration | None = None) -> str:

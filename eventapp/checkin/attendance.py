@@ -47,11 +47,15 @@ LATEST = 10
 
 def _expected(event: Event):
     """The WHERE clause of the people expected at the event."""
-    return (Registration.event_id == event.id, Registration.status == Status.CONFIRMED,
-            Registration.anonymised_at.is_(None))
+    return (
+        Registration.event_id == event.id,
+        Registration.status == Status.CONFIRMED,
+        Registration.anonymised_at.is_(None),
+    )
 
 
 # --- Numbers ----------------------------------------------------------------------------
+
 
 def percent(part: int, whole: int) -> int | None:
     """Whole percent, rounded down so 199 of 200 reads 99 % and not "all here"."""
@@ -92,25 +96,39 @@ def summary(event: Event) -> Summary:
     for the walk-ins)."""
     rows = db.session.execute(
         select(Registration.category, func.count(), func.count(Registration.checked_in_at))
-        .where(*_expected(event)).group_by(Registration.category)).all()
+        .where(*_expected(event))
+        .group_by(Registration.category)
+    ).all()
     counts = {Category(category): (arrived, expected) for category, expected, arrived in rows}
-    lines = [Line(*counts[category], category=category) for category in Category
-             if category in counts]
+    lines = [
+        Line(*counts[category], category=category) for category in Category if category in counts
+    ]
     # A walk-in who was later cancelled or undone is not "here" any more: count only the
     # walk-ins among the people the big number counts.
-    walk_ins = db.session.scalar(
-        select(func.count(func.distinct(CheckInRecord.registration_id)))
-        .join(Registration, Registration.id == CheckInRecord.registration_id)
-        .where(CheckInRecord.event_id == event.id,
-               CheckInRecord.action == CheckInAction.CHECK_IN,
-               CheckInRecord.method == CheckInMethod.WALK_IN,
-               Registration.checked_in_at.is_not(None), *_expected(event))) or 0
-    return Summary(checked_in=sum(line.checked_in for line in lines),
-                   expected=sum(line.expected for line in lines),
-                   by_category=lines, walk_ins=walk_ins)
+    walk_ins = (
+        db.session.scalar(
+            select(func.count(func.distinct(CheckInRecord.registration_id)))
+            .join(Registration, Registration.id == CheckInRecord.registration_id)
+            .where(
+                CheckInRecord.event_id == event.id,
+                CheckInRecord.action == CheckInAction.CHECK_IN,
+                CheckInRecord.method == CheckInMethod.WALK_IN,
+                Registration.checked_in_at.is_not(None),
+                *_expected(event),
+            )
+        )
+        or 0
+    )
+    return Summary(
+        checked_in=sum(line.checked_in for line in lines),
+        expected=sum(line.expected for line in lines),
+        by_category=lines,
+        walk_ins=walk_ins,
+    )
 
 
 # --- Arrivals over time -----------------------------------------------------------------
+
 
 @dataclass
 class Slot:
@@ -127,8 +145,7 @@ def _slot_start(moment: datetime, event: Event, minutes: int) -> datetime:
     returned in UTC, so the repeated hour when clocks go back stays two slots.
     """
     local = event.local(moment)
-    floored = local.replace(minute=local.minute - local.minute % minutes, second=0,
-                            microsecond=0)
+    floored = local.replace(minute=local.minute - local.minute % minutes, second=0, microsecond=0)
     return floored.astimezone(UTC)
 
 
@@ -141,10 +158,13 @@ def arrivals(event: Event, minutes: int = 60) -> list[Slot]:
     if minutes <= 0 or 60 % minutes:
         raise ValueError("minutes must divide an hour")
     moments = db.session.scalars(
-        select(Registration.checked_in_at)
-        .where(*_expected(event), Registration.checked_in_at.is_not(None))).all()
-    counts = Counter(_slot_start(moment, event, minutes) for moment in moments
-                     if moment is not None)  # none are: the query leaves them out
+        select(Registration.checked_in_at).where(
+            *_expected(event), Registration.checked_in_at.is_not(None)
+        )
+    ).all()
+    counts = Counter(
+        _slot_start(moment, event, minutes) for moment in moments if moment is not None
+    )  # none are: the query leaves them out
     days: dict[date, list[datetime]] = {}
     for start in sorted(counts):
         days.setdefault(event.local(start).date(), []).append(start)
@@ -153,8 +173,13 @@ def arrivals(event: Event, minutes: int = 60) -> list[Slot]:
     for starts in days.values():
         start, last = starts[0], starts[-1]
         while start <= last:
-            slots.append(Slot(start=event.local(start), end=event.local(start + step),
-                              count=counts.get(start, 0)))
+            slots.append(
+                Slot(
+                    start=event.local(start),
+                    end=event.local(start + step),
+                    count=counts.get(start, 0),
+                )
+            )
             # Step in UTC then floor again: lands on the next local slot even across a
             # change of offset (and never stays put, whatever the zone does).
             following = _slot_start(start + step, event, minutes)
@@ -200,8 +225,16 @@ class Chart:
     highest: int
 
 
-def chart(slots: list[Slot], *, height: int = 220, bar_width: int = 48, gap: int = 12,
-          left: int = 40, top: int = 16, bottom: int = 36) -> Chart:
+def chart(
+    slots: list[Slot],
+    *,
+    height: int = 220,
+    bar_width: int = 48,
+    gap: int = 12,
+    left: int = 40,
+    top: int = 16,
+    bottom: int = 36,
+) -> Chart:
     """Where each bar of the arrivals chart goes: one bar per slot, scaled to the busiest
     slot, with three or four round-numbered grid lines."""
     highest = max((slot.count for slot in slots), default=0)
@@ -212,13 +245,28 @@ def chart(slots: list[Slot], *, height: int = 220, bar_width: int = 48, gap: int
     bars = []
     for n, slot in enumerate(slots):
         bar_height = plot * slot.count / scale_top
-        bars.append(Bar(slot=slot, x=left + gap / 2 + n * (bar_width + gap),
-                        y=baseline - bar_height, width=bar_width, height=bar_height))
-    ticks = [(baseline - plot * value / scale_top, value)
-             for value in range(0, scale_top + 1, step)]
-    return Chart(bars=bars, width=left + len(slots) * (bar_width + gap) + gap,
-                 height=height, top=top, baseline=baseline, left=left, ticks=ticks,
-                 highest=highest)
+        bars.append(
+            Bar(
+                slot=slot,
+                x=left + gap / 2 + n * (bar_width + gap),
+                y=baseline - bar_height,
+                width=bar_width,
+                height=bar_height,
+            )
+        )
+    ticks = [
+        (baseline - plot * value / scale_top, value) for value in range(0, scale_top + 1, step)
+    ]
+    return Chart(
+        bars=bars,
+        width=left + len(slots) * (bar_width + gap) + gap,
+        height=height,
+        top=top,
+        baseline=baseline,
+        left=left,
+        ticks=ticks,
+        highest=highest,
+    )
 
 
 def _tick_step(highest: int) -> int:
@@ -233,15 +281,22 @@ def _tick_step(highest: int) -> int:
 
 # --- Latest check-ins -------------------------------------------------------------------
 
+
 def latest(event: Event, limit: int = LATEST) -> list[CheckInRecord]:
     """The last check-ins and undos at the door, newest first, with their registration."""
-    return list(db.session.scalars(
-        select(CheckInRecord).options(joinedload(CheckInRecord.registration))
-        .where(CheckInRecord.event_id == event.id)
-        .order_by(CheckInRecord.at.desc(), CheckInRecord.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(CheckInRecord)
+            .options(joinedload(CheckInRecord.registration))
+            .where(CheckInRecord.event_id == event.id)
+            .order_by(CheckInRecord.at.desc(), CheckInRecord.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 # --- Not arrived yet --------------------------------------------------------------------
+
 
 def not_arrived(event: Event, category: Category | None = None) -> list[Registration]:
     """The expected people not checked in, by family name then given name, ignoring case
@@ -254,25 +309,46 @@ def not_arrived(event: Event, category: Category | None = None) -> list[Registra
 
 
 def csv_header() -> list[str]:
-    return [_("Registration number"), _("Family name"), _("Given name"), _("Organisation"),
-            _("Category"), _("E-mail"), _("Country"), _("Badge printed")]
+    return [
+        _("Registration number"),
+        _("Family name"),
+        _("Given name"),
+        _("Organisation"),
+        _("Category"),
+        _("E-mail"),
+        _("Country"),
+        _("Badge printed"),
+    ]
 
 
-def csv_rows(people: Iterable[Registration],
-             country_name: Callable[[str], str] = str) -> list[list[str]]:
+def csv_rows(
+    people: Iterable[Registration], country_name: Callable[[str], str] = str
+) -> list[list[str]]:
     """One row per person, the header first, text a spreadsheet would run as a formula
     neutralised as the registrations export does."""
     rows = [csv_header()]
     for person in people:
-        rows.append([neutralise(value) for value in (
-            str(person.id), person.family_name, person.given_name, person.organisation,
-            str(CATEGORIES[person.category]), person.email or "",
-            country_name(person.country), _("yes") if person.printed_at else _("no"))])
+        rows.append(
+            [
+                neutralise(value)
+                for value in (
+                    str(person.id),
+                    person.family_name,
+                    person.given_name,
+                    person.organisation,
+                    str(CATEGORIES[person.category]),
+                    person.email or "",
+                    country_name(person.country),
+                    _("yes") if person.printed_at else _("no"),
+                )
+            ]
+        )
     return rows
 
 
-def not_arrived_csv(people: Iterable[Registration],
-                    country_name: Callable[[str], str] = str) -> bytes:
+def not_arrived_csv(
+    people: Iterable[Registration], country_name: Callable[[str], str] = str
+) -> bytes:
     """The not-arrived list as the registrations export writes CSV: UTF-8 with a
     byte-order mark (so Excel reads the accents and scripts right), CRLF lines."""
     out = io.StringIO()

@@ -24,5 +24,9 @@ class WalkInForm(CleanForm):
         self.category.choices = options((c.value, CATEGORIES[c]) for c in Category)
 
     def to_data(self) -> dict:
-        return {"given_name": self.given_name.data, "family_name": self.family_name.data or "",
-                "organisation": self.organisation.data or "", "email": self.email.data or ""}
+        return {
+            "given_name": self.given_name.data,
+            "family_name": self.family_name.data or "",
+            "organisation": self.organisation.data or "",
+            "email": self.email.data or "",
+        }

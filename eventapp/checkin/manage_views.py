@@ -27,10 +27,16 @@ def _category_arg() -> Category | None:
 
 
 def _live_context(event: Event) -> dict:
-    days = [(day, slots, numbers.chart(slots))
-            for day, slots in numbers.by_day(numbers.arrivals_by_hour(event))]
-    return {"summary": numbers.summary(event), "days": days, "latest": numbers.latest(event),
-            "now": utcnow()}
+    days = [
+        (day, slots, numbers.chart(slots))
+        for day, slots in numbers.by_day(numbers.arrivals_by_hour(event))
+    ]
+    return {
+        "summary": numbers.summary(event),
+        "days": days,
+        "latest": numbers.latest(event),
+        "now": utcnow(),
+    }
 
 
 @bp.get("/events/<slug>/attendance")
@@ -44,8 +50,9 @@ def attendance(slug: str):
     if not fragment:
         category = _category_arg()
         context.update(category=category, missing=numbers.not_arrived(event, category))
-    response = Response(render_template("checkin/attendance.html", event=event,
-                                        fragment=fragment, **context))
+    response = Response(
+        render_template("checkin/attendance.html", event=event, fragment=fragment, **context)
+    )
     # Names of people: not for shared caches; and the refresh must see new check-ins.
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -64,4 +71,3 @@ def not_arrived_csv(slug: str):
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response.headers["Cache-Control"] = "no-store"  # personal data
     return response
-

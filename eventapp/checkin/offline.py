@@ -14,15 +14,21 @@ from pathlib import Path
 from flask import current_app, url_for
 
 #: What the door page loads, kept on the phone when the service worker installs.
-DOOR_ASSETS = ("css/fonts.css", "css/eventapp.css", "js/vendor/jsQR.js", "js/checkin.js",
-               "img/favicon.svg", "img/icon-192.png", "img/icon-512.png")
+DOOR_ASSETS = (
+    "css/fonts.css",
+    "css/eventapp.css",
+    "js/vendor/jsQR.js",
+    "js/checkin.js",
+    "img/favicon.svg",
+    "img/icon-192.png",
+    "img/icon-512.png",
+)
 
 
 def precached_urls() -> list[str]:
     """The assets' fingerprinted URLs, with every font (names at the door come in any
     script, and a page opened offline cannot fetch a missing one)."""
-    fonts = sorted(p.name for p in (Path(current_app.static_folder or "") / "fonts")
-                   .glob("*.ttf"))
+    fonts = sorted(p.name for p in (Path(current_app.static_folder or "") / "fonts").glob("*.ttf"))
     names = [*DOOR_ASSETS, *(f"fonts/{name}" for name in fonts)]
     return [url_for("static", filename=name) for name in names]
 

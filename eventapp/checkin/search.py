@@ -65,12 +65,17 @@ _lock = threading.Lock()
 
 
 def _rows(event: Event, since: datetime | None = None):
-    query = select(Registration.id, Registration.given_name, Registration.family_name,
-                   Registration.badge_name, Registration.organisation,
-                   Registration.anonymised_at, Registration.updated_at,
-                   # As stored text: turning thousands of values into Status costs time.
-                   type_coerce(Registration.status, String).label("status")
-                   ).where(Registration.event_id == event.id)
+    query = select(
+        Registration.id,
+        Registration.given_name,
+        Registration.family_name,
+        Registration.badge_name,
+        Registration.organisation,
+        Registration.anonymised_at,
+        Registration.updated_at,
+        # As stored text: turning thousands of values into Status costs time.
+        type_coerce(Registration.status, String).label("status"),
+    ).where(Registration.event_id == event.id)
     if since is not None:
         # >=: a row changed in the same instant as the newest one read is read again.
         query = query.where(Registration.updated_at >= since)
@@ -78,10 +83,14 @@ def _rows(event: Event, since: datetime | None = None):
 
 
 def _entry(row) -> Entry:
-    text = searchable(" ".join(filter(None, (row.given_name, row.family_name,
-                                             row.badge_name, row.organisation))))
-    return Entry(row.id, text, (row.status != Status.CONFIRMED, fold(row.family_name),
-                                fold(row.given_name), row.id))
+    text = searchable(
+        " ".join(filter(None, (row.given_name, row.family_name, row.badge_name, row.organisation)))
+    )
+    return Entry(
+        row.id,
+        text,
+        (row.status != Status.CONFIRMED, fold(row.family_name), fold(row.given_name), row.id),
+    )
 
 
 def _apply(index: Index, rows) -> None:
@@ -102,8 +111,10 @@ def index(event: Event) -> list[Entry]:
     # in different databases (the test suite reuses ids).
     key = (str(db.engine.url), event.id, event.created_at)
     count, newest = db.session.execute(
-        select(func.count(), func.max(Registration.updated_at))
-        .where(Registration.event_id == event.id)).one()
+        select(func.count(), func.max(Registration.updated_at)).where(
+            Registration.event_id == event.id
+        )
+    ).one()
     kept = _indexes.get(key)
     if kept is not None and (kept.count, kept.newest) == (count, newest):
         return list(kept.entries.values())
@@ -131,13 +142,20 @@ def people(event: Event, query: str, limit: int = LIMIT) -> list[Registration]:
     if not terms:
         return []
     hits = heapq.nsmallest(
-        limit, (e for e in index(event) if all(term in e.text for term in terms)),
-        key=lambda e: e.rank)
+        limit,
+        (e for e in index(event) if all(term in e.text for term in terms)),
+        key=lambda e: e.rank,
+    )
     ids = [e.id for e in hits]
     if not ids:
         return []
     # Read fresh: check-in state, and anyone erased since the index was built.
-    by_id = {r.id: r for r in db.session.scalars(
-        select(Registration).where(Registration.id.in_(ids),
-                                   Registration.anonymised_at.is_(None)))}
+    by_id = {
+        r.id: r
+        for r in db.session.scalars(
+            select(Registration).where(
+                Registration.id.in_(ids), Registration.anonymised_at.is_(None)
+            )
+        )
+    }
     return [by_id[i] for i in ids if i in by_id]

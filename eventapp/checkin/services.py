@@ -40,12 +40,12 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 class Outcome(enum.StrEnum):
-    CHECKED_IN = "checked_in"        # present from now on
-    ALREADY = "already"              # was already checked in (when, by whom)
+    CHECKED_IN = "checked_in"  # present from now on
+    ALREADY = "already"  # was already checked in (when, by whom)
     NOT_CONFIRMED = "not_confirmed"  # waitlisted, pending, cancelled or declined
-    UNKNOWN = "unknown"              # no such code (or its registration was erased)
-    OTHER_EVENT = "other_event"      # a badge of another event
-    UNDONE = "undone"                # check-in taken back
+    UNKNOWN = "unknown"  # no such code (or its registration was erased)
+    OTHER_EVENT = "other_event"  # a badge of another event
+    UNDONE = "undone"  # check-in taken back
     NOT_CHECKED_IN = "not_checked_in"  # undo of someone who was not checked in
 
 
@@ -97,8 +97,15 @@ def _who(user_id: int | None) -> str:
     return user.email if user else ""
 
 
-def check_in(event: Event, code: str, user: User, *, method: CheckInMethod = CheckInMethod.QR,
-             at: datetime | None = None, queued: bool = False) -> Result:
+def check_in(
+    event: Event,
+    code: str,
+    user: User,
+    *,
+    method: CheckInMethod = CheckInMethod.QR,
+    at: datetime | None = None,
+    queued: bool = False,
+) -> Result:
     """Mark the holder of `code` present, once. No commit: the caller commits."""
     registration = find(code)
     if registration is None or registration.anonymised_at is not None:
@@ -109,24 +116,40 @@ def check_in(event: Event, code: str, user: User, *, method: CheckInMethod = Che
         return Result(Outcome.NOT_CONFIRMED, registration)
     now = utcnow()
     when = _scan_time(at, now)
-    changed = cast(CursorResult, db.session.execute(
-        update(Registration)
-        .where(Registration.id == registration.id, Registration.checked_in_at.is_(None),
-               Registration.status == Status.CONFIRMED)
-        .values(checked_in_at=when, checked_in_by_id=user.id)
-        .execution_options(synchronize_session=False)
-    )).rowcount
+    changed = cast(
+        CursorResult,
+        db.session.execute(
+            update(Registration)
+            .where(
+                Registration.id == registration.id,
+                Registration.checked_in_at.is_(None),
+                Registration.status == Status.CONFIRMED,
+            )
+            .values(checked_in_at=when, checked_in_by_id=user.id)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
     # Read the row as it is now: another volunteer's check-in, or a status change.
     db.session.refresh(registration)
     if changed != 1:
         if registration.checked_in_at is not None:
-            return Result(Outcome.ALREADY, registration,
-                          checked_in_by=_who(registration.checked_in_by_id))
+            return Result(
+                Outcome.ALREADY, registration, checked_in_by=_who(registration.checked_in_by_id)
+            )
         return Result(Outcome.NOT_CONFIRMED, registration)
-    db.session.add(CheckInRecord(
-        event_id=event.id, registration_id=registration.id, action=CheckInAction.CHECK_IN,
-        method=method, at=when, recorded_at=now, queued=queued, user_id=user.id,
-        actor=user.email))
+    db.session.add(
+        CheckInRecord(
+            event_id=event.id,
+            registration_id=registration.id,
+            action=CheckInAction.CHECK_IN,
+            method=method,
+            at=when,
+            recorded_at=now,
+            queued=queued,
+            user_id=user.id,
+            actor=user.email,
+        )
+    )
     return Result(Outcome.CHECKED_IN, registration, checked_in_by=user.email)
 
 
@@ -137,19 +160,30 @@ def undo(event: Event, code: str, user: User) -> Result:
         return Result(Outcome.UNKNOWN)
     if registration.event_id != event.id:
         return Result(Outcome.OTHER_EVENT, other_event=registration.event)
-    changed = cast(CursorResult, db.session.execute(
-        update(Registration)
-        .where(Registration.id == registration.id, Registration.checked_in_at.is_not(None))
-        .values(checked_in_at=None, checked_in_by_id=None)
-        .execution_options(synchronize_session=False)
-    )).rowcount
+    changed = cast(
+        CursorResult,
+        db.session.execute(
+            update(Registration)
+            .where(Registration.id == registration.id, Registration.checked_in_at.is_not(None))
+            .values(checked_in_at=None, checked_in_by_id=None)
+            .execution_options(synchronize_session=False)
+        ),
+    ).rowcount
     db.session.refresh(registration)
     if changed != 1:
         return Result(Outcome.NOT_CHECKED_IN, registration)
-    db.session.add(CheckInRecord(
-        event_id=event.id, registration_id=registration.id, action=CheckInAction.UNDO,
-        method=CheckInMethod.SEARCH, at=utcnow(), recorded_at=utcnow(), user_id=user.id,
-        actor=user.email))
+    db.session.add(
+        CheckInRecord(
+            event_id=event.id,
+            registration_id=registration.id,
+            action=CheckInAction.UNDO,
+            method=CheckInMethod.SEARCH,
+            at=utcnow(),
+            recorded_at=utcnow(),
+            user_id=user.id,
+            actor=user.email,
+        )
+    )
     return Result(Outcome.UNDONE, registration)
 
 
@@ -165,14 +199,17 @@ def namesakes(event: Event, given_name: str, family_name: str) -> list[Registrat
     wanted = _name_key(f"{given_name} {family_name}")
     if not wanted:
         return []
-    rows = db.session.scalars(select(Registration).where(
-        Registration.event_id == event.id, Registration.anonymised_at.is_(None)))
-    return [r for r in rows
-            if wanted in (_name_key(r.full_name), _name_key(r.badge_name or ""))]
+    rows = db.session.scalars(
+        select(Registration).where(
+            Registration.event_id == event.id, Registration.anonymised_at.is_(None)
+        )
+    )
+    return [r for r in rows if wanted in (_name_key(r.full_name), _name_key(r.badge_name or ""))]
 
 
-def register_walk_in(event: Event, data: dict[str, Any], category: Category,
-                     user: User) -> Registration:
+def register_walk_in(
+    event: Event, data: dict[str, Any], category: Category, user: User
+) -> Registration:
     """Someone who is at the door but not on the list: registered (confirmed, outside the
     public capacity, as organisers add people by hand) and checked in at once. Raises
     registration.services.AlreadyRegistered for an address already registered. No commit.
@@ -181,15 +218,27 @@ def register_walk_in(event: Event, data: dict[str, Any], category: Category,
     now = utcnow()
     registration.checked_in_at = now
     registration.checked_in_by_id = user.id
-    db.session.add(CheckInRecord(
-        event_id=event.id, registration_id=registration.id, action=CheckInAction.CHECK_IN,
-        method=CheckInMethod.WALK_IN, at=now, recorded_at=now, user_id=user.id,
-        actor=user.email))
+    db.session.add(
+        CheckInRecord(
+            event_id=event.id,
+            registration_id=registration.id,
+            action=CheckInAction.CHECK_IN,
+            method=CheckInMethod.WALK_IN,
+            at=now,
+            recorded_at=now,
+            user_id=user.id,
+            actor=user.email,
+        )
+    )
     return registration
 
 
 def history(registration: Registration) -> list[CheckInRecord]:
     """The registration's check-ins and undos, oldest first."""
-    return list(db.session.scalars(
-        select(CheckInRecord).where(CheckInRecord.registration_id == registration.id)
-        .order_by(CheckInRecord.at, CheckInRecord.id)))
+    return list(
+        db.session.scalars(
+            select(CheckInRecord)
+            .where(CheckInRecord.registration_id == registration.id)
+            .order_by(CheckInRecord.at, CheckInRecord.id)
+        )
+    )

@@ -49,24 +49,36 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), after.get(k)] for k in after if before.get(k) != after.get(k)}
 
 
-def record(event: Event, entity: str, entity_id: int | None, action: str, summary: str,
-           changes: dict[str, Any] | None = None) -> ChangeLogEntry:
+def record(
+    event: Event,
+    entity: str,
+    entity_id: int | None,
+    action: str,
+    summary: str,
+    changes: dict[str, Any] | None = None,
+) -> ChangeLogEntry:
     """Add a log entry in the current transaction (it commits with the change itself).
 
     The actor is the signed-in user, if any.
     """
     user = current_user if current_user and current_user.is_authenticated else None
     entry = ChangeLogEntry(
-        event=event, entity=entity, entity_id=entity_id, action=action, summary=summary[:500],
-        changes=json_safe(changes or {}), user_id=user.id if user else None,
+        event=event,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        summary=summary[:500],
+        changes=json_safe(changes or {}),
+        user_id=user.id if user else None,
         actor=user.email if user else "",
     )
     db.session.add(entry)
     return entry
 
 
-def entries(event: Event, entity: str | None = None, entity_id: int | None = None,
-            limit: int = 500) -> list[ChangeLogEntry]:
+def entries(
+    event: Event, entity: str | None = None, entity_id: int | None = None, limit: int = 500
+) -> list[ChangeLogEntry]:
     """The newest entries first, optionally for one entity."""
     query = select(ChangeLogEntry).where(ChangeLogEntry.event_id == event.id)
     if entity is not None:
@@ -81,28 +93,51 @@ def entries(event: Event, entity: str | None = None, entity_id: int | None = Non
 
 #: What the forms call the fields entries record.
 FIELD_LABELS = {
-    "title": _l("Title"), "subtitle": _l("Subtitle"), "slug": _l("Address (slug)"),
-    "timezone": _l("Time zone"), "starts_at": _l("Starts"), "ends_at": _l("Ends"),
-    "venue_name": _l("Venue"), "venue_address": _l("Venue address"),
-    "capacity": _l("Seats"), "registration_opens_at": _l("Registration opens"),
+    "title": _l("Title"),
+    "subtitle": _l("Subtitle"),
+    "slug": _l("Address (slug)"),
+    "timezone": _l("Time zone"),
+    "starts_at": _l("Starts"),
+    "ends_at": _l("Ends"),
+    "venue_name": _l("Venue"),
+    "venue_address": _l("Venue address"),
+    "capacity": _l("Seats"),
+    "registration_opens_at": _l("Registration opens"),
     "registration_closes_at": _l("Registration closes"),
     "moderation": _l("Organisers approve each sign-up"),
-    "published": _l("Published (visible to the public)"), "description": _l("Description"),
-    "privacy_notice": _l("Privacy notice (Markdown)"), "kind": _l("Kind"),
-    "room_id": _l("Room"), "name": _l("Name"), "position": _l("Position"),
-    "bio": _l("Biography (Markdown)"), "photo": _l("Photo"), "honorific": _l("Honorific"),
-    "given_name": _l("Given name"), "family_name": _l("Family name"),
-    "badge_name": _l("Name on the badge"), "email": _l("E-mail address"),
-    "organisation": _l("Organisation"), "job_title": _l("Job title"),
-    "country": _l("Country"), "dietary": _l("Dietary needs"),
-    "dietary_other": _l("Other dietary needs"), "accessibility": _l("Accessibility needs"),
-    "photo_consent": _l("Photo consent"), "category": _l("Category"), "status": _l("Status"),
-    "minutes": _l("Minutes"), "item_ids": _l("Items"),
+    "published": _l("Published (visible to the public)"),
+    "description": _l("Description"),
+    "privacy_notice": _l("Privacy notice (Markdown)"),
+    "kind": _l("Kind"),
+    "room_id": _l("Room"),
+    "name": _l("Name"),
+    "position": _l("Position"),
+    "bio": _l("Biography (Markdown)"),
+    "photo": _l("Photo"),
+    "honorific": _l("Honorific"),
+    "given_name": _l("Given name"),
+    "family_name": _l("Family name"),
+    "badge_name": _l("Name on the badge"),
+    "email": _l("E-mail address"),
+    "organisation": _l("Organisation"),
+    "job_title": _l("Job title"),
+    "country": _l("Country"),
+    "dietary": _l("Dietary needs"),
+    "dietary_other": _l("Other dietary needs"),
+    "accessibility": _l("Accessibility needs"),
+    "photo_consent": _l("Photo consent"),
+    "category": _l("Category"),
+    "status": _l("Status"),
+    "minutes": _l("Minutes"),
+    "item_ids": _l("Items"),
     **{role.value: label for role, label in ROLES.items()},
 }
 #: Fields whose stored value is a code with a name.
 VALUE_NAMES: dict[str, dict[Any, Any]] = {
-    "status": STATUSES, "category": CATEGORIES, "dietary": DIETARY}
+    "status": STATUSES,
+    "category": CATEGORIES,
+    "dietary": DIETARY,
+}
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 
 
@@ -111,19 +146,29 @@ def readable(entry: ChangeLogEntry, event: Event) -> list[tuple[str, str, str | 
     with the forms' names for fields and values, times in the event's time zone, rooms and
     agenda items by name. A created, deleted or shifted thing's values are shown as they
     are (a pair there is a list of two names), except a creation's [None, value]."""
-    names = {"room_id": {room.id: room.name for room in event.rooms},
-             # "kind" is an agenda item's or a question's, by the entry's entity.
-             "kind": QUESTION_KINDS if entry.entity == "question" else ITEM_KINDS}
+    names = {
+        "room_id": {room.id: room.name for room in event.rooms},
+        # "kind" is an agenda item's or a question's, by the entry's entity.
+        "kind": QUESTION_KINDS if entry.entity == "question" else ITEM_KINDS,
+    }
     if "item_ids" in (entry.changes or {}):
         names["item_ids"] = {item.id: f"“{item.title}”" for item in event.agenda_items}
     rows: list[tuple[str, str, str | None]] = []
     for name, values in (entry.changes or {}).items():
         label = str(FIELD_LABELS[name]) if name in FIELD_LABELS else name
-        pair = (isinstance(values, list) and len(values) == 2
-                and (entry.action not in ("create", "delete", "shift") or values[0] is None))
+        pair = (
+            isinstance(values, list)
+            and len(values) == 2
+            and (entry.action not in ("create", "delete", "shift") or values[0] is None)
+        )
         if pair:
-            rows.append((label, _shown(name, values[0], event, names),
-                         _shown(name, values[1], event, names)))
+            rows.append(
+                (
+                    label,
+                    _shown(name, values[0], event, names),
+                    _shown(name, values[1], event, names),
+                )
+            )
         else:
             rows.append((label, _shown(name, values, event, names), None))
     return rows
@@ -156,10 +201,17 @@ def apply_changes(obj: Any, data: dict[str, Any], fields: tuple[str, ...]) -> di
     return diff(before, snapshot(obj, fields))
 
 
-
-def save_logged(event: Event, obj: Any, data: dict[str, Any], fields: tuple[str, ...], *,
-          new: Callable[[], Any], entity: str, created: Callable[[Any], str],
-          changed: Callable[[Any], str]) -> Any:
+def save_logged(
+    event: Event,
+    obj: Any,
+    data: dict[str, Any],
+    fields: tuple[str, ...],
+    *,
+    new: Callable[[], Any],
+    entity: str,
+    created: Callable[[Any], str],
+    changed: Callable[[Any], str],
+) -> Any:
     """Create (obj None) or update an object of the event, and log what changed."""
     if obj is None:
         obj = new()

@@ -38,10 +38,19 @@ def select_locale() -> str:
 
 def _remember_choice(response: Response) -> Response:
     chosen = request.args.get("lang")
-    if chosen is not None and chosen in current_app.config["LANGUAGES"] \
-            and chosen != request.cookies.get(COOKIE):
-        response.set_cookie(COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax",
-                            httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"])
+    if (
+        chosen is not None
+        and chosen in current_app.config["LANGUAGES"]
+        and chosen != request.cookies.get(COOKIE)
+    ):
+        response.set_cookie(
+            COOKIE,
+            chosen,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 
@@ -70,16 +79,17 @@ def _pgettext(context, where: str, string: str, **variables):
 @pass_context
 def _npgettext(context, where: str, singular: str, plural: str, num: int, **variables):
     variables.setdefault("num", num)
-    return _as_text(context, get_translations().unpgettext(where, singular, plural, num),
-                    variables)
+    return _as_text(context, get_translations().unpgettext(where, singular, plural, num), variables)
 
 
 def init_app(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories="translations")
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories="translations"
+    )
     # `_` of jinja2.ext.i18n calls the "gettext" global: replacing these four is enough.
-    app.jinja_env.globals.update(gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext,
-                                 npgettext=_npgettext)
+    app.jinja_env.globals.update(
+        gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext
+    )
     app.after_request(_remember_choice)
 
 
@@ -122,8 +132,7 @@ def country_choices() -> list[tuple[str, str]]:
     locale = str(get_locale())
     if locale not in cache:
         cache[locale] = sorted(
-            ((code, name) for code, name in territories(locale).items()
-             if is_country_code(code)),
+            ((code, name) for code, name in territories(locale).items() if is_country_code(code)),
             key=lambda pair: pair[1].casefold(),
         )
     return cache[locale]

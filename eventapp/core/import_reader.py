@@ -56,10 +56,13 @@ class Limits:
 
     @classmethod
     def from_config(cls, config) -> Limits:
-        return cls(rows=config["IMPORT_MAX_ROWS"], columns=config["IMPORT_MAX_COLUMNS"],
-                   cell=config["IMPORT_MAX_CELL_LENGTH"],
-                   unzipped=config["IMPORT_MAX_UNZIPPED_BYTES"],
-                   text=config["MAX_CONTENT_LENGTH"] or 16 * MB)
+        return cls(
+            rows=config["IMPORT_MAX_ROWS"],
+            columns=config["IMPORT_MAX_COLUMNS"],
+            cell=config["IMPORT_MAX_CELL_LENGTH"],
+            unzipped=config["IMPORT_MAX_UNZIPPED_BYTES"],
+            text=config["MAX_CONTENT_LENGTH"] or 16 * MB,
+        )
 
 
 class Rows(Sequence):
@@ -73,7 +76,7 @@ class Rows(Sequence):
 
     def append(self, cells: list[str]) -> int:
         """Keep a row; the bytes it takes."""
-        data = "\0".join(cells[:self.width]).encode()
+        data = "\0".join(cells[: self.width]).encode()
         self._rows.append(data)
         return len(data)
 
@@ -138,8 +141,9 @@ class _Builder:
             self.rows = Rows(len(self.headers))
             return
         if len(self.numbers) >= limits.rows:
-            raise ImportFileError(_("The file has more than %(num)d rows: split it.",
-                                    num=limits.rows))
+            raise ImportFileError(
+                _("The file has more than %(num)d rows: split it.", num=limits.rows)
+            )
         self.keep_text(self.rows.append(cells))
         self.numbers.append(number)
         if formulas:
@@ -148,8 +152,12 @@ class _Builder:
     def keep_text(self, size: int) -> None:
         self.text += size
         if self.text > self.limits.text:
-            raise ImportFileError(_("The file holds more than %(num)d MB of text: split it.",
-                                    num=self.limits.text // MB))
+            raise ImportFileError(
+                _(
+                    "The file holds more than %(num)d MB of text: split it.",
+                    num=self.limits.text // MB,
+                )
+            )
 
     def table(self) -> Table:
         if self.headers is None or self.rows is None:
@@ -158,19 +166,23 @@ class _Builder:
 
 
 def too_many_columns(number: int, limits: Limits) -> ImportFileError:
-    return ImportFileError(_("Row %(row)d has more than %(num)d columns.", row=number,
-                             num=limits.columns))
+    return ImportFileError(
+        _("Row %(row)d has more than %(num)d columns.", row=number, num=limits.columns)
+    )
 
 
 def cell_too_long(number: int | None, limits: Limits) -> ImportFileError:
     if number is None:
-        return ImportFileError(_("The file has a cell longer than %(num)d characters.",
-                                 num=limits.cell))
-    return ImportFileError(_("Row %(row)d has a cell longer than %(num)d characters.",
-                             row=number, num=limits.cell))
+        return ImportFileError(
+            _("The file has a cell longer than %(num)d characters.", num=limits.cell)
+        )
+    return ImportFileError(
+        _("Row %(row)d has a cell longer than %(num)d characters.", row=number, num=limits.cell)
+    )
 
 
 # --- CSV --------------------------------------------------------------------------------
+
 
 class _Lines:
     """The text's lines for csv.reader, failing as soon as one record (which may span
@@ -190,10 +202,14 @@ class _Lines:
             raise StopIteration
         self.used += len(line)
         if self.used > self.limit:
-            raise ImportFileError(_(
-                "Row %(row)d is too long: more than %(columns)d columns of %(num)d "
-                "characters.", row=self.number, columns=self.limits.columns,
-                num=self.limits.cell))
+            raise ImportFileError(
+                _(
+                    "Row %(row)d is too long: more than %(columns)d columns of %(num)d characters.",
+                    row=self.number,
+                    columns=self.limits.columns,
+                    num=self.limits.cell,
+                )
+            )
         if "\x00" in line:
             raise ImportFileError(_("This does not look like a CSV file."))
         return line
@@ -215,21 +231,24 @@ def _read_csv(stream: BinaryIO, limits: Limits) -> Table:
             builder.add(lines.number, cells)  # the line the record starts on
             lines.used, lines.number = 0, reader.line_num + 1
     except UnicodeDecodeError:
-        raise ImportFileError(_(
-            "The file is not in UTF-8, so accented letters and other scripts would be "
-            "garbled. In Excel, save it as “CSV UTF-8 (comma delimited)”, or upload the "
-            "XLSX file instead.")) from None
+        raise ImportFileError(
+            _(
+                "The file is not in UTF-8, so accented letters and other scripts would be "
+                "garbled. In Excel, save it as “CSV UTF-8 (comma delimited)”, or upload the "
+                "XLSX file instead."
+            )
+        ) from None
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):  # csv's own cap, above ours
             raise cell_too_long(lines.number, limits) from None
-        raise ImportFileError(_("The CSV file is malformed: %(error)s", error=str(exc))) \
-            from None
+        raise ImportFileError(_("The CSV file is malformed: %(error)s", error=str(exc))) from None
     finally:
         text.detach()
     return builder.table()
 
 
 # --- XLSX -------------------------------------------------------------------------------
+
 
 class _Budget:
     """The bytes a workbook may decompress to, spent as they are read."""
@@ -240,8 +259,12 @@ class _Budget:
     def allow(self, size: int) -> None:
         """Refuse a part whose size, as the zip declares it, would not fit."""
         if self.used + size > self.limit:
-            raise ImportFileError(_("The workbook is larger than %(num)d MB once "
-                                    "decompressed: split it.", num=self.limit // MB))
+            raise ImportFileError(
+                _(
+                    "The workbook is larger than %(num)d MB once decompressed: split it.",
+                    num=self.limit // MB,
+                )
+            )
 
     def spend(self, size: int) -> None:
         self.allow(size)
@@ -259,20 +282,32 @@ def _read_xlsx(path: Path, limits: Limits) -> Table:
                 _parse(archive, shared, budget, strings)
             _parse(archive, sheet, budget, _Sheet(limits, builder, strings))
     except DefusedXmlException:  # before ValueError, its base class
-        raise ImportFileError(_(
-            "The workbook holds XML declarations (DTD or entities) that are refused for "
-            "safety. Open it in your spreadsheet program and save it again.")) from None
-    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, OSError, EOFError,
-            NotImplementedError, RuntimeError):  # RuntimeError: an encrypted member
+        raise ImportFileError(
+            _(
+                "The workbook holds XML declarations (DTD or entities) that are refused for "
+                "safety. Open it in your spreadsheet program and save it again."
+            )
+        ) from None
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        KeyError,
+        ValueError,
+        OSError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+    ):  # RuntimeError: an encrypted member
         raise ImportFileError(_("The file cannot be read as an XLSX workbook.")) from None
     except ExpatError as exc:
-        raise ImportFileError(_("The workbook is damaged: its XML is malformed (%(error)s).",
-                                error=str(exc))) from None
+        raise ImportFileError(
+            _("The workbook is damaged: its XML is malformed (%(error)s).", error=str(exc))
+        ) from None
     return builder.table()
 
 
 def _local(name: str) -> str:
-    """"main row" (namespace, space, name: see _parse) -> "row"."""
+    """ "main row" (namespace, space, name: see _parse) -> "row"."""
     return name.rpartition(" ")[2]
 
 
@@ -296,8 +331,7 @@ class _Elements(_Handler):
         self.elements: list[tuple[str, dict[str, str]]] = []
 
     def start(self, name, attrs):
-        self.elements.append((_local(name), {_local(key): value
-                                             for key, value in attrs.items()}))
+        self.elements.append((_local(name), {_local(key): value for key, value in attrs.items()}))
 
 
 def _parts(archive: zipfile.ZipFile, budget: _Budget) -> tuple[str, str | None]:
@@ -305,20 +339,28 @@ def _parts(archive: zipfile.ZipFile, budget: _Budget) -> tuple[str, str | None]:
     workbook, relations = _Elements(), _Elements()
     _parse(archive, "xl/workbook.xml", budget, workbook)
     _parse(archive, "xl/_rels/workbook.xml.rels", budget, relations)
-    targets = {attrs.get("Id"): attrs for tag, attrs in relations.elements
-               if tag == "Relationship"}
+    targets = {attrs.get("Id"): attrs for tag, attrs in relations.elements if tag == "Relationship"}
     sheets = [attrs for tag, attrs in workbook.elements if tag == "sheet"]
     if not sheets:
         raise KeyError("no sheet")
     sheet = _target(targets[sheets[0]["id"]]["Target"])
-    shared = next((_target(attrs["Target"]) for attrs in targets.values()
-                   if attrs.get("Type", "").endswith("/sharedStrings")), None)
+    shared = next(
+        (
+            _target(attrs["Target"])
+            for attrs in targets.values()
+            if attrs.get("Type", "").endswith("/sharedStrings")
+        ),
+        None,
+    )
     return sheet, shared
 
 
 def _target(target: str) -> str:
-    return target.lstrip("/") if target.startswith("/") else \
-        posixpath.normpath(posixpath.join("xl", target))
+    return (
+        target.lstrip("/")
+        if target.startswith("/")
+        else posixpath.normpath(posixpath.join("xl", target))
+    )
 
 
 def _parse(archive: zipfile.ZipFile, name: str, budget: _Budget, handler: _Handler) -> None:
@@ -410,7 +452,7 @@ class _SharedStrings(_Text):
     def __getitem__(self, index: int) -> str:
         if not 0 <= index < len(self.offsets) - 1:
             raise KeyError(index)
-        return self.data[self.offsets[index]:self.offsets[index + 1]].decode()
+        return self.data[self.offsets[index] : self.offsets[index + 1]].decode()
 
 
 def _column(ref: str) -> int:
@@ -453,19 +495,25 @@ class _Sheet(_Text):
         if tag == "row":
             self.row_elements += 1
             if self.row_elements > self.limits.rows * EMPTY_ROWS_FACTOR:
-                raise ImportFileError(_(
-                    "The sheet has more than %(num)d rows, empty ones included: delete the "
-                    "empty rows below your data, or split it.",
-                    num=self.limits.rows * EMPTY_ROWS_FACTOR))
+                raise ImportFileError(
+                    _(
+                        "The sheet has more than %(num)d rows, empty ones included: delete the "
+                        "empty rows below your data, or split it.",
+                        num=self.limits.rows * EMPTY_ROWS_FACTOR,
+                    )
+                )
             row = attrs.get("r")
             self.number = int(row) if row else self.number + 1
             self.cells, self.row_formulas = [], 0
         elif tag == "c":
             self.cell_elements += 1
             if self.cell_elements > self.limits.rows * self.limits.columns:
-                raise ImportFileError(_(
-                    "The sheet has more than %(num)d cells, empty ones included: split it.",
-                    num=self.limits.rows * self.limits.columns))
+                raise ImportFileError(
+                    _(
+                        "The sheet has more than %(num)d cells, empty ones included: split it.",
+                        num=self.limits.rows * self.limits.columns,
+                    )
+                )
             ref = attrs.get("r")
             self.column = _column(ref) if ref else len(self.cells)
             if self.column >= self.limits.columns:

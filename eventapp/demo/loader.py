@@ -40,8 +40,11 @@ def read_data(path: Path = DATA_FILE) -> dict:
 
 
 def load_demo(
-    participant_count: int = DEFAULT_PARTICIPANTS, path: Path = DATA_FILE, *,
-    on: date | None = None, seats_left: int | None = None,
+    participant_count: int = DEFAULT_PARTICIPANTS,
+    path: Path = DATA_FILE,
+    *,
+    on: date | None = None,
+    seats_left: int | None = None,
 ) -> Event | None:
     """Create the demo event with its agenda, speakers and registrations.
 
@@ -72,39 +75,58 @@ def load_demo(
         return datetime.fromisoformat(iso).replace(tzinfo=zone) + shift
 
     event = Event(
-        slug=spec["slug"], title=spec["title"], subtitle=spec.get("subtitle", ""),
-        description=spec.get("description", "").strip(), timezone=spec["timezone"],
-        starts_at=on_the_day(spec["starts_at"]), ends_at=on_the_day(spec["ends_at"]),
-        venue_name=spec.get("venue_name", ""), venue_address=spec.get("venue_address", ""),
+        slug=spec["slug"],
+        title=spec["title"],
+        subtitle=spec.get("subtitle", ""),
+        description=spec.get("description", "").strip(),
+        timezone=spec["timezone"],
+        starts_at=on_the_day(spec["starts_at"]),
+        ends_at=on_the_day(spec["ends_at"]),
+        venue_name=spec.get("venue_name", ""),
+        venue_address=spec.get("venue_address", ""),
         capacity=capacity,
         registration_opens_at=local(spec["registration_opens"]),
         registration_closes_at=local(spec["registration_closes"]),
         published=spec.get("published", False),
-        key_figures=[{"value": f["value"], "label": f["label"]}
-                     for f in spec.get("key_figures", [])],
+        key_figures=[
+            {"value": f["value"], "label": f["label"]} for f in spec.get("key_figures", [])
+        ],
     )
     db.session.add(event)
 
     rooms = {}
     for position, room_spec in enumerate(data.get("rooms", [])):
-        rooms[room_spec["key"]] = Room(event=event, name=room_spec["name"],
-                                       capacity=room_spec.get("capacity"), position=position)
+        rooms[room_spec["key"]] = Room(
+            event=event,
+            name=room_spec["name"],
+            capacity=room_spec.get("capacity"),
+            position=position,
+        )
 
     people = {}
     for p in data.get("people", []):
         people[p["key"]] = Person(
-            event=event, honorific=p.get("honorific", ""), given_name=p["given_name"],
-            family_name=p.get("family_name", ""), position=p.get("position", ""),
-            organisation=p.get("organisation", ""), country=p.get("country", ""),
-            bio=p.get("bio", "").strip(), email=p.get("email") or None,
+            event=event,
+            honorific=p.get("honorific", ""),
+            given_name=p["given_name"],
+            family_name=p.get("family_name", ""),
+            position=p.get("position", ""),
+            organisation=p.get("organisation", ""),
+            country=p.get("country", ""),
+            bio=p.get("bio", "").strip(),
+            email=p.get("email") or None,
         )
 
     for position, item_spec in enumerate(data.get("agenda", [])):
         item = AgendaItem(
-            event=event, kind=ItemKind(item_spec["kind"]), title=item_spec["title"],
+            event=event,
+            kind=ItemKind(item_spec["kind"]),
+            title=item_spec["title"],
             description=item_spec.get("description", "").strip(),
-            starts_at=on_the_day(item_spec["start"]), ends_at=on_the_day(item_spec["end"]),
-            room=rooms[item_spec["room"]] if item_spec.get("room") else None, position=position,
+            starts_at=on_the_day(item_spec["start"]),
+            ends_at=on_the_day(item_spec["end"]),
+            room=rooms[item_spec["room"]] if item_spec.get("room") else None,
+            position=position,
         )
         for key, role in ROLE_KEYS.items():
             for order, person_key in enumerate(item_spec.get(key, [])):
@@ -114,20 +136,36 @@ def load_demo(
     # Hosts and speakers hold registrations too (outside the public capacity),
     # so that a badge run or a check-in list covers everyone in the room.
     for key, person in people.items():
-        db.session.add(Registration(
-            event=event, person=person, honorific=person.honorific,
-            given_name=person.given_name, family_name=person.family_name,
-            email=person.email or f"{key}@speakers.example.org",
-            organisation=person.organisation, job_title=person.position,
-            country=person.country, category=Category.SPEAKER, status=Status.CONFIRMED,
-        ))
+        db.session.add(
+            Registration(
+                event=event,
+                person=person,
+                honorific=person.honorific,
+                given_name=person.given_name,
+                family_name=person.family_name,
+                email=person.email or f"{key}@speakers.example.org",
+                organisation=person.organisation,
+                job_title=person.position,
+                country=person.country,
+                category=Category.SPEAKER,
+                status=Status.CONFIRMED,
+            )
+        )
 
     for fake in participants.generate(participant_count):
-        db.session.add(Registration(
-            event=event, given_name=fake.given_name, family_name=fake.family_name,
-            email=fake.email, organisation=fake.organisation, job_title=fake.job_title,
-            country=fake.country, language=fake.language,
-            category=Category.PARTICIPANT, status=Status.CONFIRMED,
-        ))
+        db.session.add(
+            Registration(
+                event=event,
+                given_name=fake.given_name,
+                family_name=fake.family_name,
+                email=fake.email,
+                organisation=fake.organisation,
+                job_title=fake.job_title,
+                country=fake.country,
+                language=fake.language,
+                category=Category.PARTICIPANT,
+                status=Status.CONFIRMED,
+            )
+        )
     db.session.flush()
     return event

@@ -17,12 +17,30 @@ SEED = 20240312
 
 # (Faker locale, ISO country, weight): roughly the mix of a Brussels migration event.
 LOCALES = [
-    ("fr_FR", "FR", 6), ("nl_BE", "BE", 8), ("de_AT", "AT", 6), ("it_IT", "IT", 5),
-    ("es_ES", "ES", 5), ("sv_SE", "SE", 3), ("pl_PL", "PL", 3), ("el_GR", "GR", 3),
-    ("pt_PT", "CV", 4), ("es_MX", "MX", 4), ("es_ES", "CR", 3), ("es_ES", "PY", 2),
-    ("ka_GE", "GE", 6), ("ru_RU", "KG", 5), ("uk_UA", "UA", 3), ("hy_AM", "AM", 3),
-    ("az_AZ", "AZ", 2), ("ar_AA", "JO", 4), ("ar_AA", "MA", 2), ("sw", "UG", 4),
-    ("sw", "ZM", 2), ("en_GB", "GB", 3), ("ro_RO", "MD", 2), ("tr_TR", "TR", 2),
+    ("fr_FR", "FR", 6),
+    ("nl_BE", "BE", 8),
+    ("de_AT", "AT", 6),
+    ("it_IT", "IT", 5),
+    ("es_ES", "ES", 5),
+    ("sv_SE", "SE", 3),
+    ("pl_PL", "PL", 3),
+    ("el_GR", "GR", 3),
+    ("pt_PT", "CV", 4),
+    ("es_MX", "MX", 4),
+    ("es_ES", "CR", 3),
+    ("es_ES", "PY", 2),
+    ("ka_GE", "GE", 6),
+    ("ru_RU", "KG", 5),
+    ("uk_UA", "UA", 3),
+    ("hy_AM", "AM", 3),
+    ("az_AZ", "AZ", 2),
+    ("ar_AA", "JO", 4),
+    ("ar_AA", "MA", 2),
+    ("sw", "UG", 4),
+    ("sw", "ZM", 2),
+    ("en_GB", "GB", 3),
+    ("ro_RO", "MD", 2),
+    ("tr_TR", "TR", 2),
 ]
 
 ORGANISATIONS = [
@@ -45,8 +63,15 @@ ORGANISATIONS = [
 ]
 
 JOB_TITLES = [
-    "Policy Officer", "Head of Unit", "Programme Manager", "Migration Expert",
-    "Counsellor", "Researcher", "Director", "Training Coordinator", "Legal Adviser",
+    "Policy Officer",
+    "Head of Unit",
+    "Programme Manager",
+    "Migration Expert",
+    "Counsellor",
+    "Researcher",
+    "Director",
+    "Training Coordinator",
+    "Legal Adviser",
     "Project Assistant",
 ]
 

@@ -1,6 +1,5 @@
 """Organisers' forms for events: settings, a new event (blank or copied), managers."""
 
-
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
@@ -19,33 +18,50 @@ from eventapp.web.forms import CleanForm, LocalTimeField, options, validate_time
 class EventForm(CleanForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     subtitle = StringField(_l("Subtitle"), validators=[Optional(), Length(max=300)])
-    slug = StringField(_l("Address (slug)"), validators=[
-        DataRequired(), Length(max=80),
-        Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-               message=_l("Use lower-case letters, digits and hyphens, e.g. forum-2025.")),
-    ])
-    timezone = StringField(_l("Time zone"), validators=[DataRequired(), validate_timezone],
-                           render_kw={"list": "timezones"})
+    slug = StringField(
+        _l("Address (slug)"),
+        validators=[
+            DataRequired(),
+            Length(max=80),
+            Regexp(
+                r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                message=_l("Use lower-case letters, digits and hyphens, e.g. forum-2025."),
+            ),
+        ],
+    )
+    timezone = StringField(
+        _l("Time zone"),
+        validators=[DataRequired(), validate_timezone],
+        render_kw={"list": "timezones"},
+    )
     starts_at = LocalTimeField(_l("Starts"), validators=[InputRequired()])
     ends_at = LocalTimeField(_l("Ends"), validators=[InputRequired()])
     venue_name = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     venue_address = StringField(_l("Venue address"), validators=[Optional(), Length(max=500)])
-    capacity = IntegerField(_l("Public seats"), validators=[InputRequired(),
-                                                           NumberRange(min=0, max=1_000_000)])
-    registration_opens_at = LocalTimeField(_l("Registration opens"),
-                                               validators=[Optional()])
-    registration_closes_at = LocalTimeField(_l("Registration closes"),
-                                                validators=[Optional()])
+    capacity = IntegerField(
+        _l("Public seats"), validators=[InputRequired(), NumberRange(min=0, max=1_000_000)]
+    )
+    registration_opens_at = LocalTimeField(_l("Registration opens"), validators=[Optional()])
+    registration_closes_at = LocalTimeField(_l("Registration closes"), validators=[Optional()])
     moderation = BooleanField(_l("Organisers approve each sign-up"))
     published = BooleanField(_l("Published (visible to the public)"))
-    description = TextAreaField(_l("Description (Markdown)"),
-                                validators=[Optional(), Length(max=50_000)],
-                                render_kw={"rows": 10})
-    privacy_notice = TextAreaField(_l("Privacy notice (Markdown)"),
-                                   validators=[Optional(), Length(max=50_000)],
-                                   render_kw={"rows": 6})
-    programme_size = SelectField(_l("Printed programme"), default="A5", choices=options([
-        ("A5", _l("A5 booklet (folded A4 sheets)")), ("A4", _l("A4, printed on both sides"))]))
+    description = TextAreaField(
+        _l("Description (Markdown)"),
+        validators=[Optional(), Length(max=50_000)],
+        render_kw={"rows": 10},
+    )
+    privacy_notice = TextAreaField(
+        _l("Privacy notice (Markdown)"),
+        validators=[Optional(), Length(max=50_000)],
+        render_kw={"rows": 6},
+    )
+    programme_size = SelectField(
+        _l("Printed programme"),
+        default="A5",
+        choices=options(
+            [("A5", _l("A5 booklet (folded A4 sheets)")), ("A4", _l("A4, printed on both sides"))]
+        ),
+    )
 
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
@@ -57,10 +73,8 @@ class EventForm(CleanForm):
             raise ValidationError(_l("Registration must close after it opens."))
 
 
-
 class NewEventForm(EventForm):
     copy_from = SelectField(_l("Start from"), coerce=int, default=0)
-
 
 
 class ManagerForm(CleanForm):

@@ -50,8 +50,9 @@ def new_event():
     form = NewEventForm()
     sources = visible_events()
     form.copy_from.choices = options(
-        [(0, _("A blank event"))] + [(e.id, _("A copy of %(title)s", title=e.title))
-                                     for e in sources])
+        [(0, _("A blank event"))]
+        + [(e.id, _("A copy of %(title)s", title=e.title)) for e in sources]
+    )
     if request.method == "GET":
         form.timezone.data = "Europe/Brussels"
         form.capacity.data = 100
@@ -65,16 +66,20 @@ def new_event():
                 event = services.create_event(data, current_user)
             else:
                 event = services.copy_event(
-                    source, slug=data["slug"], title=data["title"],
-                    start_date=data["starts_at"].date())
+                    source,
+                    slug=data["slug"],
+                    title=data["title"],
+                    start_date=data["starts_at"].date(),
+                )
                 if current_user.role != UserRole.ADMIN:
                     event.managers.append(current_user)
                 services.update_event(event, data)
             db.session.commit()
             flash(_("Event created."), "info")
             return redirect(url_for(".event", slug=event.slug))
-    return render_template("events/new.html", form=form,
-                           timezones=timezone_choices()), 422 if form.errors else 200
+    return render_template(
+        "events/new.html", form=form, timezones=timezone_choices()
+    ), 422 if form.errors else 200
 
 
 @bp.get("/events/<slug>/")
@@ -82,12 +87,19 @@ def new_event():
 def event(slug: str):
     """The event's dashboard: key numbers and the way to every organiser page."""
     event = get_managed_event_or_404(slug)
-    counts = dict(db.session.execute(
-        select(Registration.status, func.count()).where(Registration.event_id == event.id)
-        .group_by(Registration.status)).all())
-    return render_template("events/manage_event.html", event=event,
-                           counts={k.value: v for k, v in counts.items()},
-                           recent=changelog.entries(event, limit=8))
+    counts = dict(
+        db.session.execute(
+            select(Registration.status, func.count())
+            .where(Registration.event_id == event.id)
+            .group_by(Registration.status)
+        ).all()
+    )
+    return render_template(
+        "events/manage_event.html",
+        event=event,
+        counts={k.value: v for k, v in counts.items()},
+        recent=changelog.entries(event, limit=8),
+    )
 
 
 @bp.route("/events/<slug>/settings", methods=["GET", "POST"])
@@ -106,20 +118,24 @@ def settings(slug: str):
         else:
             changes = services.update_event(event, event_data(form))
             # More public seats: the waiting list moves up at once, as after a cancellation.
-            promoted = registrations.promote_from_waitlist(event) \
-                if "capacity" in changes else []
+            promoted = registrations.promote_from_waitlist(event) if "capacity" in changes else []
             db.session.commit()
             for person in promoted:
                 mail_records.send_promotion(person)
             flash(_("Settings saved."), "info")
             if promoted:
-                flash(ngettext("%(num)d person moved up from the waiting list and was told "
-                               "by e-mail.",
-                               "%(num)d people moved up from the waiting list and were told "
-                               "by e-mail.", len(promoted)), "info")
+                flash(
+                    ngettext(
+                        "%(num)d person moved up from the waiting list and was told by e-mail.",
+                        "%(num)d people moved up from the waiting list and were told by e-mail.",
+                        len(promoted),
+                    ),
+                    "info",
+                )
             return redirect(url_for(".settings", slug=event.slug))
-    return render_template("events/settings.html", event=event, form=form,
-                           timezones=timezone_choices()), 422 if form.errors else 200
+    return render_template(
+        "events/settings.html", event=event, form=form, timezones=timezone_choices()
+    ), 422 if form.errors else 200
 
 
 @bp.route("/events/<slug>/managers", methods=["GET", "POST"])
@@ -128,12 +144,17 @@ def managers(slug: str):
     """Admins choose the event's team: organisers who manage it, and check-in volunteers
     who work its door (they reach only its check-in page)."""
     event = get_managed_event_or_404(slug)
-    candidates = list(db.session.scalars(
-        select(User).where(User.role.in_([UserRole.ORGANISER, UserRole.CHECKIN]),
-                           User.active.is_(True)).order_by(User.role, User.email)))
+    candidates = list(
+        db.session.scalars(
+            select(User)
+            .where(User.role.in_([UserRole.ORGANISER, UserRole.CHECKIN]), User.active.is_(True))
+            .order_by(User.role, User.email)
+        )
+    )
     form = ManagerForm()
-    form.user_id.choices = options((u.id, f"{u.email} ({USER_ROLES[u.role]})")
-                                   for u in candidates if u not in event.managers)
+    form.user_id.choices = options(
+        (u.id, f"{u.email} ({USER_ROLES[u.role]})") for u in candidates if u not in event.managers
+    )
     if request.method == "POST" and request.form.get("remove"):
         user = db.session.get(User, request.form.get("remove", type=int) or 0)
         if user in event.managers:
@@ -154,8 +175,9 @@ def managers(slug: str):
 def log(slug: str):
     """Every change to the event, newest first: who, when, old and new values."""
     event = get_managed_event_or_404(slug)
-    return render_template("events/log.html", event=event,
-                           entries=changelog.entries(event, limit=1000))
+    return render_template(
+        "events/log.html", event=event, entries=changelog.entries(event, limit=1000)
+    )
 
 
 @bp.get("/")
@@ -165,8 +187,9 @@ def index():
     events = visible_events()
     counts: dict[int, dict[str, int]] = {}
     rows = db.session.execute(
-        select(Registration.event_id, Registration.status, func.count())
-        .group_by(Registration.event_id, Registration.status)
+        select(Registration.event_id, Registration.status, func.count()).group_by(
+            Registration.event_id, Registration.status
+        )
     )
     for event_id, status, n in rows:
         counts.setdefault(event_id, {})[status.value] = n

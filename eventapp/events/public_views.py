@@ -22,7 +22,8 @@ def event(slug: str):
     """The event's page: what, when, where, and the way to register."""
     event = queries.get_published_event_or_404(slug)
     return render_template(
-        "events/event.html", event=event,
+        "events/event.html",
+        event=event,
         # The sign-up form is its own blueprint: link to it only where it is installed.
         can_register="registration.register" in current_app.view_functions,
     )
@@ -38,5 +39,3 @@ def logo(slug: str):
     response = send_from_directory(uploads, event.logo, max_age=24 * 3600)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-

@@ -21,10 +21,23 @@ from eventapp.models import AgendaItem, AgendaRole, Event, Person, Question, Roo
 from eventapp.printing.programme import SIZES as PROGRAMME_SIZES
 from eventapp.printing.programme import programme_size
 
-EVENT_FIELDS = ("title", "subtitle", "slug", "timezone", "starts_at", "ends_at", "venue_name",
-                "venue_address", "capacity", "registration_opens_at",
-                "registration_closes_at", "moderation", "published", "description",
-                "privacy_notice")
+EVENT_FIELDS = (
+    "title",
+    "subtitle",
+    "slug",
+    "timezone",
+    "starts_at",
+    "ends_at",
+    "venue_name",
+    "venue_address",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+    "moderation",
+    "published",
+    "description",
+    "privacy_notice",
+)
 
 
 def slug_taken(slug: str, exclude: Event | None = None) -> bool:
@@ -71,8 +84,14 @@ def set_managers(event: Event, users: list[User]) -> None:
     event.managers = users
     after = sorted(u.email for u in users)
     if before != after:
-        record(event, "event", event.id, "managers", _("Managers changed"),
-               {"managers": [before, after]})
+        record(
+            event,
+            "event",
+            event.id,
+            "managers",
+            _("Managers changed"),
+            {"managers": [before, after]},
+        )
 
 
 # --- A new event from an old one -----------------------------------------------------------
@@ -99,13 +118,20 @@ def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Eve
     # the speaker's roles by an autoflush before its item joins the session.
     with db.session.no_autoflush:
         event = Event(
-            slug=slug, title=title, subtitle=source.subtitle, description=source.description,
-            timezone=source.timezone, starts_at=moved(source.starts_at),
-            ends_at=moved(source.ends_at), venue_name=source.venue_name,
-            venue_address=source.venue_address, capacity=source.capacity,
+            slug=slug,
+            title=title,
+            subtitle=source.subtitle,
+            description=source.description,
+            timezone=source.timezone,
+            starts_at=moved(source.starts_at),
+            ends_at=moved(source.ends_at),
+            venue_name=source.venue_name,
+            venue_address=source.venue_address,
+            capacity=source.capacity,
             registration_opens_at=moved(source.registration_opens_at),
             registration_closes_at=moved(source.registration_closes_at),
-            published=False, moderation=source.moderation,
+            published=False,
+            moderation=source.moderation,
             privacy_notice=source.privacy_notice,
             key_figures=copy.deepcopy(source.key_figures or []),
         )
@@ -120,41 +146,68 @@ def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Eve
         for person in sorted(source.people, key=lambda p: p.id):
             people[person.id] = _copy_person(person)
             event.people.append(people[person.id])
-        items = list(db.session.scalars(
-            select(AgendaItem).where(AgendaItem.event_id == source.id)
-            .options(selectinload(AgendaItem.roles))
-            .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)))
+        items = list(
+            db.session.scalars(
+                select(AgendaItem)
+                .where(AgendaItem.event_id == source.id)
+                .options(selectinload(AgendaItem.roles))
+                .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)
+            )
+        )
         for item in items:
             copied_room = None if item.room_id is None else rooms.get(item.room_id)
             copied = AgendaItem(
-                guid=uuid.uuid4(), kind=item.kind, title=item.title,
-                description=item.description, starts_at=moved(item.starts_at),
-                ends_at=moved(item.ends_at), room=copied_room,
-                position=item.position)
-            copied.roles = [AgendaRole(person=people[role.person_id], role=role.role,
-                                       position=role.position) for role in item.roles]
+                guid=uuid.uuid4(),
+                kind=item.kind,
+                title=item.title,
+                description=item.description,
+                starts_at=moved(item.starts_at),
+                ends_at=moved(item.ends_at),
+                room=copied_room,
+                position=item.position,
+            )
+            copied.roles = [
+                AgendaRole(person=people[role.person_id], role=role.role, position=role.position)
+                for role in item.roles
+            ]
             event.agenda_items.append(copied)
         for question in source.questions:
-            event.questions.append(Question(
-                kind=question.kind, label=question.label, help_text=question.help_text,
-                required=question.required, choices=list(question.choices),
-                position=question.position))
+            event.questions.append(
+                Question(
+                    kind=question.kind,
+                    label=question.label,
+                    help_text=question.help_text,
+                    required=question.required,
+                    choices=list(question.choices),
+                    position=question.position,
+                )
+            )
     db.session.flush()
-    record(event, "event", event.id, "create",
-           _("Copied from “%(title)s”", title=source.title), {"copied_from": source.slug})
+    record(
+        event,
+        "event",
+        event.id,
+        "create",
+        _("Copied from “%(title)s”", title=source.title),
+        {"copied_from": source.slug},
+    )
     return event
-
 
 
 def _copy_person(person: Person) -> Person:
     """The same speaker profile for another event, with a copy of the photo file: each
     event deletes its own (a missing file leaves the copy without a photo)."""
     return Person(
-        honorific=person.honorific, given_name=person.given_name,
-        family_name=person.family_name, position=person.position,
-        organisation=person.organisation, country=person.country, bio=person.bio,
-        photo=copy_photo(person.photo), email=person.email)
-
+        honorific=person.honorific,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        position=person.position,
+        organisation=person.organisation,
+        country=person.country,
+        bio=person.bio,
+        photo=copy_photo(person.photo),
+        email=person.email,
+    )
 
 
 def same_local_time_later(moment: datetime, zone: ZoneInfo, days: int) -> datetime:

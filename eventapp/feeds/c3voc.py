@@ -90,14 +90,17 @@ def schedule(event: Event, items: list[AgendaItem]) -> dict[str, Any]:
         for item in day.items:
             room_name = item.room.name if item.room else fallback
             rooms.setdefault(room_name, []).append(
-                _event(event, item, room_name, agenda_url, language, labels))
-        conference["days"].append({
-            "index": day.index,
-            "date": day.date.isoformat(),
-            "day_start": day.start.isoformat(timespec="seconds"),
-            "day_end": day.end.isoformat(timespec="seconds"),
-            "rooms": rooms,
-        })
+                _event(event, item, room_name, agenda_url, language, labels)
+            )
+        conference["days"].append(
+            {
+                "index": day.index,
+                "date": day.date.isoformat(),
+                "day_start": day.start.isoformat(timespec="seconds"),
+                "day_end": day.end.isoformat(timespec="seconds"),
+                "rooms": rooms,
+            }
+        )
     return {
         "$schema": SCHEMA_URL,
         "generator": {"name": "eventapp", "version": GENERATOR_VERSION},
@@ -117,16 +120,19 @@ def _guid(kind: str, url: str) -> str:
 
 def _room(event: Event, room: Room) -> dict[str, Any]:
     url = external_url("public.agenda", slug=event.slug)
-    data: dict[str, Any] = {"name": clean_text(room.name),
-                            "guid": _guid("room", f"{url}#room-{room.id}"),
-                            "capacity": room.capacity}
+    data: dict[str, Any] = {
+        "name": clean_text(room.name),
+        "guid": _guid("room", f"{url}#room-{room.id}"),
+        "capacity": room.capacity,
+    }
     if slug := slugify(room.name):
         data["slug"] = slug
     return data
 
 
-def _event(event: Event, item: AgendaItem, room_name: str, agenda_url: str, language: str,
-           labels: dict) -> dict[str, Any]:
+def _event(
+    event: Event, item: AgendaItem, room_name: str, agenda_url: str, language: str, labels: dict
+) -> dict[str, Any]:
     """One agenda item as a c3voc event."""
     starts = event.local(item.starts_at)
     listed: dict[int, Person] = {}
@@ -163,7 +169,6 @@ def _person(event: Event, person: Person) -> dict[str, Any]:
         "guid": _guid("person", url),
         "id": person.id,
         "url": url,
-        "avatar": (external_url("media.photo", name=person.photo)
-                   if person.photo else None),
+        "avatar": (external_url("media.photo", name=person.photo) if person.photo else None),
         "biography": clean_text(person.bio) or None,
     }

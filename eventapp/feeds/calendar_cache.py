@@ -22,8 +22,7 @@ _built: dict[tuple[int, str, str], tuple[object, int, bytes]] = {}
 
 def agenda_ics(event: Event) -> bytes:
     """ical.agenda_calendar of the event's whole agenda, as the feed would give it now."""
-    key = (event.id, str(get_locale()),
-           external_url("public.agenda", slug=event.slug))
+    key = (event.id, str(get_locale()), external_url("public.agenda", slug=event.slug))
     # created_at too: SQLite may give a deleted event's id to a new one.
     revision = (event.created_at, event.agenda_revision)
     cached = _built.get(key)

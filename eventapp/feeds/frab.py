@@ -76,8 +76,9 @@ def kind_labels() -> dict[ItemKind, str]:
 def people_of(items: list[AgendaItem]) -> list[Person]:
     """Everyone credited on the items, once each, by family then given name."""
     people = {person.id: person for item in items for _role, person in credited(item)}
-    return sorted(people.values(), key=lambda p: (p.family_name.casefold(),
-                                                 p.given_name.casefold(), p.id))
+    return sorted(
+        people.values(), key=lambda p: (p.family_name.casefold(), p.given_name.casefold(), p.id)
+    )
 
 
 def last_modified(event: Event, items: list[AgendaItem], *also: datetime | None) -> datetime:
@@ -86,9 +87,12 @@ def last_modified(event: Event, items: list[AgendaItem], *also: datetime | None)
     Deleting an item or a role leaves no updated_at behind: the views pass the change
     log's newest entry in `also`, and the version and ETag hash the content anyway.
     """
-    moments = [event.updated_at, *(item.updated_at for item in items),
-               *(role.person.updated_at for item in items for role in item.roles),
-               *(moment for moment in also if moment is not None)]
+    moments = [
+        event.updated_at,
+        *(item.updated_at for item in items),
+        *(role.person.updated_at for item in items for role in item.roles),
+        *(moment for moment in also if moment is not None),
+    ]
     return max(moments)
 
 
@@ -121,8 +125,10 @@ def days(event: Event, items: list[AgendaItem]) -> list[Day]:
     first_local, last_local = event.local(event.starts_at), event.local(event.ends_at)
     # An event that ends at midnight does not take place on the next day.
     last_date = (last_local - timedelta(microseconds=1)).date()
-    span = [first_local.date() + timedelta(days=n)
-            for n in range((last_date - first_local.date()).days + 1)]
+    span = [
+        first_local.date() + timedelta(days=n)
+        for n in range((last_date - first_local.date()).days + 1)
+    ]
     result = []
     for index, day in enumerate(sorted({*span, *by_date}), start=1):
         day_items = by_date.get(day, [])
@@ -172,18 +178,24 @@ def schedule_xml(event: Event, items: list[AgendaItem]) -> bytes:
     labels = kind_labels()
     fallback = event.venue_name or FALLBACK_ROOM
     for day in programme:
-        day_element = ET.SubElement(root, "day", index=str(day.index), date=day.date.isoformat(),
-                                    start=day.start.isoformat(timespec="seconds"),
-                                    end=day.end.isoformat(timespec="seconds"))
+        day_element = ET.SubElement(
+            root,
+            "day",
+            index=str(day.index),
+            date=day.date.isoformat(),
+            start=day.start.isoformat(timespec="seconds"),
+            end=day.end.isoformat(timespec="seconds"),
+        )
         # Every room every day, in the organisers' order: apps draw them as stable columns.
-        rooms = {room.name: ET.SubElement(day_element, "room", name=clean_text(room.name))
-                 for room in event.rooms}
+        rooms = {
+            room.name: ET.SubElement(day_element, "room", name=clean_text(room.name))
+            for room in event.rooms
+        }
         for item in day.items:
             room_name = item.room.name if item.room else fallback
             if room_name not in rooms:
                 rooms[room_name] = ET.SubElement(day_element, "room", name=clean_text(room_name))
-            _event_element(rooms[room_name], event, item, room_name, agenda_url, language,
-                           labels)
+            _event_element(rooms[room_name], event, item, room_name, agenda_url, language, labels)
     ET.indent(root)
     # The version hashes the document without it, so it changes whenever the content does.
     # (To str, then encoded: faster than ElementTree's own encoding="utf-8".)
@@ -192,8 +204,15 @@ def schedule_xml(event: Event, items: list[AgendaItem]) -> bytes:
     return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode()
 
 
-def _event_element(parent: ET.Element, event: Event, item: AgendaItem, room_name: str,
-                   agenda_url: str, language: str, labels: dict[ItemKind, str]) -> None:
+def _event_element(
+    parent: ET.Element,
+    event: Event,
+    item: AgendaItem,
+    room_name: str,
+    agenda_url: str,
+    language: str,
+    labels: dict[ItemKind, str],
+) -> None:
     """One item as a frab <event> in its room."""
     element = ET.SubElement(parent, "event", id=str(item.id), guid=str(item.guid))
     starts = event.local(item.starts_at)

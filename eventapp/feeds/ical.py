@@ -58,23 +58,29 @@ def _calendar(event: Event, items: list[AgendaItem]) -> icalendar.Calendar:
         calendar.add_component(vevent(event, item, agenda_url, labels))
     # Observances only for the days the calendar covers (a day's margin either side):
     # the default 1970-2038 rule set would outweigh a small agenda. UTC needs none ("Z").
-    moments = [event.starts_at, event.ends_at, *(i.starts_at for i in items),
-               *(i.ends_at for i in items)]
+    moments = [
+        event.starts_at,
+        event.ends_at,
+        *(i.starts_at for i in items),
+        *(i.ends_at for i in items),
+    ]
     first = event.local(min(moments)).date() - timedelta(days=1)
     last = event.local(max(moments)).date() + timedelta(days=1)
     calendar.add_missing_timezones(first_date=first, last_date=last)
     return calendar
 
 
-def vevent(event: Event, item: AgendaItem, agenda_url: str,
-           labels: dict[ItemKind, str]) -> icalendar.Event:
+def vevent(
+    event: Event, item: AgendaItem, agenda_url: str, labels: dict[ItemKind, str]
+) -> icalendar.Event:
     """One agenda item; its UID comes from the item's guid, so it survives every edit."""
     component = icalendar.Event()
     component.add("uid", f"{item.guid}@eventapp")
     # Without METHOD, DTSTAMP is when the information was last revised (RFC 5545 3.8.7.2):
     # the item or a name in it. Not "now", which would change the ETag on every request.
-    component.add("dtstamp", max([item.updated_at,
-                                  *(person.updated_at for _role, person in credited(item))]))
+    component.add(
+        "dtstamp", max([item.updated_at, *(person.updated_at for _role, person in credited(item))])
+    )
     component.add("last-modified", item.updated_at)
     component.add("dtstart", event.local(item.starts_at))
     component.add("dtend", event.local(item.ends_at))

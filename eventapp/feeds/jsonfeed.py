@@ -65,11 +65,13 @@ def schedule(event: Event, items: list[AgendaItem]) -> dict[str, Any]:
             "url": external_url("public.event", slug=event.slug),
             "agenda_url": agenda_url,
         },
-        "rooms": [{"id": room.id, "name": room.name, "capacity": room.capacity}
-                  for room in event.rooms],
+        "rooms": [
+            {"id": room.id, "name": room.name, "capacity": room.capacity} for room in event.rooms
+        ],
         "items": [_item(event, item, agenda_url, labels) for item in items],
-        "speakers": [_speaker(event, person, appearances.get(person.id, []))
-                     for person in people_of(items)],
+        "speakers": [
+            _speaker(event, person, appearances.get(person.id, [])) for person in people_of(items)
+        ],
     }
 
 
@@ -78,8 +80,9 @@ def _iso(event: Event, moment: datetime) -> str:
     return event.local(moment).isoformat(timespec="seconds")
 
 
-def _item(event: Event, item: AgendaItem, agenda_url: str,
-          labels: dict[ItemKind | RoleKind, str]) -> dict[str, Any]:
+def _item(
+    event: Event, item: AgendaItem, agenda_url: str, labels: dict[ItemKind | RoleKind, str]
+) -> dict[str, Any]:
     """One agenda item, with its people in listing order."""
     return {
         "id": item.id,
@@ -97,9 +100,14 @@ def _item(event: Event, item: AgendaItem, agenda_url: str,
         "url": f"{agenda_url}#item-{item.id}",
         "updated_at": _iso(event, item.updated_at),
         "people": [
-            {"id": person.id, "name": person.full_name, "role": role.value,
-             "role_label": labels.get(role, role.value), "organisation": person.organisation,
-             "country": person.country}
+            {
+                "id": person.id,
+                "name": person.full_name,
+                "role": role.value,
+                "role_label": labels.get(role, role.value),
+                "organisation": person.organisation,
+                "country": person.country,
+            }
             for role, person in credited(item)
         ],
     }

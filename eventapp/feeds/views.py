@@ -34,8 +34,14 @@ AGENDA_ENTITIES = ("event", "room", "agenda_item", "agenda_role", "person")
 def agenda_ics(slug: str):
     """The whole agenda as an iCalendar feed to subscribe to."""
     event = get_published_event_or_404(slug)
-    return agenda_feed(event, "agenda.ics", ical.agenda_calendar, "text/calendar; charset=utf-8",
-                       f"{event.slug}.ics", attachment=True)
+    return agenda_feed(
+        event,
+        "agenda.ics",
+        ical.agenda_calendar,
+        "text/calendar; charset=utf-8",
+        f"{event.slug}.ics",
+        attachment=True,
+    )
 
 
 @bp.get("/events/<slug>/agenda/<uuid:guid>.ics")
@@ -46,50 +52,84 @@ def item_ics(slug: str, guid: uuid.UUID):
     if request.if_none_match.contains_weak(etag):
         return not_modified(etag)
     item = get_item_or_404(event, guid)
-    return feed_response(ical.item_calendar(event, item), "text/calendar; charset=utf-8",
-                         modified(event, [item]), f"{frab.item_slug(event, item)}.ics",
-                         attachment=True, etag=etag)
+    return feed_response(
+        ical.item_calendar(event, item),
+        "text/calendar; charset=utf-8",
+        modified(event, [item]),
+        f"{frab.item_slug(event, item)}.ics",
+        attachment=True,
+        etag=etag,
+    )
 
 
 @bp.get("/events/<slug>/schedule.xml")
 def schedule_xml(slug: str):
     """The agenda as frab schedule XML for conference apps."""
     event = get_published_event_or_404(slug)
-    return agenda_feed(event, "schedule.xml", frab.schedule_xml,
-                       "application/xml; charset=utf-8", f"{event.slug}-schedule.xml")
+    return agenda_feed(
+        event,
+        "schedule.xml",
+        frab.schedule_xml,
+        "application/xml; charset=utf-8",
+        f"{event.slug}-schedule.xml",
+    )
 
 
 @bp.get("/events/<slug>/schedule.json")
 def schedule_json(slug: str):
     """The agenda in the c3voc schedule JSON format that conference apps exchange."""
     event = get_published_event_or_404(slug)
-    return agenda_feed(event, "schedule.json", c3voc.schedule_json, "application/json",
-                       f"{event.slug}-schedule.json")
+    return agenda_feed(
+        event,
+        "schedule.json",
+        c3voc.schedule_json,
+        "application/json",
+        f"{event.slug}-schedule.json",
+    )
 
 
 @bp.get("/events/<slug>/agenda.json")
 def agenda_json(slug: str):
     """The agenda as our own richer JSON (format in README.md, "Agenda feeds")."""
     event = get_published_event_or_404(slug)
-    return agenda_feed(event, "agenda.json", jsonfeed.schedule_json, "application/json",
-                       f"{event.slug}-agenda.json")
+    return agenda_feed(
+        event,
+        "agenda.json",
+        jsonfeed.schedule_json,
+        "application/json",
+        f"{event.slug}-agenda.json",
+    )
 
 
-def agenda_feed(event: Event, name: str, build: Callable[[Event, list[AgendaItem]], bytes],
-                content_type: str, filename: str, attachment: bool = False) -> Response:
+def agenda_feed(
+    event: Event,
+    name: str,
+    build: Callable[[Event, list[AgendaItem]], bytes],
+    content_type: str,
+    filename: str,
+    attachment: bool = False,
+) -> Response:
     """A feed of the whole agenda: 304 from the ETag alone, else built from the agenda."""
     etag = agenda_etag(event, name)
     if request.if_none_match.contains_weak(etag):
         return not_modified(etag)
     items = agenda(event)
-    return feed_response(build(event, items), content_type, modified(event, items), filename,
-                         attachment=attachment, etag=etag)
+    return feed_response(
+        build(event, items),
+        content_type,
+        modified(event, items),
+        filename,
+        attachment=attachment,
+        etag=etag,
+    )
 
 
 #: What a feed's bytes depend on besides the agenda and the language: our code and
 #: catalogues (a new release may write the same agenda differently).
-FEED_SOURCES = (*sorted((ROOT / "eventapp" / "feeds").glob("*.py")),
-                ROOT / "eventapp" / "core" / "labels.py")
+FEED_SOURCES = (
+    *sorted((ROOT / "eventapp" / "feeds").glob("*.py")),
+    ROOT / "eventapp" / "core" / "labels.py",
+)
 
 
 @cache
@@ -97,8 +137,10 @@ def _code_fingerprint() -> str:
     """A hash of the feeds' code and the compiled catalogues, once per process (both
     are read at start-up, so they cannot change under a running process)."""
     digest = hashlib.sha256()
-    for path in (*FEED_SOURCES,
-                 *sorted((ROOT / "eventapp" / "translations").glob("*/LC_MESSAGES/*.mo"))):
+    for path in (
+        *FEED_SOURCES,
+        *sorted((ROOT / "eventapp" / "translations").glob("*/LC_MESSAGES/*.mo")),
+    ):
         digest.update(path.name.encode())
         digest.update(Path(path).read_bytes())
     return digest.hexdigest()
@@ -108,8 +150,16 @@ def agenda_etag(event: Event, *parts: str) -> str:
     """The strong ETag of a feed (unquoted): the agenda's revision, plus the event (ids of deleted
     events come back in SQLite), the language, the site's address and our code. Equal
     ETags mean equal bytes, so no body is needed to compare them."""
-    key = repr((event.id, event.created_at.isoformat(), str(get_locale()),
-                external_url("public.agenda", slug=event.slug), _code_fingerprint(), parts))
+    key = repr(
+        (
+            event.id,
+            event.created_at.isoformat(),
+            str(get_locale()),
+            external_url("public.agenda", slug=event.slug),
+            _code_fingerprint(),
+            parts,
+        )
+    )
     digest = hashlib.sha256(key.encode()).hexdigest()[:20]
     return f"{event.agenda_revision}-{digest}"
 
@@ -127,8 +177,10 @@ def get_item_or_404(event: Event, guid: uuid.UUID) -> AgendaItem:
     item = db.session.scalar(
         select(AgendaItem)
         .where(AgendaItem.guid == guid, AgendaItem.event_id == event.id)
-        .options(selectinload(AgendaItem.room),
-                 selectinload(AgendaItem.roles).selectinload(AgendaRole.person))
+        .options(
+            selectinload(AgendaItem.room),
+            selectinload(AgendaItem.roles).selectinload(AgendaRole.person),
+        )
     )
     if item is None:
         abort(404)
@@ -142,19 +194,27 @@ def modified(event: Event, items: list[AgendaItem]) -> datetime:
     records it, so If-Modified-Since does not answer 304 over a deletion.
     """
     logged = db.session.scalar(
-        select(func.max(ChangeLogEntry.at))
-        .where(ChangeLogEntry.event_id == event.id, ChangeLogEntry.entity.in_(AGENDA_ENTITIES))
+        select(func.max(ChangeLogEntry.at)).where(
+            ChangeLogEntry.event_id == event.id, ChangeLogEntry.entity.in_(AGENDA_ENTITIES)
+        )
     )
     return frab.last_modified(event, items, logged)
 
 
-def feed_response(body: bytes, content_type: str, last_modified: datetime, filename: str,
-                  attachment: bool = False, etag: str | None = None) -> Response:
+def feed_response(
+    body: bytes,
+    content_type: str,
+    last_modified: datetime,
+    filename: str,
+    attachment: bool = False,
+    etag: str | None = None,
+) -> Response:
     """The body with validators, answered with 304 when the client has it already.
     Without an `etag`, the ETag is the hash of the body."""
     response = Response(body, content_type=content_type)
-    response.headers.set("Content-Disposition", "attachment" if attachment else "inline",
-                         filename=filename)
+    response.headers.set(
+        "Content-Disposition", "attachment" if attachment else "inline", filename=filename
+    )
     response.last_modified = last_modified
     _caching_headers(response)
     if etag is None:

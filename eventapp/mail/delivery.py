@@ -45,11 +45,15 @@ def _connection() -> tuple[BaseEmailBackend, MailStatus]:
     config = current_app.config
     if config.get("MAIL_SERVER"):
         return mail.get_connection(
-            SmtpBackend, host=config["MAIL_SERVER"], port=int(config.get("MAIL_PORT") or 25),
+            SmtpBackend,
+            host=config["MAIL_SERVER"],
+            port=int(config.get("MAIL_PORT") or 25),
             username=config.get("MAIL_USERNAME") or "",
             password=config.get("MAIL_PASSWORD") or "",
-            use_tls=bool(config.get("MAIL_USE_TLS")), use_ssl=False,
-            timeout=float(config.get("MAIL_TIMEOUT") or 10)), MailStatus.SENT
+            use_tls=bool(config.get("MAIL_USE_TLS")),
+            use_ssl=False,
+            timeout=float(config.get("MAIL_TIMEOUT") or 10),
+        ), MailStatus.SENT
     folder = config.get("MAIL_OUTBOX") or Path(current_app.instance_path) / "outbox"
     return mail.get_connection(OutboxBackend, folder=Path(folder)), MailStatus.WRITTEN
 
@@ -69,8 +73,9 @@ class OutboxBackend(BaseEmailBackend):
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             path = self.folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
             path.write_bytes(message.message().as_bytes())
-            log.info("e-mail to %s (%s) written to %s", ", ".join(message.to),
-                     message.subject, path)
+            log.info(
+                "e-mail to %s (%s) written to %s", ", ".join(message.to), message.subject, path
+            )
         return len(email_messages)
 
 
@@ -106,8 +111,7 @@ def _ascii_mailboxes(message: EmailMessage) -> bool:
 def _utf8_message(message: EmailMessage) -> email.message.EmailMessage:
     """The message with its From and To as written: parsed again under the SMTPUTF8
     policy, since Flask-Mailman's MIME classes know only the old, ASCII-only one."""
-    parsed = email.message_from_bytes(message.message().as_bytes(),
-                                      policy=email.policy.SMTPUTF8)
+    parsed = email.message_from_bytes(message.message().as_bytes(), policy=email.policy.SMTPUTF8)
     assert isinstance(parsed, email.message.EmailMessage)
     del parsed["From"], parsed["To"]
     parsed["From"] = message.from_email

@@ -23,8 +23,7 @@ def resend_mail(slug: str, registration_id: int):
     mail = db.session.get(MailRecord, int(mail_id)) if mail_id.isdigit() else None
     if mail is None or mail.registration_id != registration.id:
         abort(404)
-    here = url_for(".registration", slug=slug, registration_id=registration_id,
-                   _anchor="mail")
+    here = url_for(".registration", slug=slug, registration_id=registration_id, _anchor="mail")
     try:
         delivered = resend.resend(mail)
     except resend.CannotResend as exc:
@@ -33,8 +32,9 @@ def resend_mail(slug: str, registration_id: int):
     if delivered:
         flash(_("E-mail sent again to %(email)s.", email=mail.recipient), "info")
     else:
-        flash(_("The e-mail could not be sent this time either: %(error)s",
-                error=mail.error), "error")
+        flash(
+            _("The e-mail could not be sent this time either: %(error)s", error=mail.error), "error"
+        )
     return redirect(here)
 
 
@@ -45,10 +45,17 @@ def resend_failed_mail(slug: str):
     event = get_managed_event_or_404(slug)
     result = resend.resend_failed(event)
     if result.delivered or not result.failed:
-        flash(ngettext("%(num)d e-mail sent again.", "%(num)d e-mails sent again.",
-                       result.delivered), "info")
+        flash(
+            ngettext("%(num)d e-mail sent again.", "%(num)d e-mails sent again.", result.delivered),
+            "info",
+        )
     if result.failed:
-        flash(ngettext("%(num)d e-mail could not be sent again: is the mail server "
-                       "reachable?", "%(num)d e-mails could not be sent again: is the mail "
-                       "server reachable?", result.failed), "error")
+        flash(
+            ngettext(
+                "%(num)d e-mail could not be sent again: is the mail server reachable?",
+                "%(num)d e-mails could not be sent again: is the mail server reachable?",
+                result.failed,
+            ),
+            "error",
+        )
     return redirect(url_for(".registrations", slug=slug))

@@ -70,8 +70,9 @@ def mail_domain() -> str:
 
 def sender() -> str:
     """MAIL_FROM, else `eventapp <noreply@<the site's host>>`."""
-    return current_app.config.get("MAIL_FROM") or \
-        formataddr((DEFAULT_SENDER_NAME, f"noreply@{mail_domain()}"))
+    return current_app.config.get("MAIL_FROM") or formataddr(
+        (DEFAULT_SENDER_NAME, f"noreply@{mail_domain()}")
+    )
 
 
 @dataclass
@@ -108,20 +109,23 @@ def content(registration: Registration, kind: str) -> Content:
     event = registration.event
     title = event.title
     if kind == "confirmation":
-        return Content(_("Your registration is confirmed: %(title)s", title=title),
-                       [_agenda(event)])
+        return Content(
+            _("Your registration is confirmed: %(title)s", title=title), [_agenda(event)]
+        )
     if kind == "waitlisted":
-        return Content(_("On the waiting list: %(title)s", title=title),
-                       context={"position": services.waitlist_position(registration)})
+        return Content(
+            _("On the waiting list: %(title)s", title=title),
+            context={"position": services.waitlist_position(registration)},
+        )
     if kind == "pending":
         return Content(_("Sign-up received: %(title)s", title=title))
     if kind == "approval":
         if registration.status == Status.CONFIRMED:
-            return Content(_("Your sign-up is approved: %(title)s", title=title),
-                           [_agenda(event)])
-        return Content(_("Your sign-up is approved, on the waiting list: %(title)s",
-                         title=title),
-                       context={"position": services.waitlist_position(registration)})
+            return Content(_("Your sign-up is approved: %(title)s", title=title), [_agenda(event)])
+        return Content(
+            _("Your sign-up is approved, on the waiting list: %(title)s", title=title),
+            context={"position": services.waitlist_position(registration)},
+        )
     if kind == "decline":
         return Content(_("Your sign-up was not accepted: %(title)s", title=title))
     if kind == "promotion":
@@ -129,15 +133,21 @@ def content(registration: Registration, kind: str) -> Content:
     if kind == "cancellation":
         return Content(_("Registration cancelled: %(title)s", title=title))
     if kind == "link":
-        return Content(_("Your registration link: %(title)s", title=title),
-                       context={"position": services.waitlist_position(registration)})
+        return Content(
+            _("Your registration link: %(title)s", title=title),
+            context={"position": services.waitlist_position(registration)},
+        )
     if kind == "certificate":
         pdf = certificates.render_certificates(event, [registration])
         code = certificates.ensure_code(registration)  # the one the PDF was given
-        return Content(_("Your certificate of attendance: %(title)s", title=title),
-                       [(pdf, "application/pdf", certificates.file_name(event, registration))],
-                       context={"code": certificates.format_code(code),
-                                "verify_url": certificates.verify_url(code)})
+        return Content(
+            _("Your certificate of attendance: %(title)s", title=title),
+            [(pdf, "application/pdf", certificates.file_name(event, registration))],
+            context={
+                "code": certificates.format_code(code),
+                "verify_url": certificates.verify_url(code),
+            },
+        )
     raise ValueError(f"unknown kind of e-mail {kind!r}")
 
 
@@ -151,9 +161,12 @@ class Message(EmailMultiAlternatives):
         # line's length, so a long subject that is not ASCII starts on the next line,
         # which readers show as a leading space. A Header told its name folds it right
         # (replace_header: the checks of msg["Subject"] = ... were passed already).
-        msg.replace_header("Subject", Header(
-            self.subject, None if self.subject.isascii() else "utf-8",
-            header_name="Subject"))
+        msg.replace_header(
+            "Subject",
+            Header(
+                self.subject, None if self.subject.isascii() else "utf-8", header_name="Subject"
+            ),
+        )
         # Boundaries chosen here, against the only parts that can hold one: the email
         # package would search the attachments' base64 as well (where none can be: "-"
         # is not a base64 character), and misses a boundary line ending in CRLF, as
@@ -175,7 +188,8 @@ def build(registration: Registration, kind: str) -> Message:
     with force_locale(registration.language or "en"):
         what = content(registration, kind)
         context = {
-            "registration": registration, "event": event,
+            "registration": registration,
+            "event": event,
             "link": external_url("registration.selfservice", token=registration.token),
             "event_url": external_url("public.event", slug=event.slug),
             "details": details(registration) if kind in WITH_DETAILS else [],
@@ -186,16 +200,21 @@ def build(registration: Registration, kind: str) -> Message:
     return compose(what.subject, registration.email, text, html, what.attachments)
 
 
-def compose(subject: str, to: str, text: str, html: str,
-            attachments: Sequence[tuple[bytes, str, str]] = ()) -> Message:
+def compose(
+    subject: str, to: str, text: str, html: str, attachments: Sequence[tuple[bytes, str, str]] = ()
+) -> Message:
     """A message from the site to one address: text and HTML alternatives, then the
     attachments; From is sender() and the Message-ID on the site's domain, for every
     message the site sends (participants' and staff's alike)."""
     message = Message(
-        one_line(subject), text, sender(), [to],
+        one_line(subject),
+        text,
+        sender(),
+        [to],
         # Flask-Mailman would take the machine's host name, which spam filters check
         # against the sender's domain.
-        headers={"Message-ID": make_msgid(domain=mail_domain())})
+        headers={"Message-ID": make_msgid(domain=mail_domain())},
+    )
     message.attach_alternative(html, "text/html")
     for data, content_type, filename in attachments:
         message.attach(_attachment(data, content_type, filename))
@@ -246,7 +265,9 @@ def details(registration: Registration) -> list[tuple[str, str]]:
         (_("Dietary needs"), dietary if registration.dietary != "none" else ""),
         (_("Accessibility needs"), registration.accessibility),
         # No answers, no need to read the event's questions (a query per message).
-        *((question.label, answer) for question, answer in
-          (answers.listed(registration) if registration.answers else ())),
+        *(
+            (question.label, answer)
+            for question, answer in (answers.listed(registration) if registration.answers else ())
+        ),
     ]
     return [(label, value) for label, value in rows if value]

@@ -32,8 +32,9 @@ MAIL_STATUSES = {
 
 def send_signup(registration: Registration) -> bool:
     """After a sign-up: the message that matches the status it got."""
-    kind = {Status.CONFIRMED: "confirmation",
-            Status.WAITLISTED: "waitlisted"}.get(registration.status, "pending")
+    kind = {Status.CONFIRMED: "confirmation", Status.WAITLISTED: "waitlisted"}.get(
+        registration.status, "pending"
+    )
     return _delivered(registration, kind)
 
 
@@ -81,8 +82,9 @@ def _delivered(registration: Registration, kind: str) -> bool:
     Call it after committing the change the message tells about: it commits."""
     if not registration.email:
         return False
-    mail = MailRecord(event_id=registration.event_id, registration_id=registration.id,
-                      kind=kind, attempts=1)
+    mail = MailRecord(
+        event_id=registration.event_id, registration_id=registration.id, kind=kind, attempts=1
+    )
     attempt(mail, registration)
     db.session.add(mail)
     # Read before the commit expires the record, which would cost a query.
@@ -104,8 +106,9 @@ def attempt(mail: MailRecord, registration: Registration) -> None:
         mail.subject = message.subject[:300]
         mail.status = deliver(message)
     except Exception as exc:  # noqa: BLE001 (any failure: see the docstring)
-        log.exception("could not send the %s e-mail of registration %s", mail.kind,
-                      mail.registration_id)
+        log.exception(
+            "could not send the %s e-mail of registration %s", mail.kind, mail.registration_id
+        )
         mail.status = MailStatus.FAILED
         mail.error = f"{type(exc).__name__}: {exc}"[:1000]
     else:
@@ -115,5 +118,10 @@ def attempt(mail: MailRecord, registration: Registration) -> None:
 
 def records_of(registration: Registration) -> list[MailRecord]:
     """The messages sent to a registration, newest first."""
-    return list(db.session.scalars(select(MailRecord).where(
-        MailRecord.registration_id == registration.id).order_by(MailRecord.id.desc())))
+    return list(
+        db.session.scalars(
+            select(MailRecord)
+            .where(MailRecord.registration_id == registration.id)
+            .order_by(MailRecord.id.desc())
+        )
+    )

@@ -41,9 +41,11 @@ class CannotResend(Exception):
 
 def _newest_ids(event_id: int, registration_ids: list[int] | None = None) -> dict:
     """{(registration id, kind): id of the newest message of that kind}."""
-    query = (select(MailRecord.registration_id, MailRecord.kind, func.max(MailRecord.id))
-             .where(MailRecord.event_id == event_id)
-             .group_by(MailRecord.registration_id, MailRecord.kind))
+    query = (
+        select(MailRecord.registration_id, MailRecord.kind, func.max(MailRecord.id))
+        .where(MailRecord.event_id == event_id)
+        .group_by(MailRecord.registration_id, MailRecord.kind)
+    )
     if registration_ids is not None:
         query = query.where(MailRecord.registration_id.in_(registration_ids))
     return {(rid, kind): newest for rid, kind, newest in db.session.execute(query)}
@@ -60,8 +62,7 @@ def resend_problem(mail: MailRecord, newest: dict | None = None) -> str | None:
     if mail.status != MailStatus.FAILED:
         return _("This e-mail was delivered.")
     registration = mail.registration
-    if registration is None or registration.anonymised_at is not None \
-            or not registration.email:
+    if registration is None or registration.anonymised_at is not None or not registration.email:
         return _("The registration has no e-mail address any more.")
     if newest is None:
         newest = _newest_ids(mail.event_id, [registration.id])
@@ -71,8 +72,10 @@ def resend_problem(mail: MailRecord, newest: dict | None = None) -> str | None:
         return _("Out of date: the person is no longer checked in.")
     statuses = TRUE_IN.get(mail.kind, frozenset())
     if statuses is not None and registration.status not in statuses:
-        return _("Out of date: the registration is %(status)s now.",
-                 status=str(STATUSES[registration.status]).lower())
+        return _(
+            "Out of date: the registration is %(status)s now.",
+            status=str(STATUSES[registration.status]).lower(),
+        )
     return None
 
 
@@ -80,17 +83,21 @@ def resendable(registration: Registration) -> set[int]:
     """Ids of the registration's failed messages that can be resent."""
     records = records_of(registration)
     newest = _newest_ids(registration.event_id, [registration.id])
-    return {m.id for m in records if m.status == MailStatus.FAILED
-            and resend_problem(m, newest) is None}
+    return {
+        m.id for m in records if m.status == MailStatus.FAILED and resend_problem(m, newest) is None
+    }
 
 
 def failed_to_resend(event: Event) -> list[MailRecord]:
     """The event's failed messages that can be resent (see resend_problem), oldest first."""
-    failed = list(db.session.scalars(
-        select(MailRecord)
-        .where(MailRecord.event_id == event.id, MailRecord.status == MailStatus.FAILED)
-        .options(selectinload(MailRecord.registration))
-        .order_by(MailRecord.id)))
+    failed = list(
+        db.session.scalars(
+            select(MailRecord)
+            .where(MailRecord.event_id == event.id, MailRecord.status == MailStatus.FAILED)
+            .options(selectinload(MailRecord.registration))
+            .order_by(MailRecord.id)
+        )
+    )
     if not failed:
         return []
     newest = _newest_ids(event.id)
@@ -112,10 +119,16 @@ def resend(mail: MailRecord) -> bool:
     mail.attempts += 1
     attempt(mail, registration)
     kind = KIND_LABELS.get(mail.kind, mail.kind)
-    log_change(registration.event, "registration", registration.id, "email_resend",
-               _("E-mail sent again: %(kind)s", kind=kind) if mail.status != MailStatus.FAILED
-               else _("E-mail could not be sent again: %(kind)s", kind=kind),
-               {"email": mail.kind, "status": mail.status.value})
+    log_change(
+        registration.event,
+        "registration",
+        registration.id,
+        "email_resend",
+        _("E-mail sent again: %(kind)s", kind=kind)
+        if mail.status != MailStatus.FAILED
+        else _("E-mail could not be sent again: %(kind)s", kind=kind),
+        {"email": mail.kind, "status": mail.status.value},
+    )
     db.session.commit()
     return mail.status != MailStatus.FAILED
 
@@ -126,8 +139,9 @@ class ResendResult:
     failed: int = 0
 
 
-def resend_failed(event: Event, on_each: Callable[[MailRecord], None] | None = None
-                  ) -> ResendResult:
+def resend_failed(
+    event: Event, on_each: Callable[[MailRecord], None] | None = None
+) -> ResendResult:
     """Resend every failed message of the event that can be (after the mail server was
     down during a rush, say), oldest first; commits after each. `on_each` is told of each
     record once tried."""

@@ -57,8 +57,10 @@ def too_large_message(max_bytes: int = MAX_BYTES):
 
 def too_many_pixels_message():
     """The refusal for a picture with too many pixels (or a decompression bomb)."""
-    return _l("The image is too large (more than %(count)s million pixels).",
-              count=MAX_PIXELS // 1_000_000)
+    return _l(
+        "The image is too large (more than %(count)s million pixels).",
+        count=MAX_PIXELS // 1_000_000,
+    )
 
 
 def store_photo(stream: BinaryIO, *, max_bytes: int = MAX_BYTES) -> str:
@@ -142,7 +144,8 @@ def to_srgb(image: Image.Image) -> Image.Image:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             converted = ImageCms.profileToProfile(
-                image, source, ImageCms.createProfile("sRGB"), outputMode=mode)
+                image, source, ImageCms.createProfile("sRGB"), outputMode=mode
+            )
             if converted is not None:  # None only when converting in place
                 return converted
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
@@ -198,6 +201,7 @@ def copy_photo(name: str | None) -> str | None:
 
 def _write(image: Image.Image, extension: str) -> str:
     """Save under a new random name."""
+
     def write(f: BinaryIO) -> None:
         if extension == "webp":
             image.save(f, "WEBP", quality=WEBP_QUALITY)

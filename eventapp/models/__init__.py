@@ -21,11 +21,33 @@ from eventapp.models.security import LoginSession, SecurityEvent
 from eventapp.models.user import User, UserRole, event_manager
 
 __all__ = [
-    "AgendaItem", "AgendaRole", "Category", "ChangeLogEntry", "CheckInAction",
-    "CheckInMethod", "CheckInRecord", "Dietary", "Event", "ItemKind",
-    "LoginSession", "MailRecord", "MailStatus", "Passkey", "Question", "QuestionKind",
-    "PUBLIC_CATEGORIES", "Person", "RecoveryCode", "Registration",
-    "RoleKind", "Room", "SecurityEvent", "Status", "User", "UserRole", "event_manager",
+    "AgendaItem",
+    "AgendaRole",
+    "Category",
+    "ChangeLogEntry",
+    "CheckInAction",
+    "CheckInMethod",
+    "CheckInRecord",
+    "Dietary",
+    "Event",
+    "ItemKind",
+    "LoginSession",
+    "MailRecord",
+    "MailStatus",
+    "Passkey",
+    "Question",
+    "QuestionKind",
+    "PUBLIC_CATEGORIES",
+    "Person",
+    "RecoveryCode",
+    "Registration",
+    "RoleKind",
+    "Room",
+    "SecurityEvent",
+    "Status",
+    "User",
+    "UserRole",
+    "event_manager",
 ]
 
 # The flush hook that moves Event.agenda_revision with every change the agenda shows.

@@ -63,7 +63,9 @@ class AgendaItem(Model):
     event: Mapped[Event] = relationship(back_populates="agenda_items")
     room: Mapped[Room | None] = relationship()
     roles: Mapped[list[AgendaRole]] = relationship(
-        back_populates="item", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="item",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="(AgendaRole.role, AgendaRole.position)",
     )
 

@@ -24,8 +24,7 @@ class ChangeLogEntry(Model):
     # The log belongs to the event and goes with it.
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     # Keep the entry when an account is deleted; the e-mail below still says who it was.
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     #: The account's address at the time (None for the system or a participant).
     actor: Mapped[str] = mapped_column(String(254), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -23,10 +23,10 @@ class CheckInAction(enum.StrEnum):
 
 
 class CheckInMethod(enum.StrEnum):
-    QR = "qr"              # the badge's QR code, scanned on the check-in page
-    SEARCH = "search"      # picked by name on the check-in page
-    LINK = "link"          # the badge's URL opened on a volunteer's phone
-    WALK_IN = "walk_in"    # registered at the door
+    QR = "qr"  # the badge's QR code, scanned on the check-in page
+    SEARCH = "search"  # picked by name on the check-in page
+    LINK = "link"  # the badge's URL opened on a volunteer's phone
+    WALK_IN = "walk_in"  # registered at the door
 
 
 class CheckInRecord(Model):
@@ -38,7 +38,8 @@ class CheckInRecord(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     registration_id: Mapped[int] = mapped_column(
-        ForeignKey("registration.id", ondelete="CASCADE"), index=True)
+        ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
     action: Mapped[CheckInAction] = mapped_column(str_enum(CheckInAction, "checkin_action"))
     method: Mapped[CheckInMethod] = mapped_column(str_enum(CheckInMethod, "checkin_method"))
     #: When it happened at the door: for a scan queued offline, the device's time of the
@@ -48,8 +49,7 @@ class CheckInRecord(Model):
     #: Sent from a device's offline queue.
     queued: Mapped[bool] = mapped_column(default=False)
     # Keep the row when the account is deleted; actor still says who it was.
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     actor: Mapped[str] = mapped_column(String(254), default="")
 
     registration: Mapped[Registration] = relationship()

@@ -66,25 +66,36 @@ class Event(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     rooms: Mapped[list[Room]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="event",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="Room.position",
     )
     agenda_items: Mapped[list[AgendaItem]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="event",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="(AgendaItem.starts_at, AgendaItem.position)",
     )
     people: Mapped[list[Person]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="event",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
     registrations: Mapped[list[Registration]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="event",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
     questions: Mapped[list[Question]] = relationship(
-        back_populates="event", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="event",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="(Question.position, Question.id)",
     )
     managers: Mapped[list[User]] = relationship(
-        secondary="event_manager", back_populates="managed_events")
+        secondary="event_manager", back_populates="managed_events"
+    )
 
     @property
     def tz(self) -> ZoneInfo:

@@ -39,7 +39,9 @@ class Person(Model):
 
     event: Mapped[Event] = relationship(back_populates="people")
     roles: Mapped[list[AgendaRole]] = relationship(
-        back_populates="person", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="person",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
     @property

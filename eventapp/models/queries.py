@@ -9,9 +9,9 @@ from eventapp.models import AgendaItem, AgendaRole, Event, Person
 
 
 def published_events() -> list[Event]:
-    return list(db.session.scalars(
-        select(Event).where(Event.published.is_(True)).order_by(Event.starts_at)
-    ))
+    return list(
+        db.session.scalars(select(Event).where(Event.published.is_(True)).order_by(Event.starts_at))
+    )
 
 
 def get_published_event_or_404(slug: str) -> Event:
@@ -24,24 +24,28 @@ def get_published_event_or_404(slug: str) -> Event:
 
 def agenda(event: Event) -> list[AgendaItem]:
     """The event's items by time, with rooms and people loaded in three queries in all."""
-    return list(db.session.scalars(
-        select(AgendaItem)
-        .where(AgendaItem.event_id == event.id)
-        .options(
-            selectinload(AgendaItem.room),
-            selectinload(AgendaItem.roles).selectinload(AgendaRole.person),
+    return list(
+        db.session.scalars(
+            select(AgendaItem)
+            .where(AgendaItem.event_id == event.id)
+            .options(
+                selectinload(AgendaItem.room),
+                selectinload(AgendaItem.roles).selectinload(AgendaRole.person),
+            )
+            .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)
         )
-        .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)
-    ))
+    )
 
 
 def speakers(event: Event) -> list[Person]:
     """People who appear on the agenda, by family name."""
-    return list(db.session.scalars(
-        select(Person)
-        .where(Person.event_id == event.id, Person.roles.any())
-        .order_by(Person.family_name, Person.given_name)
-    ))
+    return list(
+        db.session.scalars(
+            select(Person)
+            .where(Person.event_id == event.id, Person.roles.any())
+            .order_by(Person.family_name, Person.given_name)
+        )
+    )
 
 
 def get_speaker_or_404(event: Event, person_id: int) -> Person:

@@ -70,8 +70,7 @@ def email_key(email: str | None) -> str | None:
     """
     if not email:
         return None
-    return unicodedata.normalize(
-        "NFC", unicodedata.normalize("NFC", email.strip()).casefold())
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", email.strip()).casefold())
 
 
 class Registration(Model):
@@ -79,8 +78,9 @@ class Registration(Model):
     __table_args__ = (
         # One registration per address and event, whatever the letter case.
         UniqueConstraint("event_id", "email_key"),
-        CheckConstraint("email_key IS NULL OR email_key = lower(email_key)",
-                        name="email_key_lower"),
+        CheckConstraint(
+            "email_key IS NULL OR email_key = lower(email_key)", name="email_key_lower"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,7 +129,8 @@ class Registration(Model):
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"))
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Printed on the certificate of attendance and checked at /verify/<code>; made
     #: when the first certificate is. 128 random bits, like the check-in code.
@@ -151,8 +152,10 @@ class Registration(Model):
         kwargs.setdefault("answers", {})
         # Public categories take a seat unless the creating path says otherwise
         # (registration.services.add_by_hand does).
-        kwargs.setdefault("counts_towards_capacity",
-                          kwargs.get("category", Category.PARTICIPANT) in PUBLIC_CATEGORIES)
+        kwargs.setdefault(
+            "counts_towards_capacity",
+            kwargs.get("category", Category.PARTICIPANT) in PUBLIC_CATEGORIES,
+        )
         # Applied after the status, whose validator would otherwise stamp its own time.
         waitlisted_at = kwargs.pop("waitlisted_at", None)
         super().__init__(**kwargs)
@@ -211,9 +214,9 @@ class Question(Model):
 
 
 class MailStatus(enum.StrEnum):
-    SENT = "sent"          # handed to the SMTP server
-    WRITTEN = "written"    # written to instance/outbox (no mail server configured)
-    FAILED = "failed"      # the server refused or could not be reached: can be resent
+    SENT = "sent"  # handed to the SMTP server
+    WRITTEN = "written"  # written to instance/outbox (no mail server configured)
+    FAILED = "failed"  # the server refused or could not be reached: can be resent
 
 
 class MailRecord(Model):
@@ -224,7 +227,8 @@ class MailRecord(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     registration_id: Mapped[int | None] = mapped_column(
-        ForeignKey("registration.id", ondelete="SET NULL"), index=True)
+        ForeignKey("registration.id", ondelete="SET NULL"), index=True
+    )
     #: One of mail.messages.KINDS: "confirmation", "waitlisted", "pending",
     #: "approval", "decline", "promotion", "cancellation", "link".
     kind: Mapped[str] = mapped_column(String(30))

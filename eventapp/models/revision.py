@@ -23,10 +23,18 @@ from eventapp.models.people import Person
 
 #: Columns of the event that no agenda, feed or programme shows: changing them alone
 #: (a sign-up window, the seats) keeps every agenda cache.
-EVENT_COLUMNS_NOT_SHOWN = frozenset({
-    "capacity", "registration_opens_at", "registration_closes_at", "moderation",
-    "privacy_notice", "created_at", "updated_at", "agenda_revision",
-})
+EVENT_COLUMNS_NOT_SHOWN = frozenset(
+    {
+        "capacity",
+        "registration_opens_at",
+        "registration_closes_at",
+        "moderation",
+        "privacy_notice",
+        "created_at",
+        "updated_at",
+        "agenda_revision",
+    }
+)
 #: A speaker's e-mail address is for the organisers only.
 PERSON_COLUMNS_NOT_SHOWN = frozenset({"email", "created_at", "updated_at"})
 
@@ -43,16 +51,18 @@ def bump_agenda_revision(event: Event) -> None:
 
 def _changed_columns(obj: Any) -> set[str]:
     state = inspect(obj)
-    return {attr.key for attr in state.mapper.column_attrs
-            if state.attrs[attr.key].history.has_changes()}
+    return {
+        attr.key
+        for attr in state.mapper.column_attrs
+        if state.attrs[attr.key].history.has_changes()
+    }
 
 
 def _changed_attributes(obj: Any) -> set[str]:
     """Columns and relationships: a role taken off an item shows as a change of the
     item's `roles` (it is deleted as an orphan only later in the flush)."""
     state = inspect(obj)
-    return {attr.key for attr in state.mapper.attrs
-            if state.attrs[attr.key].history.has_changes()}
+    return {attr.key for attr in state.mapper.attrs if state.attrs[attr.key].history.has_changes()}
 
 
 def _event_id(obj: Any) -> int | None:
@@ -82,8 +92,7 @@ def _bump_on_agenda_changes(session: Session, _context: Any, _instances: Any) ->
     """Bump the revision of every event whose agenda this flush changes."""
     events: dict[int, Event] = {}
     pending_events = {obj for obj in session.new if isinstance(obj, Event)}
-    for deleted, objects in ((False, session.new), (False, session.dirty),
-                             (True, session.deleted)):
+    for deleted, objects in ((False, session.new), (False, session.dirty), (True, session.deleted)):
         for obj in objects:
             if isinstance(obj, Event):
                 if obj in pending_events or deleted:

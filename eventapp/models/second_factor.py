@@ -15,7 +15,8 @@ class RecoveryCode(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     #: SHA-256 of the code: codes are random (60 bits), so a fast hash is enough.
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
@@ -25,7 +26,8 @@ class Passkey(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(100))
     #: WebAuthn allows up to 1023 bytes.
     credential_id: Mapped[bytes] = mapped_column(LargeBinary(1023), unique=True)

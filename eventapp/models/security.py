@@ -22,8 +22,9 @@ class LoginSession(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: SHA-256 of the token, hex.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"),
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     #: "Keep me signed in": no idle timeout, only the absolute lifetime.
     remember: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -42,10 +43,10 @@ class SecurityEvent(Model):
     kind: Mapped[str] = mapped_column(String(40))
     #: The account concerned (None for a failed sign-in with an unknown address).
     user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
     #: Who did it, when not the user themselves (an admin).
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     ip: Mapped[str] = mapped_column(String(45), default="")
     detail: Mapped[str] = mapped_column(String(500), default="")
 

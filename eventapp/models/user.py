@@ -24,8 +24,9 @@ event_manager = Table(
     "event_manager",
     db.metadata,
     Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
+    Column(
+        "user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
 )
 
 
@@ -52,11 +53,14 @@ class User(UserMixin, Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     managed_events: Mapped[list[Event]] = relationship(
-        secondary=event_manager, back_populates="managers")
+        secondary=event_manager, back_populates="managers"
+    )
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True)
+        cascade="all, delete-orphan", passive_deletes=True
+    )
     passkeys: Mapped[list[Passkey]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, order_by="Passkey.created_at")
+        cascade="all, delete-orphan", passive_deletes=True, order_by="Passkey.created_at"
+    )
 
     #: The token of the sign-in (LoginSession) this object was loaded through or signed
     #: in with; not a column. Set by auth.sessions.

@@ -57,8 +57,24 @@ SORTS = {
     "country": _l("Country"),
 }
 #: Languages a badge's country names and category word can be printed in.
-BADGE_LANGUAGES = ("en", "fr", "de", "es", "it", "nl", "pt", "pl", "ru", "uk", "ka", "hy",
-                   "el", "ar", "he", "tr")
+BADGE_LANGUAGES = (
+    "en",
+    "fr",
+    "de",
+    "es",
+    "it",
+    "nl",
+    "pt",
+    "pl",
+    "ru",
+    "uk",
+    "ka",
+    "hy",
+    "el",
+    "ar",
+    "he",
+    "tr",
+)
 
 DEFAULTS: dict[str, Any] = {
     "layout": "a6-sheet",
@@ -93,17 +109,44 @@ class Layout:
 
 
 LAYOUTS = {
-    layout.name: layout for layout in (
-        Layout("a6-sheet", _l("Four A6 badges on an A4 sheet, with crop marks"),
-               "print/badges_sheet.html", "css/print/badges-a6-sheet.css", 4,
-               (210.0, 297.0), (105.0, 148.0)),
-        Layout("a6-folded", _l("One A4 sheet folded into a double-sided A6 badge"),
-               "print/fold_sheet.html", "css/print/badges-a6-folded.css", 1,
-               (210.0, 297.0), (105.0, 148.5),
-               face=Layout("a6-folded-face", "", "print/badges_single.html",
-                           "css/print/badges-single.css", 1, None, (105.0, 148.5))),
-        Layout("single", _l("One badge per page, at the size set below"),
-               "print/badges_single.html", "css/print/badges-single.css", 1, None, None),
+    layout.name: layout
+    for layout in (
+        Layout(
+            "a6-sheet",
+            _l("Four A6 badges on an A4 sheet, with crop marks"),
+            "print/badges_sheet.html",
+            "css/print/badges-a6-sheet.css",
+            4,
+            (210.0, 297.0),
+            (105.0, 148.0),
+        ),
+        Layout(
+            "a6-folded",
+            _l("One A4 sheet folded into a double-sided A6 badge"),
+            "print/fold_sheet.html",
+            "css/print/badges-a6-folded.css",
+            1,
+            (210.0, 297.0),
+            (105.0, 148.5),
+            face=Layout(
+                "a6-folded-face",
+                "",
+                "print/badges_single.html",
+                "css/print/badges-single.css",
+                1,
+                None,
+                (105.0, 148.5),
+            ),
+        ),
+        Layout(
+            "single",
+            _l("One badge per page, at the size set below"),
+            "print/badges_single.html",
+            "css/print/badges-single.css",
+            1,
+            None,
+            None,
+        ),
     )
 }
 
@@ -115,8 +158,11 @@ def badge_settings(event: Event) -> dict[str, Any]:
     saved by an older version or typed into the database by hand never breaks printing.
     """
     stored = (event.print_settings or {}).get("badges") or {}
-    settings = {**DEFAULTS, "fields": dict(DEFAULTS["fields"]),
-                "colours": {k: dict(v) for k, v in DEFAULT_COLOURS.items()}}
+    settings = {
+        **DEFAULTS,
+        "fields": dict(DEFAULTS["fields"]),
+        "colours": {k: dict(v) for k, v in DEFAULT_COLOURS.items()},
+    }
     if stored.get("layout") in LAYOUTS:
         settings["layout"] = stored["layout"]
     for key in ("width_mm", "height_mm"):
@@ -153,22 +199,31 @@ def save_badge_settings(event: Event, changes: dict[str, Any]) -> dict[str, Any]
 
 def checkin_url(registration: Registration) -> str:
     """The URL a badge's QR code holds: <public base>/checkin/<slug>/c/<checkin code>."""
-    return external_url("checkin.badge_link", slug=registration.event.slug,
-                        code=registration.checkin_code)
+    return external_url(
+        "checkin.badge_link", slug=registration.event.slug, code=registration.checkin_code
+    )
 
 
 # -- choosing who is printed -------------------------------------------------------------
 
-def select_registrations(event: Event, *, category: Category | str | None = None,
-                         unprinted: bool = False, registration_id: int | None = None,
-                         sort: str = "family_name") -> list[Registration]:
+
+def select_registrations(
+    event: Event,
+    *,
+    category: Category | str | None = None,
+    unprinted: bool = False,
+    registration_id: int | None = None,
+    sort: str = "family_name",
+) -> list[Registration]:
     """Confirmed registrations of the event in print order (all categories by default).
 
     A registration_id asks for that one badge (a reprint), whether printed before or not.
     """
-    query = select(Registration).where(Registration.event_id == event.id,
-                                       Registration.status == Status.CONFIRMED,
-                                       Registration.anonymised_at.is_(None))
+    query = select(Registration).where(
+        Registration.event_id == event.id,
+        Registration.status == Status.CONFIRMED,
+        Registration.anonymised_at.is_(None),
+    )
     if registration_id is not None:
         query = query.where(Registration.id == registration_id)
     else:
@@ -181,8 +236,20 @@ def select_registrations(event: Event, *, category: Category | str | None = None
 
 
 #: Latin letters that Unicode does not decompose into a base letter and a mark.
-_UNDECOMPOSED = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ß": "ss",
-                               "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"})
+_UNDECOMPOSED = str.maketrans(
+    {
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "ħ": "h",
+        "ı": "i",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
+        "ð": "d",
+    }
+)
 
 
 def _sort_key(sort: str, language: str):
@@ -215,12 +282,23 @@ def mark_printed(registrations: Sequence[Registration], when: datetime | None = 
 
 
 def count_unprinted(event: Event) -> int:
-    return db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.event_id == event.id, Registration.status == Status.CONFIRMED,
-        Registration.anonymised_at.is_(None), Registration.printed_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(
+                Registration.event_id == event.id,
+                Registration.status == Status.CONFIRMED,
+                Registration.anonymised_at.is_(None),
+                Registration.printed_at.is_(None),
+            )
+        )
+        or 0
+    )
 
 
 # -- laying out ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Geometry:
@@ -268,26 +346,52 @@ def geometry(width: float, height: float, fields: dict[str, bool]) -> Geometry:
     landscape = width > height
     pad = max(3.0, round(min(width, height) * 0.05, 1))
     band = round(height * (0.13 if landscape else 0.095), 1) if fields["category"] else 0.0
-    header = round(height * (0.14 if landscape else 0.12), 1) \
-        if fields["logo"] or fields["event_name"] else 0.0
+    header = (
+        round(height * (0.14 if landscape else 0.12), 1)
+        if fields["logo"] or fields["event_name"]
+        else 0.0
+    )
     info = info_height_mm(fields, landscape)
     if landscape:
-        qr_size = round(min(height - header - band - 2 * pad, width * 0.34), 1) \
-            if fields["qr"] else 0.0
+        qr_size = (
+            round(min(height - header - band - 2 * pad, width * 0.34), 1) if fields["qr"] else 0.0
+        )
         name_width = width - 2 * pad - (qr_size + pad if qr_size else 0)
         name_height = height - 2 * pad - header - band - info - (1.5 if info else 0)
-        return Geometry(width, height, pad, header, band, qr_size, pad + header, name_width,
-                        name_height, name_width, True)
+        return Geometry(
+            width,
+            height,
+            pad,
+            header,
+            band,
+            qr_size,
+            pad + header,
+            name_width,
+            name_height,
+            name_width,
+            True,
+        )
     qr_size = round(min(width * 0.3, height * 0.22), 1) if fields["qr"] else 0.0
     bottom = max(qr_size, info)
     name_height = height - 2 * pad - header - band - bottom - 4
     info_width = width - 2 * pad - (qr_size + 3 if qr_size else 0)
-    return Geometry(width, height, pad, header, band, qr_size, pad + header + 2,
-                    width - 2 * pad, name_height, info_width, False)
+    return Geometry(
+        width,
+        height,
+        pad,
+        header,
+        band,
+        qr_size,
+        pad + header + 2,
+        width - 2 * pad,
+        name_height,
+        info_width,
+        False,
+    )
 
 
 def text_direction(text: str) -> str:
-    """"rtl" when the first strongly directional letter is Arabic or Hebrew, else "ltr"."""
+    """ "rtl" when the first strongly directional letter is Arabic or Hebrew, else "ltr"."""
     for char in text:
         kind = unicodedata.bidirectional(char)
         if kind in ("R", "AL"):
@@ -316,29 +420,48 @@ class Badge:
     name_offset: float
 
 
-def badge_for(registration: Registration, settings: dict[str, Any], geo: Geometry,
-              territories: dict[str, str]) -> Badge:
+def badge_for(
+    registration: Registration, settings: dict[str, Any], geo: Geometry, territories: dict[str, str]
+) -> Badge:
     """The content and font sizes of one registration's badge."""
     fields = settings["fields"]
     given = registration.badge_name.strip() or registration.given_name
-    family = registration.family_name if fields["family_name"] and \
-        not registration.badge_name.strip() else ""
+    family = (
+        registration.family_name
+        if fields["family_name"] and not registration.badge_name.strip()
+        else ""
+    )
     max_pt = min(40.0, geo.name_height / 25.4 * 72 * 0.42)
-    given_fit, family_fit = fit_name(given, family, width_mm=geo.name_width,
-                                     height_mm=geo.name_height, max_pt=max_pt, min_pt=8)
+    given_fit, family_fit = fit_name(
+        given, family, width_mm=geo.name_width, height_mm=geo.name_height, max_pt=max_pt, min_pt=8
+    )
     organisation = registration.organisation if fields["organisation"] else ""
-    org_fit = fit_text(organisation, width_mm=geo.info_width, max_lines=2,
-                       max_pt=ORGANISATION_PT[geo.landscape], min_pt=ORGANISATION_MIN_PT)
-    country = territories.get(registration.country.upper(), registration.country) \
-        if fields["country"] and registration.country else ""
+    org_fit = fit_text(
+        organisation,
+        width_mm=geo.info_width,
+        max_lines=2,
+        max_pt=ORGANISATION_PT[geo.landscape],
+        min_pt=ORGANISATION_MIN_PT,
+    )
+    country = (
+        territories.get(registration.country.upper(), registration.country)
+        if fields["country"] and registration.country
+        else ""
+    )
     return Badge(
-        given_name=given, family_name=family, organisation=organisation, country=country,
+        given_name=given,
+        family_name=family,
+        organisation=organisation,
+        country=country,
         category=registration.category.value,
         category_label=str(CATEGORIES[registration.category]),
         qr=qr.data_uri(checkin_url(registration)) if fields["qr"] else "",
-        given_pt=given_fit.size_pt, family_pt=family_fit.size_pt,
-        organisation_pt=org_fit.size_pt, dir=text_direction(given + family),
-        name_offset=max(0.0, (geo.name_height - name_height_mm(given_fit, family_fit)) / 2))
+        given_pt=given_fit.size_pt,
+        family_pt=family_fit.size_pt,
+        organisation_pt=org_fit.size_pt,
+        dir=text_direction(given + family),
+        name_offset=max(0.0, (geo.name_height - name_height_mm(given_fit, family_fit)) / 2),
+    )
 
 
 def badge_size(layout: Layout, settings: dict[str, Any]) -> tuple[float, float]:
@@ -354,8 +477,9 @@ def settings_css(layout: Layout, settings: dict[str, Any]) -> str:
     if layout.page_mm is None:
         rules.append(f"@page {{ size: {width:.1f}mm {height:.1f}mm; margin: 0 }}")
     for category, colours in settings["colours"].items():
-        rules.append(f".band--{category} {{ background: {colours['background']};"
-                     f" color: {colours['text']} }}")
+        rules.append(
+            f".band--{category} {{ background: {colours['background']}; color: {colours['text']} }}"
+        )
     return "\n".join(rules)
 
 
@@ -363,6 +487,7 @@ def settings_css(layout: Layout, settings: dict[str, Any]) -> str:
 # attributes: WeasyPrint parses a style attribute for every element that has one, and with
 # a dozen per badge that was a third of a badge's layout time. A run shares one geometry
 # and a few dozen font sizes, so classes name them.
+
 
 def _tenths(value: float) -> int:
     # Rounded down: a name never gets larger or lower than the size that was fitted.
@@ -381,6 +506,7 @@ def offset_class(offset_mm: float) -> str:
 
 def geometry_css(geo: Geometry, badges: Sequence[Badge]) -> str:
     """Rules placing a badge's parts (badges.geometry) and the size classes the badges use."""
+
     def mm(value: float) -> str:
         return f"{value:.2f}mm"
 
@@ -397,16 +523,18 @@ def geometry_css(geo: Geometry, badges: Sequence[Badge]) -> str:
         f".badge__band {{ height: {mm(geo.band)}; line-height: {mm(geo.band)};"
         f" font-size: {geo.band * 1.45:.1f}pt }}",
     ]
-    sizes = sorted({_tenths(size) for b in badges
-                    for size in (b.given_pt, b.family_pt, b.organisation_pt)})
+    sizes = sorted(
+        {_tenths(size) for b in badges for size in (b.given_pt, b.family_pt, b.organisation_pt)}
+    )
     rules += [f".pt-{tenths} {{ font-size: {tenths / 10:.1f}pt }}" for tenths in sizes]
     offsets = sorted({_tenths(b.name_offset) for b in badges})
     rules += [f".down-{tenths} {{ padding-top: {tenths / 10:.1f}mm }}" for tenths in offsets]
     return "\n".join(rules)
 
 
-def badge_html(event: Event, registrations: Sequence[Registration], layout: Layout,
-               settings: dict[str, Any]) -> str:
+def badge_html(
+    event: Event, registrations: Sequence[Registration], layout: Layout, settings: dict[str, Any]
+) -> str:
     """The HTML of the badges of some registrations (one or more pages)."""
     width, height = badge_size(layout, settings)
     geo = geometry(width, height, settings["fields"])
@@ -414,12 +542,20 @@ def badge_html(event: Event, registrations: Sequence[Registration], layout: Layo
     territories = i18n.territories(language)
     with force_locale(language):
         badges = [badge_for(r, settings, geo, territories) for r in registrations]
-        pages = [badges[i:i + layout.per_page] for i in range(0, len(badges), layout.per_page)]
+        pages = [badges[i : i + layout.per_page] for i in range(0, len(badges), layout.per_page)]
         css = settings_css(layout, settings) + "\n" + geometry_css(geo, badges)
-        return render_template(layout.template, event=event, pages=pages, geo=geo,
-                               fields=settings["fields"], logo=_logo_url(event, settings),
-                               settings_css=css, language=language, pt_class=pt_class,
-                               offset_class=offset_class)
+        return render_template(
+            layout.template,
+            event=event,
+            pages=pages,
+            geo=geo,
+            fields=settings["fields"],
+            logo=_logo_url(event, settings),
+            settings_css=css,
+            language=language,
+            pt_class=pt_class,
+            offset_class=offset_class,
+        )
 
 
 def _logo_url(event: Event, settings: dict[str, Any]) -> str:
@@ -439,9 +575,14 @@ BADGE_CSS = "css/print/badge.css"
 CHUNK = 100
 
 
-def render_badges(event: Event, registrations: Sequence[Registration],
-                  layout: str | None = None, *, settings: dict[str, Any] | None = None,
-                  workers: int | None = None) -> bytes:
+def render_badges(
+    event: Event,
+    registrations: Sequence[Registration],
+    layout: str | None = None,
+    *,
+    settings: dict[str, Any] | None = None,
+    workers: int | None = None,
+) -> bytes:
     """The PDF of the registrations' badges in the given (or the event's) layout."""
     settings = settings or badge_settings(event)
     chosen = LAYOUTS[layout or settings["layout"]]
@@ -453,20 +594,25 @@ def render_badges(event: Event, registrations: Sequence[Registration],
     return render_badges_of(event, registrations, chosen, settings, workers)
 
 
-def render_badges_of(event: Event, registrations: Sequence[Registration], layout: Layout,
-                     settings: dict[str, Any], workers: int | None = None) -> bytes:
+def render_badges_of(
+    event: Event,
+    registrations: Sequence[Registration],
+    layout: Layout,
+    settings: dict[str, Any],
+    workers: int | None = None,
+) -> bytes:
     """The badges' pages in one layout, laid out by WeasyPrint in chunks (see
     render.render_chunks: on both cores for large runs)."""
     # Whole pages per chunk, so a sheet of four is never split across documents.
     per_chunk = max(layout.per_page, CHUNK - CHUNK % layout.per_page)
     starts = range(0, len(registrations), per_chunk)
     # A generator: large runs start laying out the first badges while the rest are written.
-    chunks = (badge_html(event, registrations[i:i + per_chunk], layout, settings)
-              for i in starts)
+    chunks = (badge_html(event, registrations[i : i + per_chunk], layout, settings) for i in starts)
     from eventapp.printing import render
 
-    return render.render_chunks(chunks, stylesheets=[BADGE_CSS, layout.stylesheet],
-                                workers=workers, count=len(starts))
+    return render.render_chunks(
+        chunks, stylesheets=[BADGE_CSS, layout.stylesheet], workers=workers, count=len(starts)
+    )
 
 
 def impose(layout: Layout, faces: bytes, language: str) -> bytes:
@@ -475,8 +621,9 @@ def impose(layout: Layout, faces: bytes, language: str) -> bytes:
 
     # A folded layout has its sizes fixed in LAYOUTS.
     assert layout.badge_mm is not None and layout.page_mm is not None
-    return fold_sheets(faces, _sheet_pdf(layout.name, language), face_mm=layout.badge_mm,
-                       sheet_mm=layout.page_mm)
+    return fold_sheets(
+        faces, _sheet_pdf(layout.name, language), face_mm=layout.badge_mm, sheet_mm=layout.page_mm
+    )
 
 
 _sheets: dict[tuple[str, str], bytes] = {}
@@ -504,16 +651,27 @@ class PrintRun:
     layout: str
 
 
-def print_badges(event: Event, *, layout: str | None = None, category: str | None = None,
-                 unprinted: bool = False, registration_id: int | None = None,
-                 sort: str | None = None, workers: int | None = None) -> PrintRun | None:
+def print_badges(
+    event: Event,
+    *,
+    layout: str | None = None,
+    category: str | None = None,
+    unprinted: bool = False,
+    registration_id: int | None = None,
+    sort: str | None = None,
+    workers: int | None = None,
+) -> PrintRun | None:
     """Select, render and stamp a print run; None when nobody matches. The caller commits
     (after the PDF is safely handed over, so a failed render marks nobody printed)."""
     settings = badge_settings(event)
     layout = layout or settings["layout"]
-    registrations = select_registrations(event, category=category, unprinted=unprinted,
-                                         registration_id=registration_id,
-                                         sort=sort or settings["sort"])
+    registrations = select_registrations(
+        event,
+        category=category,
+        unprinted=unprinted,
+        registration_id=registration_id,
+        sort=sort or settings["sort"],
+    )
     if not registrations:
         return None
     pdf = render_badges(event, registrations, layout, settings=settings, workers=workers)
@@ -521,19 +679,31 @@ def print_badges(event: Event, *, layout: str | None = None, category: str | Non
     return PrintRun(pdf, registrations, layout)
 
 
-def preview_png(event: Event, *, layout: str | None = None, category: str | None = None,
-                unprinted: bool = False, registration_id: int | None = None,
-                sort: str | None = None, width_px: int = 700) -> bytes | None:
+def preview_png(
+    event: Event,
+    *,
+    layout: str | None = None,
+    category: str | None = None,
+    unprinted: bool = False,
+    registration_id: int | None = None,
+    sort: str | None = None,
+    width_px: int = 700,
+) -> bytes | None:
     """The first page of the run these options would print, as a PNG (nothing is stamped)."""
     settings = badge_settings(event)
     chosen = LAYOUTS[layout or settings["layout"]]
-    registrations = select_registrations(event, category=category, unprinted=unprinted,
-                                         registration_id=registration_id,
-                                         sort=sort or settings["sort"])
+    registrations = select_registrations(
+        event,
+        category=category,
+        unprinted=unprinted,
+        registration_id=registration_id,
+        sort=sort or settings["sort"],
+    )
     if not registrations:
         return None
-    pdf = render_badges(event, registrations[:chosen.per_page], chosen.name, settings=settings,
-                        workers=1)
+    pdf = render_badges(
+        event, registrations[: chosen.per_page], chosen.name, settings=settings, workers=1
+    )
     from eventapp.printing import render
 
     return render.page_png(pdf, 0, width_px=width_px)
@@ -561,9 +731,18 @@ def warm_up() -> None:
     from eventapp.printing.fonts import STATIC
     from eventapp.printing.programme import SIZE_STYLESHEETS, STYLESHEET
 
-    render.warm_up([BADGE_CSS, STYLESHEET, *SIZE_STYLESHEETS.values(),
-                    *(layout.stylesheet for layout in LAYOUTS.values()),
-                    *(layout.face.stylesheet for layout in LAYOUTS.values() if layout.face)])
+    render.warm_up(
+        [
+            BADGE_CSS,
+            STYLESHEET,
+            *SIZE_STYLESHEETS.values(),
+            *(layout.stylesheet for layout in LAYOUTS.values()),
+            *(layout.face.stylesheet for layout in LAYOUTS.values() if layout.face),
+        ]
+    )
     fit_name("Warm up", "Ωარმ", width_mm=80, height_mm=40, max_pt=20, min_pt=8)
-    render.render_pdf('<p class="badge">Warm up ნინო Ирина</p>',
-                      stylesheets=[BADGE_CSS], fetcher=SafeFetcher(STATIC))
+    render.render_pdf(
+        '<p class="badge">Warm up ნინო Ирина</p>',
+        stylesheets=[BADGE_CSS],
+        fetcher=SafeFetcher(STATIC),
+    )

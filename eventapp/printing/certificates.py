@@ -2,6 +2,7 @@
 language, with the verification code and its QR code. Who has a certificate and what
 its code is are decided in eventapp/certificates/services.py; this module only lays out
 what it is given."""
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,18 +18,14 @@ from eventapp.printing.textfit import fit_text
 TEMPLATE = "print/certificate.html"
 
 
-
 PAGE_TEMPLATE = "print/_certificate.html"
-
 
 
 STYLESHEET = "css/print/certificate.css"
 
 
-
 #: Certificates per WeasyPrint document (see badges.CHUNK).
 CHUNK = 100
-
 
 
 #: Width of the sentence on the page (certificate.css: .certificate__text), in mm, and
@@ -37,13 +34,10 @@ CHUNK = 100
 TEXT_WIDTH_MM = 215.0
 
 
-
 NAME_PT = (26.0, 14.0)
 
 
-
 EVENT_PT = (17.0, 11.0)
-
 
 
 @dataclass(frozen=True)
@@ -70,7 +64,6 @@ class Certificate:
     qr: str
 
 
-
 #: Who a certificate is for, with its verification code as printed and the address
 #: that checks it.
 Holder = tuple[Registration, str, str]
@@ -86,20 +79,37 @@ def certificate_for(registration: Registration, code: str, url: str) -> Certific
     one_day = starts.date() == ends.date()
     name = registration.full_name
     return Certificate(
-        name=name, organisation=registration.organisation, dir=text_direction(name),
+        name=name,
+        organisation=registration.organisation,
+        dir=text_direction(name),
         organisation_dir=text_direction(registration.organisation),
-        name_pt=fit_text(name, width_mm=TEXT_WIDTH_MM, max_lines=2, max_pt=NAME_PT[0],
-                         min_pt=NAME_PT[1], bold=True).size_pt,
-        event_pt=fit_text(event.title, width_mm=TEXT_WIDTH_MM, max_lines=2,
-                          max_pt=EVENT_PT[0], min_pt=EVENT_PT[1], bold=True).size_pt,
+        name_pt=fit_text(
+            name,
+            width_mm=TEXT_WIDTH_MM,
+            max_lines=2,
+            max_pt=NAME_PT[0],
+            min_pt=NAME_PT[1],
+            bold=True,
+        ).size_pt,
+        event_pt=fit_text(
+            event.title,
+            width_mm=TEXT_WIDTH_MM,
+            max_lines=2,
+            max_pt=EVENT_PT[0],
+            min_pt=EVENT_PT[1],
+            bold=True,
+        ).size_pt,
         language=registration.language or "en",
         date=local_date(event.starts_at, tz, "long") if one_day else None,
         first_day=None if one_day else local_date(event.starts_at, tz, "long"),
         last_day=None if one_day else local_date(event.ends_at, tz, "long"),
         hours=f"{local_time(event.starts_at, tz)}–{local_time(event.ends_at, tz)} ({tz})"
-        if one_day else "",
-        code=code, url=url, qr=qr.data_uri(url))
-
+        if one_day
+        else "",
+        code=code,
+        url=url,
+        qr=qr.data_uri(url),
+    )
 
 
 def certificates_html(event: Event, holders: Sequence[Holder]) -> str:
@@ -108,13 +118,20 @@ def certificates_html(event: Event, holders: Sequence[Holder]) -> str:
     pages = []
     for registration, code, url in holders:
         with force_locale(registration.language or "en"):
-            pages.append(Markup(render_template(
-                PAGE_TEMPLATE, event=event, certificate=certificate_for(registration, code, url),
-                venue=", ".join(p for p in (event.venue_name, event.venue_address) if p),
-                logo=logo)))
-    return render_template(TEMPLATE, event=event, pages=pages,
-                           language=holders[0][0].language or "en")
-
+            pages.append(
+                Markup(
+                    render_template(
+                        PAGE_TEMPLATE,
+                        event=event,
+                        certificate=certificate_for(registration, code, url),
+                        venue=", ".join(p for p in (event.venue_name, event.venue_address) if p),
+                        logo=logo,
+                    )
+                )
+            )
+    return render_template(
+        TEMPLATE, event=event, pages=pages, language=holders[0][0].language or "en"
+    )
 
 
 def _logo_url(event: Event) -> str:
@@ -127,7 +144,6 @@ def _logo_url(event: Event) -> str:
     return url if app_fetcher().resolve(url) else ""
 
 
-
 def render_certificates(event: Event, holders: Sequence[Holder]) -> bytes:
     """The PDF of these people's certificates, one page each, in the order given."""
     if not holders:
@@ -136,7 +152,8 @@ def render_certificates(event: Event, holders: Sequence[Holder]) -> bytes:
 
     # In chunks, like badges: a large event's run is laid out on two cores.
     starts = range(0, len(holders), CHUNK)
-    chunks = (certificates_html(event, holders[i:i + CHUNK]) for i in starts)
-    pdf = render.render_chunks(chunks, stylesheets=[STYLESHEET], count=len(starts),
-                               variant=render.ARCHIVED)
+    chunks = (certificates_html(event, holders[i : i + CHUNK]) for i in starts)
+    pdf = render.render_chunks(
+        chunks, stylesheets=[STYLESHEET], count=len(starts), variant=render.ARCHIVED
+    )
     return render.mark_pdfua(pdf)

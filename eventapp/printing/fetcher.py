@@ -37,10 +37,19 @@ for _registry in (urllib.parse.uses_relative, urllib.parse.uses_netloc):
         _registry.append(SCHEME)
 
 _DATA_TYPES = ("data:image/png", "data:image/svg+xml", "data:image/jpeg", "data:image/webp")
-_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2",
-          ".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png",
-          ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp",
-          ".gif": "image/gif"}
+_TYPES = {
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".gif": "image/gif",
+}
 
 
 class FetchRefused(ValueError):
@@ -95,7 +104,8 @@ class SafeFetcher(URLFetcher):
             raise FetchRefused(url)
         media_type = _TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
         return URLFetcherResponse(
-            url, path.read_bytes(), {"Content-Type": media_type or "application/octet-stream"})
+            url, path.read_bytes(), {"Content-Type": media_type or "application/octet-stream"}
+        )
 
     def resolve(self, url: str) -> Path | None:
         """The file a URL of ours names, or None when it is not ours or not there."""

@@ -30,17 +30,33 @@ FONTS_CSS = "css/fonts.css"
 #: Families in the order Pango should try them for each character. Latin, Greek and
 #: Cyrillic come from Noto Sans; each script family has a unicode-range, so it only takes
 #: over for its own letters; CJK is whatever the system has.
-SCRIPT_FAMILIES = ("Noto Sans", "Noto Sans Georgian", "Noto Sans Armenian", "Noto Sans Arabic",
-                   "Noto Sans Hebrew", "Noto Sans Thai", "Noto Sans Devanagari")
-CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK KR", "Noto Sans CJK TC",
-                "Source Han Sans", "WenQuanYi Zen Hei", "Droid Sans Fallback")
+SCRIPT_FAMILIES = (
+    "Noto Sans",
+    "Noto Sans Georgian",
+    "Noto Sans Armenian",
+    "Noto Sans Arabic",
+    "Noto Sans Hebrew",
+    "Noto Sans Thai",
+    "Noto Sans Devanagari",
+)
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK KR",
+    "Noto Sans CJK TC",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+)
 #: The font-family value every print stylesheet uses (see font_family_css()).
 FONT_STACK = ", ".join(f'"{name}"' for name in (*SCRIPT_FAMILIES, *CJK_FAMILIES)) + ", sans-serif"
 
 #: The files WeasyPrint may embed, by family, regular then bold.
 FONT_FILES = {
-    family: (FONTS / f"{family.replace(' ', '')}-Regular.ttf",
-             FONTS / f"{family.replace(' ', '')}-Bold.ttf")
+    family: (
+        FONTS / f"{family.replace(' ', '')}-Regular.ttf",
+        FONTS / f"{family.replace(' ', '')}-Bold.ttf",
+    )
     for family in SCRIPT_FAMILIES
 }
 
@@ -127,8 +143,10 @@ def system_cjk_family(config=None) -> str | None:
 def warn_if_no_cjk(config) -> None:
     """Log once per process when Chinese, Japanese and Korean names would print as boxes."""
     if system_cjk_family(config) is None:
-        log.warning("No CJK font found by fontconfig: Chinese, Japanese and Korean names will "
-                    "print as empty boxes. Install one, e.g. Debian's fonts-noto-cjk.")
+        log.warning(
+            "No CJK font found by fontconfig: Chinese, Japanese and Korean names will "
+            "print as empty boxes. Install one, e.g. Debian's fonts-noto-cjk."
+        )
 
 
 def vendored_font_paths() -> list[Path]:

@@ -17,8 +17,13 @@ from pikepdf import Array, Dictionary, Name
 MM = 72 / 25.4
 
 
-def fold_sheets(faces_pdf: bytes, sheet_pdf: bytes, *, face_mm: tuple[float, float],
-                sheet_mm: tuple[float, float]) -> bytes:
+def fold_sheets(
+    faces_pdf: bytes,
+    sheet_pdf: bytes,
+    *,
+    face_mm: tuple[float, float],
+    sheet_mm: tuple[float, float],
+) -> bytes:
     """One sheet per page of `faces_pdf`: the first page of `sheet_pdf` (fold marks, the
     folding hint) with the face drawn in the sheet's bottom-left corner and again, turned
     half round, right above it (the top half, folded back, turns it upright).
@@ -34,8 +39,10 @@ def fold_sheets(faces_pdf: bytes, sheet_pdf: bytes, *, face_mm: tuple[float, flo
         background = faces.copy_foreign(sheet.pages[0].as_form_xobject())
         # Front at the origin; back: x -> width - x, y -> 2 height - y (a half turn); the
         # sheet's marks last, over the faces' white backgrounds.
-        content = (b"q /Face Do Q q -1 0 0 -1 %.3f %.3f cm /Face Do Q q /Sheet Do Q"
-                   % (width, 2 * height))
+        content = b"q /Face Do Q q -1 0 0 -1 %.3f %.3f cm /Face Do Q q /Sheet Do Q" % (
+            width,
+            2 * height,
+        )
         new_pages: list[Dictionary] = []
         for page in faces.pages:
             face = page.as_form_xobject()
@@ -43,16 +50,19 @@ def fold_sheets(faces_pdf: bytes, sheet_pdf: bytes, *, face_mm: tuple[float, flo
             # shared dictionary instead (a stream's dictionary is never compressed).
             face.Resources = page.obj.Resources
             face = faces.make_indirect(face)
-            new_pages.append(Dictionary(
-                Type=Name.Page, MediaBox=media_box,
-                Resources=Dictionary(XObject=Dictionary(Sheet=background, Face=face)),
-                Contents=faces.make_stream(content)))
+            new_pages.append(
+                Dictionary(
+                    Type=Name.Page,
+                    MediaBox=media_box,
+                    Resources=Dictionary(XObject=Dictionary(Sheet=background, Face=face)),
+                    Contents=faces.make_stream(content),
+                )
+            )
         del faces.pages[:]
         for new_page in new_pages:
             faces.pages.append(pikepdf.Page(new_page))
         out = io.BytesIO()
-        faces.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                   compress_streams=True)
+        faces.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
         return out.getvalue()
     finally:
         faces.close()

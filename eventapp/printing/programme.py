@@ -49,7 +49,7 @@ ROLE_GROUPS = (
 
 def programme_size(event: Event, size: str | None = None) -> str:
     """The page size asked for, else the event's setting, else A5 (anything unknown: A5)."""
-    chosen = (size or (event.print_settings or {}).get("programme_size") or "")
+    chosen = size or (event.print_settings or {}).get("programme_size") or ""
     chosen = str(chosen).strip().upper()
     return chosen if chosen in SIZES else DEFAULT_SIZE
 
@@ -97,8 +97,10 @@ def programme_for(event: Event, size: str | None = None) -> Programme:
     """Everything the booklet shows, read in three queries (items, rooms, people)."""
     items = agenda(event)
     sessions = [Session(item, _groups(item)) for item in items]
-    days = [(day, list(group)) for day, group in
-            groupby(sessions, key=lambda s: event.local(s.item.starts_at).date())]
+    days = [
+        (day, list(group))
+        for day, group in groupby(sessions, key=lambda s: event.local(s.item.starts_at).date())
+    ]
     speakers: dict[int, Speaker] = {}
     roles = defaultdict(list)
     for session in sessions:
@@ -109,13 +111,20 @@ def programme_for(event: Event, size: str | None = None) -> Programme:
     for person_id, speaker in speakers.items():
         speaker.sessions = roles[person_id]
     return Programme(
-        event=event, size=programme_size(event, size), days=days,
+        event=event,
+        size=programme_size(event, size),
+        days=days,
         panels=[s for s in sessions if s.is_panel],
         speakers=sorted(speakers.values(), key=lambda s: _name_key(s.person)),
         logo=_upload_url(event.logo) if event.logo else "",
         rooms=len({item.room_id for item in items if item.room_id}),
-        modified=max([event.updated_at, *(i.updated_at for i in items),
-                      *(s.person.updated_at for s in speakers.values())]),
+        modified=max(
+            [
+                event.updated_at,
+                *(i.updated_at for i in items),
+                *(s.person.updated_at for s in speakers.values()),
+            ]
+        ),
     )
 
 
@@ -149,24 +158,34 @@ def programme_html(programme: Programme, language: str) -> str:
     """The booklet's HTML in the given language (labels, dates and the lang attribute)."""
     # W3C dates for the PDF's metadata: the same agenda gives the same dates, whenever
     # it is printed.
-    dates = {"created": programme.event.created_at.isoformat(timespec="seconds"),
-             "modified": programme.modified.isoformat(timespec="seconds")}
+    dates = {
+        "created": programme.event.created_at.isoformat(timespec="seconds"),
+        "modified": programme.modified.isoformat(timespec="seconds"),
+    }
     with force_locale(language):
-        return render_template(TEMPLATE, p=programme, event=programme.event,
-                               language=language, **dates)
+        return render_template(
+            TEMPLATE, p=programme, event=programme.event, language=language, **dates
+        )
 
 
 def tail_html(programme: Programme, language: str, *, first_page: int, notes: int) -> str:
     """The pages that fill the booklet up: ``notes`` pages for notes, then the back cover,
     numbered from ``first_page``."""
     with force_locale(language):
-        return render_template(TAIL_TEMPLATE, p=programme, event=programme.event,
-                               language=language, first_page=first_page, notes=notes,
-                               notes_lines=NOTES_LINES[programme.size])
+        return render_template(
+            TAIL_TEMPLATE,
+            p=programme,
+            event=programme.event,
+            language=language,
+            first_page=first_page,
+            notes=notes,
+            notes_lines=NOTES_LINES[programme.size],
+        )
 
 
-def render_programme(event: Event, *, size: str | None = None,
-                     language: str | None = None) -> bytes:
+def render_programme(
+    event: Event, *, size: str | None = None, language: str | None = None
+) -> bytes:
     """The programme booklet of an event as a PDF."""
     from eventapp.printing import render
 
@@ -174,13 +193,13 @@ def render_programme(event: Event, *, size: str | None = None,
     programme = programme_for(event, size)
     stylesheets = [STYLESHEET, SIZE_STYLESHEETS[programme.size]]
     with render.fewer_collections():
-        main = render.render_document(programme_html(programme, language),
-                                      stylesheets=stylesheets)
+        main = render.render_document(programme_html(programme, language), stylesheets=stylesheets)
         pages = len(main.pages)
         per_sheet = PAGES_PER_SHEET[programme.size]
         # At least the back cover; notes pages fill the last sheet before it.
         notes = -(pages + 1) % per_sheet
         tail = render.render_document(
             tail_html(programme, language, first_page=pages + 1, notes=notes),
-            stylesheets=stylesheets)
+            stylesheets=stylesheets,
+        )
         return render.write_pdf(render.join_documents([main, tail]), variant=render.ACCESSIBLE)

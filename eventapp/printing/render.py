@@ -51,25 +51,38 @@ def _default_font() -> CSS:
     # Our font stack for every element unless a stylesheet says otherwise, so a document
     # never falls back to whatever serif font the system has.
     with lock:
-        return CSS(string=font_family_css(), base_url=BASE_URL,
-                   url_fetcher=SafeFetcher(STATIC), font_config=font_config())
+        return CSS(
+            string=font_family_css(),
+            base_url=BASE_URL,
+            url_fetcher=SafeFetcher(STATIC),
+            font_config=font_config(),
+        )
 
 
 def _stylesheets(stylesheets: Sequence[str | CSS]) -> list[CSS]:
     return [fonts_stylesheet(), _default_font()] + [
-        static_stylesheet(s) if isinstance(s, str) else s for s in stylesheets]
+        static_stylesheet(s) if isinstance(s, str) else s for s in stylesheets
+    ]
 
 
 def css(source: str, *, fetcher: SafeFetcher | None = None) -> CSS:
     """A stylesheet from a string (e.g. per-event sizes or colours), read through our fetcher."""
     with lock:
-        return CSS(string=source, base_url=BASE_URL, url_fetcher=fetcher or app_fetcher(),
-                   font_config=font_config())
+        return CSS(
+            string=source,
+            base_url=BASE_URL,
+            url_fetcher=fetcher or app_fetcher(),
+            font_config=font_config(),
+        )
 
 
-def render_document(html: str, *, stylesheets: Sequence[str | CSS] = (),
-                    fetcher: SafeFetcher | None = None, image_cache: dict | None = None
-                    ) -> Document:
+def render_document(
+    html: str,
+    *,
+    stylesheets: Sequence[str | CSS] = (),
+    fetcher: SafeFetcher | None = None,
+    image_cache: dict | None = None,
+) -> Document:
     """Lay out an HTML string into pages.
 
     ``fetcher`` defaults to one for the current app (static files and uploads); pass one to
@@ -81,7 +94,8 @@ def render_document(html: str, *, stylesheets: Sequence[str | CSS] = (),
         config = font_config()
         sheets = _stylesheets(stylesheets)
         return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-            font_config=config, stylesheets=sheets, cache=image_cache)
+            font_config=config, stylesheets=sheets, cache=image_cache
+        )
 
 
 def warm_up(stylesheets: Sequence[str] = ()) -> None:
@@ -120,11 +134,17 @@ def write_pdf(document: Document, *, variant: str | None = None) -> bytes:
     return pdf
 
 
-def render_pdf(html: str, *, stylesheets: Sequence[str | CSS] = (),
-               fetcher: SafeFetcher | None = None, variant: str | None = None) -> bytes:
+def render_pdf(
+    html: str,
+    *,
+    stylesheets: Sequence[str | CSS] = (),
+    fetcher: SafeFetcher | None = None,
+    variant: str | None = None,
+) -> bytes:
     """The PDF of an HTML string, as bytes (see render_document)."""
-    return write_pdf(render_document(html, stylesheets=stylesheets, fetcher=fetcher),
-                     variant=variant)
+    return write_pdf(
+        render_document(html, stylesheets=stylesheets, fetcher=fetcher), variant=variant
+    )
 
 
 def mark_pdfua(pdf: bytes) -> bytes:
@@ -136,8 +156,9 @@ def mark_pdfua(pdf: bytes) -> bytes:
         with document.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["pdfuaid:part"] = "1"
         out = io.BytesIO()
-        document.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                      compress_streams=True)
+        document.save(
+            out, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True
+        )
         return out.getvalue()
 
 
@@ -165,9 +186,15 @@ CHUNKS_PER_PART = 5
 PARALLEL_FROM = 4
 
 
-def render_chunks(htmls: Iterable[str], *, stylesheets: Sequence[str] = (),
-                  workers: int | None = None, fetcher: SafeFetcher | None = None,
-                  count: int | None = None, variant: str | None = None) -> bytes:
+def render_chunks(
+    htmls: Iterable[str],
+    *,
+    stylesheets: Sequence[str] = (),
+    workers: int | None = None,
+    fetcher: SafeFetcher | None = None,
+    count: int | None = None,
+    variant: str | None = None,
+) -> bytes:
     """One PDF from several HTML documents (chunks of one print run), in order.
 
     Small runs are laid out here, the chunks' pages joined into one document so each font
@@ -192,11 +219,13 @@ def render_chunks(htmls: Iterable[str], *, stylesheets: Sequence[str] = (),
         pdfs = [_render_part(part, stylesheets, fetcher, variant) for part in parts]
         return merge_pdfs(pdfs)
     roots = (str(fetcher.roots["static"]), str(fetcher.roots.get("uploads") or ""))
-    with ProcessPoolExecutor(max_workers=min(workers, len(sizes)),
-                             mp_context=_pool_context()) as pool:
-        futures = [pool.submit(_render_part_in_worker, part, tuple(stylesheets), roots,
-                               variant)
-                   for part in parts]
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(sizes)), mp_context=_pool_context()
+    ) as pool:
+        futures = [
+            pool.submit(_render_part_in_worker, part, tuple(stylesheets), roots, variant)
+            for part in parts
+        ]
         return merge_pdfs([future.result() for future in futures])
 
 
@@ -270,12 +299,18 @@ _gc_users: list[None] = []
 _gc_saved: list[int] = []
 
 
-def _render_part(htmls: Sequence[str], stylesheets: Sequence[str], fetcher: SafeFetcher,
-                 variant: str | None = None) -> bytes:
+def _render_part(
+    htmls: Sequence[str],
+    stylesheets: Sequence[str],
+    fetcher: SafeFetcher,
+    variant: str | None = None,
+) -> bytes:
     image_cache: dict = {}
     with fewer_collections():
-        documents = [render_document(html, stylesheets=stylesheets, fetcher=fetcher,
-                                     image_cache=image_cache) for html in htmls]
+        documents = [
+            render_document(html, stylesheets=stylesheets, fetcher=fetcher, image_cache=image_cache)
+            for html in htmls
+        ]
         return write_pdf(join_documents(documents), variant=variant)
 
 
@@ -305,8 +340,12 @@ def merge_pdfs(pdfs: Sequence[bytes]) -> bytes:
         if "/StructTreeRoot" in parts[0].Root:
             _merge_structure(merged, parts)
         out = io.BytesIO()
-        merged.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                    compress_streams=True, min_version=parts[0].pdf_version)
+        merged.save(
+            out,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            compress_streams=True,
+            min_version=parts[0].pdf_version,
+        )
         return out.getvalue()
     finally:
         for part in parts:
@@ -330,8 +369,9 @@ def _merge_structure(merged, parts) -> None:
             merged.Root[name] = copy(first, first.Root[name])
     merged.trailer.Info = copy(first, first.trailer.Info)
     root = merged.make_indirect(Dictionary(Type=Name.StructTreeRoot))
-    document = merged.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document,
-                                               P=root, K=Array()))
+    document = merged.make_indirect(
+        Dictionary(Type=Name.StructElem, S=Name.Document, P=root, K=Array())
+    )
     root.K = Array([document])
     nums = Array()
     offset = 0

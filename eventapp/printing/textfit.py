@@ -35,12 +35,23 @@ MISSING_EM = 1.0
 _RANGES = {
     "Noto Sans Georgian": ((0x10A0, 0x10FF), (0x1C90, 0x1CBF), (0x2D00, 0x2D2F)),
     "Noto Sans Armenian": ((0x0530, 0x058F), (0xFB13, 0xFB17)),
-    "Noto Sans Arabic": ((0x0600, 0x06FF), (0x0750, 0x077F), (0x0870, 0x08FF),
-                         (0x200C, 0x200F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)),
+    "Noto Sans Arabic": (
+        (0x0600, 0x06FF),
+        (0x0750, 0x077F),
+        (0x0870, 0x08FF),
+        (0x200C, 0x200F),
+        (0xFB50, 0xFDFF),
+        (0xFE70, 0xFEFF),
+    ),
     "Noto Sans Hebrew": ((0x0590, 0x05FF), (0x200C, 0x200F), (0xFB1D, 0xFB4F)),
     "Noto Sans Thai": ((0x0E00, 0x0E7F), (0x200B, 0x200D)),
-    "Noto Sans Devanagari": ((0x0900, 0x097F), (0x1CD0, 0x1CFF), (0x200C, 0x200D),
-                             (0xA830, 0xA839), (0xA8E0, 0xA8FF)),
+    "Noto Sans Devanagari": (
+        (0x0900, 0x097F),
+        (0x1CD0, 0x1CFF),
+        (0x200C, 0x200D),
+        (0xA830, 0xA839),
+        (0xA8E0, 0xA8FF),
+    ),
 }
 _BREAK_AFTER = re.compile(r"(?<=[\s\-\u2010\u2011\u058A\u05BE])")
 
@@ -58,7 +69,8 @@ def _metrics(family: str, bold: bool) -> _Metrics:
     metrics = _Metrics(
         cmap=dict(font.getBestCmap()),
         advances={name: adv for name, (adv, _lsb) in font["hmtx"].metrics.items()},
-        units_per_em=font["head"].unitsPerEm)
+        units_per_em=font["head"].unitsPerEm,
+    )
     font.close()
     return metrics
 
@@ -114,8 +126,16 @@ class Fit:
     lines: int
 
 
-def fit_text(text: str, *, width_mm: float, max_lines: int, max_pt: float, min_pt: float,
-             bold: bool = False, step: float = 0.5) -> Fit:
+def fit_text(
+    text: str,
+    *,
+    width_mm: float,
+    max_lines: int,
+    max_pt: float,
+    min_pt: float,
+    bold: bool = False,
+    step: float = 0.5,
+) -> Fit:
     """The largest size (between min_pt and max_pt) at which text fits in max_lines lines.
 
     At min_pt it may still not fit (a single 40-letter word on a credit-card badge): then
@@ -135,17 +155,30 @@ def fit_text(text: str, *, width_mm: float, max_lines: int, max_pt: float, min_p
     return Fit(min_pt, lines_needed(text, width_em, bold=bold) or max_lines + 1)
 
 
-def fit_name(given: str, family: str, *, width_mm: float, height_mm: float,
-             max_pt: float, min_pt: float, family_ratio: float = 0.7) -> tuple[Fit, Fit]:
+def fit_name(
+    given: str,
+    family: str,
+    *,
+    width_mm: float,
+    height_mm: float,
+    max_pt: float,
+    min_pt: float,
+    family_ratio: float = 0.7,
+) -> tuple[Fit, Fit]:
     """Sizes for the given name (bold, large) and the family name below it, so that both
     together fit a box, each in at most two lines; the family name is family_ratio of the
     given name's size or smaller."""
     size = max_pt
     while True:
-        g = fit_text(given, width_mm=width_mm, max_lines=2, max_pt=size, min_pt=min_pt,
-                     bold=True)
-        f = fit_text(family, width_mm=width_mm, max_lines=2,
-                     max_pt=max(g.size_pt * family_ratio, min_pt), min_pt=min_pt, bold=True)
+        g = fit_text(given, width_mm=width_mm, max_lines=2, max_pt=size, min_pt=min_pt, bold=True)
+        f = fit_text(
+            family,
+            width_mm=width_mm,
+            max_lines=2,
+            max_pt=max(g.size_pt * family_ratio, min_pt),
+            min_pt=min_pt,
+            bold=True,
+        )
         if name_height_mm(g, f) <= height_mm or g.size_pt <= min_pt:
             return g, f
         size = g.size_pt - 0.5
@@ -158,5 +191,6 @@ NAME_GAP_MM = 0.6
 def name_height_mm(given: Fit, family: Fit) -> float:
     """The height the two name blocks take on the badge."""
     gap = NAME_GAP_MM if family.lines else 0.0
-    return LINE_HEIGHT * PT_TO_MM * (given.size_pt * given.lines + family.size_pt * family.lines) \
-        + gap
+    return (
+        LINE_HEIGHT * PT_TO_MM * (given.size_pt * given.lines + family.size_pt * family.lines) + gap
+    )

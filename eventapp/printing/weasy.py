@@ -17,5 +17,13 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 ImageFile.LOAD_TRUNCATED_IMAGES = _truncated
 
-__all__ = ["CSS", "HTML", "Document", "FontConfiguration", "URLFetcher", "URLFetcherResponse",
-           "ffi", "fontconfig"]
+__all__ = [
+    "CSS",
+    "HTML",
+    "Document",
+    "FontConfiguration",
+    "URLFetcher",
+    "URLFetcherResponse",
+    "ffi",
+    "fontconfig",
+]

@@ -57,8 +57,7 @@ def clean_one(question: Question, value: Any) -> Any:
             raise ValueError(f"question {question.id}: not an option: {text!r}")
         return text
     if len(text) > TEXT_LIMITS[kind]:
-        raise ValueError(f"question {question.id}: longer than {TEXT_LIMITS[kind]} "
-                         "characters")
+        raise ValueError(f"question {question.id}: longer than {TEXT_LIMITS[kind]} characters")
     return text
 
 
@@ -107,12 +106,20 @@ def update(registration: Registration, raw: Mapping[Any, Any]) -> dict[str, list
     if new != old:
         registration.answers = new  # a new dict: the JSON column sees the change
     if changes:
-        record(registration.event, "registration", registration.id, "answers",
-               _("Answers changed: %(questions)s", questions=", ".join(changes)), changes)
+        record(
+            registration.event,
+            "registration",
+            registration.id,
+            "answers",
+            _("Answers changed: %(questions)s", questions=", ".join(changes)),
+            changes,
+        )
     return changes
 
 
 def listed(registration: Registration) -> list[tuple[Question, str]]:
     """Every question of the event with the registration's answer as text, for pages."""
-    return [(question, as_text(answer_of(registration, question), _("Yes"), _("No")))
-            for question in registration.event.questions]
+    return [
+        (question, as_text(answer_of(registration, question), _("Yes"), _("No")))
+        for question in registration.event.questions
+    ]

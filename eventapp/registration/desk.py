@@ -34,13 +34,25 @@ from eventapp.registration import answers, services
 PER_PAGE = 50
 SORTS = ("name", "date", "status", "organisation", "country")
 #: Fields organisers edit on the detail page (category and status have their own actions).
-DETAIL_FIELDS = ("honorific", "given_name", "family_name", "badge_name", "email",
-                 "organisation", "job_title", "country", "dietary", "dietary_other",
-                 "accessibility", "photo_consent")
+DETAIL_FIELDS = (
+    "honorific",
+    "given_name",
+    "family_name",
+    "badge_name",
+    "email",
+    "organisation",
+    "job_title",
+    "country",
+    "dietary",
+    "dietary_other",
+    "accessibility",
+    "photo_consent",
+)
 _STATUS_ORDER = {status: n for n, status in enumerate(Status)}
 
 
 # --- Counts -----------------------------------------------------------------------------
+
 
 @dataclass
 class Counts:
@@ -60,11 +72,21 @@ class Counts:
 def counts(event: Event) -> Counts:
     """The numbers at a glance, from one grouped query."""
     rows = db.session.execute(
-        select(Registration.status, Registration.category, Registration.country,
-               Registration.counts_towards_capacity, func.count())
+        select(
+            Registration.status,
+            Registration.category,
+            Registration.country,
+            Registration.counts_towards_capacity,
+            func.count(),
+        )
         .where(Registration.event_id == event.id)
-        .group_by(Registration.status, Registration.category, Registration.country,
-                  Registration.counts_towards_capacity))
+        .group_by(
+            Registration.status,
+            Registration.category,
+            Registration.country,
+            Registration.counts_towards_capacity,
+        )
+    )
     result = Counts(capacity=event.capacity)
     for status, category, country, public, n in rows:
         result.by_status[Status(status)] += n
@@ -78,11 +100,17 @@ def counts(event: Event) -> Counts:
 
 def countries(event: Event) -> list[str]:
     """The country codes the event's registrations have, for the country filter."""
-    return sorted(c for c in db.session.scalars(
-        select(Registration.country).where(Registration.event_id == event.id).distinct()) if c)
+    return sorted(
+        c
+        for c in db.session.scalars(
+            select(Registration.country).where(Registration.event_id == event.id).distinct()
+        )
+        if c
+    )
 
 
 # --- Search, filters, sorting, pages ----------------------------------------------------
+
 
 @dataclass
 class Filters:
@@ -99,6 +127,7 @@ class Filters:
     @classmethod
     def parse(cls, args: Mapping[str, str]) -> Filters:
         """From query arguments; values that mean nothing are ignored, never an error."""
+
         def enum_or_none(kind, value):
             try:
                 return kind(value) if value else None
@@ -120,24 +149,29 @@ class Filters:
             checked_in={"yes": True, "no": False}.get(checked),
             sort=sort if sort in SORTS else "name",
             descending=args.get("dir") == "desc",
-            page=page)
+            page=page,
+        )
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """As query arguments (without empty ones), with some changed: for links."""
         values = {
-            "q": self.q, "status": self.status.value if self.status else "",
-            "category": self.category.value if self.category else "", "country": self.country,
+            "q": self.q,
+            "status": self.status.value if self.status else "",
+            "category": self.category.value if self.category else "",
+            "country": self.country,
             "checked_in": {True: "yes", False: "no", None: ""}[self.checked_in],
             "sort": self.sort if self.sort != "name" else "",
-            "dir": "desc" if self.descending else "", "page": self.page if self.page > 1 else "",
+            "dir": "desc" if self.descending else "",
+            "page": self.page if self.page > 1 else "",
         }
         values.update(changes)
         return {k: v for k, v in values.items() if v not in ("", None, 1)}
 
     @property
     def active(self) -> bool:
-        return bool(self.q or self.status or self.category or self.country
-                    or self.checked_in is not None)
+        return bool(
+            self.q or self.status or self.category or self.country or self.checked_in is not None
+        )
 
 
 @dataclass
@@ -149,16 +183,24 @@ class Page:
     per_page: int = PER_PAGE
 
 
-def matching_ids(event: Event, filters: Filters,
-                 country_label: Callable[[str], str] = str) -> list[int]:
+def matching_ids(
+    event: Event, filters: Filters, country_label: Callable[[str], str] = str
+) -> list[int]:
     """Ids of the registrations that match, in the chosen order.
 
     `country_label` gives the name a country is sorted by (in the page's language).
     """
-    query = select(Registration.id, Registration.given_name, Registration.family_name,
-                   Registration.badge_name, Registration.email, Registration.organisation,
-                   Registration.status, Registration.country, Registration.created_at,
-                   ).where(Registration.event_id == event.id)
+    query = select(
+        Registration.id,
+        Registration.given_name,
+        Registration.family_name,
+        Registration.badge_name,
+        Registration.email,
+        Registration.organisation,
+        Registration.status,
+        Registration.country,
+        Registration.created_at,
+    ).where(Registration.event_id == event.id)
     if filters.status is not None:
         query = query.where(Registration.status == filters.status)
     if filters.category is not None:
@@ -173,11 +215,24 @@ def matching_ids(event: Event, filters: Filters,
 
     terms = fold(filters.q).split()
     if terms:
+
         def found(row) -> bool:
-            haystack = fold(" ".join(filter(None, (row.given_name, row.family_name,
-                                                   row.badge_name, row.email,
-                                                   row.organisation))))
+            haystack = fold(
+                " ".join(
+                    filter(
+                        None,
+                        (
+                            row.given_name,
+                            row.family_name,
+                            row.badge_name,
+                            row.email,
+                            row.organisation,
+                        ),
+                    )
+                )
+            )
             return all(term in haystack for term in terms)
+
         rows = [row for row in rows if found(row)]
 
     def name(row) -> tuple:
@@ -187,10 +242,8 @@ def matching_ids(event: Event, filters: Filters,
         "name": name,
         "date": lambda row: (row.created_at, row.id),
         "status": lambda row: (_STATUS_ORDER[Status(row.status)], *name(row)),
-        "organisation": lambda row: (row.organisation == "", fold(row.organisation),
-                                     *name(row)),
-        "country": lambda row: (row.country == "", fold(country_label(row.country)),
-                                *name(row)),
+        "organisation": lambda row: (row.organisation == "", fold(row.organisation), *name(row)),
+        "country": lambda row: (row.country == "", fold(country_label(row.country)), *name(row)),
     }
     return [row.id for row in sorted(rows, key=keys[filters.sort], reverse=filters.descending)]
 
@@ -199,22 +252,26 @@ def load(ids: list[int]) -> list[Registration]:
     """The registrations with these ids, in this order."""
     by_id: dict[int, Registration] = {}
     for start in range(0, len(ids), 500):  # stay under parameter limits
-        by_id.update((r.id, r) for r in db.session.scalars(
-            select(Registration).where(Registration.id.in_(ids[start:start + 500]))))
+        by_id.update(
+            (r.id, r)
+            for r in db.session.scalars(
+                select(Registration).where(Registration.id.in_(ids[start : start + 500]))
+            )
+        )
     return [by_id[i] for i in ids if i in by_id]
 
 
-def search(event: Event, filters: Filters,
-           country_label: Callable[[str], str] = str) -> Page:
+def search(event: Event, filters: Filters, country_label: Callable[[str], str] = str) -> Page:
     """One page of the desk's table."""
     ids = matching_ids(event, filters, country_label)
     pages = max(1, -(-len(ids) // PER_PAGE))
     page = min(filters.page, pages)
-    shown = ids[(page - 1) * PER_PAGE:page * PER_PAGE]
+    shown = ids[(page - 1) * PER_PAGE : page * PER_PAGE]
     return Page(registrations=load(shown), total=len(ids), page=page, pages=pages)
 
 
 # --- Changes to one registration --------------------------------------------------------
+
 
 def update_details(registration: Registration, data: Mapping[str, Any]) -> dict[str, list]:
     """Apply edited details (DETAIL_FIELDS) and log what changed. No commit.
@@ -224,9 +281,13 @@ def update_details(registration: Registration, data: Mapping[str, Any]) -> dict[
     """
     new_key = email_key(data.get("email"))
     if new_key and new_key != registration.email_key:
-        existing = db.session.scalar(select(Registration).where(
-            Registration.event_id == registration.event_id, Registration.email_key == new_key,
-            Registration.id != registration.id))
+        existing = db.session.scalar(
+            select(Registration).where(
+                Registration.event_id == registration.event_id,
+                Registration.email_key == new_key,
+                Registration.id != registration.id,
+            )
+        )
         if existing is not None:
             raise services.AlreadyRegistered(existing)
     before = snapshot(registration, DETAIL_FIELDS)
@@ -237,8 +298,14 @@ def update_details(registration: Registration, data: Mapping[str, Any]) -> dict[
         registration.dietary_other = ""
     changes = diff(before, snapshot(registration, DETAIL_FIELDS))
     if changes:
-        record(registration.event, "registration", registration.id, "update",
-               _("Details changed: %(fields)s", fields=", ".join(sorted(changes))), changes)
+        record(
+            registration.event,
+            "registration",
+            registration.id,
+            "update",
+            _("Details changed: %(fields)s", fields=", ".join(sorted(changes))),
+            changes,
+        )
     return changes
 
 
@@ -249,9 +316,14 @@ def set_category(registration: Registration, category: Category) -> bool:
     if old == category:
         return False
     registration.category = category
-    record(registration.event, "registration", registration.id, "category",
-           _("Category: %(old)s → %(new)s", old=CATEGORIES[old], new=CATEGORIES[category]),
-           {"category": [old, category]})
+    record(
+        registration.event,
+        "registration",
+        registration.id,
+        "category",
+        _("Category: %(old)s → %(new)s", old=CATEGORIES[old], new=CATEGORIES[category]),
+        {"category": [old, category]},
+    )
     return True
 
 
@@ -266,8 +338,14 @@ def confirm(registration: Registration) -> Registration:
         raise services.WrongStatus(registration)
     old = registration.status
     registration.status = Status.CONFIRMED
-    record(registration.event, "registration", registration.id, "confirm",
-           _("Confirmed by an organiser"), {"status": [old, Status.CONFIRMED]})
+    record(
+        registration.event,
+        "registration",
+        registration.id,
+        "confirm",
+        _("Confirmed by an organiser"),
+        {"status": [old, Status.CONFIRMED]},
+    )
     db.session.flush()
     return registration
 
@@ -276,14 +354,13 @@ def regenerate_link(registration: Registration) -> None:
     """A new self-service token: the old link stops working (sent to the wrong person,
     say). The token itself is never logged. No commit."""
     registration.token = new_token()
-    record(registration.event, "registration", registration.id, "link",
-           _("New self-service link"))
+    record(registration.event, "registration", registration.id, "link", _("New self-service link"))
 
 
 # --- Many at once -----------------------------------------------------------------------
 
-def add_many(event: Event, rows: Iterable[tuple[Mapping[str, Any], Category, str]]
-             ) -> list[int]:
+
+def add_many(event: Event, rows: Iterable[tuple[Mapping[str, Any], Category, str]]) -> list[int]:
     """`services.add_by_hand` for many people at once (an import): each (data, category,
     language) becomes a confirmed registration outside the public capacity, exactly as
     add_by_hand makes it, with its "create" entry in the change log. `data` may hold
@@ -299,9 +376,15 @@ def add_many(event: Event, rows: Iterable[tuple[Mapping[str, Any], Category, str
     then. No commit.
     """
     questions = list(event.questions)
-    cleaned = [(services.clean_details({k: v for k, v in data.items() if k != "answers"}),
-                answers.clean(questions, data.get("answers") or {}), category, language)
-               for data, category, language in rows]
+    cleaned = [
+        (
+            services.clean_details({k: v for k, v in data.items() if k != "answers"}),
+            answers.clean(questions, data.get("answers") or {}),
+            category,
+            language,
+        )
+        for data, category, language in rows
+    ]
     services.lock_event(event.id)  # as add_by_hand: no public sign-up slips in meanwhile
     db.session.flush()
     keys: dict[str, int] = {}
@@ -311,41 +394,67 @@ def add_many(event: Event, rows: Iterable[tuple[Mapping[str, Any], Category, str
             if key in keys:
                 raise ValueError(f"{fields['email']} is given twice")
             keys[key] = n
-    taken = set(keys).intersection(db.session.scalars(select(Registration.email_key).where(
-        Registration.event_id == event.id)))
+    taken = set(keys).intersection(
+        db.session.scalars(select(Registration.email_key).where(Registration.event_id == event.id))
+    )
     if taken:
-        existing = db.session.execute(select(Registration).where(
-            Registration.event_id == event.id, Registration.email_key == min(taken))).scalar_one()
+        existing = db.session.execute(
+            select(Registration).where(
+                Registration.event_id == event.id, Registration.email_key == min(taken)
+            )
+        ).scalar_one()
         raise services.AlreadyRegistered(existing)
     now = utcnow()
     version = services.privacy_version(event)
     values = []
     for fields, answers_given, category, language in cleaned:
         consent = fields.pop("privacy_consent")
-        values.append({
-            **fields, "answers": answers_given, "event_id": event.id,
-            "email_key": email_key(fields["email"]),
-            "token": new_token(), "category": category, "status": Status.CONFIRMED,
-            "language": language, "counts_towards_capacity": False, "person_id": None,
-            "privacy_consent_at": now if consent else None,
-            "privacy_version": version if consent else "", "created_at": now,
-            "updated_at": now})
+        values.append(
+            {
+                **fields,
+                "answers": answers_given,
+                "event_id": event.id,
+                "email_key": email_key(fields["email"]),
+                "token": new_token(),
+                "category": category,
+                "status": Status.CONFIRMED,
+                "language": language,
+                "counts_towards_capacity": False,
+                "person_id": None,
+                "privacy_consent_at": now if consent else None,
+                "privacy_version": version if consent else "",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     ids: list[int] = []
     for start in range(0, len(values), 1000):
         ids += db.session.scalars(
             insert(Registration).returning(Registration.id, sort_by_parameter_order=True),
-            values[start:start + 1000]).all()
+            values[start : start + 1000],
+        ).all()
     # The log entries as changelog.record writes them, inserted together too.
     user = current_user if current_user and current_user.is_authenticated else None
     summary = _("Added by hand")
-    entries = [{"event_id": event.id, "entity": "registration", "entity_id": id_,
-                "action": "create", "summary": summary, "at": now,
-                "changes": {"status": [None, Status.CONFIRMED.value],
-                            "category": [None, row["category"].value]},
-                "user_id": user.id if user else None, "actor": user.email if user else ""}
-               for id_, row in zip(ids, values, strict=True)]
+    entries = [
+        {
+            "event_id": event.id,
+            "entity": "registration",
+            "entity_id": id_,
+            "action": "create",
+            "summary": summary,
+            "at": now,
+            "changes": {
+                "status": [None, Status.CONFIRMED.value],
+                "category": [None, row["category"].value],
+            },
+            "user_id": user.id if user else None,
+            "actor": user.email if user else "",
+        }
+        for id_, row in zip(ids, values, strict=True)
+    ]
     for start in range(0, len(entries), 1000):
-        db.session.execute(insert(ChangeLogEntry), entries[start:start + 1000])
+        db.session.execute(insert(ChangeLogEntry), entries[start : start + 1000])
     return ids
 
 
@@ -367,8 +476,7 @@ def of_event(event: Event, ids: Iterable[int]) -> list[Registration]:
 def bulk_approve(event: Event, ids: Iterable[int]) -> BulkResult:
     """Approve the pending ones among the selection, in the order they signed up, so the
     seats left go to the earliest. No commit."""
-    return _bulk(sorted(of_event(event, ids), key=lambda r: (r.created_at, r.id)),
-                 services.approve)
+    return _bulk(sorted(of_event(event, ids), key=lambda r: (r.created_at, r.id)), services.approve)
 
 
 def bulk_decline(event: Event, ids: Iterable[int]) -> BulkResult:

@@ -27,13 +27,18 @@ LIMIT = 256
 
 def applies() -> bool:
     """Whether this request may get the shared page."""
-    return (request.method == "GET" and not session.get("_flashes")
-            and not current_user.is_authenticated)
+    return (
+        request.method == "GET"
+        and not session.get("_flashes")
+        and not current_user.is_authenticated
+    )
 
 
 def key(event: Event) -> Hashable:
-    questions = tuple((q.id, q.position, q.kind, q.label, q.help_text, q.required,
-                       tuple(q.choices or ())) for q in event.questions)
+    questions = tuple(
+        (q.id, q.position, q.kind, q.label, q.help_text, q.required, tuple(q.choices or ()))
+        for q in event.questions
+    )
     return (event.id, event.updated_at, questions, str(get_locale()), request.full_path)
 
 

@@ -58,8 +58,7 @@ def _country_options() -> list:
     language = str(get_locale())
     cached = _countries.get(language)
     if cached is None:
-        cached = _countries[language] = options([("", _("Choose a country")),
-                                                 *country_choices()])
+        cached = _countries[language] = options([("", _("Choose a country")), *country_choices()])
     return cached
 
 
@@ -74,7 +73,8 @@ class DetailsForm(CleanForm):
             translations = _wtforms_messages.get(language)
             if translations is None:
                 translations = _wtforms_messages[language] = support.Translations.load(
-                    messages_path(), [language], domain="wtforms")
+                    messages_path(), [language], domain="wtforms"
+                )
             return translations
 
     honorific = string_field("honorific", PUBLIC, _l("Title (optional)"))
@@ -85,12 +85,16 @@ class DetailsForm(CleanForm):
     organisation = string_field("organisation", PUBLIC, _l("Organisation"))
     job_title = string_field("job_title", PUBLIC, _l("Job title (optional)"))
     country = country_field(PUBLIC, _l("Country"), widget=LongSelect())
-    dietary = SelectField(_l("Dietary needs"), default=Dietary.NONE.value,
-                          choices=options((d.value, label) for d, label in
-                                          DIETARY_LABELS.items()), widget=LongSelect())
+    dietary = SelectField(
+        _l("Dietary needs"),
+        default=Dietary.NONE.value,
+        choices=options((d.value, label) for d, label in DIETARY_LABELS.items()),
+        widget=LongSelect(),
+    )
     dietary_other = string_field("dietary_other", PUBLIC, _l("Other dietary needs"))
-    accessibility = string_field("accessibility", PUBLIC, _l("Accessibility needs (optional)"),
-                                 render_kw={"rows": 3})
+    accessibility = string_field(
+        "accessibility", PUBLIC, _l("Accessibility needs (optional)"), render_kw={"rows": 3}
+    )
     photo_consent = BooleanField(_l("You may publish photos of the event in which I appear"))
 
     def __init__(self, *args, event: Event, **kwargs):
@@ -110,8 +114,9 @@ class DetailsForm(CleanForm):
 class RegistrationForm(DetailsForm):
     """The public sign-up form."""
 
-    privacy_consent = BooleanField(validators=[DataRequired(
-        message=_l("Please accept the privacy notice to register."))])
+    privacy_consent = BooleanField(
+        validators=[DataRequired(message=_l("Please accept the privacy notice to register."))]
+    )
 
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, event=event, **kwargs)
@@ -119,14 +124,15 @@ class RegistrationForm(DetailsForm):
         # The translations are text; the link is the only markup.
         link = Markup('<a href="{}" target="_blank">{}</a>').format(url, _("privacy notice"))
         self.privacy_consent.label.text = escape(
-            _("I accept the %(privacy_notice)s (opens in a new tab).")) % {
-                "privacy_notice": link}
+            _("I accept the %(privacy_notice)s (opens in a new tab).")
+        ) % {"privacy_notice": link}
 
     def to_data(self) -> dict:
         return {**super().to_data(), "privacy_consent": self.privacy_consent.data}
 
 
 # --- Custom questions -------------------------------------------------------------------
+
 
 class OneChoiceField(RadioField):
     """A single choice as radio buttons (the field macro prints a fieldset). A form sent
@@ -193,20 +199,30 @@ def question_field(question: Question, *, public: bool):
     options_ = [(choice, choice) for choice in question.choices]
     description = question.help_text
     if kind == QuestionKind.CHECKBOX:
-        return BooleanField(label, validators=validators if must else [],
-                            description=description)
+        return BooleanField(label, validators=validators if must else [], description=description)
     if kind == QuestionKind.SINGLE_CHOICE:
-        return OneChoiceField(label, choices=options(options_), validate_choice=False,
-                              validators=[*validators, offered_option],
-                              filters=[clean_text], description=description)
+        return OneChoiceField(
+            label,
+            choices=options(options_),
+            validate_choice=False,
+            validators=[*validators, offered_option],
+            filters=[clean_text],
+            description=description,
+        )
     if kind == QuestionKind.MULTIPLE_CHOICE:
-        return MultiCheckboxField(label, choices=options(options_), validate_choice=False,
-                                  validators=[*validators, offered_option],
-                                  filters=[clean_texts], description=description)
+        return MultiCheckboxField(
+            label,
+            choices=options(options_),
+            validate_choice=False,
+            validators=[*validators, offered_option],
+            filters=[clean_texts],
+            description=description,
+        )
     limit = TextLimit(answers.TEXT_LIMITS[kind])
     if kind == QuestionKind.LONG_TEXT:
-        return TextAreaField(label, validators=[*validators, limit],
-                             render_kw={"rows": 4}, description=description)
+        return TextAreaField(
+            label, validators=[*validators, limit], render_kw={"rows": 4}, description=description
+        )
     return StringField(label, validators=[*validators, limit], description=description)
 
 
@@ -232,14 +248,12 @@ def with_questions(base: type, event: Event, *, public: bool) -> type:
     """`base` with one more field per custom question of the event, in their order."""
     questions = list(event.questions)
     namespace = {field_name(q): question_field(q, public=public) for q in questions}
-    return type(base)(base.__name__, (QuestionFields, base),
-                      {**namespace, "questions": questions})
+    return type(base)(base.__name__, (QuestionFields, base), {**namespace, "questions": questions})
 
 
 def answers_data(registration: Registration) -> dict[str, object]:
     """The stored answers as the fields' initial values (keyword arguments of the form)."""
-    return {field_name(q): answers.answer_of(registration, q)
-            for q in registration.event.questions}
+    return {field_name(q): answers.answer_of(registration, q) for q in registration.event.questions}
 
 
 def signup_form(event: Event) -> RegistrationForm:
@@ -254,5 +268,4 @@ class ConfirmForm(CleanForm):
 def details_form(registration: Registration) -> DetailsForm:
     """The edit form: what was posted, else the registration as it is."""
     form_class = with_questions(DetailsForm, registration.event, public=True)
-    return form_class(obj=registration, event=registration.event,
-                      **answers_data(registration))
+    return form_class(obj=registration, event=registration.event, **answers_data(registration))

@@ -33,20 +33,28 @@ class PrintForm(FlaskForm):
 
     layout = SelectField(_l("Layout"))
     category = SelectField(_l("Category"), default="")
-    which = RadioField(_l("Badges"), default="all", choices=options([
-        ("all", _l("All confirmed registrations")),
-        ("unprinted", _l("Only those not printed yet")),
-        ("one", _l("One registration (reprint)")),
-    ]))
-    registration_id = IntegerField(_l("Registration number"),
-                                   validators=[Optional(), NumberRange(min=1)])
+    which = RadioField(
+        _l("Badges"),
+        default="all",
+        choices=options(
+            [
+                ("all", _l("All confirmed registrations")),
+                ("unprinted", _l("Only those not printed yet")),
+                ("one", _l("One registration (reprint)")),
+            ]
+        ),
+    )
+    registration_id = IntegerField(
+        _l("Registration number"), validators=[Optional(), NumberRange(min=1)]
+    )
     sort = SelectField(_l("Order"))
 
     def __init__(self, *args, settings=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.layout.choices = layout_choices()
         self.category.choices = options(
-            [("", _l("Every category"))] + [(c.value, CATEGORIES[c]) for c in Category])
+            [("", _l("Every category"))] + [(c.value, CATEGORIES[c]) for c in Category]
+        )
         self.sort.choices = options(badges.SORTS.items())
         if settings and not self.is_submitted():
             self.layout.data = self.layout.data or settings["layout"]
@@ -58,17 +66,21 @@ class PrintForm(FlaskForm):
         if self.which.data == "one" and not self.registration_id.data:
             self.registration_id.errors = [
                 *self.registration_id.errors,
-                _("Give the number of the registration to reprint.")]
+                _("Give the number of the registration to reprint."),
+            ]
             return False
         return valid
 
     def run_options(self) -> dict:
         """Keyword arguments for badges.print_badges / preview_png."""
         one = self.which.data == "one"
-        return {"layout": self.layout.data, "category": None if one else self.category.data or None,
-                "unprinted": self.which.data == "unprinted",
-                "registration_id": self.registration_id.data if one else None,
-                "sort": self.sort.data}
+        return {
+            "layout": self.layout.data,
+            "category": None if one else self.category.data or None,
+            "unprinted": self.which.data == "unprinted",
+            "registration_id": self.registration_id.data if one else None,
+            "sort": self.sort.data,
+        }
 
 
 class SettingsForm(CleanForm):
@@ -76,20 +88,25 @@ class SettingsForm(CleanForm):
 
     # Ids of their own: the print form on the same page has "layout" and "sort".
     layout = SelectField(_l("Default layout"), id="default-layout")
-    width_mm = DecimalField(_l("Badge width (mm), single layout"), places=1,
-                            validators=[InputRequired(),
-                                        NumberRange(min=badges.MIN_MM, max=badges.MAX_MM)])
-    height_mm = DecimalField(_l("Badge height (mm), single layout"), places=1,
-                             validators=[InputRequired(),
-                                         NumberRange(min=badges.MIN_MM, max=badges.MAX_MM)])
+    width_mm = DecimalField(
+        _l("Badge width (mm), single layout"),
+        places=1,
+        validators=[InputRequired(), NumberRange(min=badges.MIN_MM, max=badges.MAX_MM)],
+    )
+    height_mm = DecimalField(
+        _l("Badge height (mm), single layout"),
+        places=1,
+        validators=[InputRequired(), NumberRange(min=badges.MIN_MM, max=badges.MAX_MM)],
+    )
     language = SelectField(_l("Language of country names and categories"))
     sort = SelectField(_l("Default order"), id="default-sort")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.layout.choices = layout_choices()
-        self.language.choices = options((code, language_name(code))
-                                        for code in badges.BADGE_LANGUAGES)
+        self.language.choices = options(
+            (code, language_name(code)) for code in badges.BADGE_LANGUAGES
+        )
         self.sort.choices = options(badges.SORTS.items())
 
 
@@ -99,18 +116,30 @@ _HEX = Regexp(r"^#[0-9A-Fa-f]{6}$", message=_l("A colour like #0072B2."))
 for _name, _label in badges.FIELDS.items():
     setattr(SettingsForm, f"show_{_name}", BooleanField(_label))
 for _category in Category:
-    setattr(SettingsForm, f"{_category.value}_background",
-            ColorField(CATEGORIES[_category], validators=[InputRequired(), _HEX]))
-    setattr(SettingsForm, f"{_category.value}_text",
-            ColorField(_l("Text on %(category)s", category=CATEGORIES[_category]),
-                       validators=[InputRequired(), _HEX]))
+    setattr(
+        SettingsForm,
+        f"{_category.value}_background",
+        ColorField(CATEGORIES[_category], validators=[InputRequired(), _HEX]),
+    )
+    setattr(
+        SettingsForm,
+        f"{_category.value}_text",
+        ColorField(
+            _l("Text on %(category)s", category=CATEGORIES[_category]),
+            validators=[InputRequired(), _HEX],
+        ),
+    )
 
 
 def settings_form(event, formdata=None) -> SettingsForm:
     current = badges.badge_settings(event)
-    data = {"layout": current["layout"], "width_mm": current["width_mm"],
-            "height_mm": current["height_mm"], "language": current["language"],
-            "sort": current["sort"]}
+    data = {
+        "layout": current["layout"],
+        "width_mm": current["width_mm"],
+        "height_mm": current["height_mm"],
+        "language": current["language"],
+        "sort": current["sort"],
+    }
     data.update({f"show_{name}": shown for name, shown in current["fields"].items()})
     for category, colours in current["colours"].items():
         data[f"{category}_background"] = colours["background"]
@@ -122,12 +151,19 @@ def settings_from(form: SettingsForm) -> dict:
     # Validated: InputRequired, and a DecimalField's data is None only when it has an error.
     assert form.width_mm.data is not None and form.height_mm.data is not None
     return {
-        "layout": form.layout.data, "width_mm": float(form.width_mm.data),
-        "height_mm": float(form.height_mm.data), "language": form.language.data,
+        "layout": form.layout.data,
+        "width_mm": float(form.width_mm.data),
+        "height_mm": float(form.height_mm.data),
+        "language": form.language.data,
         "sort": form.sort.data,
         "fields": {name: form[f"show_{name}"].data for name in badges.FIELDS},
-        "colours": {c.value: {"background": form[f"{c.value}_background"].data,
-                              "text": form[f"{c.value}_text"].data} for c in Category},
+        "colours": {
+            c.value: {
+                "background": form[f"{c.value}_background"].data,
+                "text": form[f"{c.value}_text"].data,
+            }
+            for c in Category
+        },
     }
 
 
@@ -138,15 +174,31 @@ def _page(event, print_form, form, status=200):
     """The badges page, with a preview of what print_form would print."""
     settings = badges.badge_settings(event)
     query = {k: v for k, v in print_form.run_options().items() if v not in (None, False, "")}
-    confirmed = db.session.scalar(select(func.count()).select_from(Registration).where(
-        Registration.event_id == event.id, Registration.status == Status.CONFIRMED))
-    selected = len(badges.select_registrations(event, **{
-        k: v for k, v in print_form.run_options().items() if k != "layout"})) \
-        if not print_form.errors else 0
+    confirmed = db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event.id, Registration.status == Status.CONFIRMED)
+    )
+    selected = (
+        len(
+            badges.select_registrations(
+                event, **{k: v for k, v in print_form.run_options().items() if k != "layout"}
+            )
+        )
+        if not print_form.errors
+        else 0
+    )
     return render_template(
-        "registration/badges.html", event=event, print_form=print_form, form=form,
-        settings=settings, confirmed=confirmed, unprinted=badges.count_unprinted(event),
-        selected=selected, field_names=list(badges.FIELDS), categories=[c.value for c in Category],
+        "registration/badges.html",
+        event=event,
+        print_form=print_form,
+        form=form,
+        settings=settings,
+        confirmed=confirmed,
+        unprinted=badges.count_unprinted(event),
+        selected=selected,
+        field_names=list(badges.FIELDS),
+        categories=[c.value for c in Category],
         preview_url=url_for(".badges_preview", slug=event.slug) + "?" + urlencode(query),
     ), status
 
@@ -194,9 +246,14 @@ def print_badges(slug: str):
         return redirect(url_for(".badges_page", slug=slug, **query))
     db.session.commit()
     name = f"badges-{event.slug}-{run.layout}.pdf"
-    return Response(run.pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "private, no-store"})
+    return Response(
+        run.pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.post("/events/<slug>/badges/settings")

@@ -25,20 +25,30 @@ TOO_LONG = _l("Please use at most %(max)d characters (you typed %(length)d).")
 
 
 class QuestionForm(CleanForm):
-    label = StringField(_l("Question"), validators=[
-        DataRequired(message=_l("Please write the question.")),
-        Length(max=300, message=TOO_LONG)])
-    kind = SelectField(_l("Kind of answer"), default=QuestionKind.SHORT_TEXT.value,
-                       choices=options((k.value, v) for k, v in QUESTION_KINDS.items()))
-    help_text = StringField(_l("Help text (optional)"),
-                            validators=[Optional(), Length(max=500, message=TOO_LONG)])
+    label = StringField(
+        _l("Question"),
+        validators=[
+            DataRequired(message=_l("Please write the question.")),
+            Length(max=300, message=TOO_LONG),
+        ],
+    )
+    kind = SelectField(
+        _l("Kind of answer"),
+        default=QuestionKind.SHORT_TEXT.value,
+        choices=options((k.value, v) for k, v in QUESTION_KINDS.items()),
+    )
+    help_text = StringField(
+        _l("Help text (optional)"), validators=[Optional(), Length(max=500, message=TOO_LONG)]
+    )
     required = BooleanField(_l("An answer is required"))
     choices = TextAreaField(_l("Options, one per line"), render_kw={"rows": 6})
 
     def typed_options(self) -> list[str]:
         """The options typed, one per line, stripped and NFC-normalised, empty lines out."""
-        lines = (unicodedata.normalize("NFC", line).strip()
-                 for line in (self.choices.data or "").splitlines())
+        lines = (
+            unicodedata.normalize("NFC", line).strip()
+            for line in (self.choices.data or "").splitlines()
+        )
         return [line for line in lines if line]
 
     def validate_choices(self, field):
@@ -47,9 +57,13 @@ class QuestionForm(CleanForm):
         seen: set[str] = set()
         for option in self.typed_options():
             if len(option) > OPTION_LENGTH:
-                raise ValidationError(_("Each option may have at most %(max)d characters: "
-                                        "“%(option)s…” is longer.", max=OPTION_LENGTH,
-                                        option=option[:40]))
+                raise ValidationError(
+                    _(
+                        "Each option may have at most %(max)d characters: “%(option)s…” is longer.",
+                        max=OPTION_LENGTH,
+                        option=option[:40],
+                    )
+                )
             if option.casefold() in seen:
                 raise ValidationError(_("“%(option)s” is listed twice.", option=option))
             seen.add(option.casefold())
@@ -60,9 +74,13 @@ class QuestionForm(CleanForm):
 
     def data_for_services(self) -> dict:
         kind = QuestionKind(self.kind.data)
-        return {"label": self.label.data, "kind": kind, "help_text": self.help_text.data or "",
-                "required": self.required.data,
-                "choices": self.typed_options() if kind in CHOICE_KINDS else []}
+        return {
+            "label": self.label.data,
+            "kind": kind,
+            "help_text": self.help_text.data or "",
+            "required": self.required.data,
+            "choices": self.typed_options() if kind in CHOICE_KINDS else [],
+        }
 
 
 class DeleteForm(CleanForm):
@@ -84,8 +102,7 @@ def question_form(question: Question | None) -> QuestionForm:
     return form
 
 
-def _checked(event: Event, form: QuestionForm, question: Question | None,
-             answered: int) -> bool:
+def _checked(event: Event, form: QuestionForm, question: Question | None, answered: int) -> bool:
     """The checks that need the event: a unique label, and no change of kind once
     people have answered (their answers would no longer fit the question)."""
     if not form.validate_on_submit():
@@ -94,9 +111,14 @@ def _checked(event: Event, form: QuestionForm, question: Question | None,
     if services.question_label_taken(event, form.label.data, exclude=question):
         add_error(form.label, _("Another question of this event has this label."))
     if question is not None and answered and form.kind.data != question.kind.value:
-        add_error(form.kind, _(
-            "%(num)d people have answered this question: its kind can no longer change. "
-            "Add a new question instead.", num=answered))
+        add_error(
+            form.kind,
+            _(
+                "%(num)d people have answered this question: its kind can no longer change. "
+                "Add a new question instead.",
+                num=answered,
+            ),
+        )
     return not form.errors
 
 
@@ -112,8 +134,13 @@ def questions(slug: str):
         flash(_("Question added at the end of the form."), "info")
         return redirect(url_for(".questions", slug=slug))
     return render_template(
-        "registration/questions.html", event=event, form=form, kinds=QUESTION_KINDS, question=None,
-        counts=services.answer_counts(event)), 422 if form.errors else 200
+        "registration/questions.html",
+        event=event,
+        form=form,
+        kinds=QUESTION_KINDS,
+        question=None,
+        counts=services.answer_counts(event),
+    ), 422 if form.errors else 200
 
 
 @bp.route("/events/<slug>/questions/<int:question_id>", methods=["GET", "POST"])
@@ -129,8 +156,13 @@ def question(slug: str, question_id: int):
         db.session.commit()
         flash(_("Question saved."), "info")
         return redirect(url_for(".questions", slug=slug))
-    return render_template("registration/question_form.html", event=event, question=question,
-                           form=form, answered=answered), 422 if form.errors else 200
+    return render_template(
+        "registration/question_form.html",
+        event=event,
+        question=question,
+        form=form,
+        answered=answered,
+    ), 422 if form.errors else 200
 
 
 @bp.post("/events/<slug>/questions/<int:question_id>/move")
@@ -152,12 +184,17 @@ def delete_question(slug: str, question_id: int):
     question = get_question_or_404(event, question_id)
     form = DeleteForm()
     if not form.validate_on_submit():
-        return render_template("registration/question_delete.html", event=event,
-                               question=question, form=form,
-                               answered=services.answer_counts(event)[question.id])
+        return render_template(
+            "registration/question_delete.html",
+            event=event,
+            question=question,
+            form=form,
+            answered=services.answer_counts(event)[question.id],
+        )
     label = question.label
     removed = services.delete_question(question)
     db.session.commit()
-    flash(_("Question “%(label)s” deleted, with %(num)d answers.", label=label, num=removed),
-          "info")
+    flash(
+        _("Question “%(label)s” deleted, with %(num)d answers.", label=label, num=removed), "info"
+    )
     return redirect(url_for(".questions", slug=slug))

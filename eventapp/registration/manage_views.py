@@ -44,14 +44,18 @@ class RegistrationForm(CleanForm):
     category = SelectField(_l("Category"), default=Category.SPEAKER.value)
     dietary = SelectField(_l("Dietary needs"), default=Dietary.NONE.value)
     dietary_other = string_field("dietary_other", ORGANISER, _l("Dietary needs (other)"))
-    accessibility = string_field("accessibility", ORGANISER, _l("Accessibility needs"),
-                                 render_kw={"rows": 3})
+    accessibility = string_field(
+        "accessibility", ORGANISER, _l("Accessibility needs"), render_kw={"rows": 3}
+    )
     photo_consent = BooleanField(_l("Agrees to be photographed"))
 
     def data_for_services(self) -> dict:
         data = {name: self[name].data or "" for name in desk.DETAIL_FIELDS}
-        data.update(photo_consent=self.photo_consent.data, email=self.email.data or None,
-                    dietary=Dietary(self.dietary.data or Dietary.NONE))
+        data.update(
+            photo_consent=self.photo_consent.data,
+            email=self.email.data or None,
+            dietary=Dietary(self.dietary.data or Dietary.NONE),
+        )
         return data
 
 
@@ -59,8 +63,7 @@ class ImportUploadForm(CleanForm):
     file = FileField(_l("CSV or XLSX file"))
 
 
-def registration_form(event: Event, registration: Registration | None = None
-                      ) -> RegistrationForm:
+def registration_form(event: Event, registration: Registration | None = None) -> RegistrationForm:
     """The details form with the event's custom questions (none is required of
     organisers); for an existing registration of the event, filled with its details and
     answers."""
@@ -68,11 +71,11 @@ def registration_form(event: Event, registration: Registration | None = None
         form = with_questions(RegistrationForm, event, public=False)()
     else:
         form = with_questions(RegistrationForm, event, public=False)(
-            obj=registration, **answers_data(registration))
+            obj=registration, **answers_data(registration)
+        )
     form.country.choices = options([("", "—"), *country_choices()])
     form.category.choices = options((c.value, label) for c, label in CATEGORIES.items())
-    form.dietary.choices = options(
-        (d.value, label) for d, label in DIETARY.items())
+    form.dietary.choices = options((d.value, label) for d, label in DIETARY.items())
     if request.method == "GET" and registration is not None:
         form.category.data = registration.category.value
         form.dietary.data = registration.dietary.value
@@ -94,6 +97,7 @@ def _desk_url(slug: str, query: str = "") -> str:
 
 # --- The desk ---------------------------------------------------------------------------
 
+
 @bp.get("/events/<slug>/registrations")
 @organiser_required
 def registrations(slug: str):
@@ -102,10 +106,16 @@ def registrations(slug: str):
     filters = desk.Filters.parse(request.args)
     page = desk.search(event, filters, country_name)
     return render_template(
-        "registration/manage_list.html", event=event, filters=filters, page=page,
-        counts=desk.counts(event), countries=desk.countries(event),
-        categories=CATEGORIES, query=request.query_string.decode("latin-1"),
-        failed_mails=len(resend.failed_to_resend(event)))
+        "registration/manage_list.html",
+        event=event,
+        filters=filters,
+        page=page,
+        counts=desk.counts(event),
+        countries=desk.countries(event),
+        categories=CATEGORIES,
+        query=request.query_string.decode("latin-1"),
+        failed_mails=len(resend.failed_to_resend(event)),
+    )
 
 
 @bp.post("/events/<slug>/registrations/bulk")
@@ -129,8 +139,14 @@ def bulk_registrations(slug: str):
         flash(_("Choose what to do with the ticked registrations."), "error")
         return redirect(back)
     db.session.commit()
-    flash(_("%(done)d changed, %(skipped)d left as they were (the action does not apply "
-            "to them).", done=result.done, skipped=result.skipped), "info")
+    flash(
+        _(
+            "%(done)d changed, %(skipped)d left as they were (the action does not apply to them).",
+            done=result.done,
+            skipped=result.skipped,
+        ),
+        "info",
+    )
     send = {"approve": mail_records.send_approval, "decline": mail_records.send_decline}.get(action)
     if send is not None:
         for person in result.changed:
@@ -147,22 +163,29 @@ def new_registration(slug: str):
     if form.validate_on_submit():
         try:
             registration = services.add_by_hand(
-                event, form.data_for_services(), category=Category(form.category.data))
+                event, form.data_for_services(), category=Category(form.category.data)
+            )
             registration.answers = answers.clean(form.questions, form.answers())
         except services.AlreadyRegistered as exc:
             db.session.rollback()
-            add_error(form.email, _("%(name)s is already registered with this address.",
-                                    name=exc.existing.full_name or exc.existing.id))
+            add_error(
+                form.email,
+                _(
+                    "%(name)s is already registered with this address.",
+                    name=exc.existing.full_name or exc.existing.id,
+                ),
+            )
         else:
             db.session.commit()
             flash(_("%(name)s added.", name=registration.full_name), "info")
-            return redirect(url_for(".registration", slug=slug,
-                                    registration_id=registration.id))
-    return render_template("registration/manage_new.html", event=event, form=form), \
-        422 if form.errors else 200
+            return redirect(url_for(".registration", slug=slug, registration_id=registration.id))
+    return render_template(
+        "registration/manage_new.html", event=event, form=form
+    ), 422 if form.errors else 200
 
 
 # --- One registration -------------------------------------------------------------------
+
 
 def _self_service_url(registration: Registration) -> str:
     return external_url("registration.selfservice", token=registration.token)
@@ -181,23 +204,32 @@ def registration(slug: str, registration_id: int):
         except services.AlreadyRegistered as exc:
             db.session.rollback()
             registration = get_registration_or_404(event, registration_id)
-            add_error(form.email, _("%(name)s is already registered with this address.",
-                                    name=exc.existing.full_name or exc.existing.id))
+            add_error(
+                form.email,
+                _(
+                    "%(name)s is already registered with this address.",
+                    name=exc.existing.full_name or exc.existing.id,
+                ),
+            )
         else:
             changes.update(answers.update(registration, form.answers()))
             changed = desk.set_category(registration, Category(form.category.data))
             db.session.commit()
             flash(_("Saved.") if changes or changed else _("Nothing changed."), "info")
-            return redirect(url_for(".registration", slug=slug,
-                                    registration_id=registration.id))
+            return redirect(url_for(".registration", slug=slug, registration_id=registration.id))
     return render_template(
-        "registration/manage_registration.html", event=event, registration=registration, form=form,
+        "registration/manage_registration.html",
+        event=event,
+        registration=registration,
+        form=form,
         position=services.waitlist_position(registration),
         link=_self_service_url(registration),
         entries=changelog.entries(event, "registration", registration.id),
         checkins=checkin_services.history(registration),
-        mails=mail_records.records_of(registration), resendable=resend.resendable(registration),
-        mail_kinds=KIND_LABELS, mail_statuses=mail_records.MAIL_STATUSES,
+        mails=mail_records.records_of(registration),
+        resendable=resend.resendable(registration),
+        mail_kinds=KIND_LABELS,
+        mail_statuses=mail_records.MAIL_STATUSES,
     ), 422 if form.errors else 200
 
 
@@ -217,8 +249,13 @@ def registration_status(slug: str, registration_id: int):
             for person in promoted:
                 mail_records.send_promotion(person)
             if promoted:
-                flash(_("Promoted from the waiting list: %(names)s.",
-                        names=", ".join(p.full_name for p in promoted)), "info")
+                flash(
+                    _(
+                        "Promoted from the waiting list: %(names)s.",
+                        names=", ".join(p.full_name for p in promoted),
+                    ),
+                    "info",
+                )
             return redirect(here)
         if action == "approve":
             services.approve(registration)
@@ -235,8 +272,11 @@ def registration_status(slug: str, registration_id: int):
     db.session.commit()
     flash(_("Status: %(status)s.", status=_status_label(registration)), "info")
     # After the commit: a mail server that is down does not undo the decision.
-    {"approve": mail_records.send_approval, "decline": mail_records.send_decline,
-     "confirm": mail_records.send_confirmation}[action](registration)
+    {
+        "approve": mail_records.send_approval,
+        "decline": mail_records.send_decline,
+        "confirm": mail_records.send_confirmation,
+    }[action](registration)
     return redirect(here)
 
 
@@ -264,8 +304,9 @@ def resend_confirmation(slug: str, registration_id: int):
     if not registration.email:
         flash(_("This registration has no e-mail address."), "error")
     elif mail_records.send_confirmation(registration):
-        changelog.record(event, "registration", registration.id, "resend",
-                         _("Confirmation sent again"))
+        changelog.record(
+            event, "registration", registration.id, "resend", _("Confirmation sent again")
+        )
         db.session.commit()
         flash(_("Confirmation sent again to %(email)s.", email=registration.email), "info")
     else:
@@ -274,6 +315,7 @@ def resend_confirmation(slug: str, registration_id: int):
 
 
 # --- Export -----------------------------------------------------------------------------
+
 
 def _export_rows(event: Event) -> list[Registration]:
     """What the desk shows with its current filters and order (every page)."""
@@ -284,7 +326,8 @@ def _export_rows(event: Event) -> list[Registration]:
 def _download(body: bytes, mimetype: str, event: Event, extension: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{event.slug}-registrations.{extension}"')
+        f'attachment; filename="{event.slug}-registrations.{extension}"'
+    )
     response.headers["Cache-Control"] = "no-store"  # personal data
     return response
 
@@ -305,8 +348,8 @@ def export_xlsx(slug: str):
     event = get_managed_event_or_404(slug)
     body = spreadsheets.to_xlsx(event, _export_rows(event), country_name)
     return _download(
-        body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", event,
-        "xlsx")
+        body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", event, "xlsx"
+    )
 
 
 @bp.get("/events/<slug>/registrations/catering")
@@ -314,12 +357,16 @@ def export_xlsx(slug: str):
 def catering(slug: str):
     """Counts per dietary need of the confirmed registrations, for the caterer."""
     event = get_managed_event_or_404(slug)
-    return render_template("registration/catering.html", event=event,
-                           summary=spreadsheets.catering(event),
-                           labels=DIETARY)
+    return render_template(
+        "registration/catering.html",
+        event=event,
+        summary=spreadsheets.catering(event),
+        labels=DIETARY,
+    )
 
 
 # --- Import -----------------------------------------------------------------------------
+
 
 @bp.route("/events/<slug>/registrations/import", methods=["GET", "POST"])
 @organiser_required
@@ -332,8 +379,9 @@ def import_registrations(slug: str):
         if not upload or not getattr(upload, "filename", ""):
             form.file.errors.append(_("Choose a file to upload."))
         else:
-            path = spreadsheets.store_upload(spreadsheets.imports_folder(), event, upload.stream,
-                                             upload.filename)
+            path = spreadsheets.store_upload(
+                spreadsheets.imports_folder(), event, upload.stream, upload.filename
+            )
             try:
                 table = spreadsheets.read_table(path)
             except spreadsheets.ImportFileError as exc:
@@ -341,14 +389,24 @@ def import_registrations(slug: str):
                 form.file.errors.append(str(exc))
             else:
                 return _preview(event, path.name, table, None, set(), False)
-    return render_template("registration/import.html", event=event, form=form,
-                           limits=spreadsheets.Limits.from_config(current_app.config)), \
-        422 if form.errors else 200
+    return render_template(
+        "registration/import.html",
+        event=event,
+        form=form,
+        limits=spreadsheets.Limits.from_config(current_app.config),
+    ), 422 if form.errors else 200
 
 
-def _preview(event: Event, name: str, table: spreadsheets.Table,
-             mapping: dict[str, int] | None, skipped: set[int], skip_errors: bool,
-             status: int = 200, message: str = ""):
+def _preview(
+    event: Event,
+    name: str,
+    table: spreadsheets.Table,
+    mapping: dict[str, int] | None,
+    skipped: set[int],
+    skip_errors: bool,
+    status: int = 200,
+    message: str = "",
+):
     if mapping is None:
         mapping = spreadsheets.guess_mapping(table.headers)
     try:
@@ -358,10 +416,19 @@ def _preview(event: Event, name: str, table: spreadsheets.Table,
     failing = [row for row in rows if row.errors]
     unresolved = [row for row in failing if not skip_errors and row.number not in skipped]
     return render_template(
-        "registration/import_preview.html", event=event, upload=name, table=table,
-        mapping=mapping, rows=rows, failing=failing, unresolved=unresolved,
-        skipped=skipped, skip_errors=skip_errors, message=message,
-        fields=spreadsheets.IMPORT_FIELDS, labels=spreadsheets.FIELD_LABELS,
+        "registration/import_preview.html",
+        event=event,
+        upload=name,
+        table=table,
+        mapping=mapping,
+        rows=rows,
+        failing=failing,
+        unresolved=unresolved,
+        skipped=skipped,
+        skip_errors=skip_errors,
+        message=message,
+        fields=spreadsheets.IMPORT_FIELDS,
+        labels=spreadsheets.FIELD_LABELS,
         required=spreadsheets.REQUIRED_FIELDS,
         question_columns=spreadsheets.question_columns(event, table.headers, mapping),
     ), status
@@ -377,8 +444,7 @@ def import_preview(slug: str):
     name = request.form.get("upload", "")
     path = spreadsheets.load_upload(spreadsheets.imports_folder(), event, name)
     if path is None:
-        flash(_("The uploaded file is gone (it is kept for an hour): upload it again."),
-              "error")
+        flash(_("The uploaded file is gone (it is kept for an hour): upload it again."), "error")
         return redirect(url_for(".import_registrations", slug=slug))
     if request.form.get("action") == "cancel":
         spreadsheets.discard_upload(path)
@@ -393,8 +459,11 @@ def import_preview(slug: str):
     mapping: dict[str, int] = {}
     for field in spreadsheets.IMPORT_FIELDS:
         value = request.form.get(f"map-{field}", "")
-        if value.isdigit() and int(value) < len(table.headers) \
-                and int(value) not in mapping.values():
+        if (
+            value.isdigit()
+            and int(value) < len(table.headers)
+            and int(value) not in mapping.values()
+        ):
             mapping[field] = int(value)
     skipped = {int(n) for n in request.form.getlist("skip") if n.isdigit()}
     skip_errors = bool(request.form.get("skip_errors"))
@@ -406,24 +475,54 @@ def import_preview(slug: str):
         return _preview(event, name, table, mapping, skipped, skip_errors, 422, str(exc))
     chosen = [row for row in rows if not (row.errors and (skip_errors or row.number in skipped))]
     if any(row.errors for row in chosen):
-        return _preview(event, name, table, mapping, skipped, skip_errors, 422,
-                        _("Nothing was imported: fix the rows with errors in the file and "
-                          "upload it again, or tick them to skip them."))
+        return _preview(
+            event,
+            name,
+            table,
+            mapping,
+            skipped,
+            skip_errors,
+            422,
+            _(
+                "Nothing was imported: fix the rows with errors in the file and "
+                "upload it again, or tick them to skip them."
+            ),
+        )
     if not chosen:
-        return _preview(event, name, table, mapping, skipped, skip_errors, 422,
-                        _("There is no row to import."))
+        return _preview(
+            event, name, table, mapping, skipped, skip_errors, 422, _("There is no row to import.")
+        )
     try:
         desk.add_many(event, [(row.data, row.category, row.language) for row in chosen])
     except (services.AlreadyRegistered, ValueError):
         # Someone signed up meanwhile with an address of the file: check again.
         db.session.rollback()
-        return _preview(event, name, table, mapping, skipped, skip_errors, 409,
-                        _("Nothing was imported: the registrations changed meanwhile."))
-    changelog.record(event, "event", event.id, "import",
-                     _("%(num)d registrations imported", num=len(chosen)),
-                     {"registrations": len(chosen)})
+        return _preview(
+            event,
+            name,
+            table,
+            mapping,
+            skipped,
+            skip_errors,
+            409,
+            _("Nothing was imported: the registrations changed meanwhile."),
+        )
+    changelog.record(
+        event,
+        "event",
+        event.id,
+        "import",
+        _("%(num)d registrations imported", num=len(chosen)),
+        {"registrations": len(chosen)},
+    )
     db.session.commit()
     spreadsheets.discard_upload(path)
-    flash(_("%(num)d registrations imported; %(skipped)d rows skipped.", num=len(chosen),
-            skipped=len(rows) - len(chosen)), "info")
+    flash(
+        _(
+            "%(num)d registrations imported; %(skipped)d rows skipped.",
+            num=len(chosen),
+            skipped=len(rows) - len(chosen),
+        ),
+        "info",
+    )
     return redirect(url_for(".registrations", slug=slug))

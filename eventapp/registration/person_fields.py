@@ -31,10 +31,10 @@ from eventapp.models import Registration
 from eventapp.web.forms import clean_text
 
 #: Where a person's details are entered.
-PUBLIC = "public"        # the sign-up form and the participant's own edit form
+PUBLIC = "public"  # the sign-up form and the participant's own edit form
 ORGANISER = "organiser"  # an organiser adds or edits a registration
-DOOR = "door"            # someone registered at the door (walk-in)
-IMPORT = "import"        # a row of an import file
+DOOR = "door"  # someone registered at the door (walk-in)
+IMPORT = "import"  # a row of an import file
 
 __all__ = ["DOOR", "FIELDS", "IMPORT", "ORGANISER", "PUBLIC", "clean_text"]
 
@@ -66,20 +66,31 @@ class PersonField:
 _EVERYWHERE = frozenset({PUBLIC, ORGANISER, DOOR, IMPORT})
 
 #: The text fields of a person, in the order forms and exports show them.
-FIELDS: dict[str, PersonField] = {field.name: field for field in (
-    PersonField("honorific"),
-    PersonField("given_name", _EVERYWHERE, autocomplete="given-name",
-                missing=_l("The given name is missing.")),
-    PersonField("family_name", frozenset({PUBLIC}), autocomplete="family-name"),
-    PersonField("badge_name"),
-    PersonField("email", frozenset({PUBLIC, IMPORT}), autocomplete="email",
-                missing=_l("The e-mail address is missing.")),
-    PersonField("organisation", frozenset({PUBLIC}), autocomplete="organization"),
-    PersonField("job_title", autocomplete="organization-title"),
-    PersonField("country", frozenset({PUBLIC})),
-    PersonField("dietary_other"),
-    PersonField("accessibility", one_line=False),
-)}
+FIELDS: dict[str, PersonField] = {
+    field.name: field
+    for field in (
+        PersonField("honorific"),
+        PersonField(
+            "given_name",
+            _EVERYWHERE,
+            autocomplete="given-name",
+            missing=_l("The given name is missing."),
+        ),
+        PersonField("family_name", frozenset({PUBLIC}), autocomplete="family-name"),
+        PersonField("badge_name"),
+        PersonField(
+            "email",
+            frozenset({PUBLIC, IMPORT}),
+            autocomplete="email",
+            missing=_l("The e-mail address is missing."),
+        ),
+        PersonField("organisation", frozenset({PUBLIC}), autocomplete="organization"),
+        PersonField("job_title", autocomplete="organization-title"),
+        PersonField("country", frozenset({PUBLIC})),
+        PersonField("dietary_other"),
+        PersonField("accessibility", one_line=False),
+    )
+}
 
 REQUIRED_MESSAGE = _l("Please fill in this field.")
 TOO_LONG_MESSAGE = _l("Please use at most %(max)d characters (you typed %(length)d).")
@@ -87,8 +98,10 @@ INVALID_EMAIL_MESSAGE = _l("Please enter a valid e-mail address, like name@examp
 #: The country select speaks to the participant about their own country, and to
 #: organisers about someone else's.
 CHOOSE_COUNTRY = {PUBLIC: _l("Please choose your country.")}
-COUNTRY_FROM_LIST = {PUBLIC: _l("Please choose your country from the list."),
-                     ORGANISER: _l("Choose a country from the list.")}
+COUNTRY_FROM_LIST = {
+    PUBLIC: _l("Please choose your country from the list."),
+    ORGANISER: _l("Choose a country from the list."),
+}
 
 
 def max_length(name: str) -> int:
@@ -97,6 +110,7 @@ def max_length(name: str) -> int:
 
 
 # --- Cleaning ---------------------------------------------------------------------------
+
 
 class InvalidEmail(ValueError):
     """Not an e-mail address by email-validator's syntax check."""
@@ -136,6 +150,7 @@ def country_code(text: str) -> str | None:
 
 # --- Form fields ------------------------------------------------------------------------
 
+
 class MaxLength(Length):
     """The column's length limit, checked on the server only (see the module docstring)."""
 
@@ -170,21 +185,28 @@ def _validators(field: PersonField, where: str) -> list:
     return [required()] if field.required(where) else []
 
 
-def string_field(name: str, where: str, label, render_kw: dict | None = None,
-                 **kwargs) -> StringField:
+def string_field(
+    name: str, where: str, label, render_kw: dict | None = None, **kwargs
+) -> StringField:
     """The form field for a text detail (a text area when it may hold line breaks)."""
     field = FIELDS[name]
     kind = StringField if field.one_line else TextAreaField
-    return kind(label, validators=[*_validators(field, where), MaxLength(name)],
-                render_kw=_render_kw(field, where, render_kw), **kwargs)
+    return kind(
+        label,
+        validators=[*_validators(field, where), MaxLength(name)],
+        render_kw=_render_kw(field, where, render_kw),
+        **kwargs,
+    )
 
 
 def email_field(where: str, label, render_kw: dict | None = None) -> EmailField:
     """The e-mail address field: normalised by email-validator once valid."""
     field = FIELDS["email"]
-    return EmailField(label, validators=[*_validators(field, where), MaxLength("email"),
-                                         validate_address],
-                      render_kw=_render_kw(field, where, render_kw))
+    return EmailField(
+        label,
+        validators=[*_validators(field, where), MaxLength("email"), validate_address],
+        render_kw=_render_kw(field, where, render_kw),
+    )
 
 
 def country_field(where: str, label, **kwargs) -> SelectField:
@@ -200,11 +222,13 @@ def country_field(where: str, label, **kwargs) -> SelectField:
         if field.data and field.data not in offered:
             raise ValidationError(str(message))
 
-    return SelectField(label, validators=[*validators, offered_country],
-                       validate_choice=False, **kwargs)
+    return SelectField(
+        label, validators=[*validators, offered_country], validate_choice=False, **kwargs
+    )
 
 
 # --- Import cells -----------------------------------------------------------------------
+
 
 def check_cell(name: str, value: str, column) -> tuple[str, list[str]]:
     """A cell of an import file as the field `name` takes it: (cleaned value, errors).
@@ -215,11 +239,11 @@ def check_cell(name: str, value: str, column) -> tuple[str, list[str]]:
     value = clean_text(value)
     errors = []
     if len(value) > field.max_length:
-        errors.append(_("%(column)s is longer than %(num)d characters.",
-                        column=column, num=field.max_length))
+        errors.append(
+            _("%(column)s is longer than %(num)d characters.", column=column, num=field.max_length)
+        )
     if field.one_line and has_line_break(value):
-        errors.append(_("%(column)s: write this on one line, without a line break.",
-                        column=column))
+        errors.append(_("%(column)s: write this on one line, without a line break.", column=column))
     return value, errors
 
 

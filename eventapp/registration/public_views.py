@@ -32,29 +32,46 @@ def register(slug: str):
     if state != services.OPEN:
         return _closed_page(event, state)
     if form_page.applies():
-        return form_page.page(event, lambda: render_template(
-            "registration/form.html", event=event, form=signup_form(event)))
+        return form_page.page(
+            event,
+            lambda: render_template("registration/form.html", event=event, form=signup_form(event)),
+        )
     form = signup_form(event)
     if request.method == "POST":
         retry_after = throttle.signup_retry_after()
         if retry_after is not None:
             # The answers stay in the form: nothing typed is lost.
-            flash(_("Too many sign-ups from your network in a short time. Your answers are "
-                    "kept below: please wait a minute, then send the form again."), "error")
-            return (render_template("registration/form.html", event=event, form=form), 429,
-                    {"Retry-After": str(retry_after)})
+            flash(
+                _(
+                    "Too many sign-ups from your network in a short time. Your answers are "
+                    "kept below: please wait a minute, then send the form again."
+                ),
+                "error",
+            )
+            return (
+                render_template("registration/form.html", event=event, form=form),
+                429,
+                {"Retry-After": str(retry_after)},
+            )
     if not form.validate_on_submit():
-        return (render_template("registration/form.html", event=event, form=form),
-                422 if form.is_submitted() else 200)
+        return (
+            render_template("registration/form.html", event=event, form=form),
+            422 if form.is_submitted() else 200,
+        )
     try:
-        registration = services.register(event, form.to_data(), language=str(get_locale()),
-                                         now=now, answers=form.answers())
+        registration = services.register(
+            event, form.to_data(), language=str(get_locale()), now=now, answers=form.answers()
+        )
     except services.AlreadyRegistered as exc:
         # The same page whether the message goes or the address had enough of them.
         if throttle.link_again_allowed(exc.existing):
             mail_records.send_link_again(exc.existing)
-        form.email.errors = [_("This e-mail address is already registered for this event. "
-                               "We have sent the link to your registration to it again.")]
+        form.email.errors = [
+            _(
+                "This e-mail address is already registered for this event. "
+                "We have sent the link to your registration to it again."
+            )
+        ]
         event = get_published_event_or_404(slug)
         return render_template("registration/form.html", event=event, form=form), 422
     except services.RegistrationClosed as exc:
@@ -73,6 +90,7 @@ def privacy(slug: str):
 
 # --- Self-service -----------------------------------------------------------------------
 
+
 def _registration_or_404(token: str) -> Registration:
     registration = selfservice.find_by_token(token)
     if registration is None:
@@ -82,13 +100,17 @@ def _registration_or_404(token: str) -> Registration:
 
 def _page(registration: Registration, template: str, status: int = 200, **context):
     return render_template(
-        f"registration/{template}", registration=registration, event=registration.event,
+        f"registration/{template}",
+        registration=registration,
+        event=registration.event,
         position=services.waitlist_position(registration),
         link=external_url("registration.selfservice", token=registration.token),
         can_edit=selfservice.can_edit(registration),
         can_cancel=selfservice.can_cancel(registration),
         has_certificate=certificates.is_valid(registration),
-        answers=answers.listed(registration), **context), status
+        answers=answers.listed(registration),
+        **context,
+    ), status
 
 
 @bp.get("/r/<token>/done")
@@ -116,8 +138,7 @@ def selfservice_page(token: str):
     except (services.AlreadyRegistered, IntegrityError):
         db.session.rollback()
         registration = _registration_or_404(token)
-        form.email.errors = [_("Another registration for this event uses this e-mail "
-                               "address.")]
+        form.email.errors = [_("Another registration for this event uses this e-mail address.")]
         return _page(registration, "selfservice.html", 422, form=form)
     flash(_("Your details are saved."), "info")
     return redirect(url_for(".selfservice", token=registration.token))
@@ -128,9 +149,14 @@ def data(token: str):
     """A copy of everything held about the person, as a JSON download."""
     registration = _registration_or_404(token)
     body = json.dumps(selfservice.personal_data(registration), ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="registration-{registration.id}.json"',
-        "Cache-Control": "no-store"})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="registration-{registration.id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
@@ -162,5 +188,6 @@ def erase(token: str):
     for person in selfservice.erase(registration):
         mail_records.send_promotion(person)
     flash(_("Your personal data has been erased."), "info")
-    return redirect(url_for("public.event", slug=event.slug) if event.published
-                    else url_for("public.home"))
+    return redirect(
+        url_for("public.event", slug=event.slug) if event.published else url_for("public.home")
+    )

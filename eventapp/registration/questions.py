@@ -13,23 +13,26 @@ from eventapp.models import Event, Question, Registration
 QUESTION_FIELDS = ("kind", "label", "help_text", "required", "choices")
 
 
-
 def save_question(event: Event, question: Question | None, data: dict[str, Any]) -> Question:
     """Add a question at the end of the form, or change one."""
-    return save_logged(event, question, data, QUESTION_FIELDS, entity="question",
-                 new=lambda: Question(event=event, position=max(
-                     (q.position + 1 for q in event.questions), default=0)),
-                 created=lambda q: _("Question “%(label)s” added", label=q.label),
-                 changed=lambda q: _("Question “%(label)s” changed", label=q.label))
-
+    return save_logged(
+        event,
+        question,
+        data,
+        QUESTION_FIELDS,
+        entity="question",
+        new=lambda: Question(
+            event=event, position=max((q.position + 1 for q in event.questions), default=0)
+        ),
+        created=lambda q: _("Question “%(label)s” added", label=q.label),
+        changed=lambda q: _("Question “%(label)s” changed", label=q.label),
+    )
 
 
 def question_label_taken(event: Event, label: str, exclude: Question | None = None) -> bool:
     """Labels are unique per event, whatever the letter case: they head the export's
     columns, and an import finds the answers by them."""
-    return any(q.label.casefold() == label.casefold() and q is not exclude
-               for q in event.questions)
-
+    return any(q.label.casefold() == label.casefold() and q is not exclude for q in event.questions)
 
 
 def answer_counts(event: Event) -> Counter:
@@ -37,11 +40,11 @@ def answer_counts(event: Event) -> Counter:
     queried the same way on SQLite and PostgreSQL, and an event has a few thousand
     registrations at most: they are counted here."""
     counts: Counter = Counter()
-    for answers in db.session.scalars(select(Registration.answers).where(
-            Registration.event_id == event.id)):
+    for answers in db.session.scalars(
+        select(Registration.answers).where(Registration.event_id == event.id)
+    ):
         counts.update(int(key) for key in (answers or {}) if key.isdigit())
     return counts
-
 
 
 def delete_question(question: Question) -> int:
@@ -49,19 +52,27 @@ def delete_question(question: Question) -> int:
     how many answers went. The answers are personal data nobody could see any more."""
     event, key = question.event, str(question.id)
     removed = 0
-    for registration in db.session.scalars(select(Registration).where(
-            Registration.event_id == event.id)):
+    for registration in db.session.scalars(
+        select(Registration).where(Registration.event_id == event.id)
+    ):
         if key in (registration.answers or {}):
-            registration.answers = {k: v for k, v in registration.answers.items()
-                                    if k != key}
+            registration.answers = {k: v for k, v in registration.answers.items() if k != key}
             removed += 1
-    record(event, "question", question.id, "delete",
-           _("Question “%(label)s” deleted with its %(num)d answers", label=question.label,
-             num=removed), {**snapshot(question, QUESTION_FIELDS), "answers": removed})
+    record(
+        event,
+        "question",
+        question.id,
+        "delete",
+        _(
+            "Question “%(label)s” deleted with its %(num)d answers",
+            label=question.label,
+            num=removed,
+        ),
+        {**snapshot(question, QUESTION_FIELDS), "answers": removed},
+    )
     event.questions.remove(question)
     db.session.delete(question)
     return removed
-
 
 
 def move_question(question: Question, offset: int) -> None:
@@ -76,5 +87,11 @@ def move_question(question: Question, offset: int) -> None:
         q.position = position
     after = [q.label for q in order]
     if after != before:
-        record(question.event, "question", question.id, "reorder",
-               _("Questions reordered"), {"order": [before, after]})
+        record(
+            question.event,
+            "question",
+            question.id,
+            "reorder",
+            _("Questions reordered"),
+            {"order": [before, after]},
+        )

@@ -33,8 +33,7 @@ def find_by_token(token: str) -> Registration | None:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     registration = db.session.scalar(select(Registration).where(Registration.token == token))
-    if registration is None or not hmac.compare_digest(
-            registration.token.encode(), token.encode()):
+    if registration is None or not hmac.compare_digest(registration.token.encode(), token.encode()):
         return None
     if registration.anonymised_at is not None:
         return None
@@ -44,14 +43,18 @@ def find_by_token(token: str) -> Registration | None:
 def can_edit(registration: Registration, now: datetime | None = None) -> bool:
     """Details can be corrected until the event starts, while the registration stands."""
     now = now or utcnow()
-    return (registration.status not in (Status.CANCELLED, Status.DECLINED)
-            and now < registration.event.starts_at)
+    return (
+        registration.status not in (Status.CANCELLED, Status.DECLINED)
+        and now < registration.event.starts_at
+    )
 
 
 def can_cancel(registration: Registration, now: datetime | None = None) -> bool:
     now = now or utcnow()
-    return (registration.status not in (Status.CANCELLED, Status.DECLINED)
-            and now < registration.event.ends_at)
+    return (
+        registration.status not in (Status.CANCELLED, Status.DECLINED)
+        and now < registration.event.ends_at
+    )
 
 
 def personal_data(registration: Registration) -> dict[str, Any]:
@@ -62,8 +65,12 @@ def personal_data(registration: Registration) -> dict[str, Any]:
         return moment.isoformat() if moment else None
 
     return {
-        "event": {"slug": event.slug, "title": event.title,
-                  "starts_at": iso(event.starts_at), "ends_at": iso(event.ends_at)},
+        "event": {
+            "slug": event.slug,
+            "title": event.title,
+            "starts_at": iso(event.starts_at),
+            "ends_at": iso(event.ends_at),
+        },
         "registration": {
             "honorific": registration.honorific,
             "given_name": registration.given_name,
@@ -88,9 +95,11 @@ def personal_data(registration: Registration) -> dict[str, Any]:
             "updated_at": iso(registration.updated_at),
         },
         # By the question as the person read it; only the questions they answered.
-        "answers": {question.label: answers.answer_of(registration, question)
-                    for question in event.questions
-                    if answers.answer_of(registration, question) is not None},
+        "answers": {
+            question.label: answers.answer_of(registration, question)
+            for question in event.questions
+            if answers.answer_of(registration, question) is not None
+        },
     }
 
 

@@ -59,12 +59,24 @@ from eventapp.registration import person_fields
 from eventapp.registration.answers import clean as answers_clean
 
 #: Text fields a sign-up may fill, as the form sends them (see `register`).
-TEXT_FIELDS = ("honorific", "given_name", "family_name", "badge_name", "email", "organisation",
-               "job_title", "country", "dietary", "dietary_other", "accessibility")
+TEXT_FIELDS = (
+    "honorific",
+    "given_name",
+    "family_name",
+    "badge_name",
+    "email",
+    "organisation",
+    "job_title",
+    "country",
+    "dietary",
+    "dietary_other",
+    "accessibility",
+)
 BOOL_FIELDS = ("photo_consent", "privacy_consent")
 
 
 # --- Errors the person is told about ----------------------------------------------------
+
 
 class RegistrationError(Exception):
     """A sign-up or change the rules refuse; str(error) is a translated message for people."""
@@ -81,12 +93,13 @@ class RegistrationClosed(RegistrationError):
         self.not_yet_open = self.state == NOT_YET_OPEN
         if self.not_yet_open:
             assert self.opens_at is not None  # window() is NOT_YET_OPEN only before it
-            message = _("Registration opens on %(when)s.",
-                        when=_local_text(event, self.opens_at))
+            message = _("Registration opens on %(when)s.", when=_local_text(event, self.opens_at))
         else:
-            message = _("Registration closed on %(when)s.",
-                        when=_local_text(event, self.closes_at)) if self.closes_at else \
-                _("Registration is closed.")
+            message = (
+                _("Registration closed on %(when)s.", when=_local_text(event, self.closes_at))
+                if self.closes_at
+                else _("Registration is closed.")
+            )
         super().__init__(message)
 
 
@@ -95,8 +108,12 @@ class AlreadyRegistered(RegistrationError):
 
     def __init__(self, existing: Registration):
         self.existing = existing
-        super().__init__(_("This e-mail address is already registered for this event. "
-                           "We can send you the link to your registration again."))
+        super().__init__(
+            _(
+                "This e-mail address is already registered for this event. "
+                "We can send you the link to your registration again."
+            )
+        )
 
 
 class ConsentRequired(RegistrationError):
@@ -111,8 +128,12 @@ class WrongStatus(RegistrationError):
 
     def __init__(self, registration: Registration):
         self.registration = registration
-        super().__init__(_("This registration is %(status)s: that is not possible now.",
-                           status=str(STATUSES[registration.status]).lower()))
+        super().__init__(
+            _(
+                "This registration is %(status)s: that is not possible now.",
+                status=str(STATUSES[registration.status]).lower(),
+            )
+        )
 
 
 def _local_text(event: Event, moment: datetime) -> str:
@@ -139,6 +160,7 @@ def window(event: Event, now: datetime) -> str:
 
 # --- Reading ----------------------------------------------------------------------------
 
+
 def privacy_version(event: Event) -> str:
     """The version of the event's privacy notice that consent is recorded against."""
     notice = unicodedata.normalize("NFC", event.privacy_notice or "")
@@ -154,8 +176,9 @@ def waitlist_position(registration: Registration) -> int | None:
     """1-based place on the waiting list (by waitlisted_at, then id), None when not on it."""
     if registration.status != Status.WAITLISTED or not registration.counts_towards_capacity:
         return None
-    ids = list(db.session.scalars(_waiting_list(registration.event_id).with_only_columns(
-        Registration.id)))
+    ids = list(
+        db.session.scalars(_waiting_list(registration.event_id).with_only_columns(Registration.id))
+    )
     return ids.index(registration.id) + 1 if registration.id in ids else None
 
 
@@ -163,21 +186,29 @@ def _counts(event_id: int) -> dict[Status, int]:
     """Confirmed and waitlisted registrations that take (or wait for) a public seat."""
     rows = db.session.execute(
         select(Registration.status, func.count())
-        .where(Registration.event_id == event_id, Registration.counts_towards_capacity,
-               Registration.status.in_((Status.CONFIRMED, Status.WAITLISTED)))
-        .group_by(Registration.status)).all()
+        .where(
+            Registration.event_id == event_id,
+            Registration.counts_towards_capacity,
+            Registration.status.in_((Status.CONFIRMED, Status.WAITLISTED)),
+        )
+        .group_by(Registration.status)
+    ).all()
     counts = {Status.CONFIRMED: 0, Status.WAITLISTED: 0}
     counts.update({Status(status): n for status, n in rows})
     return counts
 
 
 def _waiting_list(event_id: int):
-    return (select(Registration)
-            .where(Registration.event_id == event_id, Registration.counts_towards_capacity,
-                   Registration.status == Status.WAITLISTED)
-            # Portable NULLS LAST: rows written by raw SQL may lack the time.
-            .order_by(Registration.waitlisted_at.is_(None), Registration.waitlisted_at,
-                      Registration.id))
+    return (
+        select(Registration)
+        .where(
+            Registration.event_id == event_id,
+            Registration.counts_towards_capacity,
+            Registration.status == Status.WAITLISTED,
+        )
+        # Portable NULLS LAST: rows written by raw SQL may lack the time.
+        .order_by(Registration.waitlisted_at.is_(None), Registration.waitlisted_at, Registration.id)
+    )
 
 
 def _seat_free(event_id: int, capacity: int | None = None) -> bool:
@@ -197,11 +228,13 @@ def _capacity(event_id: int) -> int:
 def _find(event_id: int, key: str | None) -> Registration | None:
     if key is None:
         return None
-    return db.session.scalar(select(Registration).where(
-        Registration.event_id == event_id, Registration.email_key == key))
+    return db.session.scalar(
+        select(Registration).where(Registration.event_id == event_id, Registration.email_key == key)
+    )
 
 
 # --- Locking ----------------------------------------------------------------------------
+
 
 def lock_event(event_id: int) -> None:
     """Hold the event exclusively until the transaction ends (see the module docstring).
@@ -209,13 +242,18 @@ def lock_event(event_id: int) -> None:
     A plain SQL UPDATE, not the ORM's, so Event.updated_at (feeds' Last-Modified) stays.
     """
     with db.session.no_autoflush:
-        result = cast(CursorResult, db.session.execute(
-            text("UPDATE event SET capacity = capacity WHERE id = :id"), {"id": event_id}))
+        result = cast(
+            CursorResult,
+            db.session.execute(
+                text("UPDATE event SET capacity = capacity WHERE id = :id"), {"id": event_id}
+            ),
+        )
     if result.rowcount != 1:
         raise LookupError(f"no event {event_id}")
 
 
 # --- Input ------------------------------------------------------------------------------
+
 
 def clean_details(data: Mapping[str, Any]) -> dict[str, Any]:
     """Strip and NFC-normalise text, check lengths and choices; never truncate."""
@@ -226,8 +264,7 @@ def clean_details(data: Mapping[str, Any]) -> dict[str, Any]:
     for name in TEXT_FIELDS:
         value = person_fields.clean_text(str(data.get(name) or ""))
         if name != "dietary" and len(value) > person_fields.max_length(name):
-            raise ValueError(f"{name} is longer than {person_fields.max_length(name)} "
-                             "characters")
+            raise ValueError(f"{name} is longer than {person_fields.max_length(name)} characters")
         fields[name] = value
     fields["country"] = fields["country"].upper()
     try:
@@ -246,10 +283,16 @@ def clean_details(data: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- Signing up -------------------------------------------------------------------------
 
-def register(event: Event, data: Mapping[str, Any], *, language: str,
-             category: Category = Category.PARTICIPANT,
-             now: datetime | None = None,
-             answers: Mapping[Any, Any] | None = None) -> Registration:
+
+def register(
+    event: Event,
+    data: Mapping[str, Any],
+    *,
+    language: str,
+    category: Category = Category.PARTICIPANT,
+    now: datetime | None = None,
+    answers: Mapping[Any, Any] | None = None,
+) -> Registration:
     """The public sign-up: commits and returns the new registration, or raises.
 
     `data` holds the form's fields (TEXT_FIELDS and BOOL_FIELDS; missing ones are empty),
@@ -290,18 +333,28 @@ def register(event: Event, data: Mapping[str, Any], *, language: str,
         if event.moderation:
             status = Status.PENDING
         else:
-            status = (Status.CONFIRMED if _seat_free(event_id, event.capacity)
-                      else Status.WAITLISTED)
+            status = Status.CONFIRMED if _seat_free(event_id, event.capacity) else Status.WAITLISTED
         registration = Registration(
-            event=event, **fields, category=category, status=status, language=language,
-            counts_towards_capacity=True, privacy_consent_at=now,
+            event=event,
+            **fields,
+            category=category,
+            status=status,
+            language=language,
+            counts_towards_capacity=True,
+            privacy_consent_at=now,
             privacy_version=privacy_version(event),
-            waitlisted_at=now if status == Status.WAITLISTED else None)
+            waitlisted_at=now if status == Status.WAITLISTED else None,
+        )
         db.session.add(registration)
         db.session.flush()
-        record(event, "registration", registration.id, "create",
-               _("Signed up: %(status)s", status=STATUSES[status]),
-               {"status": [None, status]})
+        record(
+            event,
+            "registration",
+            registration.id,
+            "create",
+            _("Signed up: %(status)s", status=STATUSES[status]),
+            {"status": [None, status]},
+        )
         db.session.commit()
     except IntegrityError:
         # Only a writer that does not take the event lock can get here (an import, say).
@@ -316,8 +369,14 @@ def register(event: Event, data: Mapping[str, Any], *, language: str,
     return registration
 
 
-def add_by_hand(event: Event, data: Mapping[str, Any], *, category: Category,
-                language: str = "en", person_id: int | None = None) -> Registration:
+def add_by_hand(
+    event: Event,
+    data: Mapping[str, Any],
+    *,
+    category: Category,
+    language: str = "en",
+    person_id: int | None = None,
+) -> Registration:
     """An organiser adds someone (speaker, VIP): confirmed, outside the public capacity.
 
     The window and consent do not apply (privacy_consent in `data` is recorded if given);
@@ -333,18 +392,31 @@ def add_by_hand(event: Event, data: Mapping[str, Any], *, category: Category,
         raise AlreadyRegistered(existing)
     now = utcnow()
     registration = Registration(
-        event=event, **fields, category=category, status=Status.CONFIRMED, language=language,
-        counts_towards_capacity=False, person_id=person_id,
+        event=event,
+        **fields,
+        category=category,
+        status=Status.CONFIRMED,
+        language=language,
+        counts_towards_capacity=False,
+        person_id=person_id,
         privacy_consent_at=now if consent else None,
-        privacy_version=privacy_version(event) if consent else "")
+        privacy_version=privacy_version(event) if consent else "",
+    )
     db.session.add(registration)
     db.session.flush()
-    record(event, "registration", registration.id, "create", _("Added by hand"),
-           {"status": [None, Status.CONFIRMED], "category": [None, category]})
+    record(
+        event,
+        "registration",
+        registration.id,
+        "create",
+        _("Added by hand"),
+        {"status": [None, Status.CONFIRMED], "category": [None, category]},
+    )
     return registration
 
 
 # --- Waiting list -----------------------------------------------------------------------
+
 
 def cancel(registration: Registration, *, by: User | None = None) -> list[Registration]:
     """Cancel a registration and give freed public seats to the waiting list, in order.
@@ -360,17 +432,20 @@ def cancel(registration: Registration, *, by: User | None = None) -> list[Regist
     db.session.rollback()
     try:
         lock_event(event_id)
-        registration = db.session.get_one(Registration, registration_id,
-                                          populate_existing=True)
+        registration = db.session.get_one(Registration, registration_id, populate_existing=True)
         if registration.status in (Status.CANCELLED, Status.DECLINED):
             db.session.rollback()
             return []
         old = registration.status
         registration.status = Status.CANCELLED
-        record(registration.event, "registration", registration.id, "cancel",
-               _("Cancelled by an organiser") if by is not None
-               else _("Cancelled by the participant"),
-               {"status": [old, Status.CANCELLED]})
+        record(
+            registration.event,
+            "registration",
+            registration.id,
+            "cancel",
+            _("Cancelled by an organiser") if by is not None else _("Cancelled by the participant"),
+            {"status": [old, Status.CANCELLED]},
+        )
         db.session.flush()
         promoted = _fill_seats(registration.event)
         db.session.commit()
@@ -398,14 +473,20 @@ def _fill_seats(event: Event) -> list[Registration]:
     promoted = list(db.session.scalars(_waiting_list(event.id).limit(free)))
     for registration in promoted:
         registration.status = Status.CONFIRMED
-        record(event, "registration", registration.id, "promote",
-               _("Promoted from the waiting list"),
-               {"status": [Status.WAITLISTED, Status.CONFIRMED]})
+        record(
+            event,
+            "registration",
+            registration.id,
+            "promote",
+            _("Promoted from the waiting list"),
+            {"status": [Status.WAITLISTED, Status.CONFIRMED]},
+        )
     db.session.flush()
     return promoted
 
 
 # --- Moderation -------------------------------------------------------------------------
+
 
 def approve(registration: Registration) -> Registration:
     """Accept a pending sign-up: confirmed while a public seat is free and nobody waits,
@@ -419,9 +500,14 @@ def approve(registration: Registration) -> Registration:
         registration.status = Status.CONFIRMED
     else:
         registration.status = Status.WAITLISTED  # stamps waitlisted_at: end of the list
-    record(registration.event, "registration", registration.id, "approve",
-           _("Approved: %(status)s", status=STATUSES[registration.status]),
-           {"status": [Status.PENDING, registration.status]})
+    record(
+        registration.event,
+        "registration",
+        registration.id,
+        "approve",
+        _("Approved: %(status)s", status=STATUSES[registration.status]),
+        {"status": [Status.PENDING, registration.status]},
+    )
     db.session.flush()
     return registration
 
@@ -436,13 +522,20 @@ def decline(registration: Registration) -> Registration:
         raise WrongStatus(registration)
     old = registration.status
     registration.status = Status.DECLINED
-    record(registration.event, "registration", registration.id, "decline", _("Declined"),
-           {"status": [old, Status.DECLINED]})
+    record(
+        registration.event,
+        "registration",
+        registration.id,
+        "decline",
+        _("Declined"),
+        {"status": [old, Status.DECLINED]},
+    )
     db.session.flush()
     return registration
 
 
 # --- Personal data (GDPR) ---------------------------------------------------------------
+
 
 def anonymise(registration: Registration) -> Registration:
     """Erase the person's data and keep the row for the counts. No commit.
@@ -462,8 +555,9 @@ def anonymise(registration: Registration) -> Registration:
     _erase(registration, utcnow())
     _scrub_change_log([registration.id])
     _scrub_mail_records([registration.id])
-    record(registration.event, "registration", registration.id, "anonymise",
-           _("Personal data erased"))
+    record(
+        registration.event, "registration", registration.id, "anonymise", _("Personal data erased")
+    )
     return registration
 
 
@@ -471,23 +565,41 @@ def anonymise_event(event: Event) -> int:
     """Erase personal data of every registration of the event (after the retention
     period); returns how many were erased now. No commit."""
     now = utcnow()
-    registrations = list(db.session.scalars(select(Registration).where(
-        Registration.event_id == event.id, Registration.anonymised_at.is_(None))))
+    registrations = list(
+        db.session.scalars(
+            select(Registration).where(
+                Registration.event_id == event.id, Registration.anonymised_at.is_(None)
+            )
+        )
+    )
     for registration in registrations:
         _erase(registration, now)
     _scrub_change_log([r.id for r in registrations])
     _scrub_mail_records([r.id for r in registrations])
     if registrations:
-        record(event, "event", event.id, "anonymise",
-               _("Personal data of %(num)d registrations erased", num=len(registrations)),
-               {"registrations": len(registrations)})
+        record(
+            event,
+            "event",
+            event.id,
+            "anonymise",
+            _("Personal data of %(num)d registrations erased", num=len(registrations)),
+            {"registrations": len(registrations)},
+        )
     db.session.flush()
     return len(registrations)
 
 
 def _erase(registration: Registration, now: datetime) -> None:
-    for name in ("honorific", "given_name", "family_name", "badge_name", "organisation",
-                 "job_title", "accessibility", "dietary_other"):
+    for name in (
+        "honorific",
+        "given_name",
+        "family_name",
+        "badge_name",
+        "organisation",
+        "job_title",
+        "accessibility",
+        "dietary_other",
+    ):
         setattr(registration, name, "")
     registration.email = None  # and email_key, through the model's validator
     registration.dietary = Dietary.NONE
@@ -502,9 +614,12 @@ def _scrub_change_log(registration_ids: list[int]) -> None:
     for start in range(0, len(registration_ids), 500):  # stay under parameter limits
         db.session.execute(
             update(ChangeLogEntry)
-            .where(ChangeLogEntry.entity == "registration",
-                   ChangeLogEntry.entity_id.in_(registration_ids[start:start + 500]))
-            .values(changes={}, summary=""))
+            .where(
+                ChangeLogEntry.entity == "registration",
+                ChangeLogEntry.entity_id.in_(registration_ids[start : start + 500]),
+            )
+            .values(changes={}, summary="")
+        )
 
 
 def _scrub_mail_records(registration_ids: list[int]) -> None:
@@ -512,5 +627,6 @@ def _scrub_mail_records(registration_ids: list[int]) -> None:
     for start in range(0, len(registration_ids), 500):
         db.session.execute(
             update(MailRecord)
-            .where(MailRecord.registration_id.in_(registration_ids[start:start + 500]))
-            .values(recipient="", subject="", error=""))
+            .where(MailRecord.registration_id.in_(registration_ids[start : start + 500]))
+            .values(recipient="", subject="", error="")
+        )

@@ -101,14 +101,17 @@ def _export_values(registration: Registration, tz: ZoneInfo, country_name) -> li
 
 
 def _headers(event: Event) -> list[str]:
-    return ([str(header) for _name, header in EXPORT_COLUMNS]
-            + [neutralise(question.label) for question in event.questions])
+    return [str(header) for _name, header in EXPORT_COLUMNS] + [
+        neutralise(question.label) for question in event.questions
+    ]
 
 
 def _answer_values(registration: Registration, questions: Sequence) -> list[str]:
     """The answers to the custom questions, as text, in the questions' order."""
-    return [answer_rules.as_text(answer_rules.answer_of(registration, question))
-            for question in questions]
+    return [
+        answer_rules.as_text(answer_rules.answer_of(registration, question))
+        for question in questions
+    ]
 
 
 def to_csv(event: Event, registrations: Iterable[Registration], country_name=str) -> bytes:
@@ -120,8 +123,9 @@ def to_csv(event: Event, registrations: Iterable[Registration], country_name=str
     questions = list(event.questions)
     for registration in registrations:
         row = []
-        for value in (_export_values(registration, tz, country_name)
-                      + _answer_values(registration, questions)):
+        for value in _export_values(registration, tz, country_name) + _answer_values(
+            registration, questions
+        ):
             if isinstance(value, datetime):
                 value = value.isoformat(timespec="seconds")
             elif isinstance(value, bool):
@@ -140,8 +144,9 @@ def to_xlsx(event: Event, registrations: Iterable[Registration], country_name=st
     questions = list(event.questions)
     for registration in registrations:
         row = []
-        for value in (_export_values(registration, tz, country_name)
-                      + _answer_values(registration, questions)):
+        for value in _export_values(registration, tz, country_name) + _answer_values(
+            registration, questions
+        ):
             if isinstance(value, datetime):
                 value = value.replace(tzinfo=None)
             row.append(neutralise(value))
@@ -161,13 +166,18 @@ class Catering:
 
 def catering(event: Event) -> Catering:
     """Counts per dietary need of the confirmed registrations: what the caterer needs."""
-    rows = db.session.execute(select(Registration.dietary, Registration.dietary_other).where(
-        Registration.event_id == event.id, Registration.status == Status.CONFIRMED)).all()
+    rows = db.session.execute(
+        select(Registration.dietary, Registration.dietary_other).where(
+            Registration.event_id == event.id, Registration.status == Status.CONFIRMED
+        )
+    ).all()
     needs = Counter(Dietary(d) for d, _other in rows)
     others = Counter(other.strip() or "—" for d, other in rows if d == Dietary.OTHER)
-    return Catering(by_need=[(need, needs[need]) for need in Dietary],
-                    other=sorted(others.items(), key=lambda p: (-p[1], fold(p[0]))),
-                    total=len(rows))
+    return Catering(
+        by_need=[(need, needs[need]) for need in Dietary],
+        other=sorted(others.items(), key=lambda p: (-p[1], fold(p[0]))),
+        total=len(rows),
+    )
 
 
 # --- Import -----------------------------------------------------------------------------
@@ -179,39 +189,94 @@ UPLOAD_LIFETIME = 3600
 #: Fields an import may fill, with the headers they are guessed from (folded, any language).
 IMPORT_FIELDS = {
     "honorific": ("honorific", "title", "civilite", "titre", "salutation"),
-    "given_name": ("given name", "first name", "firstname", "first", "forename", "prenom",
-                   "given_name", "first_name"),
-    "family_name": ("family name", "last name", "lastname", "last", "surname", "nom",
-                    "nom de famille", "family_name", "last_name"),
+    "given_name": (
+        "given name",
+        "first name",
+        "firstname",
+        "first",
+        "forename",
+        "prenom",
+        "given_name",
+        "first_name",
+    ),
+    "family_name": (
+        "family name",
+        "last name",
+        "lastname",
+        "last",
+        "surname",
+        "nom",
+        "nom de famille",
+        "family_name",
+        "last_name",
+    ),
     "badge_name": ("badge name", "badge", "nom sur le badge", "badge_name"),
-    "email": ("e-mail", "email", "mail", "email address", "e-mail address", "courriel",
-              "adresse e-mail", "adresse electronique"),
-    "organisation": ("organisation", "organization", "company", "institution",
-                     "organisme", "employer"),
+    "email": (
+        "e-mail",
+        "email",
+        "mail",
+        "email address",
+        "e-mail address",
+        "courriel",
+        "adresse e-mail",
+        "adresse electronique",
+    ),
+    "organisation": (
+        "organisation",
+        "organization",
+        "company",
+        "institution",
+        "organisme",
+        "employer",
+    ),
     "job_title": ("job title", "position", "function", "fonction", "poste", "job_title"),
     "country": ("country code", "country", "pays", "code pays"),
     "category": ("category", "categorie", "type"),
     "dietary": ("dietary needs", "dietary", "diet", "regime alimentaire", "regime"),
-    "dietary_other": ("dietary needs (other)", "dietary other", "dietary_other",
-                      "regime alimentaire (autre)"),
-    "accessibility": ("accessibility needs", "accessibility", "accessibilite",
-                      "besoins d'accessibilite"),
-    "photo_consent": ("photo consent", "photos", "photo", "consentement photo",
-                      "photo_consent"),
+    "dietary_other": (
+        "dietary needs (other)",
+        "dietary other",
+        "dietary_other",
+        "regime alimentaire (autre)",
+    ),
+    "accessibility": (
+        "accessibility needs",
+        "accessibility",
+        "accessibilite",
+        "besoins d'accessibilite",
+    ),
+    "photo_consent": ("photo consent", "photos", "photo", "consentement photo", "photo_consent"),
     "language": ("language", "langue", "lang"),
 }
 REQUIRED_FIELDS = ("given_name", "family_name", "email")
 FIELD_LABELS = {
-    "honorific": _l("Honorific"), "given_name": _l("Given name"),
-    "family_name": _l("Family name"), "badge_name": _l("Badge name"), "email": _l("E-mail"),
-    "organisation": _l("Organisation"), "job_title": _l("Job title"),
-    "country": _l("Country"), "category": _l("Category"), "dietary": _l("Dietary needs"),
-    "dietary_other": _l("Dietary needs (other)"), "accessibility": _l("Accessibility needs"),
-    "photo_consent": _l("Photo consent"), "language": _l("Language"),
+    "honorific": _l("Honorific"),
+    "given_name": _l("Given name"),
+    "family_name": _l("Family name"),
+    "badge_name": _l("Badge name"),
+    "email": _l("E-mail"),
+    "organisation": _l("Organisation"),
+    "job_title": _l("Job title"),
+    "country": _l("Country"),
+    "category": _l("Category"),
+    "dietary": _l("Dietary needs"),
+    "dietary_other": _l("Dietary needs (other)"),
+    "accessibility": _l("Accessibility needs"),
+    "photo_consent": _l("Photo consent"),
+    "language": _l("Language"),
 }
 #: The text fields an import fills as they are typed, checked as the forms check them.
-_TEXT_FIELDS = ("honorific", "given_name", "family_name", "badge_name", "email",
-                "organisation", "job_title", "dietary_other", "accessibility")
+_TEXT_FIELDS = (
+    "honorific",
+    "given_name",
+    "family_name",
+    "badge_name",
+    "email",
+    "organisation",
+    "job_title",
+    "dietary_other",
+    "accessibility",
+)
 UPLOAD_NAME = re.compile(r"[A-Za-z0-9_-]{24}\.(csv|xlsx)")
 _YES = {"yes", "y", "true", "1", "x", "oui", "o", "vrai"}
 _NO = {"no", "n", "false", "0", "non", "faux", ""}
@@ -302,8 +367,9 @@ class ImportRow:
     errors: list[str]
 
 
-def question_columns(event: Event, headers: Sequence[str],
-                     mapping: dict[str, int]) -> dict[int, Question]:
+def question_columns(
+    event: Event, headers: Sequence[str], mapping: dict[str, int]
+) -> dict[int, Question]:
     """{column index: question} for the columns headed by a custom question's label
     (ignoring case and accents, and our export's apostrophe), among the columns the
     mapping leaves free."""
@@ -313,8 +379,11 @@ def question_columns(event: Event, headers: Sequence[str],
         if header[:1] == "'" and header[1:2] in FORMULA_STARTS:
             header = header[1:]
         question = by_label.get(fold(header))
-        if question is not None and index not in mapping.values() \
-                and question not in columns.values():
+        if (
+            question is not None
+            and index not in mapping.values()
+            and question not in columns.values()
+        ):
             columns[index] = question
     return columns
 
@@ -333,26 +402,36 @@ def _import_answer(question: Question, value: str, errors: list[str]):
         return None
     if kind in answer_rules.CHOICE_KINDS:
         options = {fold(choice): choice for choice in question.choices}
-        parts = [value] if kind == QuestionKind.SINGLE_CHOICE else \
-            [part.strip() for part in value.split(";") if part.strip()]
+        parts = (
+            [value]
+            if kind == QuestionKind.SINGLE_CHOICE
+            else [part.strip() for part in value.split(";") if part.strip()]
+        )
         chosen = []
         for part in parts:
             if fold(part) not in options:
-                errors.append(_("“%(value)s” is not an option of “%(question)s”.",
-                                value=part, question=question.label))
+                errors.append(
+                    _(
+                        "“%(value)s” is not an option of “%(question)s”.",
+                        value=part,
+                        question=question.label,
+                    )
+                )
                 return None
             chosen.append(options[fold(part)])
         return chosen[0] if kind == QuestionKind.SINGLE_CHOICE else chosen
     limit = answer_rules.TEXT_LIMITS[kind]
     if len(value) > limit:
-        errors.append(_("%(column)s is longer than %(num)d characters.",
-                        column=question.label, num=limit))
+        errors.append(
+            _("%(column)s is longer than %(num)d characters.", column=question.label, num=limit)
+        )
         return None
     return value
 
 
-def check_rows(event: Event, table: Table, mapping: dict[str, int],
-               languages: Sequence[str]) -> list[ImportRow]:
+def check_rows(
+    event: Event, table: Table, mapping: dict[str, int], languages: Sequence[str]
+) -> list[ImportRow]:
     """Every row, read through the mapping and checked: per-row errors (missing name, bad
     e-mail, unknown country or category, too long, formula, duplicate in the file or in
     the event, an answer that is not one of its question's options). Columns headed by a
@@ -360,12 +439,22 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
     when a required column is not mapped."""
     missing = [str(FIELD_LABELS[name]) for name in REQUIRED_FIELDS if name not in mapping]
     if missing:
-        raise ImportFileError(_("Required columns are missing: %(columns)s. Choose which "
-                                "column holds each of them.", columns=", ".join(missing)))
+        raise ImportFileError(
+            _(
+                "Required columns are missing: %(columns)s. Choose which "
+                "column holds each of them.",
+                columns=", ".join(missing),
+            )
+        )
     categories = _lookup({c: c for c in Category}, CATEGORIES)
     diets = _lookup({d: d for d in Dietary}, DIETARY)
-    taken = set(db.session.scalars(select(Registration.email_key).where(
-        Registration.event_id == event.id, Registration.email_key.is_not(None))))
+    taken = set(
+        db.session.scalars(
+            select(Registration.email_key).where(
+                Registration.event_id == event.id, Registration.email_key.is_not(None)
+            )
+        )
+    )
     seen: dict[str, int] = {}
     questions = question_columns(event, table.headers, mapping)
     checked = []
@@ -377,13 +466,18 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
             if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
                 value = value[1:]  # our own export's protection against formulas
             if table.holds_formula(number, index):
-                errors.append(_("%(column)s holds a formula: put its value instead.",
-                                column=FIELD_LABELS[name]))
+                errors.append(
+                    _(
+                        "%(column)s holds a formula: put its value instead.",
+                        column=FIELD_LABELS[name],
+                    )
+                )
             values[name] = value
         data: dict[str, object] = {}
         for name in _TEXT_FIELDS:
             data[name], cell_errors = person_fields.check_cell(
-                name, str(values.get(name, "")), FIELD_LABELS[name])
+                name, str(values.get(name, "")), FIELD_LABELS[name]
+            )
             errors += cell_errors
         for name in _TEXT_FIELDS:
             errors += person_fields.check_required(name, str(data[name]))
@@ -394,22 +488,20 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
             key = email_key(address)
             assert key is not None  # the key of an address, which is not empty
             if key in taken:
-                errors.append(_("%(email)s is already registered for this event.",
-                                email=address))
+                errors.append(_("%(email)s is already registered for this event.", email=address))
             elif key in seen:
-                errors.append(_("%(email)s is also on row %(row)d.", email=address,
-                                row=seen[key]))
+                errors.append(_("%(email)s is also on row %(row)d.", email=address, row=seen[key]))
             else:
                 seen[key] = number
         data["country"], country_errors = person_fields.check_country(
-            person_fields.clean_text(str(values.get("country", ""))))
+            person_fields.clean_text(str(values.get("country", "")))
+        )
         errors += country_errors
         category = Category.PARTICIPANT
         if values.get("category"):
             named = categories.get(fold(str(values["category"])))
             if named is None:
-                errors.append(_("Unknown category “%(category)s”.",
-                                category=values["category"]))
+                errors.append(_("Unknown category “%(category)s”.", category=values["category"]))
             else:
                 category = named
         diet = str(values.get("dietary", ""))
@@ -418,8 +510,9 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
             data["dietary"] = diets.get(fold(diet))
             if data["dietary"] is None:  # written out in words: keep what they wrote
                 data["dietary"] = Dietary.OTHER
-                data["dietary_other"] = (data["dietary_other"]
-                                         or diet[:person_fields.max_length("dietary_other")])
+                data["dietary_other"] = (
+                    data["dietary_other"] or diet[: person_fields.max_length("dietary_other")]
+                )
         consent = fold(str(values.get("photo_consent", "")))
         if consent not in _YES and consent not in _NO:
             errors.append(_("Photo consent must be yes or no."))
@@ -434,14 +527,16 @@ def check_rows(event: Event, table: Table, mapping: dict[str, int],
             if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
                 value = value[1:]
             if table.holds_formula(number, index):
-                errors.append(_("%(column)s holds a formula: put its value instead.",
-                                column=question.label))
+                errors.append(
+                    _("%(column)s holds a formula: put its value instead.", column=question.label)
+                )
             answer = _import_answer(question, value, errors)
             if answer is not None:
                 answers[str(question.id)] = answer
         data["answers"] = answers
-        checked.append(ImportRow(number=number, data=data, category=category,
-                                 language=language, errors=errors))
+        checked.append(
+            ImportRow(number=number, data=data, category=category, language=language, errors=errors)
+        )
     return checked
 
 
@@ -455,4 +550,3 @@ def _lookup(codes: Mapping[Any, _Value], labels: Mapping[_Value, Any]) -> dict[s
         for value, label in labels.items():
             table.setdefault(fold(_translated(label, language)), value)
     return table
-

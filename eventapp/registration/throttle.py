@@ -47,8 +47,9 @@ def _hit(limit: str, scope: str, key: str) -> int | None:
 
 def signup_retry_after() -> int | None:
     """Count a sign-up post from this client; None while allowed, else seconds to wait."""
-    return _hit(current_app.config.get("SIGNUP_RATE_LIMIT", ""), "signup",
-                get_remote_address() or "")
+    return _hit(
+        current_app.config.get("SIGNUP_RATE_LIMIT", ""), "signup", get_remote_address() or ""
+    )
 
 
 def link_again_allowed(registration: Registration) -> bool:
@@ -56,5 +57,7 @@ def link_again_allowed(registration: Registration) -> bool:
     whether to send it."""
     secret = str(current_app.config["SECRET_KEY"]).encode()
     key = hmac.new(secret, (registration.email_key or "").encode(), hashlib.sha256)
-    return _hit(current_app.config.get("LINK_RESEND_RATE_LIMIT", ""), "link-again",
-                key.hexdigest()) is None
+    return (
+        _hit(current_app.config.get("LINK_RESEND_RATE_LIMIT", ""), "link-again", key.hexdigest())
+        is None
+    )

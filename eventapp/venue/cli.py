@@ -43,19 +43,31 @@ def serve_venue_command(host: str | None, port: int, workers: int) -> None:
     picture = io.StringIO()
     segno.make(door, error="m").terminal(out=picture, compact=True)
     click.echo(picture.getvalue())
-    click.echo(f"\nFirst, once per phone, install the venue's certificate authority from\n"
-               f"{url}/venue/ca.crt (the phone warns once: the page is not trusted yet).\n"
-               f"Check its SHA-256 fingerprint on the phone before trusting it:\n"
-               f"{fingerprint(ca)}\n")
+    click.echo(
+        f"\nFirst, once per phone, install the venue's certificate authority from\n"
+        f"{url}/venue/ca.crt (the phone warns once: the page is not trusted yet).\n"
+        f"Check its SHA-256 fingerprint on the phone before trusting it:\n"
+        f"{fingerprint(ca)}\n"
+    )
     env = {
         **os.environ,
         "FLASK_PUBLIC_BASE_URL": url,
         "FLASK_TRUSTED_HOSTS": json.dumps(hosts),
         "FLASK_SESSION_COOKIE_SECURE": "true",
     }
-    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
-               "--certfile", str(files.cert), "--keyfile", str(files.key),
-               "--access-logfile", "-"]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--workers",
+        str(workers),
+        "--certfile",
+        str(files.cert),
+        "--keyfile",
+        str(files.key),
+        "--access-logfile",
+        "-",
+    ]
     for address in dict.fromkeys([host, "127.0.0.1"]):
         command += ["--bind", f"{address}:{port}"]
     server = subprocess.Popen([*command, "eventapp:create_app()"], cwd=ROOT, env=env)

@@ -56,8 +56,9 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def ensure_ca(files: VenueFiles, name: str = "eventapp venue") -> x509.Certificate:
@@ -65,22 +66,39 @@ def ensure_ca(files: VenueFiles, name: str = "eventapp venue") -> x509.Certifica
     if files.ca_cert.exists() and files.ca_key.exists():
         return x509.load_pem_x509_certificate(files.ca_cert.read_bytes())
     key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{name} CA"),
-                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, name)])
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{name} CA"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+        ]
+    )
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder()
-            .subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(hours=1))
-            .not_valid_after(now + timedelta(days=CA_DAYS))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(x509.KeyUsage(
-                digital_signature=True, key_cert_sign=True, crl_sign=True,
-                content_commitment=False, key_encipherment=False, data_encipherment=False,
-                key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=CA_DAYS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     _write_private(files.ca_key, _key_pem(key))
     _write_private(files.ca_cert, cert.public_bytes(serialization.Encoding.PEM))
     return cert
@@ -104,30 +122,38 @@ def ensure_server_cert(files: VenueFiles, hosts: list[str]) -> x509.Certificate:
     if files.cert.exists() and files.key.exists():
         cert = x509.load_pem_x509_certificate(files.cert.read_bytes())
         names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        if (set(names) == set(wanted) and cert.issuer == ca.subject
-                and cert.not_valid_after_utc > datetime.now(UTC) + timedelta(days=7)):
+        if (
+            set(names) == set(wanted)
+            and cert.issuer == ca.subject
+            and cert.not_valid_after_utc > datetime.now(UTC) + timedelta(days=7)
+        ):
             return cert
     ca_key = serialization.load_pem_private_key(files.ca_key.read_bytes(), password=None)
     ca_public_key = ca.public_key()
     # ensure_ca made both: an EC key and its certificate.
-    if not (isinstance(ca_key, ec.EllipticCurvePrivateKey)
-            and isinstance(ca_public_key, ec.EllipticCurvePublicKey)):
+    if not (
+        isinstance(ca_key, ec.EllipticCurvePrivateKey)
+        and isinstance(ca_public_key, ec.EllipticCurvePublicKey)
+    ):
         raise ValueError(f"{files.ca_key} is not the EC key of the venue's authority")
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])]))
-            .issuer_name(ca.subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(hours=1))
-            .not_valid_after(now + timedelta(days=SERVER_DAYS))
-            .add_extension(x509.SubjectAlternativeName(wanted), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
-                           critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                ca_public_key), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=SERVER_DAYS))
+        .add_extension(x509.SubjectAlternativeName(wanted), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_public_key), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     _write_private(files.key, _key_pem(key))
     _write_private(files.cert, cert.public_bytes(serialization.Encoding.PEM))
     return cert
@@ -136,15 +162,16 @@ def ensure_server_cert(files: VenueFiles, hosts: list[str]) -> x509.Certificate:
 def fingerprint(cert: x509.Certificate) -> str:
     """SHA-256 of the certificate, as phones show it before installing: AB:CD:..."""
     digest = cert.fingerprint(hashes.SHA256()).hex().upper()
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+    return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
 def spki_hash(cert: x509.Certificate) -> str:
     """Base64 SHA-256 of the public key (what Chromium's certificate pinning flags take)."""
     import base64
 
-    spki = cert.public_key().public_bytes(serialization.Encoding.DER,
-                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return base64.b64encode(hashlib.sha256(spki).digest()).decode()
 
 

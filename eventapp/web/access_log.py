@@ -14,8 +14,7 @@ from gunicorn.glogging import Logger
 
 REDACTED = "[redacted]"
 #: The part of a path after each prefix, up to the next / ? & # space or quote.
-_PATH_SECRETS = re.compile(
-    r"(/r/|/checkin/[^/?#\s\"]+/(?:c|badge)/|/verify/)[^/?&#\s\"]+")
+_PATH_SECRETS = re.compile(r"(/r/|/checkin/[^/?#\s\"]+/(?:c|badge)/|/verify/)[^/?&#\s\"]+")
 #: Query arguments that hold a code, a token, a name searched for, or a path with one
 #: (a login's next=, percent-encoded).
 _QUERY_SECRETS = re.compile(r"((?:^|[?&])(?:code|token|q|next|walk_in)=)[^&#\s\"]*")
@@ -33,5 +32,6 @@ class RedactingLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        return {key: redact(value) if isinstance(value, str) else value
-                for key, value in atoms.items()}
+        return {
+            key: redact(value) if isinstance(value, str) else value for key, value in atoms.items()
+        }

@@ -14,9 +14,18 @@ from eventapp.web.security_headers import is_private
 compress = Compress()
 
 MIMETYPES = [
-    "text/html", "text/css", "text/plain", "text/csv", "text/calendar", "text/javascript",
-    "application/javascript", "application/json", "application/xml", "image/svg+xml",
-    "font/ttf", "application/manifest+json",
+    "text/html",
+    "text/css",
+    "text/plain",
+    "text/csv",
+    "text/calendar",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "image/svg+xml",
+    "font/ttf",
+    "application/manifest+json",
 ]
 
 

@@ -70,8 +70,10 @@ class CleanForm(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             # Every text field (e-mail and text areas are text fields too) is cleaned first.
             if issubclass(unbound_field.field_class, StringField):
-                options = {**options,
-                           "filters": [clean_text, *unbound_field.kwargs.get("filters", ())]}
+                options = {
+                    **options,
+                    "filters": [clean_text, *unbound_field.kwargs.get("filters", ())],
+                }
             field = unbound_field.bind(form=form, **options)
             if isinstance(field, StringField) and not isinstance(field, TextAreaField):
                 field.validators = [*field.validators, single_line]
@@ -105,4 +107,3 @@ def localize(value: datetime | None, tz: str) -> datetime | None:
 def delocalize(value: datetime | None, tz: str) -> datetime | None:
     """A stored UTC time as the naive wall-clock time an <input type=datetime-local> shows."""
     return value.astimezone(ZoneInfo(tz)).replace(tzinfo=None) if value else None
-

@@ -37,14 +37,15 @@ def configure(app: Flask) -> None:
             raise PublicBaseUrlError(
                 "PUBLIC_BASE_URL is not set: set it to the address people reach the site "
                 "at, e.g. FLASK_PUBLIC_BASE_URL=https://events.example.org (links in "
-                "e-mails, badges and certificates start with it).")
+                "e-mails, badges and certificates start with it)."
+            )
         base = DEVELOPMENT_BASE_URL
     parts = urlsplit(base)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
-            or parts.fragment:
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise PublicBaseUrlError(
             f"PUBLIC_BASE_URL={base!r} is not an http(s) address such as "
-            "https://events.example.org or https://example.org/events.")
+            "https://events.example.org or https://example.org/events."
+        )
     config["PUBLIC_BASE_URL"] = base.rstrip("/")
     if config.get("TRUSTED_HOSTS") is None:
         config["TRUSTED_HOSTS"] = trusted_hosts_for(parts.hostname)
@@ -64,8 +65,11 @@ def _refuse_untrusted_host() -> None:
 
 def _untrusted_host_page(error: SecurityError):
     """A plain answer: the site's pages link to URLs built for the request's host."""
-    return (_("This site does not answer to this host name.") + "\n", 400,
-            {"Content-Type": "text/plain; charset=utf-8"})
+    return (
+        _("This site does not answer to this host name.") + "\n",
+        400,
+        {"Content-Type": "text/plain; charset=utf-8"},
+    )
 
 
 def trusted_hosts_for(hostname: str) -> list[str]:
@@ -85,7 +89,8 @@ def external_url(endpoint: str, **values) -> str:
     """The absolute URL of `endpoint` (a full name, "blueprint.view") on PUBLIC_BASE_URL,
     whatever host the current request, if any, came through."""
     base = urlsplit(public_base_url())
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
-                                       url_scheme=base.scheme)
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
+    )
     current_app.inject_url_defaults(endpoint, values)
     return adapter.build(endpoint, values, force_external=True)

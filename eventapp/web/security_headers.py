@@ -39,15 +39,20 @@ def content_security_policy() -> str:
     styles = "'self'"
     if "csp_nonce" in g:
         styles += f" 'nonce-{g.csp_nonce}'"
-    return ("default-src 'self'; script-src 'self'; "
-            f"style-src {styles}; img-src 'self' data: blob:; object-src 'none'; "
-            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+    return (
+        "default-src 'self'; script-src 'self'; "
+        f"style-src {styles}; img-src 'self' data: blob:; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
 
 
 def is_private() -> bool:
     """Whether the current page holds personal data or a staff member's session."""
-    return (request.path.startswith(PRIVATE_PATHS)
-            or request.blueprint in PRIVATE_BLUEPRINTS or holds_secret())
+    return (
+        request.path.startswith(PRIVATE_PATHS)
+        or request.blueprint in PRIVATE_BLUEPRINTS
+        or holds_secret()
+    )
 
 
 def holds_secret() -> bool:

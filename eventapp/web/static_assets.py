@@ -125,8 +125,11 @@ def init_app(app: Flask) -> None:
         if match:
             real = f"{match['stem']}{match['ext']}"
             if fingerprints.digest(real) == match["hash"]:
-                body = (fingerprints.stylesheet(real) if real.endswith(".css")
-                        else _read(fingerprints, real))
+                body = (
+                    fingerprints.stylesheet(real)
+                    if real.endswith(".css")
+                    else _read(fingerprints, real)
+                )
                 response = _response(real, body)
                 response.cache_control.public = True
                 response.cache_control.max_age = ONE_YEAR

@@ -35,9 +35,15 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     }
 
 
@@ -45,8 +51,12 @@ def csp_violations(page) -> list[str]:
     """What the page's Content-Security-Policy refused from now on (Chromium reports each
     refused script, style or image as a console error)."""
     refused: list[str] = []
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     return refused
 
 
@@ -65,8 +75,10 @@ def _nothing_refused_by_the_csp(request):
 def requested_hosts(page) -> set[str]:
     """Every host the page asked for anything (documents, styles, scripts, fonts...)."""
     hosts: set[str] = set()
-    page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or
-                                                  urlsplit(request.url).scheme))
+    page.on(
+        "request",
+        lambda request: hosts.add(urlsplit(request.url).hostname or urlsplit(request.url).scheme),
+    )
     return hosts
 
 
@@ -86,8 +98,9 @@ def axe_violations(page) -> list[dict]:
 GEORGIAN = "ნათია"
 
 
-def sign_in_page(page: Page, base_url: str, email: str, password: str = PASSWORD,
-                 next_path: str | None = None) -> None:
+def sign_in_page(
+    page: Page, base_url: str, email: str, password: str = PASSWORD, next_path: str | None = None
+) -> None:
     """Sign in through the form, as a person does; returns once the browser has left the
     form for the page after it (so that the next goto cannot cut the sign-in short)."""
     page.goto(f"{base_url}/login" + (f"?next={next_path}" if next_path else ""))
@@ -127,8 +140,11 @@ def door(app, demo, make_user, tmp_path):
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == demo))
         event.managers.append(db.session.get(User, volunteer))
-        registration = db.session.scalar(select(Registration).where(
-            Registration.event_id == event.id, Registration.given_name == GEORGIAN))
+        registration = db.session.scalar(
+            select(Registration).where(
+                Registration.event_id == event.id, Registration.given_name == GEORGIAN
+            )
+        )
         db.session.commit()
         with app.test_request_context():
             pdf = badges.render_badges(event, [registration], "single")

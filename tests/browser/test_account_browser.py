@@ -13,8 +13,9 @@ from .conftest import axe_violations, sign_in_page
 STRONG = "plum orbit kettle sandstone"
 
 
-def test_a_forgotten_password_is_reset_from_the_e_mail(page: Page, app, live_server,
-                                                       make_user, smtp):
+def test_a_forgotten_password_is_reset_from_the_e_mail(
+    page: Page, app, live_server, make_user, smtp
+):
     app.config["PUBLIC_BASE_URL"] = "https://events.example.org"
     make_user()
     page.goto(f"{live_server}/login")
@@ -32,8 +33,7 @@ def test_a_forgotten_password_is_reset_from_the_e_mail(page: Page, app, live_ser
     page.get_by_role("button", name="Save the new password").click()
     error = page.locator("#password-error")
     expect(error).to_contain_text("too easy to guess")
-    expect(page.get_by_label("New password", exact=True)).to_have_attribute(
-        "aria-invalid", "true")
+    expect(page.get_by_label("New password", exact=True)).to_have_attribute("aria-invalid", "true")
     assert axe_violations(page) == []
     page.get_by_label("New password", exact=True).fill(STRONG)
     page.get_by_label("New password again").fill(STRONG)
@@ -45,8 +45,7 @@ def test_a_forgotten_password_is_reset_from_the_e_mail(page: Page, app, live_ser
     expect(page.locator("h1")).to_have_text("This link no longer works")
 
 
-def test_staff_change_their_password_and_admins_read_the_log(page: Page, live_server,
-                                                             make_user):
+def test_staff_change_their_password_and_admins_read_the_log(page: Page, live_server, make_user):
     make_user("admin@example.org", UserRole.ADMIN)
     sign_in_page(page, live_server, "admin@example.org")
     page.get_by_role("link", name="Your password").click()

@@ -19,13 +19,19 @@ from .conftest import axe_violations, csp_violations, sign_in_page
 @pytest.fixture
 def phone(playwright, browser_type_launch_args, door):
     """A phone-sized Chromium whose camera films the badge."""
-    args = [*browser_type_launch_args["args"], "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={door['video']}"]
+    args = [
+        *browser_type_launch_args["args"],
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={door['video']}",
+    ]
     browser = playwright.chromium.launch(
-        executable_path=browser_type_launch_args["executable_path"], args=args)
+        executable_path=browser_type_launch_args["executable_path"], args=args
+    )
     device = playwright.devices["Pixel 7"]
-    context = browser.new_context(**{k: v for k, v in device.items()
-                                     if k != "default_browser_type"})
+    context = browser.new_context(
+        **{k: v for k, v in device.items() if k != "default_browser_type"}
+    )
     context.grant_permissions(["camera"])
     page = context.new_page()
     refused = csp_violations(page)
@@ -41,8 +47,7 @@ def sign_in(page, live_server: str, slug: str) -> None:
     # The page keeps itself for offline use once its service worker is ready (a fetch of
     # the page in the background): wait for it, so that it does not race what the test
     # does next (clearing the cookies, going offline).
-    expect(page.locator("#checkin")).to_have_attribute("data-offline-ready", "true",
-                                                       timeout=30000)
+    expect(page.locator("#checkin")).to_have_attribute("data-offline-ready", "true", timeout=30000)
 
 
 def count_results_shown(page) -> str:
@@ -59,12 +64,16 @@ def count_results_shown(page) -> str:
 
 def checkins(app, registration_id: int) -> list[CheckInRecord]:
     with app.app_context():
-        return list(db.session.scalars(select(CheckInRecord).where(
-            CheckInRecord.registration_id == registration_id)))
+        return list(
+            db.session.scalars(
+                select(CheckInRecord).where(CheckInRecord.registration_id == registration_id)
+            )
+        )
 
 
 def test_holding_the_printed_badge_to_the_phone_camera_checks_the_person_in(
-        app, live_server, door, phone, make_user):
+    app, live_server, door, phone, make_user
+):
     sign_in(phone, live_server, door["slug"])
     phone.get_by_role("button", name="Scan with the camera").click()
     result = phone.locator("#result")
@@ -83,8 +92,12 @@ def test_holding_the_printed_badge_to_the_phone_camera_checks_the_person_in(
     # The organisers' attendance page counts them.
     make_user("organiser@example.org", UserRole.ADMIN)
     office = phone.context.browser.new_context().new_page()
-    sign_in_page(office, live_server, "organiser@example.org",
-                 next_path=f"/manage/events/{door['slug']}/attendance")
+    sign_in_page(
+        office,
+        live_server,
+        "organiser@example.org",
+        next_path=f"/manage/events/{door['slug']}/attendance",
+    )
     expect(office.locator("[data-count=checked-in]")).to_have_text("1")
     expect(office.locator(".attendance-total")).to_contain_text("1 checked in of")
     expect(office.locator("#latest-checkins")).to_contain_text("ნათია გოგოლაძე")
@@ -92,7 +105,8 @@ def test_holding_the_printed_badge_to_the_phone_camera_checks_the_person_in(
 
 
 def test_without_wifi_the_check_in_waits_on_the_phone_and_arrives_once(
-        app, live_server, door, phone):
+    app, live_server, door, phone
+):
     sign_in(phone, live_server, door["slug"])
     phone.context.set_offline(True)
     phone.get_by_role("button", name="Scan with the camera").click()
@@ -116,8 +130,7 @@ def test_without_wifi_the_check_in_waits_on_the_phone_and_arrives_once(
     assert len(checkins(app, door["registration_id"])) == 1
 
 
-def test_search_undo_and_the_page_has_no_accessibility_violations(
-        app, live_server, door, phone):
+def test_search_undo_and_the_page_has_no_accessibility_violations(app, live_server, door, phone):
     sign_in(phone, live_server, door["slug"])
     expect(phone.get_by_role("button", name="Stop the camera")).to_be_hidden()
     assert axe_violations(phone) == []
@@ -133,30 +146,27 @@ def test_search_undo_and_the_page_has_no_accessibility_violations(
     assert axe_violations(phone) == []
 
 
-def test_a_photo_of_the_badge_is_decoded_by_the_same_code(app, live_server, door, phone,
-                                                          tmp_path):
+def test_a_photo_of_the_badge_is_decoded_by_the_same_code(app, live_server, door, phone, tmp_path):
     sign_in(phone, live_server, door["slug"])
     photo = tmp_path / "badge.png"
     with app.app_context(), app.test_request_context():
         registration = db.session.get(Registration, door["registration_id"])
-        render_png(badges.render_badges(registration.event, [registration], "single"),
-                   scale=4).save(photo)
+        render_png(
+            badges.render_badges(registration.event, [registration], "single"), scale=4
+        ).save(photo)
     phone.locator("#photo").set_input_files(str(photo))
-    expect(phone.locator("#result")).to_have_attribute("data-outcome", "checked_in",
-                                                       timeout=15000)
+    expect(phone.locator("#result")).to_have_attribute("data-outcome", "checked_in", timeout=15000)
     assert checkins(app, door["registration_id"])[0].method.value == "qr"
 
 
-def test_a_walk_in_is_registered_by_keyboard_and_their_badge_printed(
-        app, live_server, door, phone):
+def test_a_walk_in_is_registered_by_keyboard_and_their_badge_printed(app, live_server, door, phone):
     sign_in(phone, live_server, door["slug"])
     phone.get_by_text("Register a walk-in").click()
     phone.get_by_label("Given name").fill("Айгерим")
     phone.get_by_label("Family name").fill("Садыкова")
     phone.get_by_label("Organisation", exact=True).fill("Bishkek City Hall")
     phone.get_by_label("E-mail address (optional)").press("Enter")  # submits the form
-    expect(phone.locator(".flash")).to_have_text(
-        "Айгерим Садыкова is registered and checked in.")
+    expect(phone.locator(".flash")).to_have_text("Айгерим Садыкова is registered and checked in.")
     expect(phone.locator("#result")).to_contain_text("Registered and checked in")
     badge = phone.get_by_role("link", name="Print badge")
     pdf = phone.request.get(live_server + badge.get_attribute("href"))
@@ -173,7 +183,8 @@ def test_a_walk_in_is_registered_by_keyboard_and_their_badge_printed(
 
 
 def test_a_scan_made_after_the_session_ended_waits_for_the_next_sign_in(
-        app, live_server, door, phone):
+    app, live_server, door, phone
+):
     sign_in(phone, live_server, door["slug"])
     phone.context.clear_cookies()  # the session is gone (signed out elsewhere, expired)
     phone.get_by_role("button", name="Scan with the camera").click()

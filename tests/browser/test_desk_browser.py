@@ -20,15 +20,20 @@ def search(page: Page, text: str) -> None:
 
 
 def test_organiser_finds_jose_without_the_accent_and_gulnara_in_cyrillic(
-        page: Page, app, live_server, make_user):
+    page: Page, app, live_server, make_user
+):
     user_id = make_user("organiser@example.org", UserRole.ORGANISER)
     with app.app_context():
         event = make_event(title="Migration Dialogue Forum")
         event.managers.append(db.session.get(User, user_id))
-        for given, family in (("José", "Núñez"), ("Гульнара", "Абдыкадырова"),
-                              ("Ana", "Ribeiro"), ("Joseph", "Smith"), ("ნინო", "ბერიძე")):
-            make_registration(event, given_name=given, family_name=family,
-                              organisation="ICMPD")
+        for given, family in (
+            ("José", "Núñez"),
+            ("Гульнара", "Абдыкадырова"),
+            ("Ana", "Ribeiro"),
+            ("Joseph", "Smith"),
+            ("ნინო", "ბერიძე"),
+        ):
+            make_registration(event, given_name=given, family_name=family, organisation="ICMPD")
         db.session.commit()
         slug = event.slug
 

@@ -14,7 +14,8 @@ from .conftest import sign_in_page
 
 
 def test_organiser_is_told_why_a_file_is_refused_and_cancels_a_preview(
-        page: Page, app, live_server, make_user, tmp_path):
+    page: Page, app, live_server, make_user, tmp_path
+):
     user_id = make_user("organiser@example.org", UserRole.ORGANISER)
     with app.app_context():
         event = make_event(title="Migration Dialogue Forum")
@@ -33,7 +34,8 @@ def test_organiser_is_told_why_a_file_is_refused_and_cancels_a_preview(
     page.get_by_label("CSV or XLSX file").set_input_files(huge)
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.locator("#file-error")).to_have_text(
-        "Row 2 has a cell longer than 10000 characters.")
+        "Row 2 has a cell longer than 10000 characters."
+    )
     expect(page.get_by_label("CSV or XLSX file")).to_have_attribute("aria-invalid", "true")
 
     page.get_by_label("CSV or XLSX file").set_input_files(people)

@@ -20,10 +20,12 @@ def test_organiser_resends_failed_e_mails(page: Page, app, live_server, make_use
     with app.test_request_context():
         event = make_event(title="Migration Dialogue Forum")
         event.managers.append(db.session.get(User, user_id))
-        nino = make_registration(event, given_name="Nino", family_name="Beridze",
-                                 email="nino@example.org")
-        ana = make_registration(event, given_name="Ana", family_name="Ribeiro",
-                                email="ana@example.org")
+        nino = make_registration(
+            event, given_name="Nino", family_name="Beridze", email="nino@example.org"
+        )
+        ana = make_registration(
+            event, given_name="Ana", family_name="Ribeiro", email="ana@example.org"
+        )
         db.session.commit()
         emails.send_confirmation(nino)
         emails.send_confirmation(ana)

@@ -26,12 +26,14 @@ def sign_in_as_manager(page: Page, app, live_server, demo, make_user):
 
 
 def panellists(page: Page) -> list[str]:
-    return [n.strip() for n in
-            page.locator("#role-panellist + ol .sortable__name").all_inner_texts()]
+    return [
+        n.strip() for n in page.locator("#role-panellist + ol .sortable__name").all_inner_texts()
+    ]
 
 
 def test_organiser_builds_a_panel_drags_a_panellist_and_shifts_the_afternoon(
-        page: Page, app, live_server, demo, make_user):
+    page: Page, app, live_server, demo, make_user
+):
     page.on("dialog", lambda dialog: dialog.accept())
     sign_in_as_manager(page, app, live_server, demo, make_user)
     page.get_by_role("link", name="MIEUX Impact Event").click()
@@ -61,13 +63,11 @@ def test_organiser_builds_a_panel_drags_a_panellist_and_shifts_the_afternoon(
     items = page.locator("#role-panellist + ol .sortable__item")
     items.nth(2).drag_to(items.nth(0), target_position={"x": 20, "y": 3})
     page.wait_for_load_state("networkidle")
-    expect(page.locator("#role-panellist + ol .sortable__name").first).to_have_text(
-        "José Núñez")
+    expect(page.locator("#role-panellist + ol .sortable__name").first).to_have_text("José Núñez")
     # And the keyboard way: Nino one down, with the Down button.
     page.get_by_role("button", name="Move Nino Beridze down").focus()
     page.keyboard.press("Enter")
-    expect(page.locator("#role-panellist + ol .sortable__name").last).to_have_text(
-        "Nino Beridze")
+    expect(page.locator("#role-panellist + ol .sortable__name").last).to_have_text("Nino Beridze")
     assert axe_violations(page) == []
 
     # Move the panel to the foyer.
@@ -87,10 +87,12 @@ def test_organiser_builds_a_panel_drags_a_panellist_and_shifts_the_afternoon(
     expect(panel).to_contain_text("17:30")
     expect(panel).to_contain_text("Foyer")
     expect(panel.locator(".roles__group", has_text="Panellists").locator("a")).to_have_text(
-        ["José Núñez", "Айгуль Токтогулова", "Nino Beridze"])
+        ["José Núñez", "Айгуль Токтогулова", "Nino Beridze"]
+    )
 
     calendar = icalendar.Calendar.from_ical(
-        page.request.get(f"{live_server}/events/{demo}/agenda.ics").body())
+        page.request.get(f"{live_server}/events/{demo}/agenda.ics").body()
+    )
     vevent = next(e for e in calendar.walk("VEVENT") if "Panel 4" in str(e["SUMMARY"]))
     assert vevent.decoded("DTSTART").strftime("%H:%M") == "17:30"
     assert "Foyer" in str(vevent["LOCATION"])
@@ -108,7 +110,8 @@ def test_organiser_builds_a_panel_drags_a_panellist_and_shifts_the_afternoon(
 
 
 def test_agenda_editor_pages_have_no_accessibility_violations(
-        page: Page, app, live_server, demo, make_user):
+    page: Page, app, live_server, demo, make_user
+):
     sign_in_as_manager(page, app, live_server, demo, make_user)
     for path in ("agenda", "speakers", "rooms", "settings", "log", "agenda/new"):
         page.goto(f"{live_server}/manage/events/{demo}/{path}")
@@ -116,7 +119,8 @@ def test_agenda_editor_pages_have_no_accessibility_violations(
 
 
 def test_the_agenda_timeline_is_laid_out_under_the_content_security_policy(
-        page: Page, app, live_server, demo, make_user):
+    page: Page, app, live_server, demo, make_user
+):
     """The policy refuses style attributes: the timeline's rows and columns come from a
     <style> element with the page's nonce (the autouse fixture fails on any refusal)."""
     sign_in_as_manager(page, app, live_server, demo, make_user)
@@ -125,14 +129,16 @@ def test_the_agenda_timeline_is_laid_out_under_the_content_security_policy(
     timeline = page.locator(".timeline").first
     assert timeline.evaluate("e => getComputedStyle(e).getPropertyValue('--columns')") != ""
     starts = page.locator(".timeline__item").evaluate_all(
-        "items => items.map(e => getComputedStyle(e).gridRowStart)")
+        "items => items.map(e => getComputedStyle(e).gridRowStart)"
+    )
     assert starts and "auto" not in starts
     assert len(set(starts)) > 1  # placed at their own times, not stacked
 
 
-def test_badge_settings_are_chosen_by_their_own_labels(page: Page, app, live_server, demo,
-                                                       make_user):
-    """"Default layout" and "Default order" label the settings' selects, not the print
+def test_badge_settings_are_chosen_by_their_own_labels(
+    page: Page, app, live_server, demo, make_user
+):
+    """ "Default layout" and "Default order" label the settings' selects, not the print
     form's "Layout" and "Order" above them (they once shared their ids)."""
     from eventapp.printing.badges import badge_settings
 

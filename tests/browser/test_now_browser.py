@@ -16,11 +16,16 @@ from .conftest import axe_violations
 
 def test_screen_follows_an_agenda_change_without_reloading(page: Page, app, live_server):
     with app.app_context():
-        event = make_event(slug="tv", title="Forum",
-                           starts_at=datetime.now(UTC) - timedelta(hours=1))
+        event = make_event(
+            slug="tv", title="Forum", starts_at=datetime.now(UTC) - timedelta(hours=1)
+        )
         hall = make_room(event, name="Hall")
-        make_item(event, title="Opening talk", room=hall,
-                  starts_at=datetime.now(UTC) - timedelta(minutes=5))
+        make_item(
+            event,
+            title="Opening talk",
+            room=hall,
+            starts_at=datetime.now(UTC) - timedelta(minutes=5),
+        )
         db.session.commit()
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"{live_server}/events/tv/now?refresh=2")
@@ -31,12 +36,15 @@ def test_screen_follows_an_agenda_change_without_reloading(page: Page, app, live
         item.title = "Opening talk (moved up)"
         db.session.commit()
     expect(page.locator(".now-slot--now .now-slot__title")).to_have_text(
-        "Opening talk (moved up)", timeout=10_000)
+        "Opening talk (moved up)", timeout=10_000
+    )
     assert page.evaluate("window.__sameDocument") is True  # updated in place, no reload
     # The clock shows the event's local time (Brussels), whatever the display's zone.
     local = datetime.now(ZoneInfo("Europe/Brussels"))
     assert page.locator("#now-clock").inner_text() in {
-        local.strftime("%H:%M"), (local + timedelta(minutes=1)).strftime("%H:%M")}
+        local.strftime("%H:%M"),
+        (local + timedelta(minutes=1)).strftime("%H:%M"),
+    }
     assert axe_violations(page) == []
 
 

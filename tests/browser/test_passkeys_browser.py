@@ -21,10 +21,19 @@ def authenticator(page: Page) -> dict:
     """A platform authenticator that keeps passkeys and verifies its user."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable")
-    result = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-        "hasUserVerification": True, "isUserVerified": True,
-        "automaticPresenceSimulation": True}})
+    result = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
     return {"cdp": cdp, "id": result["authenticatorId"]}
 
 
@@ -48,7 +57,8 @@ def sign_out(page: Page) -> None:
 
 
 def test_new_admin_adds_a_passkey_signs_out_and_signs_in_with_it(
-        page: Page, app, site, authenticator):
+    page: Page, app, site, authenticator
+):
     sign_in_with_password(page, site)
     # Nothing else before a second factor: the organiser area sends them to enrol.
     expect(page.locator("h1")).to_have_text("Your account")
@@ -62,7 +72,8 @@ def test_new_admin_adds_a_passkey_signs_out_and_signs_in_with_it(
     expect(page.locator(".flash")).to_have_text("Passkey “Work laptop” added.")
     expect(page.get_by_role("cell", name="Work laptop", exact=True)).to_be_visible()
     credentials = authenticator["cdp"].send(
-        "WebAuthn.getCredentials", {"authenticatorId": authenticator["id"]})["credentials"]
+        "WebAuthn.getCredentials", {"authenticatorId": authenticator["id"]}
+    )["credentials"]
     assert len(credentials) == 1 and credentials[0]["isResidentCredential"]
     page.goto(f"{site}/manage/")
     expect(page.locator("h1")).to_have_text("Organiser area")

@@ -28,11 +28,18 @@ def test_agenda_shows_the_three_panels_with_their_speakers(page: Page, live_serv
     expect(page.locator(".speaker-items")).to_contain_text("Panel 1")
 
 
-@pytest.mark.parametrize("path", [
-    "/events/{slug}/", "/events/{slug}/agenda", "/events/{slug}/speakers",
-    "/events/{slug}/speakers/1", "/login", "/events/no-such-event/",
-    "/events/{slug}/?lang=fr",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/events/{slug}/",
+        "/events/{slug}/agenda",
+        "/events/{slug}/speakers",
+        "/events/{slug}/speakers/1",
+        "/login",
+        "/events/no-such-event/",
+        "/events/{slug}/?lang=fr",
+    ],
+)
 def test_public_pages_have_no_accessibility_violations(page: Page, live_server, demo, path):
     page.goto(live_server + path.format(slug=demo))
     assert axe_violations(page) == []
@@ -50,22 +57,33 @@ def test_home_page_with_several_events_has_no_violations(page: Page, app, live_s
 
 
 def test_no_page_requests_any_host_but_ours(page: Page, live_server, demo, requested_hosts):
-    for path in ("/", f"/events/{demo}/agenda", f"/events/{demo}/speakers",
-                 f"/events/{demo}/speakers/3", "/login", "/events/nope/"):
+    for path in (
+        "/",
+        f"/events/{demo}/agenda",
+        f"/events/{demo}/speakers",
+        f"/events/{demo}/speakers/3",
+        "/login",
+        "/events/nope/",
+    ):
         page.goto(live_server + path)
         page.wait_for_load_state("networkidle")
     assert requested_hosts == {"127.0.0.1"}
 
 
 def test_pages_fit_a_phone_screen(browser, live_server, demo):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=2,
+    )
     page = context.new_page()
     try:
         for path in (f"/events/{demo}/", f"/events/{demo}/agenda", f"/events/{demo}/speakers"):
             page.goto(live_server + path)
             overflow = page.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
             assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
     finally:
         context.close()
@@ -106,8 +124,9 @@ def test_organiser_signs_in_with_the_keyboard_only(page: Page, app, live_server,
     expect(page.locator("h1")).to_have_text("Organiser area")
 
 
-def test_certificate_verification_pages_have_no_violations(page: Page, app, live_server,
-                                                          requested_hosts):
+def test_certificate_verification_pages_have_no_violations(
+    page: Page, app, live_server, requested_hosts
+):
     from eventapp.certificates.services import ensure_code, format_code
     from eventapp.models.types import utcnow
 
@@ -115,8 +134,9 @@ def test_certificate_verification_pages_have_no_violations(page: Page, app, live
 
     with app.app_context():
         event = make_event(title="Migration Dialogue Forum")
-        person = make_registration(event, given_name="ნინო", family_name="ბერიძე",
-                                   checked_in_at=utcnow())
+        person = make_registration(
+            event, given_name="ნინო", family_name="ბერიძე", checked_in_at=utcnow()
+        )
         db.session.flush()
         code = format_code(ensure_code(person))
         db.session.commit()

@@ -17,9 +17,14 @@ def test_answer_custom_questions_with_the_keyboard(page: Page, app, live_server,
     app.config["MAIL_OUTBOX"] = tmp_path / "outbox"
     with app.app_context():
         event = make_event(title="Migration Dialogue Forum")
-        arrival = make_question(event, label="How do you arrive?", required=True,
-                                kind=QuestionKind.SINGLE_CHOICE,
-                                choices=["Train", "Plane", "Bus"], help_text="For the shuttle.")
+        arrival = make_question(
+            event,
+            label="How do you arrive?",
+            required=True,
+            kind=QuestionKind.SINGLE_CHOICE,
+            choices=["Train", "Plane", "Bus"],
+            help_text="For the shuttle.",
+        )
         motto = make_question(event, label="Your motto", kind=QuestionKind.SHORT_TEXT)
         db.session.commit()
         slug, arrival_id, motto_id = event.slug, arrival.id, motto.id
@@ -32,8 +37,7 @@ def test_answer_custom_questions_with_the_keyboard(page: Page, app, live_server,
     page.keyboard.press("Enter")
     group = page.locator(f"#q_{arrival_id}")
     expect(page.locator(f"#q_{arrival_id}-error")).to_have_text("Please choose an option.")
-    expect(group).to_have_attribute("aria-describedby",
-                                    f"q_{arrival_id}-help q_{arrival_id}-error")
+    expect(group).to_have_attribute("aria-describedby", f"q_{arrival_id}-help q_{arrival_id}-error")
     expect(page.get_by_role("radio", name="Train")).to_have_attribute("aria-invalid", "true")
     assert axe_violations(page) == []
 
@@ -60,7 +64,8 @@ def test_answer_custom_questions_with_the_keyboard(page: Page, app, live_server,
 
 
 def test_organiser_question_pages_have_no_accessibility_violations(
-        page: Page, app, live_server, demo, make_user):
+    page: Page, app, live_server, demo, make_user
+):
     sign_in_as_manager(page, app, live_server, demo, make_user)
     base = f"{live_server}/manage/events/{demo}"
     page.goto(f"{base}/questions")
@@ -70,7 +75,8 @@ def test_organiser_question_pages_have_no_accessibility_violations(
     page.get_by_label("Options, one per line").fill("Train")
     page.get_by_role("button", name="Add the question").click()
     expect(page.locator("#choices-error")).to_have_text(
-        "Give at least two different options, one per line.")
+        "Give at least two different options, one per line."
+    )
     assert axe_violations(page) == []
     page.get_by_label("Options, one per line").fill("Train\nPlane")
     page.get_by_role("button", name="Add the question").click()
@@ -79,8 +85,11 @@ def test_organiser_question_pages_have_no_accessibility_violations(
     with app.app_context():
         question_id = db.session.scalar(select(Question.id))
         registration_id = db.session.scalar(select(Registration.id).limit(1))
-    for path in (f"questions/{question_id}", f"questions/{question_id}/delete",
-                 f"registrations/{registration_id}"):
+    for path in (
+        f"questions/{question_id}",
+        f"questions/{question_id}/delete",
+        f"registrations/{registration_id}",
+    ):
         page.goto(f"{base}/{path}")
         assert axe_violations(page) == [], path
     page.goto(f"{base}/registrations/{registration_id}")

@@ -15,8 +15,9 @@ def tab_to(page: Page, selector: str, limit: int = 80) -> None:
     """Press Tab until the element is focused, as a keyboard user would."""
     for _ in range(limit):
         page.keyboard.press("Tab")
-        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)",
-                         selector):
+        if page.evaluate(
+            "s => document.activeElement && document.activeElement.matches(s)", selector
+        ):
             return
     raise AssertionError(f"Tab never reached {selector}")
 
@@ -27,11 +28,15 @@ def type_into(page: Page, selector: str, text: str) -> None:
 
 
 def test_sign_up_with_the_keyboard_then_correct_cancel_and_promote(
-        page: Page, app, live_server, tmp_path):
+    page: Page, app, live_server, tmp_path
+):
     app.config["MAIL_OUTBOX"] = tmp_path / "outbox"
     with app.app_context():
-        event = make_event(capacity=1, title="Migration Dialogue Forum",
-                           privacy_notice="We keep your data until June.")
+        event = make_event(
+            capacity=1,
+            title="Migration Dialogue Forum",
+            privacy_notice="We keep your data until June.",
+        )
         db.session.commit()
         slug, event_id = event.slug, event.id
 
@@ -44,12 +49,11 @@ def test_sign_up_with_the_keyboard_then_correct_cancel_and_promote(
     page.keyboard.press("Enter")
     expect(page.locator("#given_name-error")).to_have_text("Please fill in this field.")
     expect(page.locator("#given_name")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#given_name")).to_have_attribute("aria-describedby",
-                                                          "given_name-error")
-    expect(page.locator("#email")).to_have_attribute("aria-describedby",
-                                                     "email-help email-error")
+    expect(page.locator("#given_name")).to_have_attribute("aria-describedby", "given_name-error")
+    expect(page.locator("#email")).to_have_attribute("aria-describedby", "email-help email-error")
     expect(page.locator("#privacy_consent-error")).to_have_text(
-        "Please accept the privacy notice to register.")
+        "Please accept the privacy notice to register."
+    )
     expect(page.get_by_role("alert")).to_contain_text("Please correct the following")
     assert axe_violations(page) == []
 
@@ -72,8 +76,9 @@ def test_sign_up_with_the_keyboard_then_correct_cancel_and_promote(
 
     # Someone else signs up and waits for the one seat.
     with app.app_context():
-        waiting = make_registration(db.session.get(Event, event_id), given_name="Ben",
-                                    status=Status.WAITLISTED)
+        waiting = make_registration(
+            db.session.get(Event, event_id), given_name="Ben", status=Status.WAITLISTED
+        )
         db.session.commit()
         ben = waiting.token
 
@@ -103,8 +108,9 @@ def test_sign_up_with_the_keyboard_then_correct_cancel_and_promote(
     page.goto(f"{live_server}/r/{ben}")
     expect(page.locator(".status")).to_have_text("Your registration is confirmed.")
     with app.app_context():
-        nino = db.session.scalar(select(Registration).where(
-            Registration.email == "nino@example.org"))
+        nino = db.session.scalar(
+            select(Registration).where(Registration.email == "nino@example.org")
+        )
         assert nino.organisation == "Ministry of Justice of Georgia"
         assert nino.status == Status.CANCELLED
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 3  # confirmed, cancelled, promoted

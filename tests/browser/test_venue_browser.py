@@ -38,23 +38,43 @@ class Venue:
         self.output = instance.parent / "serve-venue.log"
 
     def start(self) -> None:
-        env = {**os.environ, "EVENTAPP_INSTANCE_PATH": str(self.instance),
-               "FLASK_SQLALCHEMY_DATABASE_URI": self.database_url,
-               "FLASK_SECRET_KEY": "venue-test-secret",
-               # What `make venue` gives the steps before; serve-venue sets its own.
-               "FLASK_PUBLIC_BASE_URL": "https://127.0.0.1:8443"}
+        env = {
+            **os.environ,
+            "EVENTAPP_INSTANCE_PATH": str(self.instance),
+            "FLASK_SQLALCHEMY_DATABASE_URI": self.database_url,
+            "FLASK_SECRET_KEY": "venue-test-secret",
+            # What `make venue` gives the steps before; serve-venue sets its own.
+            "FLASK_PUBLIC_BASE_URL": "https://127.0.0.1:8443",
+        }
         with self.output.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "eventapp", "serve-venue", "--host",
-                 "127.0.0.1", "--port", str(self.port), "--workers", "1"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "flask",
+                    "--app",
+                    "eventapp",
+                    "serve-venue",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    "1",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 context = ssl.create_default_context(cafile=self.instance / "venue" / "ca.pem")
-                with urllib.request.urlopen(self.url + "/healthz", context=context,
-                                            timeout=2) as response:
+                with urllib.request.urlopen(
+                    self.url + "/healthz", context=context, timeout=2
+                ) as response:
                     if response.status == 200:
                         return
             except (OSError, ssl.SSLError):
@@ -81,20 +101,25 @@ def start_phone(playwright, browser_type_launch_args, door, venue, tmp_path):
     phone with the venue CA installed does) and whose camera films the demo badge. Its
     profile is kept on disk, so a phone switched off and on again (started anew) keeps
     what the door page stored, as a real one does."""
-    cert = x509.load_pem_x509_certificate((venue.instance / "venue" / "server.pem")
-                                          .read_bytes())
-    args = [*browser_type_launch_args["args"], "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream",
-            f"--use-file-for-fake-video-capture={door['video']}",
-            f"--ignore-certificate-errors-spki-list={spki_hash(cert)}"]
-    device = {k: v for k, v in playwright.devices["Pixel 7"].items()
-              if k != "default_browser_type"}
+    cert = x509.load_pem_x509_certificate((venue.instance / "venue" / "server.pem").read_bytes())
+    args = [
+        *browser_type_launch_args["args"],
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={door['video']}",
+        f"--ignore-certificate-errors-spki-list={spki_hash(cert)}",
+    ]
+    device = {k: v for k, v in playwright.devices["Pixel 7"].items() if k != "default_browser_type"}
     started = []
 
     def start(offline: bool = False):
         context = playwright.chromium.launch_persistent_context(
-            tmp_path / "phone-profile", executable_path=browser_type_launch_args[
-                "executable_path"], args=args, offline=offline, **device)
+            tmp_path / "phone-profile",
+            executable_path=browser_type_launch_args["executable_path"],
+            args=args,
+            offline=offline,
+            **device,
+        )
         context.grant_permissions(["camera"], origin=venue.url)
         started.append(context)
         return context
@@ -113,8 +138,7 @@ def test_serve_venue_prints_the_door_address_and_the_ca(venue):
     assert (venue.instance / "venue" / "ca-key.pem").stat().st_mode & 0o077 == 0
 
 
-def test_the_door_page_opens_offline_scans_and_sends_when_back(app, door, venue,
-                                                              start_phone):
+def test_the_door_page_opens_offline_scans_and_sends_when_back(app, door, venue, start_phone):
     phone = start_phone()
     page = phone.pages[0] if phone.pages else phone.new_page()
     page.goto(f"{venue.url}/login?next=/checkin/{door['slug']}")
@@ -125,8 +149,7 @@ def test_the_door_page_opens_offline_scans_and_sends_when_back(app, door, venue,
     expect(page.get_by_role("heading", name="Check-in")).to_be_visible()
     assert page.evaluate("window.isSecureContext") is True
     # Installed for offline use: the service worker controls the scope, the page is kept.
-    expect(page.locator("#checkin")).to_have_attribute("data-offline-ready", "true",
-                                                       timeout=30000)
+    expect(page.locator("#checkin")).to_have_attribute("data-offline-ready", "true", timeout=30000)
     cdp = phone.new_cdp_session(page)
     assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
     manifest = cdp.send("Page.getAppManifest")
