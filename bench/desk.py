@@ -148,6 +148,9 @@ def run(
         {
             "TESTING": True,
             "SECRET_KEY": secrets.token_hex(16),
+            # The bench signs in with a password alone (admins need a second factor
+            # when production rules apply).
+            "SECOND_FACTOR_REQUIRED": "none",
             "SQLALCHEMY_DATABASE_URI": database_uri,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, **(engine_options or {})},
         }
