@@ -2,7 +2,8 @@
 registration (confirmation, waiting list, pending approval, approval, decline, promotion,
 cancellation), "your link again" and the certificate of attendance, each as text and HTML
 in the language the person signed up in, with the agenda (.ics) or the certificate (PDF)
-attached where it helps.
+attached where it helps. Every message that says the person is confirmed shows their
+e-ticket: the badge's check-in QR code, as a PNG the HTML shows by its Content-ID.
 
 `build` returns a Flask-Mailman message; delivery.py sends it, records.py records it.
 """
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from email.encoders import encode_base64
 from email.header import Header
 from email.mime.base import MIMEBase
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
 from email.utils import formataddr, make_msgid
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +34,8 @@ from eventapp.core.i18n import country_name
 from eventapp.core.labels import DIETARY
 from eventapp.feeds.calendar_cache import agenda_ics
 from eventapp.models import Event, Registration, Status
+from eventapp.printing import qr
+from eventapp.printing.badges import checkin_url
 from eventapp.registration import answers, services
 from eventapp.web.public_url import external_url, public_base_url
 
@@ -82,6 +87,30 @@ class Content:
     attachments: list[tuple[bytes, str, str]] = field(default_factory=list)
     #: For the templates, besides registration, event, link and event_url.
     context: dict[str, Any] = field(default_factory=dict)
+    #: Images the HTML shows by their Content-ID: (PNG data, Content-ID without <>).
+    inline: list[tuple[bytes, str]] = field(default_factory=list)
+
+
+@dataclass
+class Ticket:
+    """The e-ticket an e-mail shows: its Content-ID and the image's size in pixels."""
+
+    cid: str
+    width: int
+
+
+def _confirmed(registration: Registration, subject: str) -> Content:
+    """A message saying the person is confirmed: the agenda attached, and the e-ticket
+    (the check-in code the badge will carry), so that the door can scan a phone before
+    the badge is printed."""
+    data, width = qr.png(checkin_url(registration))
+    cid = make_msgid("ticket", domain=mail_domain())[1:-1]
+    return Content(
+        subject,
+        [_agenda(registration.event)],
+        context={"ticket": Ticket(cid, width)},
+        inline=[(data, cid)],
+    )
 
 
 def _agenda(event: Event) -> tuple[bytes, str, str]:
@@ -109,9 +138,7 @@ def content(registration: Registration, kind: str) -> Content:
     event = registration.event
     title = event.title
     if kind == "confirmation":
-        return Content(
-            _("Your registration is confirmed: %(title)s", title=title), [_agenda(event)]
-        )
+        return _confirmed(registration, _("Your registration is confirmed: %(title)s", title=title))
     if kind == "waitlisted":
         return Content(
             _("On the waiting list: %(title)s", title=title),
@@ -121,7 +148,7 @@ def content(registration: Registration, kind: str) -> Content:
         return Content(_("Sign-up received: %(title)s", title=title))
     if kind == "approval":
         if registration.status == Status.CONFIRMED:
-            return Content(_("Your sign-up is approved: %(title)s", title=title), [_agenda(event)])
+            return _confirmed(registration, _("Your sign-up is approved: %(title)s", title=title))
         return Content(
             _("Your sign-up is approved, on the waiting list: %(title)s", title=title),
             context={"position": services.waitlist_position(registration)},
@@ -129,7 +156,7 @@ def content(registration: Registration, kind: str) -> Content:
     if kind == "decline":
         return Content(_("Your sign-up was not accepted: %(title)s", title=title))
     if kind == "promotion":
-        return Content(_("A seat is yours: %(title)s", title=title), [_agenda(event)])
+        return _confirmed(registration, _("A seat is yours: %(title)s", title=title))
     if kind == "cancellation":
         return Content(_("Registration cancelled: %(title)s", title=title))
     if kind == "link":
@@ -152,11 +179,17 @@ def content(registration: Registration, kind: str) -> Content:
 
 
 class Message(EmailMultiAlternatives):
-    """Flask-Mailman's message with its Subject folded the way mail readers expect."""
+    """Flask-Mailman's message with its Subject folded the way mail readers expect, and
+    images the HTML shows (`related`) kept beside it in a multipart/related."""
+
+    #: Parts the HTML alternative refers to by Content-ID (see _inline_image).
+    related: Sequence[MIMEBase] = ()
 
     def message(self) -> SafeMIMEMultipart:
         """The MIME message the backends write and send."""
         msg = super().message()
+        if self.related:
+            _relate_html(msg, self.related)
         # Flask-Mailman encodes the subject without counting "Subject: " in the first
         # line's length, so a long subject that is not ASCII starts on the next line,
         # which readers show as a leading space. A Header told its name folds it right
@@ -197,15 +230,21 @@ def build(registration: Registration, kind: str) -> Message:
         }
         text = render_template(f"email/{kind}.txt", **context)
         html = render_template(f"email/{kind}.html", **context)
-    return compose(what.subject, registration.email, text, html, what.attachments)
+    return compose(what.subject, registration.email, text, html, what.attachments, what.inline)
 
 
 def compose(
-    subject: str, to: str, text: str, html: str, attachments: Sequence[tuple[bytes, str, str]] = ()
+    subject: str,
+    to: str,
+    text: str,
+    html: str,
+    attachments: Sequence[tuple[bytes, str, str]] = (),
+    inline: Sequence[tuple[bytes, str]] = (),
 ) -> Message:
-    """A message from the site to one address: text and HTML alternatives, then the
-    attachments; From is sender() and the Message-ID on the site's domain, for every
-    message the site sends (participants' and staff's alike)."""
+    """A message from the site to one address: text and HTML alternatives (the HTML with
+    the `inline` images it shows by Content-ID), then the attachments; From is sender()
+    and the Message-ID on the site's domain, for every message the site sends
+    (participants' and staff's alike)."""
     message = Message(
         one_line(subject),
         text,
@@ -218,7 +257,35 @@ def compose(
     message.attach_alternative(html, "text/html")
     for data, content_type, filename in attachments:
         message.attach(_attachment(data, content_type, filename))
+    message.related = [_inline_image(data, cid) for data, cid in inline]
     return message
+
+
+def _inline_image(data: bytes, cid: str) -> MIMEImage:
+    """A PNG part the HTML shows with <img src="cid:...">: inline, not an attachment."""
+    part = MIMEImage(data, "png")
+    part.add_header("Content-ID", f"<{cid}>")
+    part.add_header("Content-Disposition", "inline", filename="e-ticket.png")
+    return part
+
+
+def _relate_html(msg: SafeMIMEMultipart, parts: Sequence[MIMEBase]) -> None:
+    """Put the HTML alternative and the parts it shows into a multipart/related (RFC 2387),
+    in the HTML's place: readers that show the text alternative leave the images out, and
+    none lists them as attachments."""
+    for container in msg.walk():
+        if container.get_content_type() != "multipart/alternative":
+            continue
+        children = container.get_payload()
+        assert isinstance(children, list)
+        for index, child in enumerate(children):
+            if child.get_content_type() == "text/html":
+                related = MIMEMultipart("related", type="text/html")
+                related.attach(child)
+                for part in parts:
+                    related.attach(part)
+                container.set_payload([*children[:index], related, *children[index + 1 :]])
+                return
 
 
 def _boundary(*texts: str) -> str:

@@ -1,4 +1,5 @@
-"""QR codes for printed documents: small PNG data URIs.
+"""QR codes: small PNG data URIs for printed documents, a PNG for e-mails and inline SVG
+for web pages.
 
 A PNG at one pixel per module is a few hundred bytes and WeasyPrint embeds it as one image
 (an inline SVG becomes hundreds of PDF path operations per badge). The stylesheet shows it
@@ -9,15 +10,44 @@ takes, and any mask decodes equally well.
 
 from __future__ import annotations
 
+import io
+
 import segno
+from markupsafe import Markup
 
 #: Mask pattern used for every code (see the module docstring).
 MASK = 4
 #: White modules around the code that readers need (the QR specification asks for 4).
 QUIET_ZONE = 4
+#: Pixels per module of an e-mailed code: a phone held up to a door scanner shows it
+#: large enough, and mail clients that scale images down still leave it readable.
+EMAIL_SCALE = 7
+
+
+def _code(text: str) -> segno.QRCode:
+    return segno.make_qr(text, error="m", mask=MASK, boost_error=False)
 
 
 def data_uri(text: str) -> str:
     """A QR code of text (error correction M) as a data:image/png URI."""
-    code = segno.make_qr(text, error="m", mask=MASK, boost_error=False)
-    return code.png_data_uri(scale=1, border=QUIET_ZONE)
+    return _code(text).png_data_uri(scale=1, border=QUIET_ZONE)
+
+
+def png(text: str, scale: int = EMAIL_SCALE) -> tuple[bytes, int]:
+    """A QR code of text as PNG bytes and its width (= height) in pixels. For e-mails:
+    mail clients show neither SVG nor data: URIs reliably."""
+    code = _code(text)
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=scale, border=QUIET_ZONE)
+    width, _height = code.symbol_size(scale=scale, border=QUIET_ZONE)
+    return buffer.getvalue(), int(width)
+
+
+def svg(text: str, label: str) -> Markup:
+    """A QR code of text as an <svg> element for a web page, named by `label` for screen
+    readers. It has a viewBox and no size: the stylesheet sizes it."""
+    markup = _code(text).svg_inline(
+        border=QUIET_ZONE, title=label, svgclass="qr", lineclass=None, omitsize=True
+    )
+    # segno escapes the title; the markup is otherwise its own, made of numbers.
+    return Markup(markup.replace("<svg ", '<svg role="img" ', 1))

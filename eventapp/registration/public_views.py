@@ -14,7 +14,7 @@ from eventapp.models import Registration
 from eventapp.models.queries import get_published_event_or_404
 from eventapp.models.types import utcnow
 from eventapp.registration import answers, desk, form_page, selfservice, services, throttle
-from eventapp.registration.forms import ConfirmForm, details_form, signup_form
+from eventapp.registration.forms import ConfirmForm, DetailsForm, details_form, signup_form
 from eventapp.web.blueprints import registration as bp
 from eventapp.web.public_url import external_url
 
@@ -125,12 +125,12 @@ def selfservice_page(token: str):
     registration = _registration_or_404(token)
     form = details_form(registration)
     if not form.is_submitted():
-        return _page(registration, "selfservice.html", form=form)
+        return _selfservice(registration, form)
     if not selfservice.can_edit(registration):
         flash(_("Your details can no longer be changed here."), "error")
         return redirect(url_for(".selfservice", token=token))
     if not form.validate():
-        return _page(registration, "selfservice.html", 422, form=form)
+        return _selfservice(registration, form, 422)
     try:
         desk.update_details(registration, form.to_data())
         answers.update(registration, form.answers())
@@ -139,9 +139,20 @@ def selfservice_page(token: str):
         db.session.rollback()
         registration = _registration_or_404(token)
         form.email.errors = [_("Another registration for this event uses this e-mail address.")]
-        return _page(registration, "selfservice.html", 422, form=form)
+        return _selfservice(registration, form, 422)
     flash(_("Your details are saved."), "info")
     return redirect(url_for(".selfservice", token=registration.token))
+
+
+def _selfservice(registration: Registration, form: DetailsForm, status: int = 200):
+    # The e-ticket only here: the page after signing up has the link to this one.
+    return _page(
+        registration,
+        "selfservice.html",
+        status,
+        form=form,
+        ticket=selfservice.ticket(registration),
+    )
 
 
 @bp.get("/r/<token>/data.json")

@@ -12,15 +12,29 @@ import hmac
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.models import Registration, Status
 from eventapp.models.types import utcnow
+from eventapp.printing import qr
+from eventapp.printing.badges import checkin_url
 from eventapp.registration import answers, services
 
 #: Tokens are 43 characters (new_token); anything much longer is not worth a query.
 MAX_TOKEN_LENGTH = 64
+
+
+def ticket(registration: Registration) -> Markup | None:
+    """The e-ticket of a confirmed registration: the badge's check-in QR code as inline
+    SVG, for the door to scan from a phone before the badge is printed."""
+    if registration.status != Status.CONFIRMED:
+        return None
+    return qr.svg(
+        checkin_url(registration), _("Check-in code for %(name)s", name=registration.full_name)
+    )
 
 
 def find_by_token(token: str) -> Registration | None:
