@@ -1,7 +1,8 @@
 """The outbox through real workers: `flask --app eventapp worker` processes, started on
-the suite's database (SQLite file) with the SQLite task storage, deliver to aiosmtpd on
-127.0.0.1. A message goes once, however many times its task runs or however many workers
-share the queue; a mail server that is down only delays it."""
+the suite's database with each task storage (a SQLite file; Redis database 15 when a
+Redis answers on 127.0.0.1:6379), deliver to aiosmtpd on 127.0.0.1. A message goes once,
+however many times its task runs or however many workers share the queue; a mail server
+that is down only delays it."""
 
 import contextlib
 import os
@@ -9,9 +10,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
@@ -19,21 +22,36 @@ from eventapp.extensions import db
 from eventapp.mail import outbox
 from eventapp.mail import records as mail_records
 from eventapp.models import MailRecord, MailStatus
+from eventapp.models.types import utcnow
+from eventapp.queue.tasks import huey
 from eventapp.testing import ROOT, free_port
 
-from .conftest import Inbox, close_db, make_app
+from .conftest import Inbox, _empty_all_tables, close_db, make_app
 from .factories import make_event, make_registration
 
 FROM = "Forum <events@example.org>"
 
 
-@pytest.fixture
-def queued_app(database_url, _schema, tmp_path):
-    """The app enqueueing into a SQLite task storage of its own (no immediate mode), and
-    the FLASK_* settings a worker needs to share its database, queue and mail server."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the worker processes share the suite's SQLite file")
-    tasks = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+def redis_answers() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def queued_app(request, database_url, _schema, tmp_path):
+    """The app enqueueing into a task storage (no immediate mode), and the FLASK_*
+    settings a worker needs to share its database, queue and mail server."""
+    if request.param == "redis":
+        if not redis_answers():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        tasks = REDIS
+    else:
+        tasks = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
     port = free_port()
     app = make_app(
         database_url,
@@ -56,12 +74,12 @@ def queued_app(database_url, _schema, tmp_path):
         "FLASK_MAIL_RETRY_DELAYS": "[1, 1, 1, 1, 1]",
     }
     app.mail_port = port  # type: ignore[attr-defined]
+    huey.storage.flush_all()  # Redis: nothing left by an earlier run
     yield app
+    huey.storage.flush_all()
     with app.app_context():
         db.session.remove()
-        for record in (MailRecord,):
-            db.session.execute(record.__table__.delete())
-        db.session.commit()
+        _empty_all_tables()
         close_db()
     # The next test's app configures the shared Huey again (immediate mode).
 
@@ -126,6 +144,7 @@ def wait_until(condition, seconds: float = 20) -> None:
         time.sleep(0.1)  # polling interval
 
 
+@pytest.mark.slow
 def test_a_worker_delivers_a_signups_email(queued_app, tmp_path):
     (record_id,) = queue_signups(queued_app, 1)
     with mail_server(queued_app.mail_port) as inbox, worker(queued_app.worker_env, tmp_path):
@@ -135,6 +154,7 @@ def test_a_worker_delivers_a_signups_email(queued_app, tmp_path):
     assert message["To"].addresses[0].addr_spec.endswith("@example.org")
 
 
+@pytest.mark.slow
 def test_a_mail_server_down_only_delays_the_email(queued_app, tmp_path):
     (record_id,) = queue_signups(queued_app, 1)
     with worker(queued_app.worker_env, tmp_path):
@@ -151,6 +171,7 @@ def test_a_mail_server_down_only_delays_the_email(queued_app, tmp_path):
     assert status == MailStatus.SENT and attempts >= 2
 
 
+@pytest.mark.slow
 def test_two_workers_deliver_each_message_once(queued_app, tmp_path):
     ids = queue_signups(queued_app, 12)
     with queued_app.app_context():
@@ -207,3 +228,32 @@ def test_a_rolled_back_record_is_never_delivered(app, smtp):
         assert db.session.scalars(select(MailRecord)).all() == []
     time.sleep(0.2)
     assert smtp.messages == []
+
+
+def test_a_record_whose_worker_died_is_sent_once_its_claim_has_run_out(app, smtp):
+    """A worker killed while sending leaves the record `sending`: the sweep enqueues it
+    again once the claim has run out, not before."""
+    with app.app_context():
+        event = make_event()
+        registration = make_registration(event)
+        db.session.add(registration)
+        db.session.commit()
+        mail = MailRecord(
+            event_id=event.id,
+            registration_id=registration.id,
+            kind="confirmation",
+            status=MailStatus.SENDING,
+            attempts=1,
+            next_try_at=utcnow() + timedelta(seconds=30),
+        )
+        db.session.add(mail)
+        db.session.commit()
+        outbox.sweep.call_local()
+        db.session.refresh(mail)
+        assert mail.status == MailStatus.SENDING
+        mail.next_try_at = utcnow() - timedelta(minutes=2)
+        db.session.commit()
+        outbox.sweep.call_local()
+        db.session.refresh(mail)
+        assert (mail.status, mail.attempts) == (MailStatus.SENT, 2)
+    assert len(smtp.wait_for(1)) == 1
