@@ -34,7 +34,7 @@ from sqlalchemy import ColumnElement, and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from eventapp.extensions import db
-from eventapp.models import MailRecord, MailStatus
+from eventapp.models import MailRecord, MailStatus, Registration, Status
 from eventapp.models.types import utcnow
 from eventapp.queue.tasks import huey, periodic_task, task
 
@@ -49,6 +49,33 @@ LEASE_SECONDS = 300
 LOST_AFTER_SECONDS = 60
 
 _PENDING = "outbox_pending"
+
+
+def queue_mail(registration: Registration, kind: str) -> MailRecord | None:
+    """Record a message to the person queued, in the session's transaction (flushed, not
+    committed), to be delivered once it commits; None when the person has no address
+    (anonymised, or added by hand without one): nothing is sent."""
+    if not registration.email:
+        return None
+    mail = MailRecord(
+        event_id=registration.event_id,
+        registration_id=registration.id,
+        kind=kind,
+        recipient=registration.email[:254],
+        status=MailStatus.QUEUED,
+        attempts=0,
+    )
+    db.session.add(mail)
+    db.session.flush()
+    queue_delivery(mail)
+    return mail
+
+
+def signup_kind(status: Status) -> str:
+    """The message a new sign-up gets: the one that matches the status it got."""
+    return {Status.CONFIRMED: "confirmation", Status.WAITLISTED: "waitlisted"}.get(
+        status, "pending"
+    )
 
 
 def queue_delivery(mail: MailRecord) -> None:

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver
 from eventapp.mail.messages import build
-from eventapp.mail.outbox import queue_delivery
-from eventapp.models import MailRecord, MailStatus, Registration, Status
+from eventapp.mail.outbox import queue_mail, signup_kind
+from eventapp.models import MailRecord, MailStatus, Registration
 from eventapp.models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,7 @@ MAIL_STATUSES = {
 
 def send_signup(registration: Registration) -> bool:
     """After a sign-up: the message that matches the status it got."""
-    kind = {Status.CONFIRMED: "confirmation", Status.WAITLISTED: "waitlisted"}.get(
-        registration.status, "pending"
-    )
-    return _delivered(registration, kind)
+    return _delivered(registration, signup_kind(registration.status))
 
 
 def send_confirmation(registration: Registration) -> bool:
@@ -86,19 +83,9 @@ def _delivered(registration: Registration, kind: str) -> bool:
     person has no address (anonymised, or added by hand without one): nothing is sent.
 
     Commits, with whatever change of the session the message tells about."""
-    if not registration.email:
+    mail = queue_mail(registration, kind)
+    if mail is None:
         return False
-    mail = MailRecord(
-        event_id=registration.event_id,
-        registration_id=registration.id,
-        kind=kind,
-        recipient=registration.email[:254],
-        status=MailStatus.QUEUED,
-        attempts=0,
-    )
-    db.session.add(mail)
-    db.session.flush()
-    queue_delivery(mail)
     db.session.commit()
     # Read after the commit: a worker in this process (TASKS_IMMEDIATE) has delivered it.
     return mail.status != MailStatus.FAILED
