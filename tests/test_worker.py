@@ -5,9 +5,6 @@ however many times its task runs or however many workers share the queue; a mail
 that is down only delays it."""
 
 import contextlib
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -24,7 +21,8 @@ from eventapp.mail import records as mail_records
 from eventapp.models import MailRecord, MailStatus
 from eventapp.models.types import utcnow
 from eventapp.queue.tasks import huey
-from eventapp.testing import ROOT, free_port
+from eventapp.testing import free_port
+from eventapp.testing import worker as run_worker
 
 from .conftest import Inbox, _empty_all_tables, close_db, make_app
 from .factories import make_event, make_registration
@@ -95,27 +93,8 @@ def mail_server(port: int) -> Iterator[Inbox]:
         controller.stop()
 
 
-@contextlib.contextmanager
-def worker(env: dict[str, str], tmp_path: Path, threads: int = 2) -> Iterator[subprocess.Popen]:
-    """A worker process until the end of the block (stopped with SIGTERM)."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "eventapp", "worker", "-w", str(threads)],
-        cwd=ROOT,
-        env={**os.environ, "EVENTAPP_INSTANCE_PATH": str(tmp_path), **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        if process.returncode not in (0, -15):
-            print(output.decode(errors="replace"))
+def worker(env: dict[str, str], instance: Path) -> contextlib.AbstractContextManager:
+    return run_worker({"EVENTAPP_INSTANCE_PATH": str(instance), **env})
 
 
 def queue_signups(app, count: int) -> list[int]:

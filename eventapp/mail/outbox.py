@@ -98,7 +98,9 @@ def _forget_rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
-@task()
+# Retried by the queue when the database itself fails (busy, restarting): the claim and
+# the outcome are each one committed step, so running the task again is safe.
+@task(retries=3, retry_delay=2)
 def deliver_mail(record_id: int) -> None:
     """Claim, build, deliver and record one queued message (see the module's docstring)."""
     from eventapp.mail.records import attempt

@@ -36,7 +36,10 @@ def init_app(app: Flask) -> None:
         huey.storage_class, huey.storage_kwargs = RedisStorage, {"url": url}
     else:
         filename = url.removeprefix("sqlite:///") or str(Path(app.instance_path) / "tasks.sqlite3")
-        huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": filename}
+        # Every web worker and queue worker writes to the one file: a rush waits its
+        # turn rather than failing after SQLite's default 5 s.
+        huey.storage_class = SqliteStorage
+        huey.storage_kwargs = {"filename": filename, "timeout": 30}
     # Not the `immediate` setter, which keeps the storage when the flag does not change.
     huey._immediate = bool(app.config.get("TASKS_IMMEDIATE"))
     huey.storage = huey.create_storage()
