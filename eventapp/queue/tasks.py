@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         filename = url.removeprefix("sqlite:///") or str(Path(app.instance_path) / "tasks.sqlite3")
         # Every web worker and queue worker writes to the one file: a rush waits its
         # turn rather than failing after SQLite's default 5 s.
+        Path(filename).parent.mkdir(parents=True, exist_ok=True)  # Huey creates its tables
         huey.storage_class = SqliteStorage
         huey.storage_kwargs = {"filename": filename, "timeout": 30}
     # Not the `immediate` setter, which keeps the storage when the flag does not change.
