@@ -21,7 +21,12 @@ run: install translations
 	$(FLASK) demo --upcoming --seats-left 1
 	$(FLASK) first-admin
 	@echo "Serving http://127.0.0.1:5000 and http://localhost:5000 (Ctrl+C stops it)"
-	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'eventapp:create_app()'
+	@# The worker (e-mails, background work) beside the web server: a command started with &
+	@# ignores Ctrl+C, so the shell's trap stops both, whichever ends first.
+	trap 'kill 0' INT TERM; \
+	$(FLASK) worker & \
+	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'eventapp:create_app()'; \
+	kill 0
 
 # The door over https on the laptop's address in the venue's network (README, "At the venue").
 # serve-venue sets the public address to the one it serves; this one is for the steps before.

@@ -117,6 +117,9 @@ def app_env(database_uri: str, instance: Path) -> dict[str, str]:
         "FLASK_PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL,
         # The bench fires thousands of sign-ups from one address.
         "FLASK_RATELIMIT_ENABLED": "false",
+        # Each e-mail delivered inside its request, as before the task queue (no worker
+        # runs beside the server here yet).
+        "FLASK_TASKS_IMMEDIATE": "true",
         # Into instance/outbox/, whatever the calling shell says.
         "FLASK_MAIL_SERVER": "",
         "FLASK_MAIL_OUTBOX": "",

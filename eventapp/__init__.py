@@ -51,6 +51,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app)  # its settings are read at each message (mail/delivery.py)
+    from eventapp.queue import tasks as queue
+
+    queue.init_app(app)
     i18n.init_app(app)
 
     from eventapp.auth import second_factor

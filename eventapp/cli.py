@@ -333,6 +333,7 @@ def certificates_command(slug: str, output: str | None, email: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from eventapp.queue.worker import worker_command
     from eventapp.venue.cli import serve_venue_command
 
     for command in (
@@ -346,5 +347,6 @@ def init_app(app: Flask) -> None:
         certificates_command,
         clean_imports_command,
         serve_venue_command,
+        worker_command,
     ):
         app.cli.add_command(command)

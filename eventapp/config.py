@@ -53,6 +53,13 @@ class Defaults:
     #: Proxies in front whose X-Forwarded-Host is believed (0: the Host header is used).
     PROXY_FIX_X_HOST = 0
 
+    #: Where queued tasks wait for the workers (`flask --app eventapp worker`): None for a
+    #: SQLite file in the instance folder (one machine), redis://host:port/db to share the
+    #: queue between machines (eventapp/queue/tasks.py).
+    TASKS_URL = None
+    #: Run each task at once in the process that enqueues it, with no worker (the tests).
+    TASKS_IMMEDIATE = False
+
     #: Limits of an import file, checked while it is read (core/import_reader.py):
     #: rows besides the header, columns, characters in a cell, and bytes an XLSX
     #: workbook's XML may decompress to.

@@ -5,6 +5,8 @@ worker processes on a free port of 127.0.0.1, started and stopped around a block
         urlopen(server.url + "/healthz")
     print(server.output)  # what gunicorn printed, once it has stopped
 
+`worker` runs the task queue's consumer (`flask --app eventapp worker`) the same way.
+
 Used by tests/test_registration_concurrency.py, bench/registration.py and bench/badges.py;
 `Session` is a signed-in HTTP client for the ones that need a user.
 gunicorn runs from the project folder, so it reads gunicorn.conf.py as `make run` does.
@@ -108,6 +110,48 @@ def gunicorn(
             process.kill()
             output, _ = process.communicate()
         server.output = output.decode(errors="replace")
+
+
+@contextlib.contextmanager
+def worker(
+    env: dict[str, str], *, workers: int = 2, kind: str = "thread"
+) -> Iterator[subprocess.Popen]:
+    """`flask --app eventapp worker` with `env` over this process's environment (the same
+    database, EVENTAPP_INSTANCE_PATH or FLASK_TASKS_URL as the app's, so the same queue),
+    until the end of the block; what it printed is shown if it or the block failed."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "eventapp",
+            "worker",
+            "-w",
+            str(workers),
+            "-k",
+            kind,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    failed = False
+    try:
+        yield process
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        process.terminate()
+        try:
+            output, _ = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        if failed or process.returncode not in (0, -15):
+            print(output.decode(errors="replace")[-5000:])
 
 
 def _wait_until_up(process: subprocess.Popen, port: int, seconds: float) -> None:

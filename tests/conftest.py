@@ -64,6 +64,9 @@ def make_app(database_url: str, **config) -> Flask:
             "SECOND_FACTOR_REQUIRED": "none",
             # The test client's host; live servers on 127.0.0.1 are trusted too (loopback).
             "PUBLIC_BASE_URL": "http://localhost",
+            # Each task (an e-mail's delivery) runs as it is enqueued: the e-mail is there
+            # when the request returns. Tests of real workers start them (test_worker.py).
+            "TASKS_IMMEDIATE": True,
             **config,
         }
     )

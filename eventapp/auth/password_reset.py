@@ -3,8 +3,9 @@
 The link carries a signed token (user id and a fingerprint of the current password hash)
 rather than a stored one: it dies when its time is up and as soon as the password
 changes, so it works once. The page that asks for it answers the same whether an account
-has the address or not, and as fast: the message is built and handed to a thread that
-delivers it (mail.delivery.deliver), so SMTP's delay never shows.
+has the address or not, and as fast: a task of the queue builds and delivers the message
+(mail.delivery.deliver), so SMTP's delay never shows. The link is made by the worker
+rather than stored in the queue, and a failed delivery is tried again a few times.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import threading
 
 from flask import current_app, render_template
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from limits import parse_many
@@ -26,6 +27,7 @@ from eventapp.extensions import db, limiter
 from eventapp.mail.delivery import deliver
 from eventapp.mail.messages import Message, compose
 from eventapp.models import User
+from eventapp.queue.tasks import task
 from eventapp.web.public_url import external_url
 
 log = logging.getLogger(__name__)
@@ -75,22 +77,29 @@ def request_reset(email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == email, User.active.is_(True)))
     if user is None or not _allowed(email):
         return
-    message = _message(user, reset_url(make_token(user)))
     audit.record("password_reset_requested", user=user)
     db.session.commit()
-    # Flask types current_app as the Flask object it stands for, not as the proxy it is.
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        send_reset_link(user.id, str(get_locale() or "en"))
+    except Exception:  # the queue's storage is down: the person can ask again
+        log.exception("could not enqueue the password reset e-mail of user %s", user.id)
 
-    def send() -> None:
-        with app.app_context():
-            try:
-                deliver(message)
-            # Anything: the page has answered already, and a thread's exception would
-            # only reach stderr.
-            except Exception:  # noqa: BLE001
-                log.exception("could not send the password reset e-mail to %s", user.email)
 
-    threading.Thread(target=send, name="password-reset-mail", daemon=True).start()
+#: A link lives RESET_MINUTES: retried within that time only (delays in seconds).
+@task(retries=3, retry_delay=60)
+def send_reset_link(user_id: int, locale: str) -> None:
+    """Build the reset message of the user, in the language of the request that asked for
+    it, and deliver it; raises (so the queue tries again) when it could not be sent."""
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        return
+    with force_locale(locale):
+        message = _message(user, reset_url(make_token(user)))
+    try:
+        deliver(message)
+    except Exception:
+        log.exception("could not send the password reset e-mail of user %s", user_id)
+        raise
 
 
 def _allowed(email: str) -> bool:

@@ -23,7 +23,7 @@ class CertificateMailResult:
     failed: int = 0
     #: Checked in but without an e-mail address (added by hand, a walk-in without one).
     skipped: int = 0
-    #: Sent a certificate before (sent or written): not sent again.
+    #: Sent a certificate before (sent, written, or waiting in the outbox): not again.
     already: int = 0
     #: Left for another round because the time given ran out.
     remaining: int = 0
@@ -44,7 +44,8 @@ def send_certificates(event: Event, *, seconds: float | None = None) -> Certific
             select(MailRecord.registration_id).where(
                 MailRecord.event_id == event.id,
                 MailRecord.kind == "certificate",
-                MailRecord.status.in_([MailStatus.SENT, MailStatus.WRITTEN]),
+                # Sent, or on its way (the outbox): queued again it would go twice.
+                MailRecord.status != MailStatus.FAILED,
             )
         )
     )

@@ -1,11 +1,12 @@
 """Sending a participant's e-mail and recording it: the `send_*` functions callers use.
 
-Every message is recorded in MailRecord (kind, recipient, subject, sent / written /
-failed, the error, attempts), committed at once: the organisers see on a registration's
-page what it was sent, and the desk counts the failures. Callers send after the
-registration is committed, so a mail server that is down never loses a sign-up; the
-failed message can be resent later (resend.py), rebuilt from the registration as it is
-then, so its link and details are current.
+Every message is recorded in MailRecord (kind, recipient, subject, queued / sent /
+written / failed, the error, attempts): the organisers see on a registration's page what
+it was sent, and the desk counts the failures. The record is written `queued` and a
+worker builds and delivers it once committed (outbox.py), so a mail server that is down
+never slows or loses a sign-up; a message that failed for good can be resent later
+(resend.py), rebuilt from the registration as it is then, so its link and details are
+current.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver
 from eventapp.mail.messages import build
-from eventapp.models import MailRecord, MailStatus, Registration, Status
+from eventapp.mail.outbox import queue_mail, signup_kind
+from eventapp.models import MailRecord, MailStatus, Registration
 from eventapp.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
 MAIL_STATUSES = {
+    MailStatus.QUEUED: _l("Waiting to be sent"),
+    MailStatus.SENDING: _l("Being sent"),
+    MailStatus.RETRYING: _l("Waiting to be sent again"),
     MailStatus.SENT: _l("Sent"),
     MailStatus.WRITTEN: _l("Written to the outbox folder"),
     MailStatus.FAILED: _l("Failed"),
@@ -32,10 +37,7 @@ MAIL_STATUSES = {
 
 def send_signup(registration: Registration) -> bool:
     """After a sign-up: the message that matches the status it got."""
-    kind = {Status.CONFIRMED: "confirmation", Status.WAITLISTED: "waitlisted"}.get(
-        registration.status, "pending"
-    )
-    return _delivered(registration, kind)
+    return _delivered(registration, signup_kind(registration.status))
 
 
 def send_confirmation(registration: Registration) -> bool:
@@ -76,21 +78,17 @@ def send_certificate(registration: Registration) -> bool:
 
 
 def _delivered(registration: Registration, kind: str) -> bool:
-    """Build, deliver and record a message, commit; whether it went. False too when the
+    """Record the message queued and commit: a worker delivers it (outbox.py). Whether it
+    is on its way (or, with TASKS_IMMEDIATE, went); False when it failed, or when the
     person has no address (anonymised, or added by hand without one): nothing is sent.
 
-    Call it after committing the change the message tells about: it commits."""
-    if not registration.email:
+    Commits, with whatever change of the session the message tells about."""
+    mail = queue_mail(registration, kind)
+    if mail is None:
         return False
-    mail = MailRecord(
-        event_id=registration.event_id, registration_id=registration.id, kind=kind, attempts=1
-    )
-    attempt(mail, registration)
-    db.session.add(mail)
-    # Read before the commit expires the record, which would cost a query.
-    delivered = mail.status != MailStatus.FAILED
     db.session.commit()
-    return delivered
+    # Read after the commit: a worker in this process (TASKS_IMMEDIATE) has delivered it.
+    return mail.status != MailStatus.FAILED
 
 
 def attempt(mail: MailRecord, registration: Registration) -> None:

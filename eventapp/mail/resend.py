@@ -54,11 +54,14 @@ def _newest_ids(event_id: int, registration_ids: list[int] | None = None) -> dic
 def resend_problem(mail: MailRecord, newest: dict | None = None) -> str | None:
     """Why this message is not to be resent (translated), or None when it can be.
 
-    Only a failed message, only the newest of its kind for the registration (a newer one
-    was sent or tried since), only while the person has an address and the registration
-    is still in a status the message is true of (a failed confirmation of someone who
-    has cancelled since says nothing true any more).
+    Only a failed message (one still in the outbox goes by itself), only the newest of
+    its kind for the registration (a newer one was sent or tried since), only while the
+    person has an address and the registration is still in a status the message is true
+    of (a failed confirmation of someone who has cancelled since says nothing true any
+    more).
     """
+    if mail.status in (MailStatus.QUEUED, MailStatus.SENDING, MailStatus.RETRYING):
+        return _("This e-mail is waiting to be sent.")
     if mail.status != MailStatus.FAILED:
         return _("This e-mail was delivered.")
     registration = mail.registration

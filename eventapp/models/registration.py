@@ -214,6 +214,10 @@ class Question(Model):
 
 
 class MailStatus(enum.StrEnum):
+    # Waiting in the outbox: the worker delivers it (mail/outbox.py).
+    QUEUED = "queued"
+    SENDING = "sending"  # a worker claimed it until next_try_at (its lease)
+    RETRYING = "retrying"  # the last attempt failed; tried again at next_try_at
     SENT = "sent"  # handed to the SMTP server
     WRITTEN = "written"  # written to instance/outbox (no mail server configured)
     FAILED = "failed"  # the server refused or could not be reached: can be resent
@@ -239,5 +243,8 @@ class MailRecord(Model):
     attempts: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: SENDING: when the worker's claim (lease) ends, after which another may try;
+    #: RETRYING: when the next attempt is due. None otherwise.
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registration: Mapped[Registration | None] = relationship()

@@ -76,9 +76,8 @@ def register(slug: str):
         return render_template("registration/form.html", event=event, form=form), 422
     except services.RegistrationClosed as exc:
         return _closed_page(exc.event, exc.state, 409)
-    token = registration.token  # before the e-mail's commit expires it: one query less
-    mail_records.send_signup(registration)
-    return redirect(url_for(".done", token=token))
+    # register() queued the e-mail with the registration.
+    return redirect(url_for(".done", token=registration.token))
 
 
 @bp.get("/events/<slug>/privacy")

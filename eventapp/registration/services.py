@@ -42,6 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from eventapp.core.changelog import record
 from eventapp.core.labels import STATUSES
 from eventapp.extensions import db
+from eventapp.mail.outbox import queue_mail, signup_kind
 from eventapp.models import (
     PUBLIC_CATEGORIES,
     Category,
@@ -293,7 +294,8 @@ def register(
     now: datetime | None = None,
     answers: Mapping[Any, Any] | None = None,
 ) -> Registration:
-    """The public sign-up: commits and returns the new registration, or raises.
+    """The public sign-up: commits and returns the new registration, with the e-mail it
+    gets queued (mail.outbox) in the same transaction, or raises.
 
     `data` holds the form's fields (TEXT_FIELDS and BOOL_FIELDS; missing ones are empty),
     `answers` the answers to the event's custom questions by question id (checked by
@@ -355,6 +357,8 @@ def register(
             _("Signed up: %(status)s", status=STATUSES[status]),
             {"status": [None, status]},
         )
+        # The e-mail is part of the sign-up: recorded with it, delivered once committed.
+        queue_mail(registration, signup_kind(status))
         db.session.commit()
     except IntegrityError:
         # Only a writer that does not take the event lock can get here (an import, say).

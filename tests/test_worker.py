@@ -1,0 +1,238 @@
+"""The outbox through real workers: `flask --app eventapp worker` processes, started on
+the suite's database with each task storage (a SQLite file; Redis database 15 when a
+Redis answers on 127.0.0.1:6379), deliver to aiosmtpd on 127.0.0.1. A message goes once,
+however many times its task runs or however many workers share the queue; a mail server
+that is down only delays it."""
+
+import contextlib
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from eventapp.extensions import db
+from eventapp.mail import outbox
+from eventapp.mail import records as mail_records
+from eventapp.models import MailRecord, MailStatus
+from eventapp.models.types import utcnow
+from eventapp.queue.tasks import huey
+from eventapp.testing import free_port
+from eventapp.testing import worker as run_worker
+
+from .conftest import Inbox, _empty_all_tables, close_db, make_app
+from .factories import make_event, make_registration
+
+FROM = "Forum <events@example.org>"
+
+
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+def redis_answers() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def queued_app(request, database_url, _schema, tmp_path):
+    """The app enqueueing into a task storage (no immediate mode), and the FLASK_*
+    settings a worker needs to share its database, queue and mail server."""
+    if request.param == "redis":
+        if not redis_answers():
+            pytest.skip("no Redis on 127.0.0.1:6379")
+        tasks = REDIS
+    else:
+        tasks = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    port = free_port()
+    app = make_app(
+        database_url,
+        TASKS_IMMEDIATE=False,
+        TASKS_URL=tasks,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_TIMEOUT=2,
+        MAIL_FROM=FROM,
+    )
+    app.worker_env = {  # type: ignore[attr-defined]
+        "FLASK_SQLALCHEMY_DATABASE_URI": database_url,
+        "FLASK_TASKS_URL": tasks,
+        "FLASK_MAIL_SERVER": "127.0.0.1",
+        "FLASK_MAIL_PORT": str(port),
+        "FLASK_MAIL_TIMEOUT": "2",
+        "FLASK_MAIL_FROM": FROM,
+        "FLASK_SECRET_KEY": "test-secret-key",
+        "FLASK_PUBLIC_BASE_URL": "http://localhost",
+        "FLASK_MAIL_RETRY_DELAYS": "[1, 1, 1, 1, 1]",
+    }
+    app.mail_port = port  # type: ignore[attr-defined]
+    huey.storage.flush_all()  # Redis: nothing left by an earlier run
+    yield app
+    huey.storage.flush_all()
+    with app.app_context():
+        db.session.remove()
+        _empty_all_tables()
+        close_db()
+    # The next test's app configures the shared Huey again (immediate mode).
+
+
+@contextlib.contextmanager
+def mail_server(port: int) -> Iterator[Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def worker(env: dict[str, str], instance: Path) -> contextlib.AbstractContextManager:
+    return run_worker({"EVENTAPP_INSTANCE_PATH": str(instance), **env})
+
+
+def queue_signups(app, count: int) -> list[int]:
+    """`count` sign-ups' e-mails queued (committed, tasks enqueued); their records' ids."""
+    with app.app_context():
+        event = make_event()
+        registrations = [make_registration(event) for _ in range(count)]
+        db.session.add_all(registrations)
+        db.session.commit()
+        for registration in registrations:
+            assert mail_records.send_signup(registration)
+        ids = list(db.session.scalars(select(MailRecord.id).order_by(MailRecord.id)))
+        assert {r.status for r in db.session.scalars(select(MailRecord))} == {MailStatus.QUEUED}
+        return ids
+
+
+def statuses(app) -> dict[int, tuple[MailStatus, int]]:
+    with app.app_context():
+        return {r.id: (r.status, r.attempts) for r in db.session.scalars(select(MailRecord))}
+
+
+def wait_until(condition, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time"
+        time.sleep(0.1)  # polling interval
+
+
+@pytest.mark.slow
+def test_a_worker_delivers_a_signups_email(queued_app, tmp_path):
+    (record_id,) = queue_signups(queued_app, 1)
+    with mail_server(queued_app.mail_port) as inbox, worker(queued_app.worker_env, tmp_path):
+        (message,) = inbox.wait_for(1, seconds=20)
+        wait_until(lambda: statuses(queued_app)[record_id][0] == MailStatus.SENT)
+    assert statuses(queued_app)[record_id] == (MailStatus.SENT, 1)
+    assert message["To"].addresses[0].addr_spec.endswith("@example.org")
+
+
+@pytest.mark.slow
+def test_a_mail_server_down_only_delays_the_email(queued_app, tmp_path):
+    (record_id,) = queue_signups(queued_app, 1)
+    with worker(queued_app.worker_env, tmp_path):
+        # Refused: the record waits for its next attempt rather than failing.
+        wait_until(lambda: statuses(queued_app)[record_id][0] == MailStatus.RETRYING)
+        with queued_app.app_context():
+            assert "ConnectionRefusedError" in db.session.get(MailRecord, record_id).error
+        with mail_server(queued_app.mail_port) as inbox:
+            inbox.wait_for(1, seconds=20)
+            wait_until(lambda: statuses(queued_app)[record_id][0] == MailStatus.SENT)
+            time.sleep(1.5)  # no further attempt sends it again
+            assert len(inbox.messages) == 1
+    status, attempts = statuses(queued_app)[record_id]
+    assert status == MailStatus.SENT and attempts >= 2
+
+
+@pytest.mark.slow
+def test_two_workers_deliver_each_message_once(queued_app, tmp_path):
+    ids = queue_signups(queued_app, 12)
+    with queued_app.app_context():
+        for record_id in ids:  # every task enqueued twice: the claim lets one through
+            outbox.deliver_mail(record_id)
+    with (
+        mail_server(queued_app.mail_port) as inbox,
+        worker(queued_app.worker_env, tmp_path / "one"),
+        worker(queued_app.worker_env, tmp_path / "two"),
+    ):
+        inbox.wait_for(12, seconds=30)
+        wait_until(lambda: all(s == MailStatus.SENT for s, _ in statuses(queued_app).values()))
+        time.sleep(1)  # the duplicate tasks have run too, sending nothing
+        assert len(inbox.messages) == 12
+    recipients = sorted(r[0] for r in inbox.recipients)
+    assert len(set(recipients)) == 12
+    assert {attempts for _, attempts in statuses(queued_app).values()} == {1}
+
+
+def test_a_sent_record_is_not_sent_again_when_its_task_runs_twice(app, smtp):
+    with app.app_context():
+        event = make_event()
+        registration = make_registration(event)
+        db.session.add(registration)
+        db.session.commit()
+        assert mail_records.send_confirmation(registration)
+        record = db.session.scalars(select(MailRecord)).one()
+        assert (record.status, record.attempts) == (MailStatus.SENT, 1)
+        outbox.deliver_mail(record.id)
+        outbox.deliver_mail.call_local(record.id)
+        db.session.refresh(record)
+        assert (record.status, record.attempts) == (MailStatus.SENT, 1)
+    assert len(smtp.wait_for(1)) == 1
+
+
+def test_a_rolled_back_record_is_never_delivered(app, smtp):
+    with app.app_context():
+        event = make_event()
+        registration = make_registration(event)
+        db.session.add(registration)
+        db.session.commit()
+        mail = MailRecord(
+            event_id=event.id,
+            registration_id=registration.id,
+            kind="confirmation",
+            status=MailStatus.QUEUED,
+            attempts=0,
+        )
+        db.session.add(mail)
+        db.session.flush()
+        outbox.queue_delivery(mail)
+        db.session.rollback()
+        db.session.commit()  # a later commit of the session enqueues nothing either
+        assert db.session.scalars(select(MailRecord)).all() == []
+    time.sleep(0.2)
+    assert smtp.messages == []
+
+
+def test_a_record_whose_worker_died_is_sent_once_its_claim_has_run_out(app, smtp):
+    """A worker killed while sending leaves the record `sending`: the sweep enqueues it
+    again once the claim has run out, not before."""
+    with app.app_context():
+        event = make_event()
+        registration = make_registration(event)
+        db.session.add(registration)
+        db.session.commit()
+        mail = MailRecord(
+            event_id=event.id,
+            registration_id=registration.id,
+            kind="confirmation",
+            status=MailStatus.SENDING,
+            attempts=1,
+            next_try_at=utcnow() + timedelta(seconds=30),
+        )
+        db.session.add(mail)
+        db.session.commit()
+        outbox.sweep.call_local()
+        db.session.refresh(mail)
+        assert mail.status == MailStatus.SENDING
+        mail.next_try_at = utcnow() - timedelta(minutes=2)
+        db.session.commit()
+        outbox.sweep.call_local()
+        db.session.refresh(mail)
+        assert (mail.status, mail.attempts) == (MailStatus.SENT, 2)
+    assert len(smtp.wait_for(1)) == 1
