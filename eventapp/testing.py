@@ -103,13 +103,7 @@ def gunicorn(
         _wait_until_up(process, port, up_within)
         yield server
     finally:
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        server.output = output.decode(errors="replace")
+        server.output = _stop(process)
 
 
 @contextlib.contextmanager
@@ -144,14 +138,20 @@ def worker(
         failed = True
         raise
     finally:
-        process.terminate()
-        try:
-            output, _ = process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
+        output = _stop(process)
         if failed or process.returncode not in (0, -15):
-            print(output.decode(errors="replace")[-5000:])
+            print(output[-5000:])
+
+
+def _stop(process: subprocess.Popen) -> str:
+    """Stop a server process (SIGTERM, then SIGKILL after 15 s); what it printed."""
+    process.terminate()
+    try:
+        output, _ = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    return output.decode(errors="replace")
 
 
 def _wait_until_up(process: subprocess.Popen, port: int, seconds: float) -> None:
