@@ -297,7 +297,7 @@ def _read_xlsx(path: Path, limits: Limits) -> Table:
         EOFError,
         NotImplementedError,
         RuntimeError,
-    ):  # RuntimeError: an encrypted member
+    ):  # NotImplementedError: a compression zipfile cannot read; RuntimeError: encrypted
         raise ImportFileError(_("The file cannot be read as an XLSX workbook.")) from None
     except ExpatError as exc:
         raise ImportFileError(

@@ -34,20 +34,7 @@ from eventapp.registration import answers, services
 PER_PAGE = 50
 SORTS = ("name", "date", "status", "organisation", "country")
 #: Fields organisers edit on the detail page (category and status have their own actions).
-DETAIL_FIELDS = (
-    "honorific",
-    "given_name",
-    "family_name",
-    "badge_name",
-    "email",
-    "organisation",
-    "job_title",
-    "country",
-    "dietary",
-    "dietary_other",
-    "accessibility",
-    "photo_consent",
-)
+DETAIL_FIELDS = (*services.TEXT_FIELDS, "photo_consent")
 _STATUS_ORDER = {status: n for n, status in enumerate(Status)}
 
 

@@ -38,6 +38,7 @@ from eventapp.models import Category, Dietary, Event, Question, QuestionKind, Re
 from eventapp.models.registration import email_key
 from eventapp.registration import answers as answer_rules
 from eventapp.registration import person_fields
+from eventapp.registration.services import TEXT_FIELDS
 
 __all__ = ["ImportFileError", "Limits", "Table", "read_table"]
 
@@ -265,18 +266,9 @@ FIELD_LABELS = {
     "photo_consent": _l("Photo consent"),
     "language": _l("Language"),
 }
-#: The text fields an import fills as they are typed, checked as the forms check them.
-_TEXT_FIELDS = (
-    "honorific",
-    "given_name",
-    "family_name",
-    "badge_name",
-    "email",
-    "organisation",
-    "job_title",
-    "dietary_other",
-    "accessibility",
-)
+#: The text fields an import fills as they are typed, checked as the forms check them
+#: (the country and the diet are looked up in their lists instead).
+_TEXT_FIELDS = tuple(name for name in TEXT_FIELDS if name not in ("country", "dietary"))
 UPLOAD_NAME = re.compile(r"[A-Za-z0-9_-]{24}\.(csv|xlsx)")
 _YES = {"yes", "y", "true", "1", "x", "oui", "o", "vrai"}
 _NO = {"no", "n", "false", "0", "non", "faux", ""}
