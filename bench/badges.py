@@ -196,15 +196,22 @@ html { font-family: %(stack)s }
 
 def child_baseline(instance: str, count: int) -> dict:
     """Bare WeasyPrint: one document, minimal badges, our font files, inline-SVG QR."""
+    os.environ["EVENTAPP_INSTANCE_PATH"] = instance
+    people = json.loads((Path(instance) / "people.json").read_text())
+    people = (people * (count // len(people) + 1))[:count]
+    start = time.perf_counter()
+    pdf = render_baseline(people)
+    return {"seconds": time.perf_counter() - start, "bytes": len(pdf)}
+
+
+def render_baseline(people: list[dict]) -> bytes:
+    """The baseline's PDF: the people's minimal badges in one WeasyPrint document."""
     import html
 
     import segno
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    os.environ["EVENTAPP_INSTANCE_PATH"] = instance
-    people = json.loads((Path(instance) / "people.json").read_text())
-    people = (people * (count // len(people) + 1))[:count]
     fonts = (ROOT / "static" / "fonts").as_uri()
     families = ("Georgian", "Armenian", "Arabic", "Hebrew", "Thai", "Devanagari")
     scripts = "\n".join(
@@ -214,7 +221,6 @@ def child_baseline(instance: str, count: int) -> dict:
         for w, s in ((400, "Regular"), (700, "Bold"))
     )
     stack = ", ".join(['"Noto Sans"'] + [f'"Noto Sans {f}"' for f in families])
-    start = time.perf_counter()
     config = FontConfiguration()
     css = CSS(
         string=BASELINE_CSS % {"fonts": fonts, "scripts": scripts, "stack": stack},
@@ -227,10 +233,9 @@ def child_baseline(instance: str, count: int) -> dict:
         f'<p class="c">PARTICIPANT</p></div>'
         for p in people
     )
-    pdf = HTML(string=f"<html><body>{body}</body></html>").write_pdf(
+    return HTML(string=f"<html><body>{body}</body></html>").write_pdf(
         stylesheets=[css], font_config=config
     )
-    return {"seconds": time.perf_counter() - start, "bytes": len(pdf)}
 
 
 def child_main(args: list[str]) -> None:

@@ -4,33 +4,26 @@ The relying party is the app's public address: its host name is the rp_id a pass
 bound to, and its origin the only one whose ceremonies are accepted.
 """
 
+from __future__ import annotations
+
 import ipaddress
 import json
 import time
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import session
 from sqlalchemy import select
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from eventapp.extensions import db
 from eventapp.models import Passkey, User
 from eventapp.models.types import utcnow
 from eventapp.web.public_url import public_base_url
+
+# webauthn is imported where it is used: it adds a tenth of a second to the start of every
+# process (each `flask` command, each worker), and only the passkey pages need it.
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
 
 RP_NAME = "eventapp"
 #: A ceremony's challenge is good for this long (the browser's own timeout is 60 s).
@@ -65,10 +58,14 @@ def _user_handle(user: User) -> bytes:
 
 
 def _descriptors(user: User) -> list[PublicKeyCredentialDescriptor]:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
     return [PublicKeyCredentialDescriptor(id=p.credential_id) for p in user.passkeys]
 
 
 def _remember_challenge(purpose: str, challenge: bytes, user: User | None) -> None:
+    from webauthn.helpers import bytes_to_base64url
+
     session[_CHALLENGE_KEY] = {
         "purpose": purpose,
         "challenge": bytes_to_base64url(challenge),
@@ -79,6 +76,7 @@ def _remember_challenge(purpose: str, challenge: bytes, user: User | None) -> No
 
 def _take_challenge(purpose: str, user: User | None) -> bytes:
     """The challenge this session was given for purpose, usable once."""
+    from webauthn.helpers import base64url_to_bytes
 
     state = session.pop(_CHALLENGE_KEY, None)
     if (
@@ -93,6 +91,13 @@ def _take_challenge(purpose: str, user: User | None) -> bytes:
 
 def registration_options(user: User) -> str:
     """The options (JSON) for navigator.credentials.create(), for a new passkey of user."""
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     rp_id, _ = relying_party()
     options = generate_registration_options(
         rp_id=rp_id,
@@ -112,6 +117,9 @@ def registration_options(user: User) -> str:
 
 def register(user: User, name: str, credential: dict) -> Passkey:
     """Keep the passkey the browser created from our options (the caller commits)."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     rp_id, origin = relying_party()
     challenge = _take_challenge("register", user)
     try:
@@ -138,6 +146,9 @@ def register(user: User, name: str, credential: dict) -> Passkey:
 def authentication_options(user: User | None) -> str:
     """Options (JSON) for navigator.credentials.get(): the passkeys of user, or with no
     user any passkey the device holds for this site (the passkey names its user)."""
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     rp_id, _ = relying_party()
     options = generate_authentication_options(
         rp_id=rp_id,
@@ -154,6 +165,10 @@ def authenticate(credential: dict, user: User | None) -> Passkey:
     """The passkey that signed our challenge; of user, if given. Alone (no password
     before it) the device must have verified the person (PIN, fingerprint): the passkey
     is then both factors."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers import base64url_to_bytes
+    from webauthn.helpers.exceptions import WebAuthnException
+
     rp_id, origin = relying_party()
     challenge = _take_challenge("sign_in", user)
 

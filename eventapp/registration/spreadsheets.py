@@ -27,7 +27,6 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from eventapp.core.folding import fold
@@ -138,6 +137,9 @@ def to_csv(event: Event, registrations: Iterable[Registration], country_name=str
 
 def to_xlsx(event: Event, registrations: Iterable[Registration], country_name=str) -> bytes:
     """One sheet, times as local dates of the event (Excel has no time zones)."""
+    # Imported here: openpyxl adds a quarter of a second to the start of every process.
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Registrations")[:31])
     sheet.append(_headers(event))
