@@ -145,10 +145,13 @@ def running(job: Job) -> Iterator[None]:
 def _stop(job_id: int, status: JobStatus, error: str) -> None:
     """End a running job as cancelled or failed (once: the first part to stop wins) and
     delete what its parts wrote."""
+    values: dict[str, Any] = {"status": status, "error": error[:1000], "finished_at": utcnow()}
+    if job_id in _latest:  # how far it got, for the page
+        values["done"] = _latest.pop(job_id)
     db.session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == JobStatus.RUNNING)
-        .values(status=status, error=error[:1000], finished_at=utcnow())
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -169,6 +172,8 @@ def check_cancelled(job: Job) -> None:
 
 
 _last_update: dict[int, float] = {}
+#: The latest progress of a job done in one piece, written when it stops.
+_latest: dict[int, int] = {}
 _pending_done: dict[int, int] = {}
 
 
@@ -176,6 +181,7 @@ def progress(job: Job, done: int, total: int | None = None, *, force: bool = Fal
     """Record how far the job is (committed, with the session's other changes), at most
     every PROGRESS_EVERY seconds unless forced or the total changes."""
     now = time.monotonic()
+    _latest[job.id] = done
     if not force and total is None and now - _last_update.get(job.id, 0.0) < PROGRESS_EVERY:
         return
     _last_update[job.id] = now
@@ -252,6 +258,7 @@ def finish(job: Job, data: bytes | None = None, name: str = "", mimetype: str = 
     job.expires_at = now + timedelta(hours=result_hours())
     db.session.commit()
     _last_update.pop(job.id, None)
+    _latest.pop(job.id, None)
 
 
 # -- reading ----------------------------------------------------------------------------
