@@ -181,9 +181,8 @@ def test_the_job_page_shows_the_bar_status_and_the_download(client, app, my_even
 
     result = organiser.get(f"/manage/events/{my_event}/jobs/{job_id}/result")
     assert result.status_code == 200 and result.data == b"counted\n"
-    assert "attachment; filename=count.txt" in result.headers["Content-Disposition"]
+    assert 'attachment; filename="count.txt"' in result.headers["Content-Disposition"]
     assert result.headers["Cache-Control"] == "private, no-store"
-    result.close()
 
     listing = organiser.get(f"/manage/events/{my_event}/jobs")
     assert "Counting" in listing.text and f"/jobs/{job_id}" in listing.text
@@ -292,7 +291,6 @@ def test_a_large_badge_run_is_a_job_whose_pdf_downloads(badge_app):
     pdf = client.get(f"/manage/events/{slug}/jobs/{job_id}/result")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     texts = page_texts(pdf.data)
-    pdf.close()
     assert len(texts) == 3  # ten badges, four on a sheet
     assert [name for name in NAMES if name not in "".join(texts)] == []
     assert "".join(texts).index("Ирина") < "".join(texts).index("Yusuf")  # in order

@@ -3,11 +3,14 @@ small script keeps up to date from status.json), cancelling it and downloading i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
-from flask import abort, flash, jsonify, redirect, render_template, send_file, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
+from werkzeug.utils import secure_filename
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.extensions import db
@@ -123,12 +126,21 @@ def job_result(slug: str, job_id: int):
     path = services.result_path(job)
     if path is None:
         abort(404)
-    response = send_file(
-        path,
+    name = secure_filename(job.result_name) or path.name
+    return Response(
+        _read(path),
         mimetype=job.result_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=job.result_name or path.name,
-        max_age=0,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Length": str(path.stat().st_size),
+            "Cache-Control": "private, no-store",
+        },
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+
+
+def _read(path: Path) -> Iterator[bytes]:
+    # Streamed (a run of thousands of badges is tens of MB), and the file closed as soon
+    # as it is read, whoever reads the answer.
+    with path.open("rb") as file:
+        while chunk := file.read(256 * 1024):
+            yield chunk
