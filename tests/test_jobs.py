@@ -303,3 +303,56 @@ def test_a_large_badge_run_is_a_job_whose_pdf_downloads(badge_app):
         one = db.session.scalar(select(Registration.id).where(Registration.given_name == "Zoë"))
     reprint = post_print(client, slug, which="one", registration_id=str(one))
     assert reprint.status_code == 200 and reprint.mimetype == "application/pdf"
+
+
+@pytest.mark.slow
+def test_process_workers_lay_out_a_badge_run_side_by_side(database_url, _schema, tmp_path):
+    """The real thing: `worker -k process -w 2` takes the run's two parts, the last joins
+    them; the page polls status.json until done and the PDF downloads."""
+    from eventapp.auth.services import create_user
+    from eventapp.queue.tasks import huey
+    from eventapp.testing import worker
+
+    from .conftest import submit_sign_in
+
+    tasks = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    config = {"BADGE_JOB_ABOVE": 4, "BADGE_CHUNK": 4, "TASKS_URL": tasks}
+    app = make_app(database_url, TASKS_IMMEDIATE=False, **config)
+    env = {
+        "FLASK_SQLALCHEMY_DATABASE_URI": database_url,
+        "FLASK_TASKS_URL": tasks,
+        "FLASK_SECRET_KEY": "test-secret-key",
+        "FLASK_PUBLIC_BASE_URL": "http://localhost",
+        "FLASK_BADGE_JOB_ABOVE": "4",
+        "FLASK_BADGE_CHUNK": "4",
+    }
+    try:
+        with app.app_context():
+            create_user("org@example.org", "correct horse battery staple", UserRole.ORGANISER)
+            db.session.commit()
+        client = app.test_client()
+        submit_sign_in(client, "org@example.org")
+        slug = badge_event(app, "org@example.org")
+        response = post_print(client, slug)
+        assert response.status_code == 302
+        job_url = response.headers["Location"]
+        assert "Waiting for a worker" in client.get(job_url).text
+        with worker(env, workers=2, kind="process"):
+            deadline = time.monotonic() + 60
+            while (state := client.get(job_url + "/status.json").json)["finished"] is False:
+                assert time.monotonic() < deadline, state
+                time.sleep(0.2)  # polling interval
+        assert state["status"] == "done", state
+        assert (state["done"], state["total"]) == (10, 10)
+        pdf = client.get(job_url + "/result")
+        assert pdf.mimetype == "application/pdf"
+        text = "".join(page_texts(pdf.data))
+        assert [name for name in NAMES if name not in text] == []
+        with app.app_context():
+            assert all(db.session.scalars(select(Registration.printed_at)))
+    finally:
+        huey.storage.flush_all()
+        with app.app_context():
+            db.session.remove()
+            _empty_all_tables()
+            close_db()
