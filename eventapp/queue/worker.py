@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import click
@@ -43,4 +44,7 @@ def worker_command(workers: int, worker_type: str, nice: int, verbose: bool) -> 
         workers=workers, worker_type=worker_type, verbose=True if verbose else None, max_delay=1.0
     )
     config.setup_logger()
+    # WeasyPrint tells every step of every document at INFO: a badge run would fill the
+    # worker's log.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     huey.create_consumer(**config.values).run()
