@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.utils import secure_filename
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
@@ -54,6 +55,20 @@ def estimate_text(job: Job) -> str:
     return _("About %(time)s left.", time=format_timedelta(timedelta(seconds=seconds)))
 
 
+#: What a runner may count in its params["counts"], in words.
+COUNTS = {
+    "queued": _l("E-mails queued for delivery"),
+    "already": _l("Sent before: not sent again"),
+    "skipped": _l("Without an e-mail address"),
+}
+
+
+def job_counts(job: Job) -> list[tuple[str, int]]:
+    """The runner's counts (e-mails queued, people left out...) with their labels."""
+    counts = (job.params or {}).get("counts") or {}
+    return [(str(label), int(counts[key])) for key, label in COUNTS.items() if key in counts]
+
+
 def job_state(event: Event, job: Job) -> dict:
     """The job's state for the page and for status.json."""
     return {
@@ -88,7 +103,9 @@ def job(slug: str, job_id: int):
     """One job: its progress bar, status, estimate, cancel button and result."""
     event = get_managed_event_or_404(slug)
     job = _job_or_404(event, job_id)
-    return render_template("jobs/job.html", event=event, job=job, state=job_state(event, job))
+    return render_template(
+        "jobs/job.html", event=event, job=job, state=job_state(event, job), counts=job_counts(job)
+    )
 
 
 @bp.get("/events/<slug>/jobs/<int:job_id>/status.json")

@@ -25,6 +25,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventapp.extensions import db
 from eventapp.jobs import registry
@@ -194,6 +195,8 @@ def progress(job: Job, done: int, total: int | None = None, *, force: bool = Fal
         )
     )
     db.session.commit()
+    for key, value in values.items():  # the loaded job in step, without reading it again
+        set_committed_value(job, key, value)
 
 
 def add_progress(job: Job, count: int, *, force: bool = False) -> None:
@@ -253,6 +256,7 @@ def finish(job: Job, data: bytes | None = None, name: str = "", mimetype: str = 
         (folder / filename).write_bytes(data)
         job.result_file, job.result_name, job.result_type = filename, name[:200], mimetype
     now = utcnow()
+    db.session.refresh(job, ["done", "total"])  # parts add to done in the database
     job.status, job.finished_at = JobStatus.DONE, now
     job.done = max(job.done, job.total)
     job.expires_at = now + timedelta(hours=result_hours())

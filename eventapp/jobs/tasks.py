@@ -37,12 +37,16 @@ def _forget_rolled_back(session: Session) -> None:
 @task()
 def run_job(job_id: int) -> None:
     """Run a queued job with its kind's runner (see jobs.registry)."""
+    # A runner commits as it goes (progress, records queued): what it has loaded stays
+    # loaded rather than being read again row by row after each commit.
+    db.session().expire_on_commit = False
     job = services.claim(job_id)
     if job is None:
         return
     runner = registry.get(job.kind)
     with services.running(job):
         runner.run(job)
+        db.session.flush()  # what the runner changed last (its params), before reading
         db.session.refresh(job)
         # A job done in one piece whose runner made no file is done when it returns; a
         # split one is finished by its last part.
@@ -53,6 +57,7 @@ def run_job(job_id: int) -> None:
 @task()
 def run_job_part(job_id: int, index: int) -> None:
     """Run one part of a split job; the worker that finishes the last part joins them."""
+    db.session().expire_on_commit = False
     job = db.session.get(Job, job_id)
     if job is None or job.status != JobStatus.RUNNING:
         return  # cancelled, or another part failed: nothing to do

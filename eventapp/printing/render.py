@@ -214,7 +214,8 @@ def render_chunks(
     if count is None:
         htmls = list(htmls)
         count = len(htmls)
-    if on_chunk is not None:
+    # A task queue's process worker is a daemon process, which may start no other.
+    if on_chunk is not None or multiprocessing.current_process().daemon:
         workers = 1
     elif workers is None:
         workers = min(2, os.cpu_count() or 1) if count >= PARALLEL_FROM else 1
