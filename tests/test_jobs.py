@@ -356,3 +356,34 @@ def test_process_workers_lay_out_a_badge_run_side_by_side(database_url, _schema,
             db.session.remove()
             _empty_all_tables()
             close_db()
+
+
+def test_a_large_export_is_a_job_with_the_desks_filters(client, app, my_event, organiser):
+    app.config["EXPORT_JOB_ABOVE"] = 2
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == my_event))
+        for n, name in enumerate(["Ирина", "ნინო", "Zoë", "Yusuf"]):
+            factories.make_registration(event, given_name=name, family_name=f"F{n}", country="GE")
+        factories.make_registration(event, given_name="Kept out", country="BE")
+        db.session.commit()
+    url = f"/manage/events/{my_event}/registrations/export.xlsx?country=GE"
+    page = organiser.get(url)  # a GET changes nothing: it asks
+    assert "Export 4 registrations as XLSX" in page.text
+    with app.app_context():
+        assert db.session.scalars(select(Job)).all() == []
+    response = organiser.post(url)
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    state = organiser.get(response.headers["Location"] + "/status.json").json
+    assert (state["status"], state["done"], state["total"]) == ("done", 4, 4)
+    workbook = organiser.get(response.headers["Location"] + "/result")
+    assert workbook.headers["Content-Disposition"].endswith('-registrations.xlsx"')
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(BytesIO(workbook.data)).active.iter_rows(values_only=True))
+    cells = {str(cell) for row in rows[1:] for cell in row}
+    assert len(rows) == 5 and {"Ирина", "ნინო", "Zoë", "Yusuf"} <= cells
+    # Small enough, the file itself, as before.
+    small = organiser.get(f"/manage/events/{my_event}/registrations/export.csv?country=BE")
+    assert small.mimetype == "text/csv" and "Kept out" in small.data.decode("utf-8-sig")
