@@ -266,7 +266,8 @@ def post_print(client, slug: str, **data):
     page = client.get(f"/manage/events/{slug}/badges")
     form = {"layout": "a6-sheet", "which": "all", "sort": "family_name", **data}
     return client.post(
-        f"/manage/events/{slug}/badges/print", data={"csrf_token": csrf_token_from(page.text), **form}
+        f"/manage/events/{slug}/badges/print",
+        data={"csrf_token": csrf_token_from(page.text), **form},
     )
 
 

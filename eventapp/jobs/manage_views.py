@@ -46,7 +46,7 @@ def status_text(job: Job) -> str:
 
 
 def estimate_text(job: Job) -> str:
-    """"About 2 minutes left", or "" without an estimate yet."""
+    """ "About 2 minutes left", or "" without an estimate yet."""
     seconds = services.seconds_left(job)
     if seconds is None:
         return ""

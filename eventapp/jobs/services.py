@@ -190,9 +190,10 @@ def progress(job: Job, done: int, total: int | None = None, *, force: bool = Fal
     if total is not None:
         values["total"] = total
     db.session.execute(
-        update(Job).where(Job.id == job.id).values(**values).execution_options(
-            synchronize_session=False
-        )
+        update(Job)
+        .where(Job.id == job.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
     for key, value in values.items():  # the loaded job in step, without reading it again
@@ -302,9 +303,7 @@ def delete_expired(now: datetime | None = None) -> int:
     """Delete the result files past their 24 hours and parts left by a stopped worker;
     how many results were deleted (committed)."""
     now = now or utcnow()
-    jobs = db.session.scalars(
-        select(Job).where(Job.result_file != "", Job.expires_at <= now)
-    ).all()
+    jobs = db.session.scalars(select(Job).where(Job.result_file != "", Job.expires_at <= now)).all()
     for job in jobs:
         (results_folder() / job.result_file).unlink(missing_ok=True)
         job.result_file = ""

@@ -219,9 +219,7 @@ def select_registrations(
 
     A registration_id asks for that one badge (a reprint), whether printed before or not.
     """
-    query = _selection(
-        select(Registration), event, category, unprinted, registration_id
-    )
+    query = _selection(select(Registration), event, category, unprinted, registration_id)
     registrations = list(db.session.scalars(query))
     return sorted(registrations, key=_sort_key(sort, badge_settings(event)["language"]))
 

@@ -36,9 +36,7 @@ def job_above() -> int:
 def start(event: Event, options: dict[str, Any], count: int, user: User | None) -> Job:
     """Record a badge run as a job (the caller commits; the worker starts after)."""
     layout = options.get("layout") or badges.badge_settings(event)["layout"]
-    title = _(
-        "Badges: %(num)s, %(layout)s", num=count, layout=str(badges.LAYOUTS[layout].label)
-    )
+    title = _("Badges: %(num)s, %(layout)s", num=count, layout=str(badges.LAYOUTS[layout].label))
     return services.start_job(event, KIND, title, {"options": options}, user, total=count)
 
 
