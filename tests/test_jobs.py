@@ -138,6 +138,21 @@ def test_results_are_deleted_after_24_hours(app):
         assert job.result_file == ""
 
 
+def test_a_job_whose_worker_died_is_marked_failed(app):
+    with app.app_context():
+        event = factories.make_event()
+        quiet = utcnow() - timedelta(minutes=121)
+        stalled = Job(event=event, kind="t", title="t", status=JobStatus.RUNNING, updated_at=quiet)
+        alive = Job(event=event, kind="t", title="t", status=JobStatus.RUNNING, updated_at=utcnow())
+        db.session.add_all([stalled, alive])
+        db.session.commit()
+        assert services.fail_stalled() == 1
+        db.session.refresh(stalled)
+        db.session.refresh(alive)
+        assert stalled.status == JobStatus.FAILED and "start the job again" in stalled.error
+        assert alive.status == JobStatus.RUNNING
+
+
 def test_progress_updates_are_at_most_twice_a_second(app):
     with app.app_context():
         event = factories.make_event()

@@ -47,6 +47,15 @@ UNEXPECTED = _l(
 )
 
 
+#: Minutes without progress after which a running job's worker is taken for dead: long
+#: enough for its parts to wait behind another job's in the queue.
+STALLED_MINUTES = 120
+STALLED = _l(
+    "The worker running this job stopped (it was restarted or ran out of memory): "
+    "start the job again."
+)
+
+
 class JobError(Exception):
     """A job failed for a reason the organiser can read and act on (the message)."""
 
@@ -116,7 +125,7 @@ def claim(job_id: int) -> Job | None:
     claimed = db.session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == JobStatus.QUEUED)
-        .values(status=JobStatus.RUNNING, started_at=now)
+        .values(status=JobStatus.RUNNING, started_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
@@ -186,7 +195,7 @@ def progress(job: Job, done: int, total: int | None = None, *, force: bool = Fal
     if not force and total is None and now - _last_update.get(job.id, 0.0) < PROGRESS_EVERY:
         return
     _last_update[job.id] = now
-    values: dict[str, Any] = {"done": done}
+    values: dict[str, Any] = {"done": done, "updated_at": utcnow()}
     if total is not None:
         values["total"] = total
     db.session.execute(
@@ -212,7 +221,7 @@ def add_progress(job: Job, count: int, *, force: bool = False) -> None:
         db.session.execute(
             update(Job)
             .where(Job.id == job.id)
-            .values(done=Job.done + pending)
+            .values(done=Job.done + pending, updated_at=utcnow())
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
@@ -314,6 +323,22 @@ def delete_expired(now: datetime | None = None) -> int:
             if path.stat().st_mtime < stale:
                 path.unlink(missing_ok=True)
     return len(jobs)
+
+
+def fail_stalled(now: datetime | None = None) -> int:
+    """Mark failed the running jobs that showed no sign of life for STALLED_MINUTES (their
+    worker was killed or restarted); how many (committed)."""
+    now = now or utcnow()
+    minutes = int(current_app.config.get("JOB_STALLED_MINUTES", STALLED_MINUTES))
+    ids = db.session.scalars(
+        select(Job.id).where(
+            Job.status == JobStatus.RUNNING, Job.updated_at < now - timedelta(minutes=minutes)
+        )
+    ).all()
+    db.session.rollback()
+    for job_id in ids:
+        _stop(job_id, JobStatus.FAILED, str(STALLED))
+    return len(ids)
 
 
 def results_folder() -> Path:

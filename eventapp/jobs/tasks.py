@@ -77,5 +77,6 @@ def run_job_part(job_id: int, index: int) -> None:
 
 @periodic_task(crontab(minute="*/10"))
 def delete_expired_results() -> None:
-    """Delete job results past their 24 hours."""
+    """Delete job results past their 24 hours; fail the jobs whose worker died."""
     services.delete_expired()
+    services.fail_stalled()

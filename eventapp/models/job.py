@@ -50,6 +50,9 @@ class Job(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The last sign of life of a running job (each progress update): a job whose worker
+    #: was killed stops showing any, and the sweep marks it failed (jobs.services).
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: What the runner needs (JSON-safe): the form's choices, the plan it made.
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     #: Parts of a run split over several workers, and how many are finished.

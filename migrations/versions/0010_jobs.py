@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('parts', sa.Integer(), nullable=False),
     sa.Column('parts_done', sa.Integer(), nullable=False),
