@@ -21,10 +21,11 @@ run: install translations
 	$(FLASK) demo --upcoming --seats-left 1
 	$(FLASK) first-admin
 	@echo "Serving http://127.0.0.1:5000 and http://localhost:5000 (Ctrl+C stops it)"
-	@# The worker (e-mails, background work) beside the web server: a command started with &
-	@# ignores Ctrl+C, so the shell's trap stops both, whichever ends first.
+	@# The worker (e-mails, jobs) beside the web server, two processes that lay out a large
+	@# badge run's parts side by side (at a lower CPU priority than gunicorn): a command
+	@# started with & ignores Ctrl+C, so the shell's trap stops both, whichever ends first.
 	trap 'kill 0' INT TERM; \
-	$(FLASK) worker & \
+	$(FLASK) worker -k process -w 2 & \
 	$(BIN)/gunicorn --workers 2 --bind 127.0.0.1:5000 --access-logfile - 'eventapp:create_app()'; \
 	kill 0
 

@@ -59,6 +59,16 @@ class Defaults:
     TASKS_URL = None
     #: Run each task at once in the process that enqueues it, with no worker (the tests).
     TASKS_IMMEDIATE = False
+    #: Badge runs of more badges than this are a job (eventapp/jobs/): the page answers at
+    #: once and the workers lay them out; a reprint and smaller runs come back at once.
+    BADGE_JOB_ABOVE = 50
+    #: Badges per WeasyPrint document of a run (printing/badges.py).
+    BADGE_CHUNK = 100
+    #: Process workers that share a job's parts (`worker -k process -w N`): a split run
+    #: has a multiple of this many parts, so none sits idle at the end.
+    JOB_WORKERS = 2
+    #: Hours a job's result (PDF, spreadsheet) stays downloadable after it finished.
+    JOB_RESULT_HOURS = 24
 
     #: Limits of an import file, checked while it is read (core/import_reader.py):
     #: rows besides the header, columns, characters in a cell, and bytes an XLSX

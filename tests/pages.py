@@ -24,6 +24,8 @@ from eventapp.models import (
     AgendaItem,
     AgendaRole,
     Event,
+    Job,
+    JobStatus,
     Person,
     Question,
     QuestionKind,
@@ -97,6 +99,7 @@ def event_values(event: Event, **more) -> dict:
         Registration, first(Registration.id, Registration.event_id == event.id)
     )
     item = db.session.get(AgendaItem, first(AgendaItem.id, AgendaItem.event_id == event.id))
+    job_id = first(Job.id, Job.event_id == event.id) or example_job(event)
     return {
         "slug": event.slug,
         "item_id": item.id,
@@ -110,8 +113,20 @@ def event_values(event: Event, **more) -> dict:
         "passkey_id": 1,
         "name": "none.jpg",
         "filename": "img/favicon.svg",
+        "job_id": job_id,
         **more,
     }
+
+
+def example_job(event: Event) -> int:
+    """A finished badge run of the event with its PDF (committed): its id."""
+    from eventapp.jobs import services
+
+    job = Job(event=event, kind="badges", title="Badges: 4", status=JobStatus.RUNNING, total=4)
+    db.session.add(job)
+    db.session.flush()
+    services.finish(job, b"%PDF-1.7\n", "badges.pdf", "application/pdf")
+    return job.id
 
 
 def fill(rule: str, values: dict) -> str:

@@ -15,6 +15,7 @@ from eventapp.registration import services
 
 from .factories import START, make_event, make_registration
 from .pdfcheck import page_sizes_mm, page_texts, qr_codes
+from .pdftags import catalog, pdfinfo
 
 HOSTILE = "<img src=file:///etc/passwd>"
 #: (given, family, organisation, e-mail, checked in)
@@ -206,10 +207,11 @@ def test_downloads_need_the_csrf_token(sign_in, app, client, forum):
 def test_e_mail_to_everyone_sends_each_their_own_pdf(sign_in, app, client, forum, smtp):
     manager = sign_in("manager@example.org")
     response = manager.post("/manage/events/forum/certificates/send")
-    assert response.status_code == 302
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
     page = client.get(response.headers["Location"]).text
-    assert "3 certificates sent by e-mail." in page
-    assert "1 person checked in has no e-mail address" in page
+    assert "Done: 4 of 4." in page
+    assert "<dt>E-mails queued for delivery</dt><dd>3</dd>" in page
+    assert "<dt>Without an e-mail address</dt><dd>1</dd>" in page
     by_address = {m["To"]: m for m in smtp.messages}
     assert set(by_address) == {"nino@example.org", "zoe@example.org", "mallory@example.org"}
     for address, family in (
@@ -238,7 +240,8 @@ def test_e_mailing_everyone_again_sends_only_what_is_missing(sign_in, app, clien
     manager.post("/manage/events/forum/certificates/send")
     assert len(smtp.messages) == 3
     again = manager.post("/manage/events/forum/certificates/send", follow_redirects=True)
-    assert "3 people had been sent theirs already: not sent again." in again.text
+    assert "<dt>Sent before: not sent again</dt><dd>3</dd>" in again.text
+    assert "<dt>E-mails queued for delivery</dt><dd>0</dd>" in again.text
     assert len(smtp.messages) == 3
 
 
@@ -387,21 +390,17 @@ def test_an_undone_check_in_or_erased_data_withdraws_the_certificate(app, client
     assert client.get(f"/verify/{nino}").status_code == 404
 
 
-def test_a_large_event_downloads_all_certificates_in_parts(
-    sign_in, app, client, forum, monkeypatch
-):
-    from eventapp.certificates import manage_views as page
-
-    monkeypatch.setattr(page, "PART_SIZE", 3)  # 4 people checked in: parts of 3 and 1
+def test_a_large_event_gets_all_certificates_from_a_job(sign_in, app, client, forum, tmp_path):
+    app.config["CERTIFICATE_JOB_ABOVE"] = 3  # 4 people checked in
     manager = sign_in("manager@example.org")
-    html = client.get("/manage/events/forum/certificates").text
-    assert "Download all (one PDF)" not in html
-    assert html.count('name="part"') == 2 and "PDF 2 of 2" in html
-    first = manager.post("/manage/events/forum/certificates/all.pdf", data={"part": "1"})
-    second = manager.post("/manage/events/forum/certificates/all.pdf", data={"part": "2"})
-    assert first.headers["Content-Disposition"].endswith('-part1.pdf"')
-    assert (len(page_texts(first.data)), len(page_texts(second.data))) == (3, 1)
-    assert (
-        manager.post("/manage/events/forum/certificates/all.pdf", data={"part": "3"}).status_code
-        == 404
-    )
+    assert "made in the background" in client.get("/manage/events/forum/certificates").text
+    response = manager.post("/manage/events/forum/certificates/all.pdf")
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).text
+    assert "Done: 4 of 4." in page and "Download certificates-forum.pdf" in page
+    pdf = client.get(response.headers["Location"] + "/result")
+    assert pdf.headers["Content-Disposition"] == 'attachment; filename="certificates-forum.pdf"'
+    texts = page_texts(pdf.data)
+    assert len(texts) == 4 and "ბერიძე" in "".join(texts)
+    assert pdfinfo(pdf.data, tmp_path)["Tagged"] == "yes"
+    assert catalog(pdf.data)["pdfua"] == "1" and catalog(pdf.data)["pdfa"] == "3A"

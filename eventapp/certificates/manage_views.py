@@ -5,22 +5,17 @@ Downloads are POSTs, like printing badges: the first certificate of a person giv
 their verification code, a change a GET (a link preview, a prefetch) must not make.
 """
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_login import current_user
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.certificates import jobs as certificate_jobs
 from eventapp.certificates import services as certificates
-from eventapp.certificates.mailing import SEND_SECONDS
-from eventapp.certificates.mailing import send_certificates as mail_certificates
 from eventapp.extensions import db
 from eventapp.mail.records import send_certificate as mail_certificate
 from eventapp.models import Event, Registration
 from eventapp.web.blueprints import manage as bp
-
-#: People per PDF of "download all": a part stays well inside gunicorn's 30 s timeout,
-#: which a large event's run in one PDF would not.
-PART_SIZE = 500
 
 
 def _pdf_response(pdf: bytes, name: str) -> Response:
@@ -53,7 +48,7 @@ def certificates_page(slug: str):
         "certificates/manage.html",
         event=event,
         people=people,
-        parts=certificates.parts(people, PART_SIZE),
+        as_job=len(people) > certificate_jobs.job_above(),
         with_email=sum(1 for r in people if r.email),
         format_code=certificates.format_code,
     )
@@ -63,22 +58,20 @@ def certificates_page(slug: str):
 @organiser_required
 def certificates_pdf(slug: str):
     """Every checked-in person's certificate in one PDF, a page each, by family name; for
-    a large event, one part of PART_SIZE people (form field `part`, from 1)."""
+    more than CERTIFICATE_JOB_ABOVE people, made by a job whose page is the answer."""
     event = get_managed_event_or_404(slug)
     people = certificates.attendees(event)
     if not people:
         flash(_("Nobody is checked in yet: there is no certificate to make."), "error")
         return redirect(url_for(".certificates", slug=slug))
-    parts = certificates.parts(people, PART_SIZE)
-    part = request.form.get("part", type=int) or 1
-    if not 1 <= part <= len(parts):
-        abort(404)
-    pdf = certificates.render_certificates(event, parts[part - 1])
+    if len(people) > certificate_jobs.job_above():
+        # Laid out by a worker: the answer is the job's page, where the PDF then waits.
+        job = certificate_jobs.start_pdf(event, len(people), current_user)
+        db.session.commit()
+        return redirect(url_for(".job", slug=slug, job_id=job.id))
+    pdf = certificates.render_certificates(event, people)
     db.session.commit()  # the codes made for this run
-    name = certificates.file_name(event)
-    if len(parts) > 1:
-        name = name.replace(".pdf", f"-part{part}.pdf")
-    return _pdf_response(pdf, name)
+    return _pdf_response(pdf, certificates.file_name(event))
 
 
 @bp.post("/events/<slug>/certificates/<int:registration_id>.pdf")
@@ -95,63 +88,16 @@ def certificate_pdf(slug: str, registration_id: int):
 @bp.post("/events/<slug>/certificates/send")
 @organiser_required
 def send_certificates(slug: str):
-    """E-mail everyone checked in who has an address their certificate."""
+    """E-mail everyone checked in who has an address their certificate: a job queues
+    one e-mail per person, delivered by the workers; the answer is the job's page."""
     event = get_managed_event_or_404(slug)
-    result = mail_certificates(event, seconds=SEND_SECONDS)
-    if result.delivered:
-        flash(
-            ngettext(
-                "%(num)d certificate sent by e-mail.",
-                "%(num)d certificates sent by e-mail.",
-                result.delivered,
-            ),
-            "info",
-        )
-    if result.skipped:
-        flash(
-            ngettext(
-                "%(num)d person checked in has no e-mail address: download their "
-                "certificate instead.",
-                "%(num)d people checked in have no e-mail address: download their "
-                "certificates instead.",
-                result.skipped,
-            ),
-            "info",
-        )
-    if result.failed:
-        flash(
-            ngettext(
-                "%(num)d e-mail could not be sent: see the failed e-mails on the "
-                "registrations page.",
-                "%(num)d e-mails could not be sent: see the failed e-mails on the "
-                "registrations page.",
-                result.failed,
-            ),
-            "error",
-        )
-    if result.already:
-        flash(
-            ngettext(
-                "%(num)d person had been sent theirs already: not sent again.",
-                "%(num)d people had been sent theirs already: not sent again.",
-                result.already,
-            ),
-            "info",
-        )
-    if result.remaining:
-        flash(
-            ngettext(
-                "%(num)d certificate is still to send: press the button again.",
-                "%(num)d certificates are still to send: press the button again.",
-                result.remaining,
-            ),
-            "error",
-        )
-    if not (
-        result.delivered or result.skipped or result.failed or result.already or result.remaining
-    ):
+    count = len(certificates.attendees(event))
+    if not count:
         flash(_("Nobody is checked in yet: there is no certificate to send."), "error")
-    return redirect(url_for(".certificates", slug=slug))
+        return redirect(url_for(".certificates", slug=slug))
+    job = certificate_jobs.start_mail(event, count, current_user)
+    db.session.commit()
+    return redirect(url_for(".job", slug=slug, job_id=job.id))
 
 
 @bp.post("/events/<slug>/certificates/<int:registration_id>/send")

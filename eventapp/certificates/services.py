@@ -17,7 +17,7 @@ people type for the digits they resemble (O for 0, I and L for 1).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select, update
 
@@ -133,10 +133,15 @@ def holders(registrations: Sequence[Registration]) -> list[document.Holder]:
     return [(registration, format_code(code), verify_url(code)) for registration, code in coded]
 
 
-def render_certificates(event: Event, registrations: Sequence[Registration]) -> bytes:
+def render_certificates(
+    event: Event,
+    registrations: Sequence[Registration],
+    on_pages: Callable[[int], None] | None = None,
+) -> bytes:
     """The PDF of these people's certificates, one page each, in the order given. Gives
-    codes to those who have none: the caller commits once the PDF is handed over."""
-    return document.render_certificates(event, holders(registrations))
+    codes to those who have none: the caller commits once the PDF is handed over.
+    ``on_pages(n)``: told as each n more are laid out (a job's progress)."""
+    return document.render_certificates(event, holders(registrations), on_pages)
 
 
 def parts(people: list[Registration], size: int) -> list[list[Registration]]:

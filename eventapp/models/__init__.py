@@ -4,6 +4,7 @@ from eventapp.models.agenda import AgendaItem, AgendaRole, ItemKind, RoleKind
 from eventapp.models.changelog import ChangeLogEntry
 from eventapp.models.checkin import CheckInAction, CheckInMethod, CheckInRecord
 from eventapp.models.event import Event, Room
+from eventapp.models.job import Job, JobStatus
 from eventapp.models.people import Person
 from eventapp.models.registration import (
     PUBLIC_CATEGORIES,
@@ -31,6 +32,8 @@ __all__ = [
     "Dietary",
     "Event",
     "ItemKind",
+    "Job",
+    "JobStatus",
     "LoginSession",
     "MailRecord",
     "MailStatus",

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -219,20 +219,39 @@ def select_registrations(
 
     A registration_id asks for that one badge (a reprint), whether printed before or not.
     """
-    query = select(Registration).where(
+    query = _selection(select(Registration), event, category, unprinted, registration_id)
+    registrations = list(db.session.scalars(query))
+    return sorted(registrations, key=_sort_key(sort, badge_settings(event)["language"]))
+
+
+def count_registrations(
+    event: Event,
+    *,
+    category: Category | str | None = None,
+    unprinted: bool = False,
+    registration_id: int | None = None,
+    **_: Any,
+) -> int:
+    """How many badges select_registrations would give (one query, nothing loaded)."""
+    query = _selection(
+        select(func.count()).select_from(Registration), event, category, unprinted, registration_id
+    )
+    return db.session.scalar(query) or 0
+
+
+def _selection(query, event, category, unprinted, registration_id):
+    query = query.where(
         Registration.event_id == event.id,
         Registration.status == Status.CONFIRMED,
         Registration.anonymised_at.is_(None),
     )
     if registration_id is not None:
-        query = query.where(Registration.id == registration_id)
-    else:
-        if category:
-            query = query.where(Registration.category == Category(category))
-        if unprinted:
-            query = query.where(Registration.printed_at.is_(None))
-    registrations = list(db.session.scalars(query))
-    return sorted(registrations, key=_sort_key(sort, badge_settings(event)["language"]))
+        return query.where(Registration.id == registration_id)
+    if category:
+        query = query.where(Registration.category == Category(category))
+    if unprinted:
+        query = query.where(Registration.printed_at.is_(None))
+    return query
 
 
 #: Latin letters that Unicode does not decompose into a base letter and a mark.
@@ -582,16 +601,18 @@ def render_badges(
     *,
     settings: dict[str, Any] | None = None,
     workers: int | None = None,
+    on_badges: Callable[[int], None] | None = None,
 ) -> bytes:
-    """The PDF of the registrations' badges in the given (or the event's) layout."""
+    """The PDF of the registrations' badges in the given (or the event's) layout.
+    ``on_badges(n)`` is told each time n more badges are laid out (in this process)."""
     settings = settings or badge_settings(event)
     chosen = LAYOUTS[layout or settings["layout"]]
     if not registrations:
         raise ValueError("no badges to print")
     if chosen.face is not None:
-        faces = render_badges_of(event, registrations, chosen.face, settings, workers)
+        faces = render_badges_of(event, registrations, chosen.face, settings, workers, on_badges)
         return impose(chosen, faces, settings["language"])
-    return render_badges_of(event, registrations, chosen, settings, workers)
+    return render_badges_of(event, registrations, chosen, settings, workers, on_badges)
 
 
 def render_badges_of(
@@ -600,19 +621,34 @@ def render_badges_of(
     layout: Layout,
     settings: dict[str, Any],
     workers: int | None = None,
+    on_badges: Callable[[int], None] | None = None,
 ) -> bytes:
     """The badges' pages in one layout, laid out by WeasyPrint in chunks (see
     render.render_chunks: on both cores for large runs)."""
-    # Whole pages per chunk, so a sheet of four is never split across documents.
-    per_chunk = max(layout.per_page, CHUNK - CHUNK % layout.per_page)
+    per_chunk = chunk_size(layout)
     starts = range(0, len(registrations), per_chunk)
+    on_chunk = None
+    if on_badges is not None:
+        sizes = iter([min(per_chunk, len(registrations) - i) for i in starts])
+        on_chunk = lambda: on_badges(next(sizes))  # noqa: E731
     # A generator: large runs start laying out the first badges while the rest are written.
     chunks = (badge_html(event, registrations[i : i + per_chunk], layout, settings) for i in starts)
     from eventapp.printing import render
 
     return render.render_chunks(
-        chunks, stylesheets=[BADGE_CSS, layout.stylesheet], workers=workers, count=len(starts)
+        chunks,
+        stylesheets=[BADGE_CSS, layout.stylesheet],
+        workers=workers,
+        count=len(starts),
+        on_chunk=on_chunk,
     )
+
+
+def chunk_size(layout: Layout) -> int:
+    """Badges per WeasyPrint document: whole pages, so a sheet of four is never split
+    across documents."""
+    chunk = int(current_app.config.get("BADGE_CHUNK", CHUNK))
+    return max(layout.per_page, chunk - chunk % layout.per_page)
 
 
 def impose(layout: Layout, faces: bytes, language: str) -> bytes:

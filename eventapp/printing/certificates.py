@@ -3,7 +3,7 @@ language, with the verification code and its QR code. Who has a certificate and 
 its code is are decided in eventapp/certificates/services.py; this module only lays out
 what it is given."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask import render_template
@@ -144,8 +144,11 @@ def _logo_url(event: Event) -> str:
     return url if app_fetcher().resolve(url) else ""
 
 
-def render_certificates(event: Event, holders: Sequence[Holder]) -> bytes:
-    """The PDF of these people's certificates, one page each, in the order given."""
+def render_certificates(
+    event: Event, holders: Sequence[Holder], on_pages: Callable[[int], None] | None = None
+) -> bytes:
+    """The PDF of these people's certificates, one page each, in the order given.
+    ``on_pages(n)`` is told each time n more are laid out (then in this process only)."""
     if not holders:
         raise ValueError("no certificates to print")
     from eventapp.printing import render
@@ -153,7 +156,15 @@ def render_certificates(event: Event, holders: Sequence[Holder]) -> bytes:
     # In chunks, like badges: a large event's run is laid out on two cores.
     starts = range(0, len(holders), CHUNK)
     chunks = (certificates_html(event, holders[i : i + CHUNK]) for i in starts)
+    on_chunk = None
+    if on_pages is not None:
+        sizes = iter([min(CHUNK, len(holders) - i) for i in starts])
+        on_chunk = lambda: on_pages(next(sizes))  # noqa: E731
     pdf = render.render_chunks(
-        chunks, stylesheets=[STYLESHEET], count=len(starts), variant=render.ARCHIVED
+        chunks,
+        stylesheets=[STYLESHEET],
+        count=len(starts),
+        variant=render.ARCHIVED,
+        on_chunk=on_chunk,
     )
     return render.mark_pdfua(pdf)

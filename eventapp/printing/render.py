@@ -26,7 +26,7 @@ import io
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import cache
@@ -194,6 +194,7 @@ def render_chunks(
     fetcher: SafeFetcher | None = None,
     count: int | None = None,
     variant: str | None = None,
+    on_chunk: Callable[[], None] | None = None,
 ) -> bytes:
     """One PDF from several HTML documents (chunks of one print run), in order.
 
@@ -206,17 +207,22 @@ def render_chunks(
     ``htmls`` may be a generator (then give ``count``, the number of chunks): the workers
     start on the first part while the next ones are still being written. A tagged
     ``variant`` keeps its structure across parts (merge_pdfs joins their trees).
+    ``on_chunk`` is called after each chunk is laid out, in this process only (a job's
+    progress; it may raise to stop the run): it makes the run a single-process one.
     """
     fetcher = fetcher or app_fetcher()
     if count is None:
         htmls = list(htmls)
         count = len(htmls)
-    if workers is None:
+    # A task queue's process worker is a daemon process, which may start no other.
+    if on_chunk is not None or multiprocessing.current_process().daemon:
+        workers = 1
+    elif workers is None:
         workers = min(2, os.cpu_count() or 1) if count >= PARALLEL_FROM else 1
     sizes = part_sizes(count, workers)
     parts = _parts(htmls, sizes)
     if workers <= 1:
-        pdfs = [_render_part(part, stylesheets, fetcher, variant) for part in parts]
+        pdfs = [_render_part(part, stylesheets, fetcher, variant, on_chunk) for part in parts]
         return merge_pdfs(pdfs)
     roots = (str(fetcher.roots["static"]), str(fetcher.roots.get("uploads") or ""))
     with ProcessPoolExecutor(
@@ -304,13 +310,19 @@ def _render_part(
     stylesheets: Sequence[str],
     fetcher: SafeFetcher,
     variant: str | None = None,
+    on_chunk: Callable[[], None] | None = None,
 ) -> bytes:
     image_cache: dict = {}
     with fewer_collections():
-        documents = [
-            render_document(html, stylesheets=stylesheets, fetcher=fetcher, image_cache=image_cache)
-            for html in htmls
-        ]
+        documents = []
+        for html in htmls:
+            documents.append(
+                render_document(
+                    html, stylesheets=stylesheets, fetcher=fetcher, image_cache=image_cache
+                )
+            )
+            if on_chunk is not None:
+                on_chunk()
         return write_pdf(join_documents(documents), variant=variant)
 
 

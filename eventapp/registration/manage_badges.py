@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, ColorField, DecimalField, IntegerField, RadioField, SelectField
@@ -18,6 +19,7 @@ from eventapp.core.labels import CATEGORIES
 from eventapp.extensions import db
 from eventapp.models import Category, Registration, Status
 from eventapp.printing import badges
+from eventapp.registration import badge_jobs
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import CleanForm, options
 
@@ -234,12 +236,21 @@ def badges_preview(slug: str):
 @bp.post("/events/<slug>/badges/print")
 @organiser_required
 def print_badges(slug: str):
-    """Print a run: the PDF is the answer, and its badges are marked printed."""
+    """Print a run: the PDF is the answer, and its badges are marked printed; a run of
+    more than BADGE_JOB_ABOVE badges becomes a job and the answer is its page."""
     event = get_managed_event_or_404(slug)
     form = PrintForm(settings=badges.badge_settings(event))
     if not form.validate_on_submit():
         return _page(event, form, settings_form(event), 422)
-    run = badges.print_badges(event, **form.run_options())
+    options = form.run_options()
+    count = badges.count_registrations(event, **options)
+    if options["registration_id"] is None and count > badge_jobs.job_above():
+        # A large run is laid out by the workers: this page answers at once with the
+        # job's, where the bar fills and the PDF is then downloaded.
+        job = badge_jobs.start(event, options, count, current_user)
+        db.session.commit()
+        return redirect(url_for(".job", slug=slug, job_id=job.id))
+    run = badges.print_badges(event, **options)
     if run is None:
         flash(_("No confirmed registration matches: nothing to print."), "error")
         query: dict[str, Any] = {k: v for k, v in request.form.items() if k != "csrf_token"}

@@ -20,7 +20,7 @@ from eventapp.mail import records as mail_records
 from eventapp.mail import resend
 from eventapp.mail.messages import KIND_LABELS
 from eventapp.models import Category, Dietary, Event, Registration
-from eventapp.registration import answers, desk, services, spreadsheets
+from eventapp.registration import answers, desk, export_jobs, services, spreadsheets
 from eventapp.registration.forms import answers_data, with_questions
 from eventapp.registration.person_fields import ORGANISER, country_field, email_field, string_field
 from eventapp.web.blueprints import manage as bp
@@ -317,39 +317,46 @@ def resend_confirmation(slug: str, registration_id: int):
 # --- Export -----------------------------------------------------------------------------
 
 
-def _export_rows(event: Event) -> list[Registration]:
-    """What the desk shows with its current filters and order (every page)."""
-    filters = desk.Filters.parse(request.args)
-    return desk.load(desk.matching_ids(event, filters, country_name))
-
-
 def _download(body: bytes, mimetype: str, event: Event, extension: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="{event.slug}-registrations.{extension}"'
+        f'attachment; filename="{export_jobs.file_name(event, extension)}"'
     )
     response.headers["Cache-Control"] = "no-store"  # personal data
     return response
 
 
-@bp.get("/events/<slug>/registrations/export.csv")
+def _export(slug: str, extension: str):
+    """The registrations as the desk filters and orders them (every page): the file at
+    once, or for more than EXPORT_JOB_ABOVE, a job (a POST from the page asking for it)."""
+    event = get_managed_event_or_404(slug)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    ids = desk.matching_ids(event, desk.Filters.parse(args), country_name)
+    if len(ids) > export_jobs.job_above():
+        if request.method == "POST":  # CSRF checked, as every POST
+            job = export_jobs.start(event, extension, args, len(ids), current_user)
+            db.session.commit()
+            return redirect(url_for(".job", slug=slug, job_id=job.id))
+        return render_template(
+            "registration/export_job.html", event=event, count=len(ids), extension=extension
+        )
+    write = spreadsheets.to_xlsx if extension == "xlsx" else spreadsheets.to_csv
+    body = write(event, desk.load(ids), country_name)
+    return _download(body, export_jobs.FORMATS[extension], event, extension)
+
+
+@bp.route("/events/<slug>/registrations/export.csv", methods=["GET", "POST"])
 @organiser_required
 def export_csv(slug: str):
     """The registrations (as filtered on the desk) as CSV, UTF-8 with BOM for Excel."""
-    event = get_managed_event_or_404(slug)
-    body = spreadsheets.to_csv(event, _export_rows(event), country_name)
-    return _download(body, "text/csv", event, "csv")
+    return _export(slug, "csv")
 
 
-@bp.get("/events/<slug>/registrations/export.xlsx")
+@bp.route("/events/<slug>/registrations/export.xlsx", methods=["GET", "POST"])
 @organiser_required
 def export_xlsx(slug: str):
     """The registrations (as filtered on the desk) as an Excel workbook."""
-    event = get_managed_event_or_404(slug)
-    body = spreadsheets.to_xlsx(event, _export_rows(event), country_name)
-    return _download(
-        body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", event, "xlsx"
-    )
+    return _export(slug, "xlsx")
 
 
 @bp.get("/events/<slug>/registrations/catering")
