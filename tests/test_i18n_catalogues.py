@@ -269,6 +269,19 @@ def test_browser_language_picks_spanish_or_portuguese(client, demo, header, expe
     assert f'<html lang="{expected}">' in page
 
 
+@pytest.mark.parametrize(
+    "lang,before,after",
+    [("pt", "Índia", "Indonésia"), ("fr", "Égypte", "Émirats arabes unis")],
+)
+def test_country_list_sorts_accented_names_among_the_others(app, lang, before, after):
+    from eventapp.core.i18n import country_choices
+
+    with app.test_request_context(f"/?lang={lang}"):
+        names = [name for _code, name in country_choices()]
+    assert names.index(before) + 1 == names.index(after)
+    assert names[-1][0] in "ZzŽ"
+
+
 def test_import_recognises_country_names_in_every_language():
     from eventapp.registration.person_fields import country_code
 

@@ -19,6 +19,7 @@ from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import escape
 
+from eventapp.core.folding import fold
 from eventapp.extensions import babel
 
 COOKIE = "lang"
@@ -152,7 +153,9 @@ def country_choices() -> list[tuple[str, str]]:
     if locale not in cache:
         cache[locale] = sorted(
             ((code, name) for code, name in territories(locale).items() if is_country_code(code)),
-            key=lambda pair: pair[1].casefold(),
+            # Accents aside, as a reader looks for them: "Índia" beside "Indonésia", not
+            # after "Zâmbia"; "Égypte" among the E's.
+            key=lambda pair: (fold(pair[1]), pair[1]),
         )
     return cache[locale]
 
