@@ -286,3 +286,16 @@ def test_import_recognises_country_names_in_every_language():
 
     assert country_code("Quirguistão") == country_code("Kirguistán") == "KG"
     assert country_code("Arménia") == "AM" and country_code("Geórgia") == "GE"
+
+
+def test_the_portuguese_programme_says_it_is_european_portuguese(client, demo):
+    """The printed programme: its PDF language (what a screen reader voices), headings and
+    dates in Portuguese."""
+    from .pdfcheck import page_texts
+    from .pdftags import catalog, headings
+
+    pdf = client.get(f"/events/{demo}/programme.pdf", query_string={"lang": "pt"}).data
+    assert catalog(pdf)["lang"] == "pt-PT"
+    assert [t for r, t in headings(pdf) if r == "H1"][1:3] == ["Índice", "Boas-vindas"]
+    text = " ".join(page_texts(pdf))
+    assert "terça-feira" in text and "Cabo Verde" in text
