@@ -8,14 +8,13 @@ from pathlib import Path
 
 from flask import Flask
 
+from eventapp.core.i18n import LANGUAGES
 from eventapp.web import public_url
-
-#: Languages with a catalogue under eventapp/translations (English is the source).
-LANGUAGES = ("en", "fr")
 
 
 class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Languages with a catalogue (core/i18n.py), in the switcher's order.
     LANGUAGES = LANGUAGES
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"

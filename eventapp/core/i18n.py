@@ -19,11 +19,21 @@ from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import escape
 
+from eventapp.core.folding import fold
 from eventapp.extensions import babel
 
 COOKIE = "lang"
+#: Languages with a catalogue under eventapp/translations (English is the source), in the
+#: switcher's order. "pt" is European Portuguese, as written in Cabo Verde and Portugal.
+LANGUAGES = ("en", "fr", "es", "pt")
+#: The variety a catalogue is written in, where Babel's plain language code means another:
+#: Babel's "pt" is Brazilian ("Armênia", "12 de mar. de 2024"), our Portuguese is European
+#: (as in Cabo Verde), so its country names and dates come from pt_PT.
+REGIONAL_LOCALES = {"pt": "pt_PT"}
 #: Regional conventions for dates: our English audience is European ("12 March 2024").
-FORMAT_LOCALES = {"en": "en_GB"}
+FORMAT_LOCALES = {"en": "en_GB", **REGIONAL_LOCALES}
+#: BCP 47 tags for `lang` attributes, so a screen reader picks a European Portuguese voice.
+LANGUAGE_TAGS = {"pt": "pt-PT"}
 
 
 def select_locale() -> str:
@@ -98,6 +108,16 @@ def language_name(code: str) -> str:
     return Locale.parse(code).get_display_name(code) or code
 
 
+def regional_locale(language: str) -> Locale:
+    """Babel's locale for the variety of `language` our catalogue is written in."""
+    return Locale.parse(REGIONAL_LOCALES.get(language, language))
+
+
+def language_tag(code: str) -> str:
+    """The `lang` attribute of a page or e-mail in language `code`: "fr", "pt-PT"."""
+    return LANGUAGE_TAGS.get(code, code)
+
+
 #: Names a country asked for that Babel (CLDR) does not give by default: Cabo Verde asked
 #: the UN in 2013 to be called so in every language, and EU documents do so.
 PREFERRED_NAMES = {"CV": "Cabo Verde"}
@@ -107,7 +127,7 @@ PREFERRED_NAMES = {"CV": "Cabo Verde"}
 def territories(language: str) -> dict[str, str]:
     """ISO code -> the country's name in `language`: Babel's, PREFERRED_NAMES over them.
     Shared: do not change the dict."""
-    return {**Locale.parse(language).territories, **PREFERRED_NAMES}
+    return {**regional_locale(language).territories, **PREFERRED_NAMES}
 
 
 def country_name(code: str | None) -> str:
@@ -133,7 +153,9 @@ def country_choices() -> list[tuple[str, str]]:
     if locale not in cache:
         cache[locale] = sorted(
             ((code, name) for code, name in territories(locale).items() if is_country_code(code)),
-            key=lambda pair: pair[1].casefold(),
+            # Accents aside, as a reader looks for them: "Índia" beside "Indonésia", not
+            # after "Zâmbia"; "Égypte" among the E's.
+            key=lambda pair: (fold(pair[1]), pair[1]),
         )
     return cache[locale]
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from faker import Faker
 from faker.decode import unidecode
 
+from eventapp.core.i18n import LANGUAGES
+
 SEED = 20240312
 
 # (Faker locale, ISO country, weight): roughly the mix of a Brussels migration event.
@@ -118,5 +120,5 @@ def generate(count: int) -> Iterator[FakeParticipant]:
             organisation=rng.choice(ORGANISATIONS),
             job_title=rng.choice(JOB_TITLES),
             country=country,
-            language="fr" if locale.startswith("fr") else "en",
+            language=locale[:2] if locale[:2] in LANGUAGES else "en",
         )

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from babel import Locale
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,7 +25,7 @@ from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from eventapp.core.folding import fold
-from eventapp.core.i18n import PREFERRED_NAMES, is_country_code
+from eventapp.core.i18n import LANGUAGES, PREFERRED_NAMES, is_country_code, regional_locale
 from eventapp.models import Registration
 from eventapp.web.forms import clean_text
 
@@ -133,12 +132,12 @@ _country_codes: dict[str, str] = {}
 
 
 def country_code(text: str) -> str | None:
-    """The ISO code of a country given by its code or its name in English or French
-    (ignoring case and accents), None when it is no country."""
+    """The ISO code of a country given by its code or its name in one of the interface's
+    languages (ignoring case and accents), None when it is no country."""
     if not _country_codes:
         table: dict[str, str] = {}
-        for language in ("en", "fr"):
-            for code, name in Locale.parse(language).territories.items():
+        for language in LANGUAGES:
+            for code, name in regional_locale(language).territories.items():
                 if is_country_code(code):
                     table.setdefault(fold(code), code)
                     table.setdefault(fold(name), code)

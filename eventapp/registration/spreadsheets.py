@@ -30,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from eventapp.core.folding import fold
+from eventapp.core.i18n import LANGUAGES
 from eventapp.core.import_reader import ImportFileError, Limits, Table, read_table
 from eventapp.core.labels import CATEGORIES, DIETARY
 from eventapp.extensions import db
@@ -325,14 +326,14 @@ def discard_upload(path: Path) -> None:
 
 
 def guess_mapping(headers: Sequence[str]) -> dict[str, int]:
-    """{field: column index} guessed from the headers (field names, English and French
-    labels, usual synonyms); each column is used once."""
+    """{field: column index} guessed from the headers (field names, their labels in each
+    interface language, usual synonyms); each column is used once."""
     known: dict[str, str] = {}
     for name, synonyms in IMPORT_FIELDS.items():
         for synonym in synonyms:
             known.setdefault(fold(synonym), name)
     exported = {name: header for name, header in EXPORT_COLUMNS}
-    for language in ("en", "fr"):
+    for language in LANGUAGES:
         for name in IMPORT_FIELDS:
             label = exported.get(name)
             if label is not None:
@@ -538,9 +539,9 @@ _Value = TypeVar("_Value")
 
 
 def _lookup(codes: Mapping[Any, _Value], labels: Mapping[_Value, Any]) -> dict[str, _Value]:
-    """Folded code or label (English or French) -> value."""
+    """Folded code or label (in any interface language) -> value."""
     table = {fold(str(code)): value for code, value in codes.items()}
-    for language in ("en", "fr"):
+    for language in LANGUAGES:
         for value, label in labels.items():
             table.setdefault(fold(_translated(label, language)), value)
     return table

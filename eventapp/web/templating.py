@@ -1,6 +1,6 @@
 """Filters and globals that every template may use."""
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 
 from eventapp.core import changelog, i18n, labels
@@ -16,6 +16,35 @@ def url_for_language(code: str) -> str:
     return url_for(request.endpoint, **args)
 
 
+#: The pages anyone may find and share, which search engines are told exist in every
+#: language; not participants' own links, the door or the organisers' pages.
+PUBLIC_PAGES = frozenset(
+    {
+        "public.home",
+        "public.event",
+        "public.agenda",
+        "public.speakers",
+        "public.speaker",
+        "public.verify_form",
+        "registration.register",
+        "registration.privacy",
+    }
+)
+
+
+def language_alternates() -> list[tuple[str, str]]:
+    """(hreflang, absolute URL) of this public page in each language, then "x-default"
+    (no ?lang=: the visitor's own choice) for `<link rel="alternate">`; none elsewhere."""
+    if request.endpoint not in PUBLIC_PAGES or request.method != "GET":
+        return []
+    values = request.view_args or {}
+    links = [
+        (i18n.language_tag(code), external_url(request.endpoint, **values, lang=code))
+        for code in current_app.config["LANGUAGES"]
+    ]
+    return [*links, ("x-default", external_url(request.endpoint, **values))]
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown,
@@ -24,10 +53,12 @@ def init_app(app: Flask) -> None:
         local_time=i18n.local_time,
         local_datetime=i18n.local_datetime,
         machine_datetime=i18n.machine_datetime,
+        language_tag=i18n.language_tag,
     )
     app.jinja_env.globals.update(
         external_url=external_url,
         url_for_language=url_for_language,
+        language_alternates=language_alternates,
         language_name=i18n.language_name,
         current_language=lambda: str(get_locale()),
         # StrEnum keys: templates look labels up by the stored value.
