@@ -4,6 +4,7 @@ from eventapp.models.agenda import AgendaItem, AgendaRole, ItemKind, RoleKind
 from eventapp.models.changelog import ChangeLogEntry
 from eventapp.models.checkin import CheckInAction, CheckInMethod, CheckInRecord
 from eventapp.models.event import Event, Room
+from eventapp.models.message import MessageKind, MessageStatus, MessageVersion, OrganiserMessage
 from eventapp.models.people import Person
 from eventapp.models.registration import (
     PUBLIC_CATEGORIES,
@@ -34,6 +35,10 @@ __all__ = [
     "LoginSession",
     "MailRecord",
     "MailStatus",
+    "MessageKind",
+    "MessageStatus",
+    "MessageVersion",
+    "OrganiserMessage",
     "Passkey",
     "Question",
     "QuestionKind",
