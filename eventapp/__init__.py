@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     import eventapp.events.manage_views
     import eventapp.events.public_views
     import eventapp.feeds.views
+    import eventapp.mail.manage_messages
     import eventapp.mail.manage_views
     import eventapp.registration.manage_badges
     import eventapp.registration.manage_questions
