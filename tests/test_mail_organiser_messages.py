@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from eventapp.extensions import db
 from eventapp.mail import organiser_messages as services
-from eventapp.mail import placeholders, reminders, tasks
+from eventapp.mail import placeholders, tasks
 from eventapp.mail.messages import build, organiser_message
 from eventapp.models import (
     Category,
@@ -21,7 +21,6 @@ from eventapp.models import (
     MailRecord,
     MessageKind,
     MessageStatus,
-    MessageVersion,
     OrganiserMessage,
     Registration,
     Status,
@@ -30,9 +29,9 @@ from eventapp.models import (
 from eventapp.models.types import utcnow
 
 from .conftest import ORGANISER
-from .test_mail_headers import on_the_wire, parse
 from .factories import make_event, make_registration
 from .test_eticket import decoded, inline_image
+from .test_mail_headers import on_the_wire, parse
 
 PRACTICAL_EN = (
     "Dear {given_name},\n\nThe venue is **{venue}**. Your page: [your registration]({link}).\n\n"
@@ -295,7 +294,10 @@ def test_the_reminder_goes_once_to_confirmed_people_when_due(app, world):
         # Each in the person's language (Айгүл's is French).
         day = event.starts_at.astimezone(event.tz)
         assert records[0].subject.endswith(f"MIEUX Impact Event, {format_date(day, 'long', 'fr')}")
-        assert records[2].subject == f"Reminder: MIEUX Impact Event, {format_date(day, 'long', 'en_GB')}"
+        assert (
+            records[2].subject
+            == f"Reminder: MIEUX Impact Event, {format_date(day, 'long', 'en_GB')}"
+        )
         # Confirmed after it went out: their confirmation says as much; no reminder.
         make_registration(event, given_name="Late", email="late@example.org")
         db.session.commit()
@@ -424,7 +426,9 @@ def test_schedule_and_cancel_through_the_page(app, manager):
 def test_other_organisers_reach_no_message(app, client, world, sign_in, make_user):
     with app.app_context():
         message_id = draft(world["event"])
-    outsider = sign_in("outsider@example.org", role=__import__("eventapp").models.UserRole.ORGANISER)
+    outsider = sign_in(
+        "outsider@example.org", role=__import__("eventapp").models.UserRole.ORGANISER
+    )
     base = f"/manage/events/mieux/messages/{message_id}"
     assert outsider.get(base).status_code == 403
     assert outsider.post(f"{base}/send").status_code == 403

@@ -76,9 +76,11 @@ def message_form(countries: list[str], **kwargs) -> MessageForm:
             render_kw={"rows": 14},
         )
     form = type("MessageFormWithLanguages", (MessageForm,), fields)(**kwargs)
-    form.status.choices = options([("", _("Any")), *((s.value, l) for s, l in STATUSES.items())])
+    form.status.choices = options(
+        [("", _("Any")), *((s.value, label) for s, label in STATUSES.items())]
+    )
     form.category.choices = options(
-        [("", _("Any")), *((c.value, l) for c, l in CATEGORIES.items())]
+        [("", _("Any")), *((c.value, label) for c, label in CATEGORIES.items())]
     )
     form.country.choices = options([("", _("Any")), *((c, country_name(c)) for c in countries)])
     form.checked_in.choices = options([("", _("Either")), ("yes", _("Yes")), ("no", _("Not yet"))])

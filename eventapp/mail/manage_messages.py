@@ -34,9 +34,7 @@ def get_message_or_404(event: Event, message_id: int) -> OrganiserMessage:
 
 
 def _count_text(n: int) -> str:
-    return ngettext(
-        "%(num)d person will receive it.", "%(num)d people will receive it.", n
-    )
+    return ngettext("%(num)d person will receive it.", "%(num)d people will receive it.", n)
 
 
 @bp.get("/events/<slug>/messages")
@@ -155,9 +153,7 @@ def _message_page(event: Event, message: OrganiserMessage, schedule_form: Schedu
 
 
 def _back(message: OrganiserMessage, **args):
-    return redirect(
-        url_for(".message", slug=message.event.slug, message_id=message.id, **args)
-    )
+    return redirect(url_for(".message", slug=message.event.slug, message_id=message.id, **args))
 
 
 @bp.post("/events/<slug>/messages/<int:message_id>/test")

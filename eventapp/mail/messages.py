@@ -320,8 +320,10 @@ def organiser_message(
             cid = make_msgid("ticket", domain=mail_domain())[1:-1]
             ticket = Ticket(cid, width, qr.data_uri(url) if preview else "")
             inline = [(data, cid)]
-        context = {"registration": registration, "ticket": ticket}
-        ticket_html = Markup(render_template("email/_ticket.html", **context)) if ticket else Markup()
+        context: dict[str, Any] = {"registration": registration, "ticket": ticket}
+        ticket_html = (
+            Markup(render_template("email/_ticket.html", **context)) if ticket else Markup()
+        )
         ticket_text = render_template("email/_ticket.txt", **context) if ticket else ""
         body = placeholders.fill_html(version.body, values, ticket_html)
         context = {

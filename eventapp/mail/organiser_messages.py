@@ -127,7 +127,7 @@ def problems(subject: str, body: str) -> tuple[str | None, str | None]:
 def _unknown_message(names: list[str]) -> str:
     return _(
         "Unknown placeholder: %(names)s. The placeholders are listed below the form.",
-        names=", ".join("{%s}" % name for name in names),
+        names=", ".join(f"{{{name}}}" for name in names),
     )
 
 

@@ -67,11 +67,12 @@ def fill_text(body: str, values: Mapping[str, str], ticket: str = "") -> str:
     )
 
 
-def fill_html(body: str, values: Mapping[str, str], ticket: Markup = Markup()) -> Markup:
+def fill_html(body: str, values: Mapping[str, str], ticket: Markup | None = None) -> Markup:
     """The Markdown rendered to HTML (no raw HTML: core.markdown), values in, escaped.
 
     `ticket` is a block (a heading, a paragraph, an image): on a line of its own it
     takes its paragraph's place; within a sentence it goes in as it is."""
+    ticket = ticket or Markup()
     html = str(render_markdown(body)).replace("<p>{ticket}</p>", str(ticket))
 
     def value(match: re.Match) -> str:

@@ -83,9 +83,7 @@ class MessageVersion(Model):
     __table_args__ = (UniqueConstraint("message_id", "language"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    message_id: Mapped[int] = mapped_column(
-        ForeignKey("organiser_message.id", ondelete="CASCADE")
-    )
+    message_id: Mapped[int] = mapped_column(ForeignKey("organiser_message.id", ondelete="CASCADE"))
     language: Mapped[str] = mapped_column(String(10))
     subject: Mapped[str] = mapped_column(String(300))
     #: Markdown with placeholders ({given_name}, {link}, {ticket}...: mail/placeholders.py).
