@@ -31,7 +31,7 @@ from eventapp.models.types import utcnow
 from .conftest import ORGANISER
 from .factories import make_event, make_registration
 from .test_eticket import decoded, inline_image
-from .test_mail_headers import on_the_wire, parse
+from .test_mail_headers import BASE, IMAGE_RULES, on_the_wire, parse, spam_score
 
 PRACTICAL_EN = (
     "Dear {given_name},\n\nThe venue is **{venue}**. Your page: [your registration]({link}).\n\n"
@@ -434,3 +434,22 @@ def test_other_organisers_reach_no_message(app, client, world, sign_in, make_use
     assert outsider.post(f"{base}/send").status_code == 403
     with app.app_context():
         assert db.session.get(OrganiserMessage, message_id).status == MessageStatus.DRAFT
+
+
+@pytest.mark.slow
+def test_spamassassin_scores_the_message_and_the_reminder_at_most_one(app, world):
+    """As every other message (tests/test_mail_headers.py): at most 1.0 apart from the
+    rules any short HTML e-mail showing one image meets (the e-ticket)."""
+    app.config.update(PUBLIC_BASE_URL=BASE, MAIL_FROM=None)
+    with app.test_request_context():
+        message = db.session.get(OrganiserMessage, draft(world["event"]))
+        natia = db.session.get(Registration, world["natia"])
+        raw = {
+            "message": on_the_wire(build(natia, "message", message)),
+            "reminder": on_the_wire(build(natia, "reminder")),
+        }
+    without_image_rules = [f"score {rule} 0" for rule in IMAGE_RULES]
+    scores = {kind: spam_score(data, *without_image_rules) for kind, data in raw.items()}
+    assert {kind: s for kind, s in scores.items() if s[0] > 1.0} == {}
+    whole = {kind: spam_score(data) for kind, data in raw.items()}
+    assert {kind: s for kind, s in whole.items() if s[0] > 3.5} == {}

@@ -321,9 +321,9 @@ def organiser_message(
             ticket = Ticket(cid, width, qr.data_uri(url) if preview else "")
             inline = [(data, cid)]
         context: dict[str, Any] = {"registration": registration, "ticket": ticket}
-        ticket_html = (
-            Markup(render_template("email/_ticket.html", **context)) if ticket else Markup()
-        )
+        # The preview is shown in an organiser's page, whose policy refuses inline styles.
+        ticket_template = "mail/_preview_ticket.html" if preview else "email/_ticket.html"
+        ticket_html = Markup(render_template(ticket_template, **context)) if ticket else Markup()
         ticket_text = render_template("email/_ticket.txt", **context) if ticket else ""
         body = placeholders.fill_html(version.body, values, ticket_html)
         context = {
