@@ -453,3 +453,32 @@ def test_spamassassin_scores_the_message_and_the_reminder_at_most_one(app, world
     assert {kind: s for kind, s in scores.items() if s[0] > 1.0} == {}
     whole = {kind: spam_score(data) for kind, data in raw.items()}
     assert {kind: s for kind, s in whole.items() if s[0] > 3.5} == {}
+
+
+def test_the_reminder_is_an_event_setting(app, manager):
+    page = manager.get("/manage/events/mieux/settings").text
+    assert 'id="reminder_days"' in page
+    with app.app_context():
+        event = db.session.scalar(select(Event))
+        start = event.local(event.starts_at).strftime("%Y-%m-%dT%H:%M")
+        end = event.local(event.ends_at).strftime("%Y-%m-%dT%H:%M")
+    form = {
+        "title": "MIEUX Impact Event",
+        "slug": "mieux",
+        "timezone": "Europe/Brussels",
+        "starts_at": start,
+        "ends_at": end,
+        "capacity": "100",
+        "published": "y",
+        "programme_size": "A5",
+        "reminder_days": "3",
+    }
+    assert manager.post("/manage/events/mieux/settings", data=form).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Event.reminder_days)) == 3
+    assert "3 days before the event" in manager.get("/manage/events/mieux/messages").text
+    bad = manager.post("/manage/events/mieux/settings", data={**form, "reminder_days": "0"})
+    assert bad.status_code == 422 and 'id="reminder_days-error"' in bad.text
+    manager.post("/manage/events/mieux/settings", data={**form, "reminder_days": ""})
+    with app.app_context():
+        assert db.session.scalar(select(Event.reminder_days)) is None

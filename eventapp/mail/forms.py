@@ -69,11 +69,12 @@ def message_form(countries: list[str], **kwargs) -> MessageForm:
         fields[f"subject_{code}"] = StringField(
             _("Subject (%(language)s)", language=name),
             validators=[Optional(), Length(max=300)],
+            render_kw={"lang": code},
         )
         fields[f"body_{code}"] = TextAreaField(
             _("Message (%(language)s)", language=name),
             validators=[Optional(), Length(max=50_000)],
-            render_kw={"rows": 14},
+            render_kw={"rows": 14, "lang": code},
         )
     form = type("MessageFormWithLanguages", (MessageForm,), fields)(**kwargs)
     form.status.choices = options(
