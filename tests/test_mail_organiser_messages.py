@@ -152,6 +152,8 @@ def test_placeholders_are_checked_and_filled_escaped(app, world):
         written = organiser_message(natia, message)
         link = f"http://localhost/r/{natia.token}"
         assert f'<a href="{link}">your registration</a>' in written.html
+        bare = db.session.get(OrganiserMessage, draft(world["event"], en=("Link", "Yours: {link}")))
+        assert f'Yours: <a href="{link}">{link}</a>' in organiser_message(natia, bare).html
         assert written.subject == "Practical information for ნათია"
 
 
@@ -403,6 +405,8 @@ def test_preview_test_to_self_and_send_now(app, manager, smtp, world):
     assert len(smtp.messages) == 3
     page = manager.get(base).text
     assert "3 recipients · 0 waiting · 3 sent · 0 failed" in page
+    log = manager.get("/manage/events/mieux/log").text
+    assert "Message sent: Practical information for {given_name}" in log
     registration_page = manager.get(f"/manage/events/mieux/registrations/{world['natia']}").text
     assert "Message from the organisers" in registration_page
     assert "Practical information for ნათია" in registration_page

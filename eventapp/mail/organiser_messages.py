@@ -204,15 +204,22 @@ def progress(message: OrganiserMessage) -> Progress:
 # --- Sending ----------------------------------------------------------------------------
 
 
-def start(message: OrganiserMessage) -> None:
-    """Mark the message sending (from a draft, a scheduled or a cancelled one): the task
-    queues the copies once this is committed. Raises CannotSend. No commit."""
+def start(message: OrganiserMessage, *, due_by: datetime | None = None) -> None:
+    """Mark the message sending (from a draft, a scheduled or a cancelled one; with
+    `due_by`, only if it is still scheduled for then or before): the task queues the
+    copies once this is committed. Raises CannotSend. No commit."""
     _check_sendable(message)
     now = utcnow()
+    if due_by is None:
+        startable = OrganiserMessage.status.in_(EDITABLE)
+    else:  # cancelled or moved meanwhile: not now
+        startable = (OrganiserMessage.status == MessageStatus.SCHEDULED) & (
+            OrganiserMessage.send_at <= due_by
+        )
     # One UPDATE, so two organisers pressing "send" at once start it once.
     started = db.session.execute(
         update(OrganiserMessage)
-        .where(OrganiserMessage.id == message.id, OrganiserMessage.status.in_(EDITABLE))
+        .where(OrganiserMessage.id == message.id, startable)
         .values(
             status=MessageStatus.SENDING,
             started_at=now,
@@ -355,7 +362,7 @@ def claim_due(now: datetime | None = None) -> list[int]:
     started = []
     for message in due:
         try:
-            start(message)
+            start(message, due_by=now)
         except CannotSend:  # cancelled or started meanwhile
             db.session.rollback()
             continue

@@ -39,6 +39,8 @@ BODY_ONLY = frozenset({"ticket"})
 # is percent-encoded: "[my page]({link})").
 _NAME = r"[^\W\d]\w*"  # a word in any script: {prénom} is refused, not ignored
 PATTERN = re.compile(r"\{(" + _NAME + r")\}")
+#: A URL Markdown takes as it is, in a link or an autolink.
+_PLAIN_URL = re.compile(r"https?://[^\s<>()\[\]{}`\\]+")
 _IN_HTML = re.compile(r"\{(" + _NAME + r")\}|%7B(" + _NAME + r")%7D")
 
 
@@ -73,6 +75,11 @@ def fill_html(body: str, values: Mapping[str, str], ticket: Markup | None = None
     `ticket` is a block (a heading, a paragraph, an image): on a line of its own it
     takes its paragraph's place; within a sentence it goes in as it is."""
     ticket = ticket or Markup()
+    link = values.get("link", "")
+    if _PLAIN_URL.fullmatch(link):
+        # The person's link is a link wherever it stands: as a link's address, as itself
+        # (an autolink), rather than text a mail reader may not make clickable.
+        body = body.replace("]({link})", f"]({link})").replace("{link}", f"<{link}>")
     html = str(render_markdown(body)).replace("<p>{ticket}</p>", str(ticket))
 
     def value(match: re.Match) -> str:
