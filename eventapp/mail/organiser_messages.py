@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from eventapp.core.changelog import record as log_change
@@ -210,11 +210,10 @@ def start(message: OrganiserMessage, *, due_by: datetime | None = None) -> None:
     copies once this is committed. Raises CannotSend. No commit."""
     _check_sendable(message)
     now = utcnow()
-    if due_by is None:
-        startable = OrganiserMessage.status.in_(EDITABLE)
-    else:  # cancelled or moved meanwhile: not now
-        startable = (OrganiserMessage.status == MessageStatus.SCHEDULED) & (
-            OrganiserMessage.send_at <= due_by
+    startable: ColumnElement[bool] = OrganiserMessage.status.in_(EDITABLE)
+    if due_by is not None:  # cancelled or moved meanwhile: not now
+        startable = and_(
+            OrganiserMessage.status == MessageStatus.SCHEDULED, OrganiserMessage.send_at <= due_by
         )
     # One UPDATE, so two organisers pressing "send" at once start it once.
     started = db.session.execute(
