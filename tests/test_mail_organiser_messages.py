@@ -486,3 +486,10 @@ def test_the_reminder_is_an_event_setting(app, manager):
     manager.post("/manage/events/mieux/settings", data={**form, "reminder_days": ""})
     with app.app_context():
         assert db.session.scalar(select(Event.reminder_days)) is None
+
+
+def test_the_desk_leads_to_a_message_to_the_people_it_shows(app, manager):
+    desk = manager.get("/manage/events/mieux/registrations?country=KG&status=confirmed").text
+    assert 'href="/manage/events/mieux/messages/new?' in desk
+    page = manager.get("/manage/events/mieux/messages/new?status=confirmed&country=KG").text
+    assert '<option selected value="KG">' in page and "1 person will receive it." in page

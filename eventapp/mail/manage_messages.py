@@ -93,8 +93,14 @@ def _compose(event: Event, message: OrganiserMessage | None):
                 if version.language in form.language_codes:
                     form.subject_field(version.language).data = version.subject
                     form.body_field(version.language).data = version.body
-        for key, value in (message.recipients if message else {"status": "confirmed"}).items():
-            form[key].data = value
+        if message is not None:
+            recipients = message.recipients
+        elif any(key in request.args for key in services.FILTER_KEYS):
+            recipients = services.recipient_filter(request.args)  # from the desk's filters
+        else:
+            recipients = {"status": "confirmed"}
+        for key in services.FILTER_KEYS:
+            form[key].data = recipients.get(key, "")
     elif request.form.get("action") == "count":
         form.validate()  # for the CSRF check and the values; nothing is saved
     elif form.check():
