@@ -493,3 +493,19 @@ def test_the_desk_leads_to_a_message_to_the_people_it_shows(app, manager):
     assert 'href="/manage/events/mieux/messages/new?' in desk
     page = manager.get("/manage/events/mieux/messages/new?status=confirmed&country=KG").text
     assert '<option selected value="KG">' in page and "1 person will receive it." in page
+
+
+def test_the_reminder_is_listed_with_its_progress(app, manager, world):
+    with app.app_context():
+        event = db.session.get(Event, world["event"])
+        event.reminder_days = 10
+        db.session.commit()
+        tasks.send_due()
+        reminder_id = db.session.scalar(select(OrganiserMessage.id))
+    listed = manager.get("/manage/events/mieux/messages").text
+    assert "Automatic reminder before the event" in listed
+    page = manager.get(f"/manage/events/mieux/messages/{reminder_id}").text
+    assert "3 recipients · 0 waiting · 3 sent · 0 failed" in page
+    assert "Send now" not in page and "Preview" not in page
+    natia = manager.get(f"/manage/events/mieux/registrations/{world['natia']}").text
+    assert "Reminder before the event" in natia
