@@ -24,9 +24,11 @@ class MessageForm(CleanForm):
     language_codes: tuple[str, ...] = ()
 
     def subject_field(self, language: str):
+        """The subject field of a language."""
         return self[f"subject_{language}"]
 
     def body_field(self, language: str):
+        """The body field of a language."""
         return self[f"body_{language}"]
 
     def versions(self) -> dict[str, tuple[str, str]]:
@@ -37,6 +39,7 @@ class MessageForm(CleanForm):
         }
 
     def recipients(self) -> dict[str, str]:
+        """The filters chosen, as query arguments."""
         return {key: self[key].data or "" for key in organiser_messages.FILTER_KEYS}
 
     def check(self) -> bool:

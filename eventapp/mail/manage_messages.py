@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def get_message_or_404(event: Event, message_id: int) -> OrganiserMessage:
+    """The event's message with this id; 404 for another event's."""
     message = db.session.get(OrganiserMessage, message_id)
     if message is None or message.event_id != event.id:
         abort(404)

@@ -145,6 +145,7 @@ def title(message: OrganiserMessage) -> str:
 
 
 def filters_of(recipients: Mapping[str, str]) -> desk.Filters:
+    """A message's recipients as the desk's filters."""
     return desk.Filters.parse(recipients)
 
 
@@ -173,10 +174,6 @@ class Progress:
     queued: int = 0
     sent: int = 0
     failed: int = 0
-
-    @property
-    def done(self) -> int:
-        return self.sent + self.failed
 
 
 def progress(message: OrganiserMessage) -> Progress:
