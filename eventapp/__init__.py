@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     import eventapp.events.public_views
     import eventapp.feeds.views
     import eventapp.jobs.manage_views
+    import eventapp.mail.manage_messages
     import eventapp.mail.manage_views
     import eventapp.registration.manage_badges
     import eventapp.registration.manage_questions

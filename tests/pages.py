@@ -26,6 +26,7 @@ from eventapp.models import (
     Event,
     Job,
     JobStatus,
+    OrganiserMessage,
     Person,
     Question,
     QuestionKind,
@@ -107,6 +108,8 @@ def event_values(event: Event, **more) -> dict:
         "person_id": first(Person.id, Person.event_id == event.id),
         "room_id": first(Room.id, Room.event_id == event.id),
         "registration_id": registration.id,
+        # The demo's draft message (eventapp/demo/mieux-impact-2024.toml).
+        "message_id": first(OrganiserMessage.id, OrganiserMessage.event_id == event.id),
         "token": registration.token,
         "code": registration.checkin_code,
         "role": "panellist",

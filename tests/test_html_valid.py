@@ -20,7 +20,7 @@ from flask import Flask
 from eventapp.config import LANGUAGES
 from eventapp.extensions import db
 from eventapp.mail import messages as emails
-from eventapp.models import Registration
+from eventapp.models import OrganiserMessage, Registration
 
 from .conftest import csrf_token_from, make_app, submit_sign_in
 from .pages import ACCOUNTS, demo_world, is_html, pages, sends_to_sign_in, url, url_map_app
@@ -75,10 +75,12 @@ def render_emails(app: Flask, values: dict, folder: Path) -> dict:
     seen = {}
     with app.app_context():
         registration = db.session.get(Registration, values["registration_id"])
+        # The demo's draft, for the kind "message" (an organiser's).
+        written = db.session.get(OrganiserMessage, values["message_id"])
         for kind in emails.KINDS:
             for language in LANGUAGES:
                 registration.language = language
-                message = emails.build(registration, kind)
+                message = emails.build(registration, kind, written)
                 [(html, _type)] = message.alternatives
                 name = f"email.{kind}-{language}"
                 (folder / f"{name}.html").write_text(html, encoding="utf-8")

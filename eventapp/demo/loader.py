@@ -15,6 +15,8 @@ from eventapp.models import (
     Category,
     Event,
     ItemKind,
+    MessageVersion,
+    OrganiserMessage,
     Person,
     Registration,
     RoleKind,
@@ -165,6 +167,19 @@ def load_demo(
                 language=fake.language,
                 category=Category.PARTICIPANT,
                 status=Status.CONFIRMED,
+            )
+        )
+    for spec_message in data.get("messages", []):
+        db.session.add(
+            OrganiserMessage(
+                event=event,
+                recipients=dict(spec_message.get("recipients", {})),
+                versions=[
+                    MessageVersion(
+                        language=v["language"], subject=v["subject"], body=v["body"].strip()
+                    )
+                    for v in spec_message["versions"]
+                ],
             )
         )
     db.session.flush()

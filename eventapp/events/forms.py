@@ -44,6 +44,10 @@ class EventForm(CleanForm):
     registration_opens_at = LocalTimeField(_l("Registration opens"), validators=[Optional()])
     registration_closes_at = LocalTimeField(_l("Registration closes"), validators=[Optional()])
     moderation = BooleanField(_l("Organisers approve each sign-up"))
+    reminder_days = IntegerField(
+        _l("Automatic reminder, days before the start"),
+        validators=[Optional(), NumberRange(min=1, max=60)],
+    )
     published = BooleanField(_l("Published (visible to the public)"))
     description = TextAreaField(
         _l("Description (Markdown)"),

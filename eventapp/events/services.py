@@ -34,6 +34,7 @@ EVENT_FIELDS = (
     "registration_opens_at",
     "registration_closes_at",
     "moderation",
+    "reminder_days",
     "published",
     "description",
     "privacy_notice",

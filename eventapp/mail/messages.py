@@ -28,12 +28,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_mailman import EmailMultiAlternatives, SafeMIMEMultipart
+from markupsafe import Markup
 
 from eventapp.certificates import services as certificates
-from eventapp.core.i18n import country_name
+from eventapp.core.i18n import country_name, local_date, local_time
 from eventapp.core.labels import DIETARY
 from eventapp.feeds.calendar_cache import agenda_ics
-from eventapp.models import Event, Registration, Status
+from eventapp.mail import placeholders
+from eventapp.models import Event, MessageVersion, OrganiserMessage, Registration, Status
 from eventapp.printing import qr
 from eventapp.printing.badges import checkin_url
 from eventapp.registration import answers, services
@@ -55,6 +57,8 @@ KIND_LABELS = {
     "cancellation": _l("Cancellation"),
     "link": _l("Link sent again"),
     "certificate": _l("Certificate of attendance"),
+    "reminder": _l("Reminder before the event"),
+    "message": _l("Message from the organisers"),
 }
 KINDS = tuple(KIND_LABELS)
 
@@ -93,10 +97,16 @@ class Content:
 
 @dataclass
 class Ticket:
-    """The e-ticket an e-mail shows: its Content-ID and the image's size in pixels."""
+    """The e-ticket an e-mail shows: its Content-ID and the image's size in pixels (or,
+    in an organiser's preview, the image itself as a data: URI)."""
 
     cid: str
     width: int
+    data_uri: str = ""
+
+    @property
+    def src(self) -> str:
+        return self.data_uri or f"cid:{self.cid}"
 
 
 def _confirmed(registration: Registration, subject: str) -> Content:
@@ -164,6 +174,15 @@ def content(registration: Registration, kind: str) -> Content:
             _("Your registration link: %(title)s", title=title),
             context={"position": services.waitlist_position(registration)},
         )
+    if kind == "reminder":
+        return _confirmed(
+            registration,
+            _(
+                "Reminder: %(title)s, %(date)s",
+                title=title,
+                date=local_date(event.starts_at, event.timezone, "long"),
+            ),
+        )
     if kind == "certificate":
         pdf = certificates.render_certificates(event, [registration])
         code = certificates.ensure_code(registration)  # the one the PDF was given
@@ -213,10 +232,19 @@ class Message(EmailMultiAlternatives):
         return msg
 
 
-def build(registration: Registration, kind: str) -> Message:
-    """The message of a kind in the person's language: text, HTML, attachments."""
+def build(
+    registration: Registration, kind: str, message: OrganiserMessage | None = None
+) -> Message:
+    """The message of a kind in the person's language: text, HTML, attachments; for an
+    organiser's ("message"), their copy of `message`."""
     # Only people with an address are sent anything (records._delivered, resend_problem).
     assert registration.email is not None
+    if kind == "message":
+        assert message is not None, "an organiser's message is built from the message"
+        written = organiser_message(registration, message)
+        return compose(
+            written.subject, registration.email, written.text, written.html, (), written.inline
+        )
     event = registration.event
     with force_locale(registration.language or "en"):
         what = content(registration, kind)
@@ -231,6 +259,89 @@ def build(registration: Registration, kind: str) -> Message:
         text = render_template(f"email/{kind}.txt", **context)
         html = render_template(f"email/{kind}.html", **context)
     return compose(what.subject, registration.email, text, html, what.attachments, what.inline)
+
+
+@dataclass
+class Written:
+    """An organiser's message as one person gets it."""
+
+    subject: str
+    text: str
+    html: str
+    #: The body alone, as HTML (the organisers' preview shows it).
+    body: Markup
+    language: str
+    inline: list[tuple[bytes, str]] = field(default_factory=list)
+
+
+def placeholder_values(registration: Registration) -> dict[str, str]:
+    """What each placeholder becomes for this person (in the current language)."""
+    event = registration.event
+    when = (
+        f"{local_date(event.starts_at, event.timezone)}, "
+        f"{local_time(event.starts_at, event.timezone)}–{local_time(event.ends_at, event.timezone)}"
+        f" ({event.timezone})"
+    )
+    return {
+        "given_name": registration.given_name,
+        "family_name": registration.family_name,
+        "full_name": registration.full_name,
+        "organisation": registration.organisation,
+        "event_title": event.title,
+        "event_date": when,
+        "venue": ", ".join(p for p in (event.venue_name, event.venue_address) if p),
+        "link": external_url("registration.selfservice", token=registration.token),
+    }
+
+
+def version_for(message: OrganiserMessage, language: str) -> MessageVersion:
+    """The version in `language`, else the first of the site's languages (LANGUAGES, in
+    order) the message has, else whichever it has."""
+    by_language = {v.language: v for v in message.versions}
+    for code in (language, *current_app.config["LANGUAGES"]):
+        if code in by_language:
+            return by_language[code]
+    return message.versions[0]
+
+
+def organiser_message(
+    registration: Registration, message: OrganiserMessage, *, preview: bool = False
+) -> Written:
+    """An organiser's message for one person, in their language (or the fallback
+    version's), their placeholders filled; the e-ticket only for confirmed people. For
+    the `preview`, the ticket is a data: URI rather than an attached image."""
+    version = version_for(message, registration.language or "en")
+    with force_locale(version.language):
+        values = placeholder_values(registration)
+        ticket, inline = None, []
+        if "ticket" in placeholders.used(version.body) and registration.status == Status.CONFIRMED:
+            url = checkin_url(registration)
+            data, width = qr.png(url)
+            cid = make_msgid("ticket", domain=mail_domain())[1:-1]
+            ticket = Ticket(cid, width, qr.data_uri(url) if preview else "")
+            inline = [(data, cid)]
+        context: dict[str, Any] = {"registration": registration, "ticket": ticket}
+        # The preview is shown in an organiser's page, whose policy refuses inline styles.
+        ticket_template = "mail/_preview_ticket.html" if preview else "email/_ticket.html"
+        ticket_html = Markup(render_template(ticket_template, **context)) if ticket else Markup()
+        ticket_text = render_template("email/_ticket.txt", **context) if ticket else ""
+        body = placeholders.fill_html(version.body, values, ticket_html)
+        context = {
+            **context,
+            "event": registration.event,
+            "link": values["link"],
+            "event_url": external_url("public.event", slug=registration.event.slug),
+            "body": body,
+            "text_body": placeholders.fill_text(version.body, values, ticket_text),
+        }
+        return Written(
+            subject=placeholders.fill_subject(version.subject, values),
+            text=render_template("email/message.txt", **context),
+            html=render_template("email/message.html", **context),
+            body=body,
+            language=version.language,
+            inline=inline,
+        )
 
 
 def compose(

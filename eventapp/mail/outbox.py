@@ -81,7 +81,12 @@ def signup_kind(status: Status) -> str:
 def queue_delivery(mail: MailRecord) -> None:
     """Deliver this (queued, flushed) record once its session's transaction commits."""
     assert mail.id is not None
-    db.session.info.setdefault(_PENDING, []).append(mail.id)
+    queue_deliveries([mail.id])
+
+
+def queue_deliveries(record_ids: list[int]) -> None:
+    """Deliver these queued records (inserted in bulk) once the transaction commits."""
+    db.session.info.setdefault(_PENDING, []).extend(record_ids)
 
 
 @event.listens_for(Session, "after_commit")

@@ -100,7 +100,7 @@ def attempt(mail: MailRecord, registration: Registration) -> None:
     assert registration.email is not None  # the callers send only to an address
     mail.recipient = registration.email[:254]
     try:
-        message = build(registration, mail.kind)
+        message = build(registration, mail.kind, mail.message)
         mail.subject = message.subject[:300]
         mail.status = deliver(message)
     except Exception as exc:  # noqa: BLE001 (any failure: see the docstring)

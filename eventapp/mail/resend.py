@@ -32,6 +32,10 @@ TRUE_IN: dict[str, frozenset[Status] | None] = {
     # Any status: whether the person still has a certificate is checked on its own
     # (resend_problem).
     "certificate": None,
+    # The event is coming: only confirmed people are reminded.
+    "reminder": frozenset({Status.CONFIRMED}),
+    # An organiser's message says what they wrote, whatever became of the registration.
+    "message": None,
 }
 
 
@@ -69,7 +73,8 @@ def resend_problem(mail: MailRecord, newest: dict | None = None) -> str | None:
         return _("The registration has no e-mail address any more.")
     if newest is None:
         newest = _newest_ids(mail.event_id, [registration.id])
-    if newest.get((registration.id, mail.kind), mail.id) != mail.id:
+    # Organisers' messages are each their own: a newer one does not replace an older one.
+    if mail.kind != "message" and newest.get((registration.id, mail.kind), mail.id) != mail.id:
         return _("A newer e-mail of this kind was sent since.")
     if mail.kind == "certificate" and not is_valid(registration):
         return _("Out of date: the person is no longer checked in.")

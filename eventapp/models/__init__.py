@@ -5,6 +5,7 @@ from eventapp.models.changelog import ChangeLogEntry
 from eventapp.models.checkin import CheckInAction, CheckInMethod, CheckInRecord
 from eventapp.models.event import Event, Room
 from eventapp.models.job import Job, JobStatus
+from eventapp.models.message import MessageKind, MessageStatus, MessageVersion, OrganiserMessage
 from eventapp.models.people import Person
 from eventapp.models.registration import (
     PUBLIC_CATEGORIES,
@@ -37,6 +38,10 @@ __all__ = [
     "LoginSession",
     "MailRecord",
     "MailStatus",
+    "MessageKind",
+    "MessageStatus",
+    "MessageVersion",
+    "OrganiserMessage",
     "Passkey",
     "Question",
     "QuestionKind",

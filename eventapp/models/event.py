@@ -25,6 +25,9 @@ class Event(Model):
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         CheckConstraint("capacity >= 0", name="capacity_not_negative"),
         CheckConstraint(
+            "reminder_days IS NULL OR reminder_days BETWEEN 1 AND 60", name="reminder_days_range"
+        ),
+        CheckConstraint(
             "registration_closes_at IS NULL OR registration_opens_at IS NULL"
             " OR registration_closes_at > registration_opens_at",
             name="registration_window_order",
@@ -62,6 +65,10 @@ class Event(Model):
     #: Goes up by one with every change to what the agenda, the feeds or the programme
     #: show (eventapp.models.revision); the caches and ETags of those are keyed on it.
     agenda_revision: Mapped[int] = mapped_column(default=0)
+    #: Days before the start the automatic reminder goes to confirmed people (None: no
+    #: reminder); reminder_sent_at says it went (mail/reminders.py), once.
+    reminder_days: Mapped[int | None] = mapped_column()
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

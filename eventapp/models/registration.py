@@ -16,6 +16,7 @@ from eventapp.models.types import UTCDateTime, str_enum, utcnow
 
 if TYPE_CHECKING:
     from eventapp.models.event import Event
+    from eventapp.models.message import OrganiserMessage
     from eventapp.models.people import Person
 
 
@@ -227,6 +228,10 @@ class MailRecord(Model):
     """Every e-mail sent to a participant, so a failed one is visible and can be resent."""
 
     __tablename__ = "mail_record"
+    __table_args__ = (
+        # One copy of an organiser's message per person, however often its task runs.
+        UniqueConstraint("message_id", "registration_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -234,7 +239,8 @@ class MailRecord(Model):
         ForeignKey("registration.id", ondelete="SET NULL"), index=True
     )
     #: One of mail.messages.KINDS: "confirmation", "waitlisted", "pending",
-    #: "approval", "decline", "promotion", "cancellation", "link".
+    #: "approval", "decline", "promotion", "cancellation", "link", "certificate",
+    #: "message" (an organiser's), "reminder" (the automatic one before the event).
     kind: Mapped[str] = mapped_column(String(30))
     recipient: Mapped[str] = mapped_column(String(254), default="")
     subject: Mapped[str] = mapped_column(String(300), default="")
@@ -246,5 +252,10 @@ class MailRecord(Model):
     #: SENDING: when the worker's claim (lease) ends, after which another may try;
     #: RETRYING: when the next attempt is due. None otherwise.
     next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The organiser's message (or reminder) this is the person's copy of.
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organiser_message.id", ondelete="SET NULL")
+    )
 
     registration: Mapped[Registration | None] = relationship()
+    message: Mapped[OrganiserMessage | None] = relationship()
