@@ -1,6 +1,6 @@
 """The outbox through real workers: `flask --app eventapp worker` processes, started on
-the suite's database with each task storage (a SQLite file; Redis database 15 when a
-Redis answers on 127.0.0.1:6379), deliver to aiosmtpd on 127.0.0.1. A message goes once,
+the suite's database and task storage (TEST_TASKS_URL: .ci/run's PostgreSQL run uses
+Redis, the SQLite run a SQLite file), deliver to aiosmtpd on 127.0.0.1. A message goes once,
 however many times its task runs or however many workers share the queue; a mail server
 that is down only delays it."""
 
@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import redis
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
@@ -20,7 +19,6 @@ from eventapp.mail import outbox
 from eventapp.mail import records as mail_records
 from eventapp.models import MailRecord, MailStatus
 from eventapp.models.types import utcnow
-from eventapp.queue.tasks import huey
 from eventapp.testing import free_port
 from eventapp.testing import worker as run_worker
 
@@ -30,26 +28,11 @@ from .factories import make_event, make_registration
 FROM = "Forum <events@example.org>"
 
 
-REDIS = "redis://127.0.0.1:6379/15"
-
-
-def redis_answers() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-def queued_app(request, database_url, _schema, tmp_path):
-    """The app enqueueing into a task storage (no immediate mode), and the FLASK_*
+@pytest.fixture
+def queued_app(database_url, _schema, tasks_url):
+    """The app enqueueing into the test's task storage (no immediate mode), and the FLASK_*
     settings a worker needs to share its database, queue and mail server."""
-    if request.param == "redis":
-        # Required, as for the rate limits' Redis test: .ci/run starts Redis when it is down.
-        assert redis_answers(), "no Redis on 127.0.0.1:6379 (.ci/run starts it)"
-        tasks = REDIS
-    else:
-        tasks = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    tasks = tasks_url
     port = free_port()
     app = make_app(
         database_url,
@@ -72,9 +55,7 @@ def queued_app(request, database_url, _schema, tmp_path):
         "FLASK_MAIL_RETRY_DELAYS": "[1, 1, 1, 1, 1]",
     }
     app.mail_port = port  # type: ignore[attr-defined]
-    huey.storage.flush_all()  # Redis: nothing left by an earlier run
     yield app
-    huey.storage.flush_all()
     with app.app_context():
         db.session.remove()
         _empty_all_tables()
