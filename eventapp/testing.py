@@ -19,6 +19,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -108,7 +109,8 @@ def worker(
     until the end of the block; what it printed is shown if it or the block failed."""
     command = [sys.executable, "-m", "flask", "--app", "eventapp", "worker"]
     with _output() as output:
-        process = _start([*command, "-w", str(workers), "-k", kind], env, output)
+        # A session of its own: kill(process) ends its worker processes (-k process) too.
+        process = _start([*command, "-w", str(workers), "-k", kind], env, output, session=True)
         failed = False
         try:
             yield process
@@ -131,9 +133,23 @@ def _output() -> Iterator[typing.BinaryIO]:
         yield file
 
 
-def _start(command: list[str], env: dict[str, str], output: typing.BinaryIO) -> subprocess.Popen:
+def kill(process: subprocess.Popen) -> None:
+    """SIGKILL a worker started by `worker` and every process it started, at once, as a
+    machine losing power or the OOM killer would: nothing of it runs another line."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _start(
+    command: list[str], env: dict[str, str], output: typing.BinaryIO, session: bool = False
+) -> subprocess.Popen:
     return subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        start_new_session=session,
     )
 
 
@@ -145,6 +161,8 @@ def _printed(output: typing.BinaryIO) -> str:
 
 def _stop(process: subprocess.Popen, output: typing.BinaryIO) -> str:
     """Stop a server process (SIGTERM, then SIGKILL after 15 s); what it printed."""
+    if process.poll() is not None:
+        return _printed(output)
     process.terminate()
     try:
         process.wait(timeout=15)

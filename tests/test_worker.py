@@ -4,8 +4,10 @@ Redis, the SQLite run a SQLite file), deliver to aiosmtpd on 127.0.0.1. A messag
 however many times its task runs or however many workers share the queue; a mail server
 that is down only delays it."""
 
+import asyncio
 import contextlib
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +21,7 @@ from eventapp.mail import outbox
 from eventapp.mail import records as mail_records
 from eventapp.models import MailRecord, MailStatus
 from eventapp.models.types import utcnow
-from eventapp.testing import free_port
+from eventapp.testing import free_port, kill
 from eventapp.testing import worker as run_worker
 
 from .conftest import Inbox, _empty_all_tables, close_db, make_app
@@ -217,3 +219,61 @@ def test_a_record_whose_worker_died_is_sent_once_its_claim_has_run_out(app, smtp
         db.session.refresh(mail)
         assert (mail.status, mail.attempts) == (MailStatus.SENT, 2)
     assert len(smtp.wait_for(1)) == 1
+
+
+class SlowInbox(Inbox):
+    """A mail server taking a tenth of a second per message: a run of e-mails lasts long
+    enough to kill the worker in its middle."""
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        await asyncio.sleep(0.1)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["thread", "process"])
+def test_a_killed_workers_emails_are_delivered_once_by_the_next(queued_app, tmp_path, kind):
+    """SIGKILL in the middle of a run: after a worker is started again, every e-mail
+    arrives, and none recorded as sent before the kill arrives a second time (counted by
+    Message-ID, the record's own); soon, not after the minute of the periodic sweep."""
+    count = 30
+    ids = queue_signups(queued_app, count)
+    env = {
+        **queued_app.worker_env,
+        # Longer than a worker takes to start: the periodic sweep it runs when it starts
+        # finds the killed worker's claims still running.
+        "FLASK_MAIL_LEASE_SECONDS": "8",
+        "FLASK_MAIL_LOST_AFTER_SECONDS": "1",
+        "EVENTAPP_INSTANCE_PATH": str(tmp_path),
+    }
+    inbox = SlowInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=queued_app.mail_port)
+    controller.start()
+    try:
+        with run_worker(env, kind=kind) as first:
+            wait_until(lambda: len(inbox.messages) >= 8)
+            kill(first)
+        at_kill = statuses(queued_app)
+        arrived_at_kill = len(inbox.messages)
+        sent = {i for i, (status, _) in at_kill.items() if status == MailStatus.SENT}
+        claimed = {i for i, (status, _) in at_kill.items() if status == MailStatus.SENDING}
+        assert sent and len(sent) < count, at_kill  # killed in the middle of the run
+        assert arrived_at_kill < count
+        restarted = time.monotonic()
+        with run_worker(env, kind=kind):
+            wait_until(
+                lambda: all(s == MailStatus.SENT for s, _ in statuses(queued_app).values()), 30
+            )
+            time.sleep(1.5)  # a task left over would send a duplicate now
+        assert time.monotonic() - restarted < 30  # the next sweep: a minute after its start
+    finally:
+        controller.stop()
+    with queued_app.app_context():
+        wanted = {r.id: mail_records.message_id(r) for r in db.session.scalars(select(MailRecord))}
+    arrivals = Counter(m["Message-ID"] for m in inbox.messages)
+    assert set(arrivals) == set(wanted.values())  # every e-mail, only ours
+    twice = {i for i, message_id in wanted.items() if arrivals[message_id] > 1}
+    # Only a message the killed worker had handed over but not yet recorded can go twice.
+    assert twice <= claimed and not twice & sent, (twice, claimed, sent)
+    assert max(arrivals.values()) <= 2
+    assert sorted(ids) == sorted(wanted)

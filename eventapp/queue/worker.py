@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 from huey.consumer_options import ConsumerConfig
 
-from eventapp.queue.tasks import huey
+from eventapp.queue.tasks import enqueue_start_tasks, huey
 
 
 @click.command("worker")
@@ -28,4 +28,5 @@ def worker_command(workers: int, worker_type: str, verbose: bool) -> None:
         workers=workers, worker_type=worker_type, verbose=True if verbose else None, max_delay=1.0
     )
     config.setup_logger()
+    enqueue_start_tasks()
     huey.create_consumer(**config.values).run()
