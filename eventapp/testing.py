@@ -102,7 +102,7 @@ def gunicorn(
 
 @contextlib.contextmanager
 def worker(
-    env: dict[str, str], *, workers: int = 2, kind: str = "thread"
+    env: dict[str, str], *, workers: int = 2, kind: str = "thread", nice: int = 0
 ) -> Iterator[subprocess.Popen]:
     """`flask --app eventapp worker` with `env` over this process's environment (the same
     database, EVENTAPP_INSTANCE_PATH or FLASK_TASKS_URL as the app's, so the same queue),
@@ -110,7 +110,8 @@ def worker(
     command = [sys.executable, "-m", "flask", "--app", "eventapp", "worker"]
     with _output() as output:
         # A session of its own: kill(process) ends its worker processes (-k process) too.
-        process = _start([*command, "-w", str(workers), "-k", kind], env, output, session=True)
+        options = ["-w", str(workers), "-k", kind, "--nice", str(nice)]
+        process = _start([*command, *options], env, output, session=True)
         failed = False
         try:
             yield process
