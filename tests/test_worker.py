@@ -19,6 +19,7 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.mail import outbox
 from eventapp.mail import records as mail_records
+from eventapp.mail import resend
 from eventapp.models import MailRecord, MailStatus
 from eventapp.models.types import utcnow
 from eventapp.testing import free_port, kill
@@ -277,3 +278,26 @@ def test_a_killed_workers_emails_are_delivered_once_by_the_next(queued_app, tmp_
     assert twice <= claimed and not twice & sent, (twice, claimed, sent)
     assert max(arrivals.values()) <= 2
     assert sorted(ids) == sorted(wanted)
+
+
+@pytest.mark.slow
+def test_a_resend_from_the_desk_goes_through_the_queue(queued_app, tmp_path):
+    """Resending a failed e-mail queues it again: nothing is sent in the organiser's
+    request; the worker delivers it, rebuilt, and the record takes the outcome."""
+    (record_id,) = queue_signups(queued_app, 1)
+    with queued_app.app_context():
+        mail = db.session.get(MailRecord, record_id)
+        mail.status, mail.attempts, mail.error = MailStatus.FAILED, 6, "SMTPServerDisconnected"
+        db.session.commit()
+        assert resend.resend(mail) == MailStatus.QUEUED  # on its way, not sent here
+    with mail_server(queued_app.mail_port) as inbox:
+        time.sleep(0.5)
+        assert inbox.messages == []  # nothing went without a worker
+        with worker(queued_app.worker_env, tmp_path):
+            (message,) = inbox.wait_for(1, seconds=20)
+            wait_until(lambda: statuses(queued_app)[record_id][0] == MailStatus.SENT)
+    assert statuses(queued_app)[record_id] == (MailStatus.SENT, 7)
+    with queued_app.app_context():
+        assert message["Message-ID"] == mail_records.message_id(
+            db.session.get(MailRecord, record_id)
+        )
