@@ -17,9 +17,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from eventapp.extensions import db
-from eventapp.mail import outbox
+from eventapp.mail import outbox, resend
 from eventapp.mail import records as mail_records
-from eventapp.mail import resend
 from eventapp.models import MailRecord, MailStatus
 from eventapp.models.types import utcnow
 from eventapp.testing import free_port, kill
