@@ -19,7 +19,7 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.mail import outbox, resend
 from eventapp.mail import records as mail_records
-from eventapp.models import MailRecord, MailStatus
+from eventapp.models import Event, MailRecord, MailStatus, Registration
 from eventapp.models.types import utcnow
 from eventapp.testing import free_port, kill
 from eventapp.testing import worker as run_worker
@@ -300,3 +300,24 @@ def test_a_resend_from_the_desk_goes_through_the_queue(queued_app, tmp_path):
         assert message["Message-ID"] == mail_records.message_id(
             db.session.get(MailRecord, record_id)
         )
+
+
+@pytest.mark.slow
+def test_a_starting_worker_anonymises_the_events_past_their_retention(queued_app, tmp_path):
+    """The daily retention task also runs when a worker starts (a day the workers were
+    down is not skipped)."""
+    with queued_app.app_context():
+        starts = utcnow() - timedelta(days=40)
+        event = make_event(starts_at=starts, ends_at=starts + timedelta(hours=9), retention_days=30)
+        registration = make_registration(event)
+        db.session.commit()
+        event_id, registration_id = event.id, registration.id
+
+    def anonymised() -> bool:
+        with queued_app.app_context():
+            return db.session.get(Registration, registration_id).anonymised_at is not None
+
+    with worker(queued_app.worker_env, tmp_path):
+        wait_until(anonymised)
+    with queued_app.app_context():
+        assert db.session.get(Event, event_id).anonymised_count == 1

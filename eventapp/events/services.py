@@ -37,6 +37,7 @@ EVENT_FIELDS = (
     "published",
     "description",
     "privacy_notice",
+    "retention_days",
 )
 
 

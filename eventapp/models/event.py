@@ -62,6 +62,12 @@ class Event(Model):
     #: Goes up by one with every change to what the agenda, the feeds or the programme
     #: show (eventapp.models.revision); the caches and ETags of those are keyed on it.
     agenda_revision: Mapped[int] = mapped_column(default=0)
+    #: Days after the event's end after which its registrations are anonymised (the
+    #: retention period; registration/retention.py); None keeps them.
+    retention_days: Mapped[int | None] = mapped_column()
+    #: When registrations of the event were last anonymised, and how many in all.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
