@@ -8,7 +8,12 @@ For each database (SQLite in WAL mode in a temporary instance folder; PostgreSQL
   bench/agenda.py (200 agenda items: the confirmation e-mail attaches them as .ics),
   published, sign-up open, CAPACITY public seats (the first ones are confirmed, the rest
   waitlisted); gunicorn on a free port of 127.0.0.1 with the rate limits off
-  (FLASK_RATELIMIT_ENABLED=false) and e-mails written to the outbox folder;
+  (FLASK_RATELIMIT_ENABLED=false), and beside it the worker (`flask worker --nice 10`,
+  its task storage a SQLite file, or --tasks redis://...) delivering every e-mail during
+  the run to an SMTP server of this script (aiosmtpd), which notes when each arrives: the
+  delivery lag is from the record written in the sign-up's transaction (its Message-ID
+  says when) to the server receiving it; after the run, the script waits for the last
+  e-mail and checks each record was sent and each message came once;
 - the baseline (bench/baseline_app.py: one endpoint that inserts one row), same database
   kind, same gunicorn settings, same client;
 - the stack's floor (bench/stack_app.py: the same form through Flask-WTF, a Jinja
@@ -19,18 +24,22 @@ The client: N threads, each signing up one new person after the other with a coo
 of its own (GET the form, take its CSRF token, POST it), for a number of sign-ups or a
 time, whichever comes first, after a warm-up. It prints sign-ups per second and the
 p50/p99 latency of the POST and of GET+POST, each run and the medians of the runs, and
-eventapp's rate as a share of the baseline's. Then the desk, timed by bench/desk.py.
-Targets: at least a third of the baseline's rate with the POST's p99 under 100 ms at 32
-clients; the desk's first page under 300 ms.
+eventapp's rate as a share of the baseline's and of the stack's floor, and the e-mails'
+lag (p50/p99). Then the desk, timed by bench/desk.py.
+Targets: with the worker delivering every e-mail in the same run, at least 0.6 x the
+stack's floor's rate, the POST's p99 at most twice the floor's, every e-mail delivered,
+the lag's p99 under 30 s (32 clients); the desk's first page under 300 ms.
 
     .venv/bin/python bench/registration.py [--clients 32] [--workers 2] [--runs 3]
-        [--signups 2000] [--seconds 20] [--postgres URL]
+        [--signups 2000] [--seconds 20] [--postgres URL] [--tasks URL] [--nice 10]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import email.parser
+import email.policy
 import http.client
 import os
 import re
@@ -43,6 +52,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -50,13 +60,14 @@ import agenda
 import baseline_app
 import desk
 import stack_app
+from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
 
 from eventapp import ROOT, create_app
 from eventapp.extensions import db
-from eventapp.models import Event, Registration, Status
-from eventapp.testing import gunicorn
+from eventapp.models import Event, MailRecord, MailStatus, Registration, Status
+from eventapp.testing import free_port, gunicorn, worker
 from eventapp.web.public_url import DEVELOPMENT_BASE_URL
 
 BENCH = Path(__file__).resolve().parent
@@ -109,7 +120,9 @@ def postgres_database(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def app_env(database_uri: str, instance: Path) -> dict[str, str]:
+def app_env(
+    database_uri: str, instance: Path, mail_port: int = 0, tasks_url: str = ""
+) -> dict[str, str]:
     env = {
         "FLASK_SQLALCHEMY_DATABASE_URI": database_uri,
         "FLASK_SECRET_KEY": "bench-" + secrets.token_hex(16),
@@ -117,11 +130,12 @@ def app_env(database_uri: str, instance: Path) -> dict[str, str]:
         "FLASK_PUBLIC_BASE_URL": DEVELOPMENT_BASE_URL,
         # The bench fires thousands of sign-ups from one address.
         "FLASK_RATELIMIT_ENABLED": "false",
-        # Each e-mail delivered inside its request, as before the task queue (no worker
-        # runs beside the server here yet).
-        "FLASK_TASKS_IMMEDIATE": "true",
-        # Into instance/outbox/, whatever the calling shell says.
-        "FLASK_MAIL_SERVER": "",
+        # The worker beside the servers delivers each e-mail to the bench's SMTP server
+        # (the task storage: instance/tasks.sqlite3, or --tasks).
+        "FLASK_TASKS_IMMEDIATE": "false",
+        "FLASK_TASKS_URL": tasks_url,
+        "FLASK_MAIL_SERVER": "127.0.0.1" if mail_port else "",
+        "FLASK_MAIL_PORT": str(mail_port),
         "FLASK_MAIL_OUTBOX": "",
     }
     return env
@@ -189,6 +203,72 @@ def check_eventapp(database_uri: str, capacity: int) -> str:
     return f"{confirmed} confirmed, {waitlisted} waitlisted"
 
 
+# --- The mail server --------------------------------------------------------------------
+
+
+class Arrivals:
+    """aiosmtpd handler: when each message arrived (time.time()), by Message-ID."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+        self.parser = email.parser.BytesParser(policy=email.policy.default)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        arrived = time.time()
+        headers = self.parser.parsebytes(envelope.content, headersonly=True)
+        with self.lock:
+            self.times.setdefault(str(headers["Message-ID"]), []).append(arrived)
+        return "250 Message accepted for delivery"
+
+    @property
+    def count(self) -> int:
+        with self.lock:
+            return sum(len(times) for times in self.times.values())
+
+
+def recorded_at(message_id: str) -> float:
+    """When the message's record was written, in the sign-up's transaction: the
+    Message-ID starts with it (eventapp.mail.records.message_id)."""
+    stamp = message_id.strip("<>").split(".", 1)[0]
+    return datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=UTC).timestamp()
+
+
+@contextlib.contextmanager
+def mail_server() -> Iterator[tuple[int, Arrivals]]:
+    """An SMTP server on a free port of 127.0.0.1, in a thread of this process."""
+    arrivals = Arrivals()
+    port = free_port()
+    controller = Controller(arrivals, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
+    controller.start()
+    try:
+        yield port, arrivals
+    finally:
+        controller.stop()
+
+
+def mail_records(database_uri: str) -> dict[MailStatus, int]:
+    engine = create_engine(database_uri)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(MailRecord.status, func.count()).group_by(MailRecord.status)
+            ).all()
+    finally:
+        engine.dispose()
+    return {MailStatus(status): n for status, n in rows}
+
+
+def wait_for_mail(database_uri: str, arrivals: Arrivals, seconds: float) -> float:
+    """Wait until as many messages arrived as there are records, for `seconds` at most;
+    how long that took."""
+    started = time.perf_counter()
+    expected = sum(mail_records(database_uri).values())
+    while arrivals.count < expected and time.perf_counter() - started < seconds:
+        time.sleep(0.2)  # polling interval
+    return time.perf_counter() - started
+
+
 # --- The client -------------------------------------------------------------------------
 
 
@@ -200,10 +280,22 @@ class Result:
     post_ms: list[float] = field(default_factory=list)
     total_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    #: eventapp: each e-mail's lag, from its record (the sign-up's transaction) to the
+    #: mail server; how many records, how many arrived, how many arrived twice; seconds
+    #: from the end of the sign-ups to the last e-mail.
+    lag_ms: list[float] = field(default_factory=list)
+    mails: int = 0
+    delivered: int = 0
+    twice: int = 0
+    drain_s: float = 0.0
 
     @property
     def done(self) -> int:
         return len(self.post_ms)
+
+    @property
+    def all_delivered(self) -> bool:
+        return self.delivered == self.mails and self.twice == 0
 
 
 def sign_up(conn: http.client.HTTPConnection, path: str, n: int, tag: str) -> tuple[float, float]:
@@ -301,12 +393,18 @@ def pct(values: list[float], p: int) -> float:
 
 def measure(kind: str, database, folder: Path, args) -> tuple[Result, str]:
     """One run of eventapp, the stack's floor or the baseline on a fresh database."""
-    with database() as uri:
+    with database() as uri, mail_server() as (mail_port, arrivals), contextlib.ExitStack() as stack:
         instance = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=folder))
         if kind == "eventapp":
             path = prepare_eventapp(uri, instance, args.capacity)
-            env = app_env(uri, instance)
+            env = app_env(uri, instance, mail_port, args.tasks)
+            if args.tasks.startswith("redis"):
+                import redis
+
+                redis.Redis.from_url(args.tasks).flushdb()
             server = gunicorn(env, workers=args.workers)
+            # The worker, delivering during the run, as in production.
+            stack.enter_context(worker(env, workers=args.mail_workers, nice=args.nice))
         else:
             # The two comparison apps under bench/: "stack" or "baseline".
             module = stack_app if kind == "stack" else baseline_app
@@ -325,14 +423,36 @@ def measure(kind: str, database, folder: Path, args) -> tuple[Result, str]:
             cpu = cpu_seconds(running.pid)
             result = fire(running.port, path, args.clients, args.signups, args.seconds, "run")
             result.cpu_ms = (cpu_seconds(running.pid) - cpu) * 1000 / max(1, result.done)
+            if kind == "eventapp":
+                result.drain_s = wait_for_mail(uri, arrivals, args.mail_wait)
+                time.sleep(1)  # a duplicate would come now
+                collect_mail(uri, arrivals, result)
         if running.output.strip():
             print(running.output[-2000:])
         note = check_eventapp(uri, args.capacity) if kind == "eventapp" else ""
     return result, note
 
 
+def collect_mail(database_uri: str, arrivals: Arrivals, result: Result) -> None:
+    """The e-mails' figures: every record sent, each message once, and their lags."""
+    records = mail_records(database_uri)
+    result.mails = sum(records.values())
+    with arrivals.lock:
+        times = dict(arrivals.times)
+    result.delivered = min(len(times), records.get(MailStatus.SENT, 0))
+    result.twice = sum(len(t) - 1 for t in times.values())
+    result.lag_ms = [(min(t) - recorded_at(mid)) * 1000 for mid, t in times.items()]
+
+
 def line(label: str, result: Result, note: str = "") -> str:
     errors = f", {len(result.errors)} errors ({result.errors[0]})" if result.errors else ""
+    if result.mails:
+        note += (
+            f" e-mails {result.delivered}/{result.mails}"
+            + (f" ({result.twice} twice)" if result.twice else "")
+            + f", lag p50 {pct(result.lag_ms, 50) / 1000:.1f} s p99 "
+            f"{pct(result.lag_ms, 99) / 1000:.1f} s, last {result.drain_s:.1f} s after the run"
+        )
     return (
         f"{label:22} {result.rate:8.0f} {pct(result.post_ms, 50):8.1f} "
         f"{pct(result.post_ms, 99):8.1f} {pct(result.total_ms, 50):9.1f} "
@@ -377,6 +497,10 @@ def bench_database(label: str, database, folder: Path, args) -> dict[str, float]
                 )
     medians["ratio"] = medians["eventapp rate"] / medians["baseline rate"]
     medians["stack ratio"] = medians["stack rate"] / medians["baseline rate"]
+    medians["floor ratio"] = medians["eventapp rate"] / medians["stack rate"]
+    medians["lag p50"] = statistics.median(pct(r.lag_ms, 50) for r in results["eventapp"])
+    medians["lag p99"] = statistics.median(pct(r.lag_ms, 99) for r in results["eventapp"])
+    medians["all delivered"] = float(all(r.all_delivered for r in results["eventapp"]))
     print(f"{'median of runs':22}")
     for kind in results:
         print(
@@ -396,6 +520,19 @@ def bench_desk(label: str, database, args) -> dict[str, float]:
 
 
 def summary(label: str, figures: dict[str, float], desk_ms: dict[str, float]) -> None:
+    floor = figures["floor ratio"]
+    p99_floor = figures["eventapp POST p99"] / figures["stack POST p99"]
+    lag = figures["lag p99"] / 1000
+    print(
+        f"{label:11} with the worker delivering in the same run: sign-ups "
+        f"{figures['eventapp rate']:5.0f}/s = {floor:4.2f} x the stack's floor "
+        f"({figures['stack rate']:.0f}/s) [{'ok' if floor >= 0.6 else 'MISSED'}: >= 0.6]; "
+        f"POST p99 {figures['eventapp POST p99']:5.1f} ms = {p99_floor:4.2f} x the floor's "
+        f"[{'ok' if p99_floor <= 2 else 'MISSED'}: <= 2]; every e-mail delivered once "
+        f"[{'ok' if figures['all delivered'] else 'MISSED'}]; delivery lag p50 "
+        f"{figures['lag p50'] / 1000:.1f} s, p99 {lag:.1f} s "
+        f"[{'ok' if lag < 30 else 'MISSED'}: < 30]"
+    )
     ratio = figures["ratio"]
     p99 = figures["eventapp POST p99"]
     first_page = desk_ms["desk, first page"]
@@ -432,6 +569,23 @@ def main() -> None:
     )
     parser.add_argument(
         "--desk-runs", type=int, default=20, help="timed requests per desk view (20)"
+    )
+    parser.add_argument(
+        "--tasks",
+        default="",
+        metavar="URL",
+        help="the task storage (FLASK_TASKS_URL), e.g. redis://127.0.0.1:6379/13 (emptied); "
+        "by default a SQLite file in the run's instance folder",
+    )
+    parser.add_argument("--mail-workers", type=int, default=2, help="the worker's threads (2)")
+    parser.add_argument(
+        "--nice", type=int, default=10, help="the worker's CPU priority, as nice(1) (10)"
+    )
+    parser.add_argument(
+        "--mail-wait",
+        type=float,
+        default=300,
+        help="seconds to wait after a run for its e-mails at most (300)",
     )
     parser.add_argument(
         "--postgres",

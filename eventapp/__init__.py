@@ -75,12 +75,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     compression.init_app(app)
     second_factor.init_app(app)
     register_blueprints(app)
+    register_tasks()
 
     from eventapp import cli
 
     cli.init_app(app)
     public_url.init_app(app)  # last: its check goes before every other one
     return app
+
+
+def register_tasks() -> None:
+    """Import every module with background tasks, so that a worker knows them all (the
+    periodic ones run though no request imported their module)."""
+    import eventapp.mail.outbox
+    import eventapp.registration.tasks  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:

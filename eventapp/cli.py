@@ -159,20 +159,25 @@ def anonymise_command(slug: str, yes: bool) -> None:
 def resend_mail_command(slug: str) -> None:
     """Send again the participants' e-mails that failed (the mail server was down, say).
 
-    Each is rebuilt from its registration as it is now, with the current link; messages
-    that are out of date (a confirmation to someone who has cancelled since) are left.
-    Links start with PUBLIC_BASE_URL.
+    Each is queued for the worker, which rebuilds it from its registration as it is then,
+    with the current link; messages that are out of date (a confirmation to someone who
+    has cancelled since) are left. Links start with PUBLIC_BASE_URL.
     """
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None:
         raise click.ClickException(f"No event with the slug {slug!r}.")
 
     def tell(mail: MailRecord) -> None:
-        outcome = "sent" if mail.status != MailStatus.FAILED else f"failed: {mail.error}"
+        outcome = {
+            MailStatus.FAILED: f"failed: {mail.error}",
+            MailStatus.SENT: "sent",
+            MailStatus.WRITTEN: "sent",
+        }.get(mail.status, "queued")
         click.echo(f"  {mail.kind} to {mail.recipient}: {outcome}")
 
     result = resend_failed(event, on_each=tell)
-    click.echo(f"{result.delivered} e-mails sent again, {result.failed} failed.")
+    queued = f", {result.queued} queued for the worker" if result.queued else ""
+    click.echo(f"{result.delivered} e-mails sent again{queued}, {result.failed} failed.")
     if result.failed:
         raise click.ClickException("Some e-mails could not be sent: is the mail server up?")
 

@@ -19,10 +19,13 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,82 +87,99 @@ def gunicorn(
         command += ["--pythonpath", str(pythonpath)]
     if access_log is not None:
         command += ["--access-logfile", str(access_log)]
-    process = subprocess.Popen(
-        [*command, app],
-        cwd=ROOT,
-        # Its own address for links; no second factor for the scripted sign-ins (tests of
-        # second factors set FLASK_SECOND_FACTOR_REQUIRED themselves).
-        env={
-            **os.environ,
-            "FLASK_PUBLIC_BASE_URL": server.url,
-            "FLASK_SECOND_FACTOR_REQUIRED": "none",
-            **env,
-        },
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    server.pid = process.pid
-    try:
-        _wait_until_up(process, port, up_within)
-        yield server
-    finally:
-        server.output = _stop(process)
+    # Its own address for links; no second factor for the scripted sign-ins (tests of
+    # second factors set FLASK_SECOND_FACTOR_REQUIRED themselves).
+    env = {"FLASK_PUBLIC_BASE_URL": server.url, "FLASK_SECOND_FACTOR_REQUIRED": "none", **env}
+    with _output() as output:
+        process = _start([*command, app], env, output)
+        server.pid = process.pid
+        try:
+            _wait_until_up(process, port, up_within, output)
+            yield server
+        finally:
+            server.output = _stop(process, output)
 
 
 @contextlib.contextmanager
 def worker(
-    env: dict[str, str], *, workers: int = 2, kind: str = "thread"
+    env: dict[str, str], *, workers: int = 2, kind: str = "thread", nice: int = 0
 ) -> Iterator[subprocess.Popen]:
     """`flask --app eventapp worker` with `env` over this process's environment (the same
     database, EVENTAPP_INSTANCE_PATH or FLASK_TASKS_URL as the app's, so the same queue),
     until the end of the block; what it printed is shown if it or the block failed."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "eventapp",
-            "worker",
-            "-w",
-            str(workers),
-            "-k",
-            kind,
-        ],
+    command = [sys.executable, "-m", "flask", "--app", "eventapp", "worker"]
+    with _output() as output:
+        # A session of its own: kill(process) ends its worker processes (-k process) too.
+        options = ["-w", str(workers), "-k", kind, "--nice", str(nice)]
+        process = _start([*command, *options], env, output, session=True)
+        failed = False
+        try:
+            yield process
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            printed = _stop(process, output)
+            if failed or process.returncode not in (0, -15, -9):
+                print(printed[-5000:])
+
+
+@contextlib.contextmanager
+def _output() -> Iterator[typing.BinaryIO]:
+    """A file for what a server prints. Not a pipe: nobody reads a pipe while the server
+    runs, and once its 64 KiB were full the server blocked on its next log line (a
+    worker stopped delivering after about 130 e-mails of a rush, its threads waiting to
+    log)."""
+    with tempfile.TemporaryFile() as file:
+        yield file
+
+
+def kill(process: subprocess.Popen) -> None:
+    """SIGKILL a worker started by `worker` and every process it started, at once, as a
+    machine losing power or the OOM killer would: nothing of it runs another line."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _start(
+    command: list[str], env: dict[str, str], output: typing.BinaryIO, session: bool = False
+) -> subprocess.Popen:
+    return subprocess.Popen(
+        command,
         cwd=ROOT,
         env={**os.environ, **env},
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
+        start_new_session=session,
     )
-    failed = False
-    try:
-        yield process
-    except BaseException:
-        failed = True
-        raise
-    finally:
-        output = _stop(process)
-        if failed or process.returncode not in (0, -15):
-            print(output[-5000:])
 
 
-def _stop(process: subprocess.Popen) -> str:
+def _printed(output: typing.BinaryIO) -> str:
+    output.flush()
+    output.seek(0)
+    return output.read().decode(errors="replace")
+
+
+def _stop(process: subprocess.Popen, output: typing.BinaryIO) -> str:
     """Stop a server process (SIGTERM, then SIGKILL after 15 s); what it printed."""
+    if process.poll() is not None:
+        return _printed(output)
     process.terminate()
     try:
-        output, _ = process.communicate(timeout=15)
+        process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
-        output, _ = process.communicate()
-    return output.decode(errors="replace")
+        process.wait()
+    return _printed(output)
 
 
-def _wait_until_up(process: subprocess.Popen, port: int, seconds: float) -> None:
+def _wait_until_up(
+    process: subprocess.Popen, port: int, seconds: float, output: typing.BinaryIO
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else b""
-            raise RuntimeError(f"gunicorn exited: {output.decode()}")
+            raise RuntimeError(f"gunicorn exited: {_printed(output)}")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
             conn.request("GET", "/healthz")

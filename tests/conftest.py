@@ -31,6 +31,9 @@ from eventapp.testing import free_port
 from . import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+#: The task storage of the tests that start real workers: a SQLite file of the test's own
+#: by default; Redis in .ci/run's PostgreSQL run (redis://127.0.0.1:6379/15).
+TEST_TASKS_URL = os.environ.get("TEST_TASKS_URL")
 PASSWORD = "correct horse battery staple"
 
 
@@ -76,6 +79,21 @@ def close_db() -> None:
     """End the session and close every pooled connection of the current app."""
     db.session.remove()
     db.engine.dispose()
+
+
+@pytest.fixture
+def tasks_url(tmp_path: Path) -> Iterator[str]:
+    """The task storage a test's app, servers and real workers share (TEST_TASKS_URL or a
+    SQLite file in the test's folder), empty before and after the test."""
+    from huey.storage import RedisStorage
+
+    url = TEST_TASKS_URL or f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    if not url.startswith("sqlite:"):
+        storage = RedisStorage("eventapp", url=url)
+        storage.flush_all()  # nothing left by an earlier run
+    yield url
+    if not url.startswith("sqlite:"):
+        storage.flush_all()
 
 
 @pytest.fixture(scope="session")

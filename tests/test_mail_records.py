@@ -342,6 +342,49 @@ def test_resend_one_from_the_registration_page(app, client, mail_server, organis
     )
 
 
+def test_the_desk_counts_the_emails_waiting_retrying_and_failed_with_links(
+    app, client, organiser, event_id
+):
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        people = {
+            state: make_registration(event, email=f"{state}@example.org", family_name=state)
+            for state in ("queued", "sending", "retrying", "failed", "sent")
+        }
+        db.session.flush()
+        for state, registration in people.items():
+            db.session.add(
+                MailRecord(
+                    event_id=event.id,
+                    registration_id=registration.id,
+                    kind="confirmation",
+                    recipient=registration.email,
+                    status=MailStatus(state),
+                )
+            )
+        db.session.commit()
+    desk = client.get(f"{DESK}?lang=en").text
+    counts = {state: int(n) for state, n in re.findall(r'data-count="mail-(\w+)">(\d+)<', desk)}
+    # Queued and being sent both wait: 2.
+    assert counts == {"waiting": 2, "retrying": 1, "failed": 1}
+    for state, emails in (
+        ("waiting", {"queued@example.org", "sending@example.org"}),
+        ("retrying", {"retrying@example.org"}),
+        ("failed", {"failed@example.org"}),
+    ):
+        assert f'href="{DESK}?mail={state}"' in desk
+        page = client.get(f"{DESK}?mail={state}").text
+        listed = set(re.findall(r"[a-z]+@example\.org", page.split("<table")[-1]))
+        assert listed == emails, state
+        assert f'<option value="{state}" selected>' in page
+    # A value that means nothing filters nothing.
+    assert "sent@example.org" in client.get(f"{DESK}?mail=sent").text
+
+
+def test_the_desk_shows_no_email_counts_when_nothing_waits_or_failed(client, organiser):
+    assert 'id="mail-counts"' not in client.get(DESK).text
+
+
 def make_other_registration(app) -> int:
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == SLUG))

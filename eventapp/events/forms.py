@@ -67,6 +67,11 @@ class EventForm(CleanForm):
         ),
     )
 
+    retention_days = IntegerField(
+        _l("Anonymise the registrations, days after the event's end"),
+        validators=[Optional(), NumberRange(min=0, max=3650)],
+    )
+
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError(_l("The end must come after the start."))

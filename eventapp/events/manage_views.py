@@ -15,6 +15,7 @@ from eventapp.extensions import db
 from eventapp.mail import records as mail_records
 from eventapp.models import Event, Registration, User, UserRole
 from eventapp.printing.programme import programme_size
+from eventapp.registration import retention
 from eventapp.registration import services as registrations
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import add_error, delocalize, localize, options, timezone_choices
@@ -134,7 +135,11 @@ def settings(slug: str):
                 )
             return redirect(url_for(".settings", slug=event.slug))
     return render_template(
-        "events/settings.html", event=event, form=form, timezones=timezone_choices()
+        "events/settings.html",
+        event=event,
+        form=form,
+        timezones=timezone_choices(),
+        erase_after=retention.erase_after(event),
     ), 422 if form.errors else 200
 
 

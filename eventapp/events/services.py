@@ -38,6 +38,7 @@ EVENT_FIELDS = (
     "published",
     "description",
     "privacy_notice",
+    "retention_days",
 )
 
 

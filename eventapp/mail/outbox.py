@@ -13,9 +13,14 @@ claim; the claim is a lease of MAIL_LEASE_SECONDS, ended by recording the outcom
 workers, or one task enqueued twice, cannot both send: only one UPDATE changes the row.
 A record sent or written is never claimed again. A worker killed while it holds the claim
 leaves the record `sending`: when the lease has run out, `sweep` enqueues it again and
-another worker sends it. So a worker killed after the mail server took the message but
+another worker sends it; a worker starting (`recover`) gives each such record a task due
+when its lease ends, so a restarted worker delivers a killed one's messages without
+waiting for the sweep. So a worker killed after the mail server took the message but
 before the outcome was committed (a window of one UPDATE) has it sent twice: at least
-once, never lost, and no more than that in any other case.
+once, never lost, and no more than that in any other case. Both copies carry the
+record's one Message-ID (records.message_id), so mail programs show it once.
+
+MAIL_LEASE_SECONDS and MAIL_LOST_AFTER_SECONDS change the two delays (tests shorten them).
 
 Retries: a failed attempt is tried again after each of MAIL_RETRY_DELAYS (growing), then
 the record is `failed`, for the desk to resend (resend.py). With TASKS_IMMEDIATE (the
@@ -36,7 +41,7 @@ from sqlalchemy.orm import Session
 from eventapp.extensions import db
 from eventapp.models import MailRecord, MailStatus, Registration, Status
 from eventapp.models.types import utcnow
-from eventapp.queue.tasks import huey, periodic_task, task
+from eventapp.queue.tasks import at_start, huey, periodic_task, task
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +54,7 @@ LEASE_SECONDS = 300
 LOST_AFTER_SECONDS = 60
 
 _PENDING = "outbox_pending"
+_ON_ITS_WAY = (MailStatus.QUEUED, MailStatus.SENDING, MailStatus.RETRYING)
 
 
 def queue_mail(registration: Registration, kind: str) -> MailRecord | None:
@@ -178,6 +184,30 @@ def sweep() -> None:
     db.session.rollback()
     for record_id in lost:
         deliver_mail(record_id)
+
+
+@at_start
+@task()
+def recover() -> None:
+    """When a worker starts (after one was killed, say): every record still on its way gets
+    a task when it would count as lost (a queued one LOST_AFTER after it was recorded, a
+    claimed or retrying one when its lease or delay ends), rather than waiting for a
+    sweep a minute after that. A record whose task was not lost after all is claimed by
+    one of the two only."""
+    now = utcnow()
+    lost_after = timedelta(seconds=int(_config("MAIL_LOST_AFTER_SECONDS", LOST_AFTER_SECONDS)))
+    pending = db.session.execute(
+        select(MailRecord.id, MailRecord.status, MailRecord.created_at, MailRecord.next_try_at)
+        .where(MailRecord.status.in_(_ON_ITS_WAY))
+        .order_by(MailRecord.id)
+    ).all()
+    db.session.rollback()
+    for record_id, status, created_at, next_try_at in pending:
+        due = created_at + lost_after if status == MailStatus.QUEUED else next_try_at or now
+        if due <= now:
+            deliver_mail(record_id)
+        else:
+            deliver_mail.schedule((record_id,), delay=(due - now).total_seconds())
 
 
 def _retry_delays() -> tuple[int, ...]:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from eventapp.extensions import db
 from eventapp.mail.delivery import deliver
-from eventapp.mail.messages import build
+from eventapp.mail.messages import build, mail_domain
 from eventapp.mail.outbox import queue_mail, signup_kind
 from eventapp.models import MailRecord, MailStatus, Registration
 from eventapp.models.types import utcnow
@@ -101,6 +101,7 @@ def attempt(mail: MailRecord, registration: Registration) -> None:
     mail.recipient = registration.email[:254]
     try:
         message = build(registration, mail.kind, mail.message)
+        message.extra_headers["Message-ID"] = message_id(mail)
         mail.subject = message.subject[:300]
         mail.status = deliver(message)
     except Exception as exc:  # noqa: BLE001 (any failure: see the docstring)
@@ -112,6 +113,15 @@ def attempt(mail: MailRecord, registration: Registration) -> None:
     else:
         mail.error = ""
         mail.sent_at = utcnow()
+
+
+def message_id(mail: MailRecord) -> str:
+    """The record's own Message-ID, the same at every attempt: should a message go twice
+    (a worker killed between the server's answer and recording it), mail programs show
+    it once, and the mail server's log tells the two apart from two messages. Unique
+    beyond this database too: the record's creation to the microsecond is in it."""
+    created = mail.created_at.strftime("%Y%m%d%H%M%S%f")
+    return f"<{created}.{mail.id}.eventapp@{mail_domain()}>"
 
 
 def records_of(registration: Registration) -> list[MailRecord]:

@@ -1,5 +1,6 @@
-"""Resending a failed e-mail: which ones may go again, and sending them, rebuilt from the
-registration as it is now (after the mail server was down during a rush, say)."""
+"""Resending a failed e-mail: which ones may go again, and queueing them again for the
+worker, which rebuilds them from the registration as it is then (after the mail server
+was down during a rush, say). Nothing is sent in the organiser's request."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from eventapp.core.changelog import record as log_change
 from eventapp.core.labels import STATUSES
 from eventapp.extensions import db
 from eventapp.mail.messages import KIND_LABELS
-from eventapp.mail.records import attempt, records_of
+from eventapp.mail.outbox import queue_delivery
+from eventapp.mail.records import records_of
 from eventapp.models import Event, MailRecord, MailStatus, Registration, Status
 
 #: Every kind of message, with the statuses in which it still tells the truth: a failed
@@ -112,53 +114,61 @@ def failed_to_resend(event: Event) -> list[MailRecord]:
     return [m for m in failed if resend_problem(m, newest) is None]
 
 
-def resend(mail: MailRecord) -> bool:
-    """Send a failed message again, rebuilt from the registration as it is now (current
-    link, details, waiting-list position and address); whether it was delivered.
+def resend(mail: MailRecord) -> MailStatus:
+    """Queue a failed message again: the worker rebuilds it from the registration as it is
+    then (current link, details, waiting-list position and address) and delivers it. The
+    same record keeps counting its attempts and takes the new outcome: one that had used
+    up its retries is failed at once if it fails again, for the organisers to look into,
+    rather than retried for hours more. The registration's change log says who resent it.
 
-    The same record counts the attempt and takes the new outcome; the registration's
-    change log says who resent it. Raises CannotResend (see resend_problem). Commits.
+    Raises CannotResend (see resend_problem). Commits; the record's status after the
+    commit: QUEUED (on its way), or with TASKS_IMMEDIATE already SENT, WRITTEN or FAILED.
     """
     problem = resend_problem(mail)
     if problem is not None:
         raise CannotResend(problem)
     registration = mail.registration
     assert registration is not None  # resend_problem refuses a message without one
-    mail.attempts += 1
-    attempt(mail, registration)
-    kind = KIND_LABELS.get(mail.kind, mail.kind)
+    mail.status, mail.next_try_at = MailStatus.QUEUED, None
+    queue_delivery(mail)
     log_change(
         registration.event,
         "registration",
         registration.id,
         "email_resend",
-        _("E-mail sent again: %(kind)s", kind=kind)
-        if mail.status != MailStatus.FAILED
-        else _("E-mail could not be sent again: %(kind)s", kind=kind),
-        {"email": mail.kind, "status": mail.status.value},
+        _("E-mail queued to be sent again: %(kind)s", kind=KIND_LABELS.get(mail.kind, mail.kind)),
+        {"email": mail.kind},
     )
     db.session.commit()
-    return mail.status != MailStatus.FAILED
+    db.session.refresh(mail)
+    return mail.status
 
 
 @dataclass
 class ResendResult:
     delivered: int = 0
     failed: int = 0
+    #: Queued for the worker, not delivered yet.
+    queued: int = 0
+
+    def count(self, status: MailStatus) -> None:
+        if status == MailStatus.FAILED:
+            self.failed += 1
+        elif status in (MailStatus.SENT, MailStatus.WRITTEN):
+            self.delivered += 1
+        else:
+            self.queued += 1
 
 
 def resend_failed(
     event: Event, on_each: Callable[[MailRecord], None] | None = None
 ) -> ResendResult:
-    """Resend every failed message of the event that can be (after the mail server was
-    down during a rush, say), oldest first; commits after each. `on_each` is told of each
-    record once tried."""
+    """Queue again every failed message of the event that can be (after the mail server
+    was down during a rush, say), oldest first; commits after each. `on_each` is told of
+    each record once queued (with TASKS_IMMEDIATE: once tried)."""
     result = ResendResult()
     for mail in failed_to_resend(event):
-        if resend(mail):
-            result.delivered += 1
-        else:
-            result.failed += 1
+        result.count(resend(mail))
         if on_each is not None:
             on_each(mail)
     return result

@@ -69,6 +69,12 @@ class Event(Model):
     #: reminder); reminder_sent_at says it went (mail/reminders.py), once.
     reminder_days: Mapped[int | None] = mapped_column()
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Days after the event's end after which its registrations are anonymised (the
+    #: retention period; registration/retention.py); None keeps them.
+    retention_days: Mapped[int | None] = mapped_column()
+    #: When registrations of the event were last anonymised, and how many in all.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -25,6 +25,8 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 huey = Huey("eventapp", results=False, storage_class=MemoryStorage)
 
 _app: Flask | None = None
+#: Tasks enqueued each time a worker starts (at_start).
+_at_start: list[Any] = []
 
 
 def init_app(app: Flask) -> None:
@@ -64,3 +66,17 @@ def task(**settings: Any) -> Callable[[Callable[..., Any]], Any]:
 def periodic_task(validate_datetime: Callable, **settings: Any) -> Callable[..., Any]:
     """huey.periodic_task (run by the workers' scheduler), inside an app context."""
     return lambda fn: huey.periodic_task(validate_datetime, **settings)(_in_app(fn))
+
+
+def at_start(queued_task: Any) -> Any:
+    """Enqueue this task (one without arguments) whenever a worker starts: to pick up at
+    once what a worker killed before it left half done, rather than at the next periodic
+    run."""
+    _at_start.append(queued_task)
+    return queued_task
+
+
+def enqueue_start_tasks() -> None:
+    """Enqueue the at_start tasks (the `worker` command, before it consumes)."""
+    for queued_task in _at_start:
+        queued_task()

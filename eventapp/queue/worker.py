@@ -9,7 +9,7 @@ import click
 from flask.cli import with_appcontext
 from huey.consumer_options import ConsumerConfig
 
-from eventapp.queue.tasks import huey
+from eventapp.queue.tasks import enqueue_start_tasks, huey
 
 
 @click.command("worker")
@@ -47,4 +47,5 @@ def worker_command(workers: int, worker_type: str, nice: int, verbose: bool) -> 
     # WeasyPrint tells every step of every document at INFO: a badge run would fill the
     # worker's log.
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    enqueue_start_tasks()
     huey.create_consumer(**config.values).run()

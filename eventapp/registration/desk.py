@@ -26,7 +26,15 @@ from eventapp.core.changelog import diff, record, snapshot
 from eventapp.core.folding import fold
 from eventapp.core.labels import CATEGORIES
 from eventapp.extensions import db
-from eventapp.models import Category, ChangeLogEntry, Event, Registration, Status
+from eventapp.models import (
+    Category,
+    ChangeLogEntry,
+    Event,
+    MailRecord,
+    MailStatus,
+    Registration,
+    Status,
+)
 from eventapp.models.registration import email_key, new_token
 from eventapp.models.types import utcnow
 from eventapp.registration import answers, services
@@ -85,6 +93,30 @@ def counts(event: Event) -> Counts:
     return result
 
 
+#: The desk's e-mail filters: the states of a participant's e-mail it counts and lists.
+MAIL_STATES: dict[str, tuple[MailStatus, ...]] = {
+    "waiting": (MailStatus.QUEUED, MailStatus.SENDING),
+    "retrying": (MailStatus.RETRYING,),
+    "failed": (MailStatus.FAILED,),
+}
+
+
+def mail_counts(event: Event) -> dict[str, int]:
+    """How many of the event's e-mails wait for the worker, wait to be tried again, or
+    failed (MAIL_STATES), from one grouped query."""
+    by_status = dict(
+        db.session.execute(
+            select(MailRecord.status, func.count())
+            .where(MailRecord.event_id == event.id)
+            .group_by(MailRecord.status)
+        ).all()
+    )
+    return {
+        state: sum(by_status.get(status, 0) for status in statuses)
+        for state, statuses in MAIL_STATES.items()
+    }
+
+
 def countries(event: Event) -> list[str]:
     """The country codes the event's registrations have, for the country filter."""
     return sorted(
@@ -107,6 +139,8 @@ class Filters:
     country: str = ""
     #: True: checked in; False: not yet; None: either.
     checked_in: bool | None = None
+    #: One of MAIL_STATES: the people with an e-mail in that state.
+    mail: str = ""
     sort: str = "name"
     descending: bool = False
     page: int = 1
@@ -134,6 +168,7 @@ class Filters:
             category=enum_or_none(Category, args.get("category")),
             country=country if len(country) == 2 and country.isalpha() else "",
             checked_in={"yes": True, "no": False}.get(checked),
+            mail=mail if (mail := args.get("mail", "")) in MAIL_STATES else "",
             sort=sort if sort in SORTS else "name",
             descending=args.get("dir") == "desc",
             page=page,
@@ -147,6 +182,7 @@ class Filters:
             "category": self.category.value if self.category else "",
             "country": self.country,
             "checked_in": {True: "yes", False: "no", None: ""}[self.checked_in],
+            "mail": self.mail,
             "sort": self.sort if self.sort != "name" else "",
             "dir": "desc" if self.descending else "",
             "page": self.page if self.page > 1 else "",
@@ -157,7 +193,12 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(
-            self.q or self.status or self.category or self.country or self.checked_in is not None
+            self.q
+            or self.status
+            or self.category
+            or self.country
+            or self.checked_in is not None
+            or self.mail
         )
 
 
@@ -198,6 +239,15 @@ def matching_ids(
         query = query.where(Registration.checked_in_at.is_not(None))
     elif filters.checked_in is False:
         query = query.where(Registration.checked_in_at.is_(None))
+    if filters.mail:
+        query = query.where(
+            Registration.id.in_(
+                select(MailRecord.registration_id).where(
+                    MailRecord.event_id == event.id,
+                    MailRecord.status.in_(MAIL_STATES[filters.mail]),
+                )
+            )
+        )
     rows = db.session.execute(query).all()
 
     terms = fold(filters.q).split()

@@ -115,6 +115,7 @@ def registrations(slug: str):
         categories=CATEGORIES,
         query=request.query_string.decode("latin-1"),
         failed_mails=len(resend.failed_to_resend(event)),
+        mail_counts=desk.mail_counts(event),
     )
 
 

@@ -567,7 +567,8 @@ def anonymise(registration: Registration) -> Registration:
 
 def anonymise_event(event: Event) -> int:
     """Erase personal data of every registration of the event (after the retention
-    period); returns how many were erased now. No commit."""
+    period); returns how many were erased now, which the event and its change log
+    record. No commit."""
     now = utcnow()
     registrations = list(
         db.session.scalars(
@@ -581,6 +582,8 @@ def anonymise_event(event: Event) -> int:
     _scrub_change_log([r.id for r in registrations])
     _scrub_mail_records([r.id for r in registrations])
     if registrations:
+        event.anonymised_at = now
+        event.anonymised_count += len(registrations)
         record(
             event,
             "event",
