@@ -37,6 +37,7 @@ from eventapp.models import Event, Registration, Status
 from eventapp.printing import qr
 from eventapp.printing.badges import checkin_url
 from eventapp.registration import answers, services
+from eventapp.travel import mail as travel_mail
 from eventapp.web.public_url import external_url, public_base_url
 
 #: The sender when MAIL_FROM is not set: an address on the site's own host, so that the
@@ -55,6 +56,9 @@ KIND_LABELS = {
     "cancellation": _l("Cancellation"),
     "link": _l("Link sent again"),
     "certificate": _l("Certificate of attendance"),
+    "support_approved": _l("Travel support approved"),
+    "support_declined": _l("Travel support declined"),
+    "itinerary": _l("Travel itinerary"),
 }
 KINDS = tuple(KIND_LABELS)
 
@@ -175,6 +179,8 @@ def content(registration: Registration, kind: str) -> Content:
                 "verify_url": certificates.verify_url(code),
             },
         )
+    if kind in travel_mail.KINDS:
+        return travel_mail.content(registration, kind)
     raise ValueError(f"unknown kind of e-mail {kind!r}")
 
 

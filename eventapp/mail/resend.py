@@ -32,6 +32,10 @@ TRUE_IN: dict[str, frozenset[Status] | None] = {
     # Any status: whether the person still has a certificate is checked on its own
     # (resend_problem).
     "certificate": None,
+    # Rebuilt from the support as it is then: the decision or bookings of today.
+    "support_approved": None,
+    "support_declined": None,
+    "itinerary": None,
 }
 
 

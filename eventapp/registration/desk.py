@@ -26,7 +26,15 @@ from eventapp.core.changelog import diff, record, snapshot
 from eventapp.core.folding import fold
 from eventapp.core.labels import CATEGORIES
 from eventapp.extensions import db
-from eventapp.models import Category, ChangeLogEntry, Event, Registration, Status
+from eventapp.models import (
+    Category,
+    ChangeLogEntry,
+    Event,
+    Registration,
+    Status,
+    SupportStatus,
+    TravelSupport,
+)
 from eventapp.models.registration import email_key, new_token
 from eventapp.models.types import utcnow
 from eventapp.registration import answers, services
@@ -36,6 +44,8 @@ SORTS = ("name", "date", "status", "organisation", "country")
 #: Fields organisers edit on the detail page (category and status have their own actions).
 DETAIL_FIELDS = (*services.TEXT_FIELDS, "photo_consent")
 _STATUS_ORDER = {status: n for n, status in enumerate(Status)}
+#: The travel support filter's values: a status, or "none" for nobody asked.
+SUPPORT_FILTERS = frozenset({*(s.value for s in SupportStatus), "none"})
 
 
 # --- Counts -----------------------------------------------------------------------------
@@ -107,6 +117,8 @@ class Filters:
     country: str = ""
     #: True: checked in; False: not yet; None: either.
     checked_in: bool | None = None
+    #: A travel support status, "none" for nobody asked, "" for any.
+    support: str = ""
     sort: str = "name"
     descending: bool = False
     page: int = 1
@@ -128,12 +140,14 @@ class Filters:
         except ValueError:
             page = 1
         country = args.get("country", "").strip().upper()
+        support = args.get("support", "")
         return cls(
             q=unicodedata.normalize("NFC", args.get("q", "")).strip()[:200],
             status=enum_or_none(Status, args.get("status")),
             category=enum_or_none(Category, args.get("category")),
             country=country if len(country) == 2 and country.isalpha() else "",
             checked_in={"yes": True, "no": False}.get(checked),
+            support=support if support in SUPPORT_FILTERS else "",
             sort=sort if sort in SORTS else "name",
             descending=args.get("dir") == "desc",
             page=page,
@@ -147,6 +161,7 @@ class Filters:
             "category": self.category.value if self.category else "",
             "country": self.country,
             "checked_in": {True: "yes", False: "no", None: ""}[self.checked_in],
+            "support": self.support,
             "sort": self.sort if self.sort != "name" else "",
             "dir": "desc" if self.descending else "",
             "page": self.page if self.page > 1 else "",
@@ -157,7 +172,12 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(
-            self.q or self.status or self.category or self.country or self.checked_in is not None
+            self.q
+            or self.status
+            or self.category
+            or self.country
+            or self.checked_in is not None
+            or self.support
         )
 
 
@@ -198,6 +218,16 @@ def matching_ids(
         query = query.where(Registration.checked_in_at.is_not(None))
     elif filters.checked_in is False:
         query = query.where(Registration.checked_in_at.is_(None))
+    if filters.support == "none":
+        query = query.where(~Registration.id.in_(select(TravelSupport.registration_id)))
+    elif filters.support:
+        query = query.where(
+            Registration.id.in_(
+                select(TravelSupport.registration_id).where(
+                    TravelSupport.status == SupportStatus(filters.support)
+                )
+            )
+        )
     rows = db.session.execute(query).all()
 
     terms = fold(filters.q).split()

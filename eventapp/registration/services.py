@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -293,13 +293,16 @@ def register(
     category: Category = Category.PARTICIPANT,
     now: datetime | None = None,
     answers: Mapping[Any, Any] | None = None,
+    then: Callable[[Registration], Any] | None = None,
 ) -> Registration:
     """The public sign-up: commits and returns the new registration, with the e-mail it
     gets queued (mail.outbox) in the same transaction, or raises.
 
     `data` holds the form's fields (TEXT_FIELDS and BOOL_FIELDS; missing ones are empty),
     `answers` the answers to the event's custom questions by question id (checked by
-    answers.clean: ValueError for an option not offered or a text too long).
+    answers.clean: ValueError for an option not offered or a text too long). `then` is
+    called with the new registration before the commit, for what else the sign-up records
+    in its transaction (a request for travel support).
     Raises ValueError for input the form should have refused (unknown field, too long,
     no given name or e-mail), ConsentRequired, RegistrationClosed outside the window,
     and AlreadyRegistered (carrying the existing registration) for an address already
@@ -359,6 +362,8 @@ def register(
         )
         # The e-mail is part of the sign-up: recorded with it, delivered once committed.
         queue_mail(registration, signup_kind(status))
+        if then is not None:
+            then(registration)
         db.session.commit()
     except IntegrityError:
         # Only a writer that does not take the event lock can get here (an import, say).
