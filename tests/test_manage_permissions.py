@@ -1,8 +1,9 @@
 """Every organiser route checks who is asking, read from the app's own URL map.
 
 A new route added without an access check fails here: anonymous visitors must be sent to
-log in, check-in volunteers get 403, travel agents reach only the travel pages, organisers reach only the events they manage, and
-only administrators reach accounts and managers.
+log in, check-in volunteers get 403, travel agents reach only the travel pages,
+organisers reach only the events they manage, and only administrators reach accounts and
+managers.
 """
 
 import pytest

@@ -531,3 +531,19 @@ def test_demo_speakers_from_partner_countries_land_in_brussels_the_day_before(ap
             for s in approved
         )
         assert any(s.status == SupportStatus.REQUESTED for s in rows)
+
+
+def test_erasing_personal_data_keeps_the_budget_figures(app, world):
+    from eventapp.registration.services import anonymise
+
+    with app.app_context():
+        ana = db.session.get(Registration, world["ana"])
+        support = approve(ana, travel="1450")
+        services.save_form(support, {"passport_name": "FORTES ANA", "remarks": "Window seat"})
+        db.session.commit()
+        anonymise(ana)
+        db.session.commit()
+        db.session.expire_all()
+        support = db.session.scalar(select(TravelSupport))
+        assert (support.passport_name, support.remarks) == ("", "")
+        assert services.budget_lines(support.event)[0].committed == Decimal("1450")

@@ -52,6 +52,7 @@ from eventapp.models import (
     MailRecord,
     Registration,
     Status,
+    TravelSupport,
     User,
 )
 from eventapp.models.registration import email_key, new_token
@@ -552,9 +553,10 @@ def anonymise(registration: Registration) -> Registration:
     Erased: names, e-mail, organisation, job title, accessibility needs, dietary needs
     (halal or kosher can reveal a religion), photo consent, the answers to the custom
     questions, the link to a speaker profile, the old/new values and summaries of its
-    change-log entries, and the recipient, subject and error of the e-mails it was sent
-    (MailRecord: the kinds, statuses and times stay); the self-service token is replaced,
-    so the old link stops working.
+    change-log entries, the recipient, subject and error of the e-mails it was sent
+    (MailRecord: the kinds, statuses and times stay), and what they wrote for travel
+    support (passport name, where from, why: the decision and amounts stay); the
+    self-service token is replaced, so the old link stops working.
     Kept, for statistics: status, category, country, language, the consent time and
     version (proof that the data was collected lawfully), check-in and print times.
     Anonymising twice changes nothing. It does not cancel: cancel first to free a seat.
@@ -564,6 +566,7 @@ def anonymise(registration: Registration) -> Registration:
     _erase(registration, utcnow())
     _scrub_change_log([registration.id])
     _scrub_mail_records([registration.id])
+    _scrub_travel_support([registration.id])
     record(
         registration.event, "registration", registration.id, "anonymise", _("Personal data erased")
     )
@@ -585,6 +588,7 @@ def anonymise_event(event: Event) -> int:
         _erase(registration, now)
     _scrub_change_log([r.id for r in registrations])
     _scrub_mail_records([r.id for r in registrations])
+    _scrub_travel_support([r.id for r in registrations])
     if registrations:
         record(
             event,
@@ -638,4 +642,24 @@ def _scrub_mail_records(registration_ids: list[int]) -> None:
             update(MailRecord)
             .where(MailRecord.registration_id.in_(registration_ids[start : start + 500]))
             .values(recipient="", subject="", error="")
+        )
+
+
+def _scrub_travel_support(registration_ids: list[int]) -> None:
+    # What the person wrote (passport name, where from, why); the decision, estimates and
+    # bookings' costs stay, so the budget's figures do not move after an erasure.
+    for start in range(0, len(registration_ids), 500):
+        db.session.execute(
+            update(TravelSupport)
+            .where(TravelSupport.registration_id.in_(registration_ids[start : start + 500]))
+            .values(
+                passport_name="",
+                departure_city="",
+                departure_airport="",
+                outbound_time="",
+                return_time="",
+                remarks="",
+                justification="",
+                decision_note="",
+            )
         )

@@ -32,6 +32,8 @@ from eventapp.models import SegmentKind
 from eventapp.web.forms import CleanForm, LocalTimeField, options, validate_timezone
 
 IATA = re.compile(r"^[A-Z]{3}$")
+#: As on the sign-up form (registration.person_fields).
+REQUIRED = _l("Please fill in this field.")
 AMOUNT = [Optional(), NumberRange(min=0, max=9_999_999_999)]
 
 
@@ -93,7 +95,7 @@ class DecisionForm(CleanForm):
         _l("Decision"),
         choices=options([("approved", _l("Approve")), ("declined", _l("Decline"))]),
         default="approved",
-        validators=[InputRequired()],
+        validators=[InputRequired(message=REQUIRED)],
     )
     travel = BooleanField(_l("Travel"))
     accommodation = BooleanField(_l("Accommodation"))
@@ -120,13 +122,14 @@ class DecisionForm(CleanForm):
 
 class TravelForm(CleanForm):
     passport_name = StringField(
-        _l("Name exactly as in your passport"), validators=[DataRequired(), Length(max=200)]
+        _l("Name exactly as in your passport"),
+        validators=[DataRequired(message=REQUIRED), Length(max=200)],
     )
     departure_city = StringField(
-        _l("City you travel from"), validators=[DataRequired(), Length(max=120)]
+        _l("City you travel from"), validators=[DataRequired(message=REQUIRED), Length(max=120)]
     )
     departure_airport = StringField(
-        _l("Airport code"), validators=[DataRequired(), iata], filters=[upper]
+        _l("Airport code"), validators=[DataRequired(message=REQUIRED), iata], filters=[upper]
     )
     outbound_date = DateField(_l("Preferred day of arrival"), validators=[Optional()])
     outbound_time = StringField(
@@ -189,25 +192,33 @@ class SegmentForm(CleanForm):
         choices=options((k.value, label) for k, label in SEGMENT_KINDS.items()),
         default=SegmentKind.FLIGHT.value,
     )
-    number = StringField(_l("Flight or train number"), validators=[DataRequired(), Length(max=20)])
+    number = StringField(
+        _l("Flight or train number"), validators=[DataRequired(message=REQUIRED), Length(max=20)]
+    )
     from_code = StringField(
         _l("From (airport code)"), validators=[Optional(), iata], filters=[upper]
     )
     from_place = StringField(
-        _l("From (city or station)"), validators=[DataRequired(), Length(max=120)]
+        _l("From (city or station)"), validators=[DataRequired(message=REQUIRED), Length(max=120)]
     )
-    departs_local = LocalTimeField(_l("Departs (local time)"), validators=[InputRequired()])
+    departs_local = LocalTimeField(
+        _l("Departs (local time)"), validators=[InputRequired(message=REQUIRED)]
+    )
     departs_tz = StringField(
         _l("Time zone of departure"),
-        validators=[DataRequired(), validate_timezone],
+        validators=[DataRequired(message=REQUIRED), validate_timezone],
         render_kw={"list": "timezones"},
     )
     to_code = StringField(_l("To (airport code)"), validators=[Optional(), iata], filters=[upper])
-    to_place = StringField(_l("To (city or station)"), validators=[DataRequired(), Length(max=120)])
-    arrives_local = LocalTimeField(_l("Arrives (local time)"), validators=[InputRequired()])
+    to_place = StringField(
+        _l("To (city or station)"), validators=[DataRequired(message=REQUIRED), Length(max=120)]
+    )
+    arrives_local = LocalTimeField(
+        _l("Arrives (local time)"), validators=[InputRequired(message=REQUIRED)]
+    )
     arrives_tz = StringField(
         _l("Time zone of arrival"),
-        validators=[DataRequired(), validate_timezone],
+        validators=[DataRequired(message=REQUIRED), validate_timezone],
         render_kw={"list": "timezones"},
     )
     cost = amount_field(_l("Cost (optional)"))
@@ -253,10 +264,10 @@ class SegmentForm(CleanForm):
 
 
 class StayForm(CleanForm):
-    hotel = StringField(_l("Hotel"), validators=[DataRequired(), Length(max=200)])
+    hotel = StringField(_l("Hotel"), validators=[DataRequired(message=REQUIRED), Length(max=200)])
     address = StringField(_l("Hotel address"), validators=[Optional(), Length(max=500)])
-    check_in = DateField(_l("Check-in"), validators=[InputRequired()])
-    check_out = DateField(_l("Check-out"), validators=[InputRequired()])
+    check_in = DateField(_l("Check-in"), validators=[InputRequired(message=REQUIRED)])
+    check_out = DateField(_l("Check-out"), validators=[InputRequired(message=REQUIRED)])
     room_type = StringField(_l("Room type"), validators=[Optional(), Length(max=100)])
     stay_cost = amount_field(_l("Cost (optional)"))
 
@@ -284,7 +295,7 @@ class TravelSettingsFields:
     currency = StringField(
         _l("Currency"),
         default="EUR",
-        validators=[DataRequired(), Length(min=3, max=3)],
+        validators=[DataRequired(message=REQUIRED), Length(min=3, max=3)],
         filters=[upper],
     )
     support_on_signup = BooleanField(_l("The sign-up form offers to ask for travel support"))
