@@ -547,3 +547,37 @@ def test_erasing_personal_data_keeps_the_budget_figures(app, world):
         support = db.session.scalar(select(TravelSupport))
         assert (support.passport_name, support.remarks) == ("", "")
         assert services.budget_lines(support.event)[0].committed == Decimal("1450")
+
+
+def test_admin_makes_a_travel_agent_and_puts_them_on_the_team(app, client, world, sign_in):
+    admin = sign_in("admin@example.org", role=UserRole.ADMIN)
+    assert "Travel agent" in admin.get("/manage/users").text
+    created = admin.post(
+        "/manage/users",
+        {"email": "agent@example.org", "role": "travel", "password": "a long enough password 42"},
+    )
+    assert created.status_code == 302
+    with app.app_context():
+        agent = db.session.scalar(select(User).where(User.email == "agent@example.org"))
+        event = db.session.scalar(select(Event))
+        assert agent.role == UserRole.TRAVEL and not agent.may_manage_travel(event)
+        agent_id = agent.id
+    page = admin.get("/manage/events/forum/managers").text
+    assert "agent@example.org (Travel agent)" in page
+    assert admin.post("/manage/events/forum/managers", {"user_id": agent_id}).status_code == 302
+    admin.sign_out()
+    with app.app_context():
+        agent = db.session.get(User, agent_id)
+        event = db.session.scalar(select(Event))
+        assert agent.may_manage_travel(event) and not agent.manages(event)
+    # Signing in, the agent lands on the events whose travel they book.
+    response = client.post(
+        "/login",
+        data={
+            "email": "agent@example.org",
+            "password": "a long enough password 42",
+            "csrf_token": csrf_token_from(client.get("/login").text),
+        },
+    )
+    assert response.location == "/manage/travel/"
+    assert 'href="/manage/events/forum/travel"' in client.get("/manage/travel/").text

@@ -175,7 +175,12 @@ def zoned_datetime(moment: datetime, fmt: str = "medium") -> str:
     """An aware time as the wall-clock time of its own zone, with the zone's name: a
     flight's departure as printed on the ticket, "11 Mar 2024, 06:30 (Atlantic/Cape_Verde)"."""
     zone = getattr(moment.tzinfo, "key", None) or str(moment.tzinfo)
-    text = dates.format_datetime(moment, fmt, tzinfo=moment.tzinfo, locale=format_locale())
+    locale = format_locale()
+    # The locale's way of joining a date and a time, with a 24-hour time without seconds.
+    text = str(locale.datetime_formats[fmt]).format(
+        dates.format_time(moment, "HH:mm", tzinfo=moment.tzinfo, locale=locale),
+        dates.format_date(moment, fmt, locale=locale),
+    )
     return f"{text} ({zone})"
 
 

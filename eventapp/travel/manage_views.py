@@ -171,12 +171,12 @@ def travel_decision(slug: str, registration_id: int):
         note=form.note.data or "",
     )
     db.session.commit()
-    flash(
-        _("Support approved: %(name)s was told by e-mail.", name=registration.full_name)
-        if status == SupportStatus.APPROVED
-        else _("Support declined: %(name)s was told by e-mail.", name=registration.full_name),
-        "info",
-    )
+    if status == SupportStatus.APPROVED:
+        flash(_("Support approved."), "info")
+    else:
+        flash(_("Support declined."), "info")
+    if registration.email:
+        flash(_("%(name)s is told by e-mail.", name=registration.full_name), "info")
     back = request.form.get("back")
     if back == "registration":
         return redirect(
