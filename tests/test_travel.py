@@ -581,3 +581,16 @@ def test_admin_makes_a_travel_agent_and_puts_them_on_the_team(app, client, world
     )
     assert response.location == "/manage/travel/"
     assert 'href="/manage/events/forum/travel"' in client.get("/manage/travel/").text
+
+
+def test_a_copy_of_the_demo_keeps_the_budgets_not_the_support(app, demo):
+    from eventapp.events.services import copy_event
+
+    with app.test_request_context():
+        source = db.session.scalar(select(Event).where(Event.slug == demo))
+        copy = copy_event(
+            source, slug="mieux-2026", title="MIEUX 2026", start_date=date(2026, 4, 14)
+        )
+        db.session.commit()
+        assert (copy.currency, copy.budget_travel) == ("EUR", Decimal("14000.00"))
+        assert services.supports(copy) == []
