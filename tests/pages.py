@@ -169,6 +169,7 @@ def demo_world(app: Flask) -> Iterator[dict]:
             .limit(1)
         )
         registration.checked_in_at = utcnow()
+        _give_travel_support(registration)
         db.session.flush()
         # An item with speakers: its page lists them with their buttons.
         item = db.session.scalar(
@@ -200,6 +201,46 @@ def demo_world(app: Flask) -> Iterator[dict]:
             # Every pooled connection closed now, not when the app is collected (a
             # PostgreSQL connection left open then warns in whatever test runs).
             close_db()
+
+
+def _give_travel_support(registration: Registration) -> None:
+    """Approved support with a flight and a hotel stay booked, so that the pages and
+    e-mails of the token's person show their travel form and itinerary."""
+    from datetime import datetime
+
+    from eventapp.models import HotelStay, SupportStatus, TravelSegment, TravelSupport
+    from eventapp.travel.services import local_to_utc, support_of
+
+    if support_of(registration) is not None:
+        return
+    day = registration.event.local(registration.event.starts_at).date() - timedelta(days=1)
+    departs = datetime.combine(day, datetime.min.time()).replace(hour=8)
+    support = TravelSupport(
+        event=registration.event,
+        registration=registration,
+        status=SupportStatus.APPROVED,
+        travel=True,
+        accommodation=True,
+        passport_name="GEHRKE LUKAS",
+    )
+    support.segments.append(
+        TravelSegment(
+            number="OS 351",
+            from_code="VIE",
+            from_place="Vienna",
+            departs_local=departs,
+            departs_tz="Europe/Vienna",
+            departs_utc=local_to_utc(departs, "Europe/Vienna"),
+            to_code="BRU",
+            to_place="Brussels",
+            arrives_local=departs + timedelta(hours=2),
+            arrives_tz="Europe/Brussels",
+        )
+    )
+    support.stays.append(
+        HotelStay(hotel="Hôtel Mont des Arts", check_in=day, check_out=day + timedelta(days=2))
+    )
+    db.session.add(support)
 
 
 def url(page: Page, values: dict) -> str:

@@ -31,6 +31,9 @@ KINDS = (
     "cancellation",
     "link",
     "certificate",
+    "support_approved",
+    "support_declined",
+    "itinerary",
 )
 
 

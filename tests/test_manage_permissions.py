@@ -1,8 +1,9 @@
 """Every organiser route checks who is asking, read from the app's own URL map.
 
 A new route added without an access check fails here: anonymous visitors must be sent to
-log in, check-in volunteers get 403, organisers reach only the events they manage, and
-only administrators reach accounts and managers.
+log in, check-in volunteers get 403, travel agents reach only the travel pages,
+organisers reach only the events they manage, and only administrators reach accounts and
+managers.
 """
 
 import pytest
@@ -29,7 +30,11 @@ PUBLIC_PREFIXES = (
     "checkin.service_worker",
 )
 #: Organiser routes that are not about one event.
-WITHOUT_EVENT = {"manage.index", "manage.new_event"}
+WITHOUT_EVENT = {"manage.index", "manage.new_event", "manage.travel_events"}
+#: What a travel agent on the event's team may open: the travel pages, all but the
+#: decision on support (it commits budget: organisers only).
+TRAVEL_AGENT = "manage.travel"
+ORGANISERS_ONLY = {"manage.travel_decision"}
 #: The check-in page's JSON calls: 401 for anonymous callers rather than a login page.
 JSON_CALLS = {"checkin.scan", "checkin.undo", "checkin.search"}
 #: Only administrators.
@@ -52,10 +57,12 @@ def world(app, demo, make_user):
         "manager": make_user("manager@example.org", UserRole.ORGANISER),
         "outsider": make_user("outsider@example.org", UserRole.ORGANISER),
         "door": make_user("door@example.org", UserRole.CHECKIN),
+        "agent": make_user("agent@example.org", UserRole.TRAVEL),
     }
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == demo))
         event.managers.append(db.session.get(User, ids["manager"]))
+        event.managers.append(db.session.get(User, ids["agent"]))  # on its travel team
         question = Question(event=event, kind=QuestionKind.SHORT_TEXT, label="Arrival")
         db.session.add(question)
         db.session.commit()
@@ -116,6 +123,20 @@ def test_checkin_volunteers_reach_no_organiser_page(sign_in, app, client, world)
             continue
         response = request_as(client, method, fill(rule.rule, world["values"]), token)
         assert response.status_code == 403, (endpoint, method, response.status_code)
+
+
+def test_travel_agents_reach_only_the_travel_pages(sign_in, app, client, world):
+    token = sign_in("agent@example.org").csrf
+    for endpoint, method, rule in organiser_routes(app):
+        # The door's landing page lists the events one may check in at: none for them.
+        if endpoint.startswith(OWN_ACCOUNT) or endpoint == "checkin.index":
+            continue
+        travel = endpoint.startswith(TRAVEL_AGENT) and endpoint not in ORGANISERS_ONLY
+        if travel and method == "POST":
+            continue  # their effects are tested in tests/test_travel.py
+        response = request_as(client, method, fill(rule.rule, world["values"]), token)
+        expected = 200 if travel else 403
+        assert response.status_code == expected, (endpoint, method, response.status_code)
 
 
 def test_organisers_reach_only_the_events_they_manage(sign_in, app, client, world):

@@ -3,7 +3,8 @@
 - anonymous visitors are sent to the login page;
 - admins manage users and every event;
 - organisers manage the events they are managers of (admins assign them);
-- check-in volunteers reach only the check-in pages.
+- check-in volunteers reach only the check-in pages;
+- travel agents reach only the travel pages of the events they are on.
 A signed-in user without the right gets 403.
 """
 
@@ -44,6 +45,7 @@ def role_required(*roles: UserRole) -> Callable:
 
 organiser_required = role_required(UserRole.ADMIN, UserRole.ORGANISER)
 admin_required = role_required(UserRole.ADMIN)
+travel_staff_required = role_required(UserRole.ADMIN, UserRole.ORGANISER, UserRole.TRAVEL)
 
 
 def _event_or_404(slug: str, allowed: Callable[[Event], bool]) -> Event:
@@ -72,3 +74,12 @@ def get_checkin_event_or_404(slug: str) -> Event:
 login_manager.login_view = "auth.login"
 login_manager.login_message_category = "info"
 login_manager.login_message = _l("Please sign in to open that page.")
+
+
+def get_travel_event_or_404(slug: str) -> Event:
+    """The event, if it exists (404) and the signed-in user may manage its travel support
+    (403): its managers and the travel agents on its team.
+
+    Call it from views behind @travel_staff_required.
+    """
+    return _event_or_404(slug, current_user.may_manage_travel)

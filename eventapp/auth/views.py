@@ -64,6 +64,9 @@ def _safe_next(target: str | None) -> str:
     # Check-in volunteers reach nothing else, so they land on their events.
     if current_user.is_authenticated and current_user.role == UserRole.CHECKIN:
         return url_for("checkin.index")
+    # Travel agents likewise land on the events whose travel they book.
+    if current_user.is_authenticated and current_user.role == UserRole.TRAVEL:
+        return url_for("manage.travel_events")
     return url_for("manage.index")
 
 

@@ -13,7 +13,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from eventapp.core.i18n import country_name, local_datetime
-from eventapp.core.labels import CATEGORIES, DIETARY, ITEM_KINDS, QUESTION_KINDS, ROLES, STATUSES
+from eventapp.core.labels import (
+    CATEGORIES,
+    DIETARY,
+    ITEM_KINDS,
+    QUESTION_KINDS,
+    ROLES,
+    STATUSES,
+    SUPPORT_LINES,
+    SUPPORT_STATUSES,
+)
 from eventapp.extensions import db
 from eventapp.models import ChangeLogEntry, Event
 
@@ -131,12 +140,26 @@ FIELD_LABELS = {
     "minutes": _l("Minutes"),
     "item_ids": _l("Items"),
     **{role.value: label for role, label in ROLES.items()},
+    "support": _l("Travel support"),
+    "support_lines": _l("Support asked for"),
+    "justification": _l("Justification"),
+    "travel_estimate": _l("Travel estimate"),
+    "accommodation_estimate": _l("Accommodation estimate"),
+    "per_diem_estimate": _l("Per diem estimate"),
+    "fields": _l("Fields"),
+    "currency": _l("Currency"),
+    "support_on_signup": _l("The sign-up form offers travel support"),
+    "budget_travel": _l("Travel budget"),
+    "budget_accommodation": _l("Accommodation budget"),
+    "budget_per_diem": _l("Per diem budget"),
 }
 #: Fields whose stored value is a code with a name.
 VALUE_NAMES: dict[str, dict[Any, Any]] = {
     "status": STATUSES,
     "category": CATEGORIES,
     "dietary": DIETARY,
+    "support": SUPPORT_STATUSES,
+    "support_lines": SUPPORT_LINES,
 }
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 

@@ -10,10 +10,11 @@ what a template writes and passes in itself.
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from babel import Locale, dates
+from babel import Locale, dates, numbers
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
@@ -185,3 +186,28 @@ def local_time(moment: datetime, tz: str, fmt: str = "HH:mm") -> str:
 
 def local_datetime(moment: datetime, tz: str, fmt: str = "medium") -> str:
     return dates.format_datetime(moment, fmt, tzinfo=ZoneInfo(tz), locale=format_locale())
+
+
+def plain_date(day: date, fmt: str = "medium") -> str:
+    """A calendar date (a hotel night, a preferred travel day), in the page's language."""
+    return dates.format_date(day, fmt, locale=format_locale())
+
+
+def zoned_datetime(moment: datetime, fmt: str = "medium") -> str:
+    """An aware time as the wall-clock time of its own zone, with the zone's name: a
+    flight's departure as printed on the ticket, "11 Mar 2024, 06:30 (Atlantic/Cape_Verde)"."""
+    zone = getattr(moment.tzinfo, "key", None) or str(moment.tzinfo)
+    locale = format_locale()
+    # The locale's way of joining a date and a time, with a 24-hour time without seconds.
+    text = str(locale.datetime_formats[fmt]).format(
+        dates.format_time(moment, "HH:mm", tzinfo=moment.tzinfo, locale=locale),
+        dates.format_date(moment, fmt, locale=locale),
+    )
+    return f"{text} ({zone})"
+
+
+def money(amount: Decimal | None, currency: str) -> str:
+    """An amount in a currency, in the page's language: "€1,250.00", "1 250,00 €"."""
+    if amount is None:
+        return "—"
+    return numbers.format_currency(amount, currency, locale=format_locale())

@@ -9,7 +9,9 @@ from eventapp.models import (
     ItemKind,
     QuestionKind,
     RoleKind,
+    SegmentKind,
     Status,
+    SupportStatus,
     UserRole,
 )
 
@@ -52,6 +54,7 @@ USER_ROLES = {
     UserRole.ADMIN: _l("Administrator"),
     UserRole.ORGANISER: _l("Organiser"),
     UserRole.CHECKIN: _l("Check-in"),
+    UserRole.TRAVEL: _l("Travel agent"),
 }
 
 DIETARY = {
@@ -77,4 +80,22 @@ CHECKIN_METHODS = {
     CheckInMethod.SEARCH: _l("found by name"),
     CheckInMethod.LINK: _l("badge link opened"),
     CheckInMethod.WALK_IN: _l("registered at the door"),
+}
+
+#: Travel support's budget lines (eventapp/travel).
+SUPPORT_LINES = {
+    "travel": _l("Travel"),
+    "accommodation": _l("Accommodation"),
+    "per_diem": _l("Per diem"),
+}
+
+SUPPORT_STATUSES = {
+    SupportStatus.REQUESTED: _l("Requested"),
+    SupportStatus.APPROVED: _l("Approved"),
+    SupportStatus.DECLINED: _l("Declined"),
+}
+
+SEGMENT_KINDS = {
+    SegmentKind.FLIGHT: _l("Flight"),
+    SegmentKind.TRAIN: _l("Train"),
 }

@@ -1,7 +1,8 @@
 """Loads the MIEUX Impact Event demo from the data file shipped beside this module."""
 
 import tomllib
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from eventapp.models import (
     AgendaRole,
     Category,
     Event,
+    HotelStay,
     ItemKind,
     MessageVersion,
     OrganiserMessage,
@@ -21,7 +23,11 @@ from eventapp.models import (
     Registration,
     RoleKind,
     Room,
+    SegmentKind,
     Status,
+    SupportStatus,
+    TravelSegment,
+    TravelSupport,
 )
 
 DATA_FILE = Path(__file__).with_name("mieux-impact-2024.toml")
@@ -137,22 +143,23 @@ def load_demo(
 
     # Hosts and speakers hold registrations too (outside the public capacity),
     # so that a badge run or a check-in list covers everyone in the room.
+    speakers: dict[str, Registration] = {}
     for key, person in people.items():
-        db.session.add(
-            Registration(
-                event=event,
-                person=person,
-                honorific=person.honorific,
-                given_name=person.given_name,
-                family_name=person.family_name,
-                email=person.email or f"{key}@speakers.example.org",
-                organisation=person.organisation,
-                job_title=person.position,
-                country=person.country,
-                category=Category.SPEAKER,
-                status=Status.CONFIRMED,
-            )
+        speakers[key] = Registration(
+            event=event,
+            person=person,
+            honorific=person.honorific,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            email=person.email or f"{key}@speakers.example.org",
+            organisation=person.organisation,
+            job_title=person.position,
+            country=person.country,
+            category=Category.SPEAKER,
+            status=Status.CONFIRMED,
         )
+        db.session.add(speakers[key])
+    load_travel(data, event, speakers, shift)
 
     for fake in participants.generate(participant_count):
         db.session.add(
@@ -184,3 +191,86 @@ def load_demo(
         )
     db.session.flush()
     return event
+
+
+def load_travel(
+    data: dict, event: Event, speakers: dict[str, Registration], shift: timedelta
+) -> None:
+    """The event's travel budgets, the partner-country speakers' support (approved, with
+    their flights into Brussels the day before and their hotel nights), and a request
+    still to decide. Created as they stand, without the e-mails the decisions send."""
+    settings = data.get("travel_settings", {})
+    event.currency = settings.get("currency", "EUR")
+    event.support_on_signup = settings.get("support_on_signup", False)
+    for line in ("travel", "accommodation", "per_diem"):
+        if f"budget_{line}" in settings:
+            setattr(event, f"budget_{line}", Decimal(settings[f"budget_{line}"]))
+    hotel = data.get("travel_hotel", {})
+
+    def moved(day: str) -> date:
+        return date.fromisoformat(day) + shift
+
+    for spec in data.get("travel", []):
+        registration = speakers[spec["person"]]
+        estimates = {k: Decimal(v) for k, v in spec["estimates"].items()}
+        support = TravelSupport(
+            event=event,
+            registration=registration,
+            status=SupportStatus.APPROVED,
+            travel=True,
+            accommodation=True,
+            per_diem=True,
+            justification="Speaker from a partner country.",
+            travel_estimate=estimates["travel"],
+            accommodation_estimate=estimates["accommodation"],
+            per_diem_estimate=estimates["per_diem"],
+            decided_at=event.starts_at - timedelta(days=30),
+            passport_name=spec["passport_name"],
+            departure_city=spec["departure_city"],
+            departure_airport=spec["departure_airport"],
+            outbound_date=moved(hotel["check_in"]),
+            return_date=moved(hotel["check_out"]),
+            hotel_check_in=moved(hotel["check_in"]),
+            hotel_check_out=moved(hotel["check_out"]),
+            form_saved_at=event.starts_at - timedelta(days=25),
+        )
+        db.session.add(support)
+        for flight in spec["flights"]:
+            departs = datetime.fromisoformat(flight["departs"]) + shift
+            support.segments.append(
+                TravelSegment(
+                    kind=SegmentKind.FLIGHT,
+                    number=flight["number"],
+                    from_code=flight["from"],
+                    from_place=flight["from_city"],
+                    departs_local=departs,
+                    departs_tz=flight["from_tz"],
+                    departs_utc=departs.replace(tzinfo=ZoneInfo(flight["from_tz"])).astimezone(UTC),
+                    to_code=flight["to"],
+                    to_place=flight["to_city"],
+                    arrives_local=datetime.fromisoformat(flight["arrives"]) + shift,
+                    arrives_tz=flight["to_tz"],
+                )
+            )
+        support.stays.append(
+            HotelStay(
+                hotel=hotel["name"],
+                address=hotel.get("address", ""),
+                check_in=moved(hotel["check_in"]),
+                check_out=moved(hotel["check_out"]),
+                room_type=spec.get("room_type", ""),
+            )
+        )
+    for spec in data.get("travel_requests", []):
+        lines = set(spec["lines"])
+        db.session.add(
+            TravelSupport(
+                event=event,
+                registration=speakers[spec["person"]],
+                status=SupportStatus.REQUESTED,
+                travel="travel" in lines,
+                accommodation="accommodation" in lines,
+                per_diem="per_diem" in lines,
+                justification=spec["justification"],
+            )
+        )

@@ -87,4 +87,4 @@ class NewEventForm(EventForm):
 
 
 class ManagerForm(CleanForm):
-    user_id = SelectField(_l("Organiser or check-in volunteer"), coerce=int)
+    user_id = SelectField(_l("Organiser, check-in volunteer or travel agent"), coerce=int)

@@ -17,8 +17,15 @@ from eventapp.models import Event, Registration, User, UserRole
 from eventapp.printing.programme import programme_size
 from eventapp.registration import retention
 from eventapp.registration import services as registrations
+from eventapp.travel import services as travel
+from eventapp.travel.forms import TravelSettingsFields
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import add_error, delocalize, localize, options, timezone_choices
+
+
+class SettingsForm(TravelSettingsFields, EventForm):
+    """The settings page's form: the event's fields, then travel support's."""
+
 
 TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
 
@@ -108,7 +115,7 @@ def event(slug: str):
 def settings(slug: str):
     """Title, dates, venue, capacity, registration window, publication, texts."""
     event = get_managed_event_or_404(slug)
-    form = EventForm(obj=event)
+    form = SettingsForm(obj=event)
     if request.method == "GET":
         for name in TIME_FIELDS:
             form[name].data = delocalize(getattr(event, name), event.timezone)
@@ -118,6 +125,7 @@ def settings(slug: str):
             add_error(form.slug, _("Another event uses this address already."))
         else:
             changes = services.update_event(event, event_data(form))
+            travel.update_settings(event, form.travel_settings())
             # More public seats: the waiting list moves up at once, as after a cancellation.
             promoted = registrations.promote_from_waitlist(event) if "capacity" in changes else []
             db.session.commit()
@@ -147,12 +155,16 @@ def settings(slug: str):
 @admin_required
 def managers(slug: str):
     """Admins choose the event's team: organisers who manage it, and check-in volunteers
-    who work its door (they reach only its check-in page)."""
+    who work its door (they reach only its check-in page), travel agents who book its
+    supported people's travel (they reach only its travel pages)."""
     event = get_managed_event_or_404(slug)
     candidates = list(
         db.session.scalars(
             select(User)
-            .where(User.role.in_([UserRole.ORGANISER, UserRole.CHECKIN]), User.active.is_(True))
+            .where(
+                User.role.in_([UserRole.ORGANISER, UserRole.CHECKIN, UserRole.TRAVEL]),
+                User.active.is_(True),
+            )
             .order_by(User.role, User.email)
         )
     )

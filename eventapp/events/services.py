@@ -102,12 +102,13 @@ def set_managers(event: Event, users: list[User]) -> None:
 def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Event:
     """A new, unpublished event like `source`, starting on `start_date`.
 
-    Copies the event's settings, rooms, speaker profiles, agenda (with the people in
-    their roles) and sign-up questions (without their answers). Every time moves by the
-    same number of days and keeps its local wall-clock time, so 08:30 stays 08:30 even
-    when the UTC offset differs (summer time). Agenda items get new guids, so calendars
-    never confuse them with the old ones. Registrations, managers and the change log
-    stay with the source.
+    Copies the event's settings (travel support's currency and budgets included), rooms,
+    speaker profiles, agenda (with the people in their roles) and sign-up questions
+    (without their answers). Every time moves by the same number of days and keeps its
+    local wall-clock time, so 08:30 stays 08:30 even when the UTC offset differs (summer
+    time). Agenda items get new guids, so calendars never confuse them with the old ones.
+    Registrations (and their travel support), managers and the change log stay with the
+    source.
     """
     zone = source.tz
     days = (start_date - source.local(source.starts_at).date()).days
@@ -136,6 +137,12 @@ def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Eve
             moderation=source.moderation,
             privacy_notice=source.privacy_notice,
             key_figures=copy.deepcopy(source.key_figures or []),
+            # Travel support's settings, as a starting point like the capacity.
+            currency=source.currency,
+            support_on_signup=source.support_on_signup,
+            budget_travel=source.budget_travel,
+            budget_accommodation=source.budget_accommodation,
+            budget_per_diem=source.budget_per_diem,
         )
         db.session.add(event)
         # Built through the new event's collections: the cascade adds them to the session

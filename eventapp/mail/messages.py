@@ -39,6 +39,7 @@ from eventapp.models import Event, MessageVersion, OrganiserMessage, Registratio
 from eventapp.printing import qr
 from eventapp.printing.badges import checkin_url
 from eventapp.registration import answers, services
+from eventapp.travel import mail as travel_mail
 from eventapp.web.public_url import external_url, public_base_url
 
 #: The sender when MAIL_FROM is not set: an address on the site's own host, so that the
@@ -59,6 +60,9 @@ KIND_LABELS = {
     "certificate": _l("Certificate of attendance"),
     "reminder": _l("Reminder before the event"),
     "message": _l("Message from the organisers"),
+    "support_approved": _l("Travel support approved"),
+    "support_declined": _l("Travel support declined"),
+    "itinerary": _l("Travel itinerary"),
 }
 KINDS = tuple(KIND_LABELS)
 
@@ -194,6 +198,8 @@ def content(registration: Registration, kind: str) -> Content:
                 "verify_url": certificates.verify_url(code),
             },
         )
+    if kind in travel_mail.KINDS:
+        return travel_mail.content(registration, kind)
     raise ValueError(f"unknown kind of e-mail {kind!r}")
 
 

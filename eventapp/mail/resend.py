@@ -38,6 +38,10 @@ TRUE_IN: dict[str, frozenset[Status] | None] = {
     "reminder": frozenset({Status.CONFIRMED}),
     # An organiser's message says what they wrote, whatever became of the registration.
     "message": None,
+    # Rebuilt from the support as it is then: the decision or bookings of today.
+    "support_approved": None,
+    "support_declined": None,
+    "itinerary": None,
 }
 
 

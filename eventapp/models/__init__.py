@@ -20,6 +20,13 @@ from eventapp.models.registration import (
 )
 from eventapp.models.second_factor import Passkey, RecoveryCode
 from eventapp.models.security import LoginSession, SecurityEvent
+from eventapp.models.travel import (
+    HotelStay,
+    SegmentKind,
+    SupportStatus,
+    TravelSegment,
+    TravelSupport,
+)
 from eventapp.models.user import User, UserRole, event_manager
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "CheckInRecord",
     "Dietary",
     "Event",
+    "HotelStay",
     "ItemKind",
     "Job",
     "JobStatus",
@@ -52,7 +60,11 @@ __all__ = [
     "RoleKind",
     "Room",
     "SecurityEvent",
+    "SegmentKind",
     "Status",
+    "SupportStatus",
+    "TravelSegment",
+    "TravelSupport",
     "User",
     "UserRole",
     "event_manager",

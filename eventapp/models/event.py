@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.extensions import Model
@@ -75,6 +76,13 @@ class Event(Model):
     #: When registrations of the event were last anonymised, and how many in all.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_count: Mapped[int] = mapped_column(default=0)
+    # Travel support (eventapp/travel): the currency of its amounts (ISO 4217), whether
+    # the sign-up form offers to ask for support, and the budget of each line.
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    support_on_signup: Mapped[bool] = mapped_column(default=False)
+    budget_travel: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    budget_accommodation: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    budget_per_diem: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

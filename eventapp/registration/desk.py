@@ -34,6 +34,8 @@ from eventapp.models import (
     MailStatus,
     Registration,
     Status,
+    SupportStatus,
+    TravelSupport,
 )
 from eventapp.models.registration import email_key, new_token
 from eventapp.models.types import utcnow
@@ -44,6 +46,8 @@ SORTS = ("name", "date", "status", "organisation", "country")
 #: Fields organisers edit on the detail page (category and status have their own actions).
 DETAIL_FIELDS = (*services.TEXT_FIELDS, "photo_consent")
 _STATUS_ORDER = {status: n for n, status in enumerate(Status)}
+#: The travel support filter's values: a status, or "none" for nobody asked.
+SUPPORT_FILTERS = frozenset({*(s.value for s in SupportStatus), "none"})
 
 
 # --- Counts -----------------------------------------------------------------------------
@@ -141,6 +145,8 @@ class Filters:
     checked_in: bool | None = None
     #: One of MAIL_STATES: the people with an e-mail in that state.
     mail: str = ""
+    #: A travel support status, "none" for nobody asked, "" for any.
+    support: str = ""
     sort: str = "name"
     descending: bool = False
     page: int = 1
@@ -162,6 +168,7 @@ class Filters:
         except ValueError:
             page = 1
         country = args.get("country", "").strip().upper()
+        support = args.get("support", "")
         return cls(
             q=unicodedata.normalize("NFC", args.get("q", "")).strip()[:200],
             status=enum_or_none(Status, args.get("status")),
@@ -169,6 +176,7 @@ class Filters:
             country=country if len(country) == 2 and country.isalpha() else "",
             checked_in={"yes": True, "no": False}.get(checked),
             mail=mail if (mail := args.get("mail", "")) in MAIL_STATES else "",
+            support=support if support in SUPPORT_FILTERS else "",
             sort=sort if sort in SORTS else "name",
             descending=args.get("dir") == "desc",
             page=page,
@@ -183,6 +191,7 @@ class Filters:
             "country": self.country,
             "checked_in": {True: "yes", False: "no", None: ""}[self.checked_in],
             "mail": self.mail,
+            "support": self.support,
             "sort": self.sort if self.sort != "name" else "",
             "dir": "desc" if self.descending else "",
             "page": self.page if self.page > 1 else "",
@@ -199,6 +208,7 @@ class Filters:
             or self.country
             or self.checked_in is not None
             or self.mail
+            or self.support
         )
 
 
@@ -245,6 +255,16 @@ def matching_ids(
                 select(MailRecord.registration_id).where(
                     MailRecord.event_id == event.id,
                     MailRecord.status.in_(MAIL_STATES[filters.mail]),
+                )
+            )
+        )
+    if filters.support == "none":
+        query = query.where(~Registration.id.in_(select(TravelSupport.registration_id)))
+    elif filters.support:
+        query = query.where(
+            Registration.id.in_(
+                select(TravelSupport.registration_id).where(
+                    TravelSupport.status == SupportStatus(filters.support)
                 )
             )
         )

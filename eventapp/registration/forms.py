@@ -37,6 +37,7 @@ from eventapp.registration.person_fields import (
     email_field,
     string_field,
 )
+from eventapp.travel.forms import with_support_request
 from eventapp.web.forms import CleanForm, LongSelect, clean_text, options
 
 #: The choices as the form offers them: "Other" asks for the details.
@@ -257,8 +258,12 @@ def answers_data(registration: Registration) -> dict[str, object]:
 
 
 def signup_form(event: Event) -> RegistrationForm:
-    """The public sign-up form of the event, its custom questions included."""
-    return with_questions(RegistrationForm, event, public=True)(event=event)
+    """The public sign-up form of the event, its custom questions included, and the
+    request for travel support when the event offers it."""
+    form_class = with_questions(RegistrationForm, event, public=True)
+    if event.support_on_signup:
+        form_class = with_support_request(form_class)
+    return form_class(event=event)
 
 
 class ConfirmForm(CleanForm):

@@ -23,6 +23,8 @@ from eventapp.models import Category, Dietary, Event, Registration
 from eventapp.registration import answers, desk, export_jobs, services, spreadsheets
 from eventapp.registration.forms import answers_data, with_questions
 from eventapp.registration.person_fields import ORGANISER, country_field, email_field, string_field
+from eventapp.travel import manage_views as travel_views
+from eventapp.travel import services as travel
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import CleanForm, add_error, options
 from eventapp.web.public_url import external_url
@@ -116,6 +118,7 @@ def registrations(slug: str):
         query=request.query_string.decode("latin-1"),
         failed_mails=len(resend.failed_to_resend(event)),
         mail_counts=desk.mail_counts(event),
+        travel_lines=travel.budget_lines(event),
     )
 
 
@@ -231,6 +234,8 @@ def registration(slug: str, registration_id: int):
         resendable=resend.resendable(registration),
         mail_kinds=KIND_LABELS,
         mail_statuses=mail_records.MAIL_STATUSES,
+        support=travel.support_of(registration),
+        support_form=travel_views.decision_form(travel.support_of(registration)),
     ), 422 if form.errors else 200
 
 

@@ -15,6 +15,8 @@ from eventapp.models.queries import get_published_event_or_404
 from eventapp.models.types import utcnow
 from eventapp.registration import answers, desk, form_page, selfservice, services, throttle
 from eventapp.registration.forms import ConfirmForm, DetailsForm, details_form, signup_form
+from eventapp.travel import services as travel
+from eventapp.travel.forms import SupportRequestFields
 from eventapp.web.blueprints import registration as bp
 from eventapp.web.public_url import external_url
 
@@ -58,9 +60,21 @@ def register(slug: str):
             render_template("registration/form.html", event=event, form=form),
             422 if form.is_submitted() else 200,
         )
+    support_lines = form.support_lines() if isinstance(form, SupportRequestFields) else []
+
+    def ask_for_support(registration: Registration) -> None:
+        # In the sign-up's transaction: both are recorded, or neither.
+        assert isinstance(form, SupportRequestFields)
+        travel.request_support(registration, support_lines, form.support_justification.data or "")
+
     try:
         registration = services.register(
-            event, form.to_data(), language=str(get_locale()), now=now, answers=form.answers()
+            event,
+            form.to_data(),
+            language=str(get_locale()),
+            now=now,
+            answers=form.answers(),
+            then=ask_for_support if support_lines else None,
         )
     except services.AlreadyRegistered as exc:
         # The same page whether the message goes or the address had enough of them.
@@ -108,6 +122,7 @@ def _page(registration: Registration, template: str, status: int = 200, **contex
         can_cancel=selfservice.can_cancel(registration),
         has_certificate=certificates.is_valid(registration),
         answers=answers.listed(registration),
+        support=travel.support_of(registration),
         **context,
     ), status
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, cast
 
@@ -52,6 +52,7 @@ from eventapp.models import (
     MailRecord,
     Registration,
     Status,
+    TravelSupport,
     User,
 )
 from eventapp.models.registration import email_key, new_token
@@ -293,13 +294,16 @@ def register(
     category: Category = Category.PARTICIPANT,
     now: datetime | None = None,
     answers: Mapping[Any, Any] | None = None,
+    then: Callable[[Registration], Any] | None = None,
 ) -> Registration:
     """The public sign-up: commits and returns the new registration, with the e-mail it
     gets queued (mail.outbox) in the same transaction, or raises.
 
     `data` holds the form's fields (TEXT_FIELDS and BOOL_FIELDS; missing ones are empty),
     `answers` the answers to the event's custom questions by question id (checked by
-    answers.clean: ValueError for an option not offered or a text too long).
+    answers.clean: ValueError for an option not offered or a text too long). `then` is
+    called with the new registration before the commit, for what else the sign-up records
+    in its transaction (a request for travel support).
     Raises ValueError for input the form should have refused (unknown field, too long,
     no given name or e-mail), ConsentRequired, RegistrationClosed outside the window,
     and AlreadyRegistered (carrying the existing registration) for an address already
@@ -359,6 +363,8 @@ def register(
         )
         # The e-mail is part of the sign-up: recorded with it, delivered once committed.
         queue_mail(registration, signup_kind(status))
+        if then is not None:
+            then(registration)
         db.session.commit()
     except IntegrityError:
         # Only a writer that does not take the event lock can get here (an import, say).
@@ -547,9 +553,10 @@ def anonymise(registration: Registration) -> Registration:
     Erased: names, e-mail, organisation, job title, accessibility needs, dietary needs
     (halal or kosher can reveal a religion), photo consent, the answers to the custom
     questions, the link to a speaker profile, the old/new values and summaries of its
-    change-log entries, and the recipient, subject and error of the e-mails it was sent
-    (MailRecord: the kinds, statuses and times stay); the self-service token is replaced,
-    so the old link stops working.
+    change-log entries, the recipient, subject and error of the e-mails it was sent
+    (MailRecord: the kinds, statuses and times stay), and what they wrote for travel
+    support (passport name, where from, why: the decision and amounts stay); the
+    self-service token is replaced, so the old link stops working.
     Kept, for statistics: status, category, country, language, the consent time and
     version (proof that the data was collected lawfully), check-in and print times.
     Anonymising twice changes nothing. It does not cancel: cancel first to free a seat.
@@ -559,6 +566,7 @@ def anonymise(registration: Registration) -> Registration:
     _erase(registration, utcnow())
     _scrub_change_log([registration.id])
     _scrub_mail_records([registration.id])
+    _scrub_travel_support([registration.id])
     record(
         registration.event, "registration", registration.id, "anonymise", _("Personal data erased")
     )
@@ -581,6 +589,7 @@ def anonymise_event(event: Event) -> int:
         _erase(registration, now)
     _scrub_change_log([r.id for r in registrations])
     _scrub_mail_records([r.id for r in registrations])
+    _scrub_travel_support([r.id for r in registrations])
     if registrations:
         event.anonymised_at = now
         event.anonymised_count += len(registrations)
@@ -636,4 +645,24 @@ def _scrub_mail_records(registration_ids: list[int]) -> None:
             update(MailRecord)
             .where(MailRecord.registration_id.in_(registration_ids[start : start + 500]))
             .values(recipient="", subject="", error="")
+        )
+
+
+def _scrub_travel_support(registration_ids: list[int]) -> None:
+    # What the person wrote (passport name, where from, why); the decision, estimates and
+    # bookings' costs stay, so the budget's figures do not move after an erasure.
+    for start in range(0, len(registration_ids), 500):
+        db.session.execute(
+            update(TravelSupport)
+            .where(TravelSupport.registration_id.in_(registration_ids[start : start + 500]))
+            .values(
+                passport_name="",
+                departure_city="",
+                departure_airport="",
+                outbound_time="",
+                return_time="",
+                remarks="",
+                justification="",
+                decision_note="",
+            )
         )

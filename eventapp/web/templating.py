@@ -54,6 +54,9 @@ def init_app(app: Flask) -> None:
         local_datetime=i18n.local_datetime,
         machine_datetime=i18n.machine_datetime,
         language_tag=i18n.language_tag,
+        plain_date=i18n.plain_date,
+        zoned_datetime=i18n.zoned_datetime,
+        money=i18n.money,
     )
     app.jinja_env.globals.update(
         external_url=external_url,
@@ -69,4 +72,7 @@ def init_app(app: Flask) -> None:
         user_role_labels={k.value: v for k, v in labels.USER_ROLES.items()},
         checkin_method_labels={k.value: v for k, v in labels.CHECKIN_METHODS.items()},
         readable_changes=changelog.readable,
+        support_status_labels={k.value: v for k, v in labels.SUPPORT_STATUSES.items()},
+        support_line_labels=labels.SUPPORT_LINES,
+        segment_kind_labels={k.value: v for k, v in labels.SEGMENT_KINDS.items()},
     )
