@@ -138,7 +138,9 @@ def title(message: OrganiserMessage) -> str:
         return _("Automatic reminder before the event")
     if not message.versions:
         return _("(no subject yet)")
-    return version_for(message, languages()[0]).subject
+    # The event's title filled in: the same for everyone, and what the subject reads as.
+    subject = version_for(message, languages()[0]).subject
+    return subject.replace("{event_title}", message.event.title)
 
 
 # --- Recipients -------------------------------------------------------------------------
