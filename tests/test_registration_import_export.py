@@ -321,3 +321,27 @@ def test_ten_thousand_rows(app, client, organiser):
     assert elapsed < 60, elapsed
     desk = client.get(DESK, query_string={"q": "familia 9999"}).text
     assert "Família 9999" in desk
+
+
+def test_import_reads_spanish_headers_and_names_in_any_interface_language(app, client, organiser):
+    """A list written in Spanish or Portuguese: its headers, countries, categories and
+    languages (a code, a regional tag or a name) are recognised like English ones."""
+    data = csv_bytes(
+        "Nombre,Apellidos,Correo electrónico,Organización,País,Categoría,Idioma",
+        "Ana,Lopes,ana@example.cv,Governo,Cabo Verde,Ponente,pt-PT",
+        "Aibek,Osmonov,aibek@example.kg,SMS,Quirguistão,Prensa,español",
+        "Lucía,Vega,lucia@example.cr,DGME,Costa Rica,Participante,Portuguese",
+        "Bo,Li,bo@example.org,X,Kirguistán,,klingon",
+    )
+    page = upload(organiser, data, "personas.csv")
+    assert "4 rows; 3 ready; 1 with errors." in page.text
+    assert "Unknown language “klingon”." in page.text
+    response = commit(organiser, page.text, skip=["5"])
+    assert response.status_code == 302, response.text
+    imported = {r.email: r for r in registrations(app)[3:]}
+    ana, aibek, lucia = (
+        imported[k] for k in ("ana@example.cv", "aibek@example.kg", "lucia@example.cr")
+    )
+    assert (ana.country, ana.category, ana.language) == ("CV", Category.SPEAKER, "pt")
+    assert (aibek.country, aibek.category, aibek.language) == ("KG", Category.PRESS, "es")
+    assert (lucia.country, lucia.language) == ("CR", "pt")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -211,6 +212,8 @@ IMPORT_FIELDS = {
         "surname",
         "nom",
         "nom de famille",
+        "apellido",
+        "sobrenome",
         "family_name",
         "last_name",
     ),
@@ -224,6 +227,7 @@ IMPORT_FIELDS = {
         "courriel",
         "adresse e-mail",
         "adresse electronique",
+        "correo",
     ),
     "organisation": (
         "organisation",
@@ -250,7 +254,7 @@ IMPORT_FIELDS = {
         "besoins d'accessibilite",
     ),
     "photo_consent": ("photo consent", "photos", "photo", "consentement photo", "photo_consent"),
-    "language": ("language", "langue", "lang"),
+    "language": ("language", "langue", "lang", "idioma"),
 }
 REQUIRED_FIELDS = ("given_name", "family_name", "email")
 FIELD_LABELS = {
@@ -332,12 +336,12 @@ def guess_mapping(headers: Sequence[str]) -> dict[str, int]:
     for name, synonyms in IMPORT_FIELDS.items():
         for synonym in synonyms:
             known.setdefault(fold(synonym), name)
-    exported = {name: header for name, header in EXPORT_COLUMNS}
+    # Our export's headers in every language; a country may come as its name ("País").
+    exported = [(name, label) for name, label in EXPORT_COLUMNS if name in IMPORT_FIELDS]
+    exported += [("country", label) for name, label in EXPORT_COLUMNS if name == "country_name"]
     for language in LANGUAGES:
-        for name in IMPORT_FIELDS:
-            label = exported.get(name)
-            if label is not None:
-                known.setdefault(fold(_translated(label, language)), name)
+        for name, label in exported:
+            known.setdefault(fold(_translated(label, language)), name)
     mapping: dict[str, int] = {}
     for index, header in enumerate(headers):
         field = known.get(fold(header).strip(" :*"))
@@ -512,9 +516,10 @@ def check_rows(
         if consent not in _YES and consent not in _NO:
             errors.append(_("Photo consent must be yes or no."))
         data["photo_consent"] = consent in _YES
-        language = str(values.get("language", "")).lower() or languages[0]
-        if language not in languages:
-            errors.append(_("Unknown language “%(language)s”.", language=language))
+        written = str(values.get("language", "")).strip()
+        language = _language_code(written, languages) if written else languages[0]
+        if language is None:
+            errors.append(_("Unknown language “%(language)s”.", language=written))
             language = languages[0]
         answers = {}
         for index, question in questions.items():
@@ -533,6 +538,20 @@ def check_rows(
             ImportRow(number=number, data=data, category=category, language=language, errors=errors)
         )
     return checked
+
+
+def _language_code(text: str, languages: Sequence[str]) -> str | None:
+    """The interface language `text` names: its code ("pt"), a regional tag ("pt-PT",
+    "es_ES") or its name in one of the languages ("Portuguese", "portugués")."""
+    code = text.lower().replace("_", "-")
+    for candidate in (code, code.split("-")[0]):
+        if candidate in languages:
+            return candidate
+    for language in languages:
+        names = {fold(Locale.parse(language).get_display_name(other)) for other in languages}
+        if fold(text) in names:
+            return language
+    return None
 
 
 _Value = TypeVar("_Value")
