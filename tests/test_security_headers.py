@@ -90,11 +90,13 @@ def test_every_route_sends_the_security_headers(app, live_server, demo, make_use
             statuses[(rule.endpoint, method)] = status
             found += problems(path, status, headers)
     # Each GET reached its page, but for a made-up photo, a certificate the person has not
-    # earned (not checked in), a logo and a venue CA the demo does not have: 404 by
-    # design; and a password-reset link made of another token: 410.
+    # earned (not checked in), an itinerary the person has no travel support for, a logo
+    # and a venue CA the demo does not have: 404 by design; and a password-reset link made
+    # of another token: 410.
     missing = {
         "media.photo",
         "registration.certificate",
+        "registration.travel_itinerary",
         "public.verify",
         "public.logo",
         "venue.ca_certificate",
