@@ -3,7 +3,8 @@
 - anonymous visitors are sent to the login page;
 - admins manage users and every event;
 - organisers manage the events they are managers of (admins assign them);
-- check-in volunteers reach only the check-in pages.
+- check-in volunteers reach only the check-in pages;
+- travel agents reach only the travel pages of the events they are on the team of.
 A signed-in user without the right gets 403.
 """
 
@@ -67,6 +68,15 @@ def get_checkin_event_or_404(slug: str) -> Event:
     """The event, if it exists (404) and the signed-in user may check people in at it
     (403): its managers and the volunteers on its team."""
     return _event_or_404(slug, current_user.may_check_in)
+
+
+def get_travel_event_or_404(slug: str) -> Event:
+    """The event, if it exists (404) and the signed-in user may handle its travel (403):
+    its managers and the travel agents on its team."""
+    return _event_or_404(slug, current_user.may_manage_travel)
+
+
+travel_required = role_required(UserRole.ADMIN, UserRole.ORGANISER, UserRole.TRAVEL)
 
 
 login_manager.login_view = "auth.login"

@@ -52,6 +52,7 @@ USER_ROLES = {
     UserRole.ADMIN: _l("Administrator"),
     UserRole.ORGANISER: _l("Organiser"),
     UserRole.CHECKIN: _l("Check-in"),
+    UserRole.TRAVEL: _l("Travel agent"),
 }
 
 DIETARY = {

@@ -10,12 +10,14 @@ from eventapp.auth.access import admin_required, get_managed_event_or_404, organ
 from eventapp.core import changelog
 from eventapp.core.labels import USER_ROLES
 from eventapp.events import services
-from eventapp.events.forms import EventForm, ManagerForm, NewEventForm
+from eventapp.events.forms import EventForm, EventSettingsForm, ManagerForm, NewEventForm
 from eventapp.extensions import db
 from eventapp.mail import records as mail_records
+from eventapp.media.photos import PhotoError
 from eventapp.models import Event, Registration, User, UserRole
 from eventapp.printing.programme import programme_size
 from eventapp.registration import services as registrations
+from eventapp.travel import visa_letters
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import add_error, delocalize, localize, options, timezone_choices
 
@@ -107,16 +109,23 @@ def event(slug: str):
 def settings(slug: str):
     """Title, dates, venue, capacity, registration window, publication, texts."""
     event = get_managed_event_or_404(slug)
-    form = EventForm(obj=event)
+    form = EventSettingsForm(obj=event)
     if request.method == "GET":
         for name in TIME_FIELDS:
             form[name].data = delocalize(getattr(event, name), event.timezone)
         form.programme_size.data = programme_size(event)
+        letters = visa_letters.settings_for(event)
+        form.letter_signatory_name.data = letters.signatory_name
+        form.letter_signatory_title.data = letters.signatory_title
+        form.letter_language.data = letters.language
+        form.passport_retention_days.data = letters.passport_retention_days
     if form.validate_on_submit():
+        images = _letterhead_images(form)
         if services.slug_taken(form.slug.data or "", exclude=event):
             add_error(form.slug, _("Another event uses this address already."))
-        else:
+        elif images is not None:
             changes = services.update_event(event, event_data(form))
+            _update_letterhead(event, form, images)
             # More public seats: the waiting list moves up at once, as after a cancellation.
             promoted = registrations.promote_from_waitlist(event) if "capacity" in changes else []
             db.session.commit()
@@ -134,8 +143,46 @@ def settings(slug: str):
                 )
             return redirect(url_for(".settings", slug=event.slug))
     return render_template(
-        "events/settings.html", event=event, form=form, timezones=timezone_choices()
+        "events/settings.html",
+        event=event,
+        form=form,
+        timezones=timezone_choices(),
+        signature=visa_letters.settings_for(event).signature,
     ), 422 if form.errors else 200
+
+
+def _letterhead_images(form: EventSettingsForm) -> dict[str, str] | None:
+    """The logo and signature uploaded with the form, checked and stored; None (with the
+    error next to its field) when one is refused."""
+    stored = {}
+    for name, kind in (("logo", "logos"), ("letter_signature", "signatures")):
+        upload = form[name].data
+        if not upload or not getattr(upload, "filename", ""):
+            continue
+        try:
+            stored[name] = visa_letters.store_letterhead_image(upload.stream, kind)
+        except PhotoError as exc:
+            add_error(form[name], str(exc))
+            return None
+    return stored
+
+
+def _update_letterhead(event: Event, form: EventSettingsForm, images: dict[str, str]) -> None:
+    if "logo" in images:
+        visa_letters.set_logo(event, images["logo"])
+    elif form.remove_logo.data:
+        visa_letters.set_logo(event, "")
+    if "letter_signature" in images:
+        visa_letters.set_signature(event, images["letter_signature"])
+    visa_letters.update_settings(
+        event,
+        {
+            "signatory_name": form.letter_signatory_name.data,
+            "signatory_title": form.letter_signatory_title.data,
+            "language": form.letter_language.data,
+            "passport_retention_days": form.passport_retention_days.data,
+        },
+    )
 
 
 @bp.route("/events/<slug>/managers", methods=["GET", "POST"])
@@ -147,7 +194,10 @@ def managers(slug: str):
     candidates = list(
         db.session.scalars(
             select(User)
-            .where(User.role.in_([UserRole.ORGANISER, UserRole.CHECKIN]), User.active.is_(True))
+            .where(
+                User.role.in_([UserRole.ORGANISER, UserRole.CHECKIN, UserRole.TRAVEL]),
+                User.active.is_(True),
+            )
             .order_by(User.role, User.email)
         )
     )

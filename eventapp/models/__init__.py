@@ -2,6 +2,7 @@
 
 from eventapp.models.agenda import AgendaItem, AgendaRole, ItemKind, RoleKind
 from eventapp.models.changelog import ChangeLogEntry
+from eventapp.models.claims import ClaimLine, ExpenseCategory, ExpenseClaim, LineStatus
 from eventapp.models.checkin import CheckInAction, CheckInMethod, CheckInRecord
 from eventapp.models.event import Event, Room
 from eventapp.models.people import Person
@@ -19,12 +20,20 @@ from eventapp.models.registration import (
 from eventapp.models.second_factor import Passkey, RecoveryCode
 from eventapp.models.security import LoginSession, SecurityEvent
 from eventapp.models.user import User, UserRole, event_manager
+from eventapp.models.visa import LetterSettings, LetterStatus, VisaLetter
 
 __all__ = [
     "AgendaItem",
     "AgendaRole",
     "Category",
     "ChangeLogEntry",
+    "ClaimLine",
+    "ExpenseCategory",
+    "ExpenseClaim",
+    "LetterSettings",
+    "LetterStatus",
+    "LineStatus",
+    "VisaLetter",
     "CheckInAction",
     "CheckInMethod",
     "CheckInRecord",

@@ -34,6 +34,8 @@ class UserRole(enum.StrEnum):
     ADMIN = "admin"
     ORGANISER = "organiser"
     CHECKIN = "checkin"
+    #: A travel agent on an event's team: support, bookings, visa letters, claims.
+    TRAVEL = "travel"
 
 
 class User(UserMixin, Model):
@@ -102,6 +104,13 @@ class User(UserMixin, Model):
         """May this user check people in at the event? Its managers may, and the check-in
         volunteers an admin put on its team (event_manager holds both)."""
         if self.role == UserRole.CHECKIN:
+            return event in self.managed_events
+        return self.manages(event)
+
+    def may_manage_travel(self, event: Event) -> bool:
+        """May this user handle the event's travel (visa letters, claims, passport data)?
+        Its managers may, and the travel agents an admin put on its team."""
+        if self.role == UserRole.TRAVEL:
             return event in self.managed_events
         return self.manages(event)
 
