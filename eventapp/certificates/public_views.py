@@ -2,9 +2,10 @@
 participant's own certificate from their personal link."""
 
 from flask import Response, abort, redirect, render_template, request, url_for
-from flask_babel import format_date
+from babel.dates import format_date
 
 from eventapp.certificates import services as certificates
+from eventapp.core.i18n import format_locale
 from eventapp.extensions import db
 from eventapp.registration import selfservice
 from eventapp.travel import visa_letters
@@ -34,8 +35,8 @@ def verify(code: str):
                 "travel/verify_letter.html",
                 letter=letter,
                 withdrawn=visa_letters.is_withdrawn(letter),
-                first=format_date(letter.stay_from, "long"),
-                last=format_date(letter.stay_until, "long"),
+                first=format_date(letter.stay_from, "long", locale=format_locale()),
+                last=format_date(letter.stay_until, "long", locale=format_locale()),
                 code=code,
             )
         return render_template("certificates/verify.html", registration=None, code=code), 404

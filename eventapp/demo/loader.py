@@ -24,6 +24,14 @@ from eventapp.models import (
 
 DATA_FILE = Path(__file__).with_name("mieux-impact-2024.toml")
 DEFAULT_PARTICIPANTS = 90
+#: The partner-country speaker who asked for a visa letter, with fictional passport data.
+VISA_SPEAKER = "fortes"
+VISA_PASSPORT = {
+    "passport_number": "PA0412873",
+    "passport_expiry": "2029-06-30",
+    "nationality": "CV",
+    "birth_date": "1981-09-14",
+}
 
 # The data file lists people per role under these keys.
 ROLE_KEYS = {
@@ -135,9 +143,9 @@ def load_demo(
 
     # Hosts and speakers hold registrations too (outside the public capacity),
     # so that a badge run or a check-in list covers everyone in the room.
+    speaker_registrations = {}
     for key, person in people.items():
-        db.session.add(
-            Registration(
+        speaker_registrations[key] = Registration(
                 event=event,
                 person=person,
                 honorific=person.honorific,
@@ -150,7 +158,8 @@ def load_demo(
                 category=Category.SPEAKER,
                 status=Status.CONFIRMED,
             )
-        )
+        db.session.add(speaker_registrations[key])
+    _visa_request(event, speaker_registrations.get(VISA_SPEAKER))
 
     for fake in participants.generate(participant_count):
         db.session.add(
@@ -169,3 +178,26 @@ def load_demo(
         )
     db.session.flush()
     return event
+
+
+def _visa_request(event: Event, registration: Registration | None) -> None:
+    """One visa letter request waiting for the organisers, so the whole flow can be tried."""
+    if registration is None:
+        return
+    from eventapp.core import crypto
+    from eventapp.models import VisaLetter
+    from eventapp.travel.visa_letters import default_stay
+
+    stay_from, stay_until = default_stay(event)
+    db.session.add(
+        VisaLetter(
+            event=event,
+            registration=registration,
+            passport=crypto.encrypt_json(VISA_PASSPORT),
+            consulate_city="Praia",
+            language="en",
+            stay_from=stay_from,
+            stay_until=stay_until,
+            covered=["travel", "accommodation"],
+        )
+    )

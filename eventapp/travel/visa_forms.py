@@ -68,9 +68,9 @@ class ApproveForm(CleanForm):
     stay_from = DateField(_l("Stay from"), validators=[InputRequired(REQUIRED)])
     stay_until = DateField(_l("Stay until"), validators=[InputRequired(REQUIRED)])
     covered = MultiCheckboxField(
-        _l("The organisers pay for"), choices=list(COSTS.items()), validators=[Optional()]
+        _l("The organisers pay for"), choices=options(COSTS.items()), validators=[Optional()]
     )
-    language = SelectField(_l("Language of the letter"), choices=list(LANGUAGES.items()))
+    language = SelectField(_l("Language of the letter"), choices=options(LANGUAGES.items()))
 
     def validate_stay_until(self, field):
         if self.stay_from.data and field.data and field.data < self.stay_from.data:

@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from eventapp.certificates.services import format_code, new_code, normalise_code
 from eventapp.core import crypto
-from eventapp.core.i18n import territories
+from eventapp.core.i18n import FORMAT_LOCALES, territories
 from eventapp.extensions import db
 from eventapp.media import photos
 from eventapp.models import (
@@ -307,7 +307,7 @@ def may_download(letter: VisaLetter) -> bool:
 
 
 def _date(value: date, language: str) -> str:
-    return babel_dates.format_date(value, "long", locale=language)
+    return babel_dates.format_date(value, "long", locale=FORMAT_LOCALES.get(language, language))
 
 
 def content(letter: VisaLetter) -> document.Letter:
