@@ -1,6 +1,6 @@
 """The person's expense claim, through their own link: lines with receipts, bank details."""
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from eventapp.extensions import db
@@ -106,13 +106,13 @@ def receipt_response(line: ClaimLine):
     path = claims.receipt_path(line.receipt)
     if path is None:
         abort(404)
-    response = send_file(
-        path,
+    # Read whole (at most MAX_RECEIPT_BYTES): no file handle outlives the request.
+    return Response(
+        path.read_bytes(),
         mimetype=claims.RECEIPT_TYPES[path.suffix],
-        as_attachment=True,
-        download_name=f"receipt-{line.id}{path.suffix}",
-        max_age=0,
+        headers={
+            "Content-Disposition": f'attachment; filename="receipt-{line.id}{path.suffix}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response

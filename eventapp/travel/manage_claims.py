@@ -57,13 +57,24 @@ def expense_receipt(slug: str, line_id: int):
     return receipt_response(line)
 
 
-@bp.get("/events/<slug>/expense-claims/approved.<any(csv, xlsx):fmt>")
+@bp.get("/events/<slug>/expense-claims/approved.csv")
 @travel_required
-def export_expenses(slug: str, fmt: str):
-    """The approved lines for finance, with the bank details to pay them to."""
-    event = get_travel_event_or_404(slug)
+def export_expenses_csv(slug: str):
+    """The approved lines for finance, as CSV."""
+    return _export(get_travel_event_or_404(slug), "csv")
+
+
+@bp.get("/events/<slug>/expense-claims/approved.xlsx")
+@travel_required
+def export_expenses_xlsx(slug: str):
+    """The approved lines for finance, as a workbook."""
+    return _export(get_travel_event_or_404(slug), "xlsx")
+
+
+def _export(event, fmt: str) -> Response:
+    """The approved lines with the bank details to pay them to."""
     if fmt == "csv":
-        body, mimetype = claims.export_csv(event), "text/csv; charset=utf-8"
+        body, mimetype = claims.export_csv(event), "text/csv"
     else:
         body = claims.export_xlsx(event)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
