@@ -52,7 +52,10 @@ def pdf_bytes(pages: int = 1) -> bytes:
         writer.add_blank_page(width=200, height=200)
     # A script run on opening, and metadata: neither may follow into the stored copy.
     writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
-        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(1)")}
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject("app.alert(1)"),
+        }
     )
     writer.add_metadata({"/Author": "Someone private"})
     out = io.BytesIO()
@@ -154,7 +157,7 @@ def test_bank_details_are_encrypted_masked_and_erased(app, client, past, sign_in
 
 
 def test_organisers_decide_per_line_and_export_the_approved(app, client, past, sign_in, make_user):
-    add_line(client, past["token"], png_bytes(), "taxi.png", description="=HYPERLINK(\"x\")")
+    add_line(client, past["token"], png_bytes(), "taxi.png", description='=HYPERLINK("x")')
     add_line(client, past["token"], png_bytes(), "hotel.png", category="accommodation", amount="99")
     page = client.get(f"/r/{past['token']}/expenses")
     client.post(
@@ -165,12 +168,27 @@ def test_organisers_decide_per_line_and_export_the_approved(app, client, past, s
         first, second = db.session.scalars(select(ClaimLine.id).order_by(ClaimLine.id))
     make_user("stranger@example.org", UserRole.ORGANISER)
     stranger = sign_in("stranger@example.org")
-    assert stranger.post(f"/manage/events/past/expense-claims/lines/{first}", {"decision": "approve"}).status_code == 403
+    assert (
+        stranger.post(
+            f"/manage/events/past/expense-claims/lines/{first}", {"decision": "approve"}
+        ).status_code
+        == 403
+    )
     assert stranger.get("/manage/events/past/expense-claims/approved.csv").status_code == 403
     stranger.sign_out()
     organiser = sign_in(ORGANISER)
-    assert organiser.post(f"/manage/events/past/expense-claims/lines/{first}", {"decision": "approve"}).status_code == 302
-    assert organiser.post(f"/manage/events/past/expense-claims/lines/{second}", {"decision": "reject"}).status_code == 302
+    assert (
+        organiser.post(
+            f"/manage/events/past/expense-claims/lines/{first}", {"decision": "approve"}
+        ).status_code
+        == 302
+    )
+    assert (
+        organiser.post(
+            f"/manage/events/past/expense-claims/lines/{second}", {"decision": "reject"}
+        ).status_code
+        == 302
+    )
     receipt = organiser.get(f"/manage/events/past/expense-claims/lines/{second}/receipt")
     assert receipt.status_code == 200 and receipt.mimetype == "image/jpeg"
     with app.app_context():
@@ -182,17 +200,21 @@ def test_organisers_decide_per_line_and_export_the_approved(app, client, past, s
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
     assert len(rows) == 2  # the header and the one approved line
     assert rows[1][0] == "Nino ბერიძე" and rows[1][3] == IBAN
-    assert rows[1][6] == "'=HYPERLINK(\"x\")" and rows[1][7:] == ["812.40", "EUR"]
-    workbook = load_workbook(io.BytesIO(organiser.get("/manage/events/past/expense-claims/approved.xlsx").data))
+    assert rows[1][6] == '\'=HYPERLINK("x")' and rows[1][7:] == ["812.40", "EUR"]
+    workbook = load_workbook(
+        io.BytesIO(organiser.get("/manage/events/past/expense-claims/approved.xlsx").data)
+    )
     sheet = workbook.active
     values = [cell.value for cell in sheet[2]]
-    assert values[6] == "'=HYPERLINK(\"x\")" and float(values[7]) == 812.4
+    assert values[6] == '\'=HYPERLINK("x")' and float(values[7]) == 812.4
 
 
 def test_letterhead_settings_take_checked_images(app, client, past, sign_in):
     organiser = sign_in(ORGANISER)
     page = organiser.get("/manage/events/past/settings")
-    assert "Letterhead of visa letters" in page.text and 'enctype="multipart/form-data"' in page.text
+    assert (
+        "Letterhead of visa letters" in page.text and 'enctype="multipart/form-data"' in page.text
+    )
     form = {
         "csrf_token": organiser.csrf,
         "title": "Past",

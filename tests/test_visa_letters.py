@@ -45,7 +45,12 @@ def world(app, make_user):
         settings.signatory_name = "Marie Dupont"
         settings.signatory_title = "Head of the Secretariat"
         db.session.commit()
-        return {"slug": event.slug, "token": person.token, "pending": pending.token, "id": person.id}
+        return {
+            "slug": event.slug,
+            "token": person.token,
+            "pending": pending.token,
+            "id": person.id,
+        }
 
 
 def request_data(**overrides) -> dict:
@@ -141,7 +146,10 @@ def test_only_confirmed_registrations_may_ask(app, client, world):
     response = client.post(
         f"/r/{world['pending']}/visa-letter",
         # The session's token, from a page that has a form.
-        data={"csrf_token": csrf_token_from(client.get(f"/r/{world['token']}/visa-letter").text), **request_data()},
+        data={
+            "csrf_token": csrf_token_from(client.get(f"/r/{world['token']}/visa-letter").text),
+            **request_data(),
+        },
     )
     assert response.status_code == 409
     with app.app_context():
@@ -170,7 +178,7 @@ def test_access_is_for_the_travel_right_of_that_event(app, client, world, sign_i
     make_user("stranger@example.org", UserRole.ORGANISER)
     make_user("door@example.org", UserRole.CHECKIN)
     make_user("elsewhere@example.org", UserRole.TRAVEL)
-    pages = [f"/manage/events/forum/visa-letters", f"/manage/events/forum/visa-letters/{letter_id}"]
+    pages = ["/manage/events/forum/visa-letters", f"/manage/events/forum/visa-letters/{letter_id}"]
     assert client.get(pages[0]).status_code == 302  # anonymous: to the sign-in page
     for email, expected in (
         ("stranger@example.org", 403),
@@ -208,7 +216,10 @@ def test_approved_letter_pdf_says_who_what_when_and_verifies(app, client, world,
     with app.app_context():
         letter_id = db.session.scalar(select(VisaLetter.id))
     base = f"/manage/events/forum/visa-letters/{letter_id}"
-    refused = organiser.post(f"{base}/approve", data={"stay_from": "2030-05-16", "stay_until": "2030-05-12", "language": "en"})
+    refused = organiser.post(
+        f"{base}/approve",
+        data={"stay_from": "2030-05-16", "stay_until": "2030-05-12", "language": "en"},
+    )
     assert refused.status_code == 422 and 'id="stay_until-error"' in refused.text
     response = organiser.post(
         f"{base}/approve",
@@ -278,8 +289,12 @@ def test_a_french_letter_and_a_hostile_name(app, client, world):
         letter = db.session.scalar(select(VisaLetter))
         user = db.session.scalar(select(User).where(User.email == ORGANISER))
         visa_letters.approve(
-            letter, user, stay_from=date(2030, 5, 13), stay_until=date(2030, 5, 15),
-            covered=[], language="fr",
+            letter,
+            user,
+            stay_from=date(2030, 5, 13),
+            stay_until=date(2030, 5, 15),
+            covered=[],
+            language="fr",
         )
         db.session.commit()
         code = visa_letters.format_code(letter.code)

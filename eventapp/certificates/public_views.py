@@ -1,8 +1,8 @@
 """Public certificate pages: checking a code from a paper certificate, and the
 participant's own certificate from their personal link."""
 
-from flask import Response, abort, redirect, render_template, request, url_for
 from babel.dates import format_date
+from flask import Response, abort, redirect, render_template, request, url_for
 
 from eventapp.certificates import services as certificates
 from eventapp.core.i18n import format_locale

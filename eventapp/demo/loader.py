@@ -146,18 +146,18 @@ def load_demo(
     speaker_registrations = {}
     for key, person in people.items():
         speaker_registrations[key] = Registration(
-                event=event,
-                person=person,
-                honorific=person.honorific,
-                given_name=person.given_name,
-                family_name=person.family_name,
-                email=person.email or f"{key}@speakers.example.org",
-                organisation=person.organisation,
-                job_title=person.position,
-                country=person.country,
-                category=Category.SPEAKER,
-                status=Status.CONFIRMED,
-            )
+            event=event,
+            person=person,
+            honorific=person.honorific,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            email=person.email or f"{key}@speakers.example.org",
+            organisation=person.organisation,
+            job_title=person.position,
+            country=person.country,
+            category=Category.SPEAKER,
+            status=Status.CONFIRMED,
+        )
         db.session.add(speaker_registrations[key])
     _visa_request(event, speaker_registrations.get(VISA_SPEAKER))
 

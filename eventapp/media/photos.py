@@ -224,9 +224,7 @@ def _write(image: Image.Image, extension: str, folder: Path | None = None) -> st
     return _save_new(extension, write, folder)
 
 
-def _save_new(
-    extension: str, write: Callable[[BinaryIO], None], folder: Path | None = None
-) -> str:
+def _save_new(extension: str, write: Callable[[BinaryIO], None], folder: Path | None = None) -> str:
     """A new random name whose file `write` fills, atomically: a reader never sees half
     a file."""
     folder = folder or photos_folder()

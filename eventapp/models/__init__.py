@@ -2,8 +2,8 @@
 
 from eventapp.models.agenda import AgendaItem, AgendaRole, ItemKind, RoleKind
 from eventapp.models.changelog import ChangeLogEntry
-from eventapp.models.claims import ClaimLine, ExpenseCategory, ExpenseClaim, LineStatus
 from eventapp.models.checkin import CheckInAction, CheckInMethod, CheckInRecord
+from eventapp.models.claims import ClaimLine, ExpenseCategory, ExpenseClaim, LineStatus
 from eventapp.models.event import Event, Room
 from eventapp.models.people import Person
 from eventapp.models.registration import (

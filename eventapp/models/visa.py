@@ -88,6 +88,3 @@ class VisaLetter(Model):
 
     def __repr__(self) -> str:
         return f"<VisaLetter {self.id} {self.status}>"
-
-
-

@@ -33,7 +33,8 @@ def visa_letters_page(slug: str):
         (letter, visa_letters.mask(visa_letters.passport(letter).get("passport_number", "")))
         for letter in visa_letters.letters(event)
     ]
-    return render_template("travel/manage_visa_letters.html",
+    return render_template(
+        "travel/manage_visa_letters.html",
         event=event,
         rows=rows,
         status_labels=visa_letters.STATUS_LABELS,
@@ -84,6 +85,7 @@ def approve_visa_letter(slug: str, letter_id: int):
     form = ApproveForm()
     if not form.validate_on_submit():
         return _letter_page(event, letter, approve=form, status=422)
+    assert form.stay_from.data and form.stay_until.data  # InputRequired
     try:
         visa_letters.approve(
             letter,

@@ -20,12 +20,12 @@ class VisaRequestForm(CleanForm):
         validators=[DataRequired(REQUIRED), Length(min=5, max=20)],
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
     )
-    passport_expiry = DateField(
-        _l("Passport valid until"), validators=[InputRequired(REQUIRED)]
-    )
+    passport_expiry = DateField(_l("Passport valid until"), validators=[InputRequired(REQUIRED)])
     nationality = SelectField(_l("Nationality"), validators=[DataRequired(REQUIRED)])
     birth_date = DateField(
-        _l("Date of birth"), validators=[InputRequired(REQUIRED)], render_kw={"autocomplete": "bday"}
+        _l("Date of birth"),
+        validators=[InputRequired(REQUIRED)],
+        render_kw={"autocomplete": "bday"},
     )
     consulate_city = StringField(
         _l("City of the consulate or embassy where you apply"),

@@ -30,7 +30,9 @@ def visa_letter(token: str):
     editable = may_request and (letter is None or letter.status != LetterStatus.APPROVED)
     form = VisaRequestForm(event_ends=event.local(event.ends_at).date())
     if not form.is_submitted() and letter is not None and letter.passport:
-        form.process(data={**visa_letters.passport(letter), "consulate_city": letter.consulate_city})
+        form.process(
+            data={**visa_letters.passport(letter), "consulate_city": letter.consulate_city}
+        )
     if form.is_submitted() and editable:
         if form.validate():
             visa_letters.request_letter(registration, form.to_data())

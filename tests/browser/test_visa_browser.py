@@ -19,7 +19,10 @@ def type_date(page: Page, selector: str, iso: str) -> None:
     """A date typed into Chromium's date field, in the order its locale shows."""
     tab_to(page, selector)
     year, month, day = iso.split("-")
-    order = page.evaluate("() => new Intl.DateTimeFormat().formatToParts(new Date(2000, 10, 22)).map(p => p.type).filter(t => t !== 'literal')")
+    order = page.evaluate(
+        "() => new Intl.DateTimeFormat().formatToParts(new Date(2000, 10, 22))"
+        ".map(p => p.type).filter(t => t !== 'literal')"
+    )
     parts = {"year": year, "month": month, "day": day}
     page.keyboard.type("".join(parts[name] for name in order))
 
