@@ -90,11 +90,13 @@ class EventSettingsForm(EventForm):
         _l("Language of the letters"),
         choices=options([("en", _l("English")), ("fr", _l("French"))]),
         default="en",
+        # Left out of a post (a script written before these settings): kept as they are.
+        validators=[Optional()],
     )
     passport_retention_days = IntegerField(
         _l("Days after the event before passport data is erased"),
         default=30,
-        validators=[InputRequired(), NumberRange(min=0, max=365)],
+        validators=[Optional(), NumberRange(min=0, max=365)],
     )
 
 

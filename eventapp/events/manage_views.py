@@ -174,13 +174,21 @@ def _update_letterhead(event: Event, form: EventSettingsForm, images: dict[str, 
         visa_letters.set_logo(event, "")
     if "letter_signature" in images:
         visa_letters.set_signature(event, images["letter_signature"])
+    current = visa_letters.settings_for(event)
+    # A field left out of the post keeps its value (see EventSettingsForm).
     visa_letters.update_settings(
         event,
         {
-            "signatory_name": form.letter_signatory_name.data,
-            "signatory_title": form.letter_signatory_title.data,
-            "language": form.letter_language.data,
-            "passport_retention_days": form.passport_retention_days.data,
+            "signatory_name": current.signatory_name
+            if not form.letter_signatory_name.raw_data
+            else form.letter_signatory_name.data,
+            "signatory_title": current.signatory_title
+            if not form.letter_signatory_title.raw_data
+            else form.letter_signatory_title.data,
+            "language": form.letter_language.data or current.language,
+            "passport_retention_days": current.passport_retention_days
+            if form.passport_retention_days.data is None
+            else form.passport_retention_days.data,
         },
     )
 
