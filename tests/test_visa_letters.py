@@ -372,3 +372,29 @@ def test_rotation_re_encrypts_every_value_and_retires_the_old_key(app, client, w
 
     with pytest.raises(InvalidToken):
         Fernet(old_keys[0]).decrypt(letter.passport.encode())
+
+
+def test_letters_are_numbered_in_order_of_approval(app, client, world):
+    ask(client, world["token"])
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == "forum"))
+        second = factories.make_registration(event, given_name="Second")
+        db.session.commit()
+        token = second.token
+    ask(client, token)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == ORGANISER))
+        first, later = db.session.scalars(select(VisaLetter).order_by(VisaLetter.id))
+        for letter in (later, first):
+            visa_letters.approve(
+                letter,
+                user,
+                stay_from=date(2030, 5, 13),
+                stay_until=date(2030, 5, 15),
+                covered=[],
+                language="en",
+            )
+        db.session.commit()
+        assert (later.number, first.number) == (1, 2)
+        assert visa_letters.reference(first) == "FORUM/002"
+        assert first.code != later.code

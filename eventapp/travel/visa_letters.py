@@ -23,6 +23,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from eventapp.certificates.services import format_code, new_code, normalise_code
 from eventapp.core import crypto
@@ -242,7 +243,7 @@ def approve(
     letter.covered = [c for c in COSTS if c in covered]
     letter.language = language if language in LANGUAGES else "en"
     if letter.number is None:
-        letter.number = _next_number(letter.event)
+        _number(letter)
     if letter.code is None:
         letter.code = new_code()
     letter.status = LetterStatus.APPROVED
@@ -253,13 +254,23 @@ def approve(
     return letter
 
 
-def _next_number(event: Event) -> int:
-    # The unique (event_id, number) constraint refuses a number taken by a concurrent
-    # approval: that request fails and is sent again rather than sharing a number.
-    highest = db.session.scalar(
-        select(func.max(VisaLetter.number)).where(VisaLetter.event_id == event.id)
-    )
-    return (highest or 0) + 1
+def _number(letter: VisaLetter, attempts: int = 5) -> None:
+    """The event's next letter number. The unique (event_id, number) constraint refuses a
+    number a concurrent approval took first: then the next one is tried, in a savepoint."""
+    for attempt in range(attempts):
+        try:
+            with db.session.begin_nested():
+                highest = db.session.scalar(
+                    select(func.max(VisaLetter.number)).where(
+                        VisaLetter.event_id == letter.event_id
+                    )
+                )
+                letter.number = (highest or 0) + 1
+                db.session.flush()
+            return
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
 
 
 def decline(letter: VisaLetter, user: User, reason: str) -> VisaLetter:

@@ -37,7 +37,7 @@ def visa_letter(token: str):
         if form.validate():
             visa_letters.request_letter(registration, form.to_data())
             db.session.commit()
-            flash(_("Your request is sent. We will tell you by e-mail once it is decided."), "info")
+            flash(_("Your request is sent. Your letter will be here once it is approved."), "info")
             return redirect(url_for(".visa_letter", token=token))
     elif form.is_submitted():
         abort(409)
