@@ -276,6 +276,9 @@ def test_approved_letter_pdf_says_who_what_when_and_verifies(app, client, world,
     assert "withdrawn" in withdrawn.text and "Айгуль" not in withdrawn.text
     assert client.get(f"/r/{world['token']}/visa-letter.pdf").status_code == 404
     assert organiser.get(f"{base}/letter.pdf").status_code == 404
+    # Nor can the person send it again: the withdrawn code stays withdrawn.
+    own = client.get(f"/r/{world['token']}/visa-letter").text
+    assert "withdrawn by the organisers" in own and 'name="passport_number"' not in own
 
 
 def test_a_french_letter_and_a_hostile_name(app, client, world):
@@ -398,3 +401,11 @@ def test_letters_are_numbered_in_order_of_approval(app, client, world):
         assert (later.number, first.number) == (1, 2)
         assert visa_letters.reference(first) == "FORUM/002"
         assert first.code != later.code
+
+
+def test_the_demo_has_a_request_from_a_partner_country_speaker(app, demo):
+    with app.app_context():
+        [letter] = db.session.scalars(select(VisaLetter))
+        assert letter.status == LetterStatus.REQUESTED
+        assert letter.registration.country == "CV" and letter.consulate_city == "Praia"
+        assert visa_letters.passport(letter)["nationality"] == "CV"

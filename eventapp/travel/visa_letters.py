@@ -151,7 +151,9 @@ def request_letter(registration: Registration, data: dict[str, Any]) -> VisaLett
     if not may_request(registration):
         raise LetterError(_("Visa letters are issued only to confirmed registrations."))
     letter = letter_of(registration)
-    if letter is not None and letter.status == LetterStatus.APPROVED:
+    if not may_change_request(letter):
+        # An approved letter's text is on paper already; a revoked one's code must keep
+        # verifying as withdrawn. The organisers decide what comes next.
         raise LetterError(_("Your letter is approved already and can no longer be changed."))
     if letter is None:
         letter = VisaLetter(event=registration.event, registration=registration)
@@ -174,6 +176,11 @@ def request_letter(registration: Registration, data: dict[str, Any]) -> VisaLett
         letter.language = registration.language if registration.language in LANGUAGES else "en"
     db.session.flush()
     return letter
+
+
+def may_change_request(letter: VisaLetter | None) -> bool:
+    """A request may be sent or corrected until it is approved (or once declined)."""
+    return letter is None or letter.status in (LetterStatus.REQUESTED, LetterStatus.DECLINED)
 
 
 def default_stay(event: Event) -> tuple[date, date]:

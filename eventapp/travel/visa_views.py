@@ -5,7 +5,7 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from eventapp.extensions import db
-from eventapp.models import LetterStatus, Registration, VisaLetter
+from eventapp.models import Registration, VisaLetter
 from eventapp.registration import selfservice
 from eventapp.travel import visa_letters
 from eventapp.travel import visa_tasks as _visa_tasks  # noqa: F401 (the daily erasure)
@@ -27,7 +27,7 @@ def visa_letter(token: str):
     event = registration.event
     letter = visa_letters.letter_of(registration)
     may_request = visa_letters.may_request(registration)
-    editable = may_request and (letter is None or letter.status != LetterStatus.APPROVED)
+    editable = may_request and visa_letters.may_change_request(letter)
     form = VisaRequestForm(event_ends=event.local(event.ends_at).date())
     if not form.is_submitted() and letter is not None and letter.passport:
         form.process(
