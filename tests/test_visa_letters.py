@@ -203,6 +203,9 @@ def test_the_list_masks_passport_numbers_the_request_shows_them(app, client, wor
         letter_id = db.session.scalar(select(VisaLetter.id))
     detail = organiser.get(f"/manage/events/forum/visa-letters/{letter_id}").text
     assert PASSPORT in detail and "Kyrgyzstan" in detail
+    # The person's registration page says a letter was asked for, without the data.
+    person = organiser.get(f"/manage/events/forum/registrations/{world['id']}").text
+    assert f"/manage/events/forum/visa-letters/{letter_id}" in person and PASSPORT not in person
     # A general export of registrations never carries passport data.
     export = organiser.get("/manage/events/forum/registrations/export.csv")
     assert export.status_code == 200 and PASSPORT not in export.text

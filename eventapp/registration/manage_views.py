@@ -23,6 +23,7 @@ from eventapp.models import Category, Dietary, Event, Registration
 from eventapp.registration import answers, desk, services, spreadsheets
 from eventapp.registration.forms import answers_data, with_questions
 from eventapp.registration.person_fields import ORGANISER, country_field, email_field, string_field
+from eventapp.travel import visa_letters
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import CleanForm, add_error, options
 from eventapp.web.public_url import external_url
@@ -230,6 +231,8 @@ def registration(slug: str, registration_id: int):
         resendable=resend.resendable(registration),
         mail_kinds=KIND_LABELS,
         mail_statuses=mail_records.MAIL_STATUSES,
+        visa_letter=visa_letters.letter_of(registration),
+        visa_statuses=visa_letters.STATUS_LABELS,
     ), 422 if form.errors else 200
 
 
