@@ -2,6 +2,7 @@
 decision, the PDF read back, /verify, passport data encrypted at rest (the database file's
 bytes), masked, erased after the event and with the person's data, and key rotation."""
 
+import io
 import logging
 import os
 import re
@@ -10,6 +11,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import select, text
 
 from eventapp.core import crypto
@@ -170,7 +173,6 @@ def test_access_is_for_the_travel_right_of_that_event(app, client, world, sign_i
         letter_id = db.session.scalar(select(VisaLetter.id))
         other = factories.make_event(slug="other")
         agent = db.session.get(User, make_user("agent@example.org", UserRole.TRAVEL))
-        db.session.get(Event, db.session.scalar(select(Event.id).where(Event.slug == "forum")))
         forum = db.session.scalar(select(Event).where(Event.slug == "forum"))
         forum.managers.append(agent)
         db.session.add(other)
@@ -284,11 +286,21 @@ def test_approved_letter_pdf_says_who_what_when_and_verifies(app, client, world,
     assert "withdrawn by the organisers" in own and 'name="passport_number"' not in own
 
 
-def test_a_french_letter_and_a_hostile_name(app, client, world):
+def test_a_french_letter_on_the_letterhead_and_a_hostile_name(app, client, world):
     with app.app_context():
         person = db.session.get(Registration, world["id"])
         person.given_name = '<b>Ann</b> & "Bob"'
         person.family_name = "</p><script>alert(1)</script>"
+        # The letterhead's logo and the signature, stored as the settings page does.
+        for kind, colour in (("logos", "#0b4f6c"), ("signatures", "#222222")):
+            picture = io.BytesIO()
+            Image.new("RGB", (240, 80), colour).save(picture, "PNG")
+            picture.seek(0)
+            path = visa_letters.store_letterhead_image(picture, kind)
+            if kind == "logos":
+                visa_letters.set_logo(person.event, path)
+            else:
+                visa_letters.set_signature(person.event, path)
         db.session.commit()
     ask(client, world["token"])
     with app.app_context():
@@ -307,6 +319,7 @@ def test_a_french_letter_and_a_hostile_name(app, client, world):
     pdf = client.get(f"/r/{world['token']}/visa-letter.pdf")
     flat = " ".join(page_texts(pdf.data)[0].split())
     assert '<b>Ann</b> & "Bob" </p><script>alert(1)</script>' in flat
+    assert len(PdfReader(io.BytesIO(pdf.data)).pages[0].images) == 3  # logo, signature, QR
     # Babel's names and dates in French (the sentences are the catalogue's).
     assert "Kirghizstan" in flat and "13 mai 2030" in flat, flat
     verify = client.get(f"/verify/{code}").text
