@@ -113,8 +113,12 @@ def register_blueprints(app: Flask) -> None:
     import eventapp.registration.manage_questions
     import eventapp.registration.manage_views
     import eventapp.registration.public_views
+    import eventapp.travel.claims_views
+    import eventapp.travel.manage_claims
     import eventapp.travel.manage_views
+    import eventapp.travel.manage_visa
     import eventapp.travel.public_views  # noqa: F401
+    import eventapp.travel.visa_views  # noqa: F401
     from eventapp.auth import account_views
     from eventapp.auth import views as auth_views
     from eventapp.media import views as media_views

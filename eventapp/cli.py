@@ -337,6 +337,17 @@ def certificates_command(slug: str, output: str | None, email: bool) -> None:
         )
 
 
+@click.command("rotate-encryption-key")
+@with_appcontext
+def rotate_encryption_key_command() -> None:
+    """Add a new encryption key, re-encrypt every passport and bank detail with it, then
+    retire the older keys (instance/encryption.keys)."""
+    from eventapp.core import crypto
+
+    count = crypto.rotate()
+    click.echo(f"New key in {crypto.key_path()}: {count} encrypted values re-encrypted.")
+
+
 def init_app(app: Flask) -> None:
     from eventapp.queue.worker import worker_command
     from eventapp.venue.cli import serve_venue_command
@@ -353,5 +364,6 @@ def init_app(app: Flask) -> None:
         clean_imports_command,
         serve_venue_command,
         worker_command,
+        rotate_encryption_key_command,
     ):
         app.cli.add_command(command)

@@ -102,6 +102,7 @@ def event_values(event: Event, **more) -> dict:
     item = db.session.get(AgendaItem, first(AgendaItem.id, AgendaItem.event_id == event.id))
     job_id = first(Job.id, Job.event_id == event.id) or example_job(event)
     return {
+        **travel_values(event, registration),
         "slug": event.slug,
         "item_id": item.id,
         "guid": item.guid,
@@ -130,6 +131,62 @@ def example_job(event: Event) -> int:
     db.session.flush()
     services.finish(job, b"%PDF-1.7\n", "badges.pdf", "application/pdf")
     return job.id
+
+
+def travel_values(event: Event, registration: Registration) -> dict:
+    """An approved visa letter and an expense line with its receipt for the registration
+    (made and committed once), so their pages and files open."""
+    import io
+    from datetime import date
+
+    from PIL import Image
+
+    from eventapp.core import crypto
+    from eventapp.models import ClaimLine, ExpenseCategory, ExpenseClaim, LetterStatus, VisaLetter
+    from eventapp.travel.claims import store_receipt
+
+    letter = db.session.scalar(
+        select(VisaLetter).where(VisaLetter.registration_id == registration.id)
+    )
+    if letter is None:
+        png = io.BytesIO()
+        Image.new("RGB", (40, 30), "white").save(png, "PNG")
+        png.seek(0)
+        letter = VisaLetter(
+            event=event,
+            registration=registration,
+            status=LetterStatus.APPROVED,
+            passport=crypto.encrypt_json(
+                {
+                    "passport_number": "XA1234567",
+                    "passport_expiry": "2040-01-01",
+                    "nationality": "UG",
+                    "birth_date": "1980-01-01",
+                }
+            ),
+            consulate_city="Kampala",
+            stay_from=date(2024, 3, 11),
+            stay_until=date(2024, 3, 13),
+            covered=["travel"],
+            number=99,
+            code="0123456789ABCDEF",
+            decided_at=event.starts_at,
+        )
+        claim = ExpenseClaim(event=event, registration=registration)
+        line = ClaimLine(
+            claim=claim,
+            category=ExpenseCategory.TRAVEL,
+            description="Train",
+            amount=12,
+            currency="EUR",
+            receipt=store_receipt(png),
+        )
+        db.session.add_all([letter, claim, line])
+        db.session.commit()
+    line_id = db.session.scalar(
+        select(ClaimLine.id).join(ExpenseClaim).where(ExpenseClaim.event_id == event.id)
+    )
+    return {"letter_id": letter.id, "line_id": line_id}
 
 
 def fill(rule: str, values: dict) -> str:

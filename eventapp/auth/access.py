@@ -4,7 +4,7 @@
 - admins manage users and every event;
 - organisers manage the events they are managers of (admins assign them);
 - check-in volunteers reach only the check-in pages;
-- travel agents reach only the travel pages of the events they are on.
+- travel agents reach only the travel pages of the events they are on the team of.
 A signed-in user without the right gets 403.
 """
 

@@ -32,6 +32,14 @@ from eventapp.models import (
 
 DATA_FILE = Path(__file__).with_name("mieux-impact-2024.toml")
 DEFAULT_PARTICIPANTS = 90
+#: The partner-country speaker who asked for a visa letter, with fictional passport data.
+VISA_SPEAKER = "fortes"
+VISA_PASSPORT = {
+    "passport_number": "PA0412873",
+    "passport_expiry": "2029-06-30",
+    "nationality": "CV",
+    "birth_date": "1981-09-14",
+}
 
 # The data file lists people per role under these keys.
 ROLE_KEYS = {
@@ -160,6 +168,7 @@ def load_demo(
         )
         db.session.add(speakers[key])
     load_travel(data, event, speakers, shift)
+    _visa_request(event, speakers.get(VISA_SPEAKER))
 
     for fake in participants.generate(participant_count):
         db.session.add(
@@ -274,3 +283,26 @@ def load_travel(
                 justification=spec["justification"],
             )
         )
+
+
+def _visa_request(event: Event, registration: Registration | None) -> None:
+    """One visa letter request waiting for the organisers, so the whole flow can be tried."""
+    if registration is None:
+        return
+    from eventapp.core import crypto
+    from eventapp.models import VisaLetter
+    from eventapp.travel.visa_letters import default_stay
+
+    stay_from, stay_until = default_stay(event)
+    db.session.add(
+        VisaLetter(
+            event=event,
+            registration=registration,
+            passport=crypto.encrypt_json(VISA_PASSPORT),
+            consulate_city="Praia",
+            language="en",
+            stay_from=stay_from,
+            stay_until=stay_until,
+            covered=["travel", "accommodation"],
+        )
+    )

@@ -1,6 +1,7 @@
 """Organisers' forms for events: settings, a new event (blank or copied), managers."""
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -80,6 +81,32 @@ class EventForm(CleanForm):
         opens = self.registration_opens_at.data
         if opens and field.data and field.data <= opens:
             raise ValidationError(_l("Registration must close after it opens."))
+
+
+class EventSettingsForm(EventForm):
+    """The settings of an existing event: EventForm, then the letterhead of visa letters."""
+
+    logo = FileField(_l("Logo (JPEG or PNG, up to 5 MB)"))
+    remove_logo = BooleanField(_l("Remove the logo"))
+    letter_signatory_name = StringField(
+        _l("Signatory's name"), validators=[Optional(), Length(max=200)]
+    )
+    letter_signatory_title = StringField(
+        _l("Signatory's title"), validators=[Optional(), Length(max=200)]
+    )
+    letter_signature = FileField(_l("Signature image (JPEG or PNG, up to 5 MB)"))
+    letter_language = SelectField(
+        _l("Language of the letters"),
+        choices=options([("en", _l("English")), ("fr", _l("French"))]),
+        default="en",
+        # Left out of a post (a script written before these settings): kept as they are.
+        validators=[Optional()],
+    )
+    passport_retention_days = IntegerField(
+        _l("Days after the event before passport data is erased"),
+        default=30,
+        validators=[Optional(), NumberRange(min=0, max=365)],
+    )
 
 
 class NewEventForm(EventForm):

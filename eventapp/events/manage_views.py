@@ -10,21 +10,24 @@ from eventapp.auth.access import admin_required, get_managed_event_or_404, organ
 from eventapp.core import changelog
 from eventapp.core.labels import USER_ROLES
 from eventapp.events import services
-from eventapp.events.forms import EventForm, ManagerForm, NewEventForm
+from eventapp.events.forms import EventForm, EventSettingsForm, ManagerForm, NewEventForm
 from eventapp.extensions import db
 from eventapp.mail import records as mail_records
+from eventapp.media.photos import PhotoError
 from eventapp.models import Event, Registration, User, UserRole
 from eventapp.printing.programme import programme_size
 from eventapp.registration import retention
 from eventapp.registration import services as registrations
 from eventapp.travel import services as travel
+from eventapp.travel import visa_letters
 from eventapp.travel.forms import TravelSettingsFields
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import add_error, delocalize, localize, options, timezone_choices
 
 
-class SettingsForm(TravelSettingsFields, EventForm):
-    """The settings page's form: the event's fields, then travel support's."""
+class SettingsForm(TravelSettingsFields, EventSettingsForm):
+    """The settings page's form: the event's fields and visa letters' letterhead, then
+    travel support's."""
 
 
 TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
@@ -120,12 +123,19 @@ def settings(slug: str):
         for name in TIME_FIELDS:
             form[name].data = delocalize(getattr(event, name), event.timezone)
         form.programme_size.data = programme_size(event)
+        letters = visa_letters.settings_for(event)
+        form.letter_signatory_name.data = letters.signatory_name
+        form.letter_signatory_title.data = letters.signatory_title
+        form.letter_language.data = letters.language
+        form.passport_retention_days.data = letters.passport_retention_days
     if form.validate_on_submit():
+        images = _letterhead_images(form)
         if services.slug_taken(form.slug.data or "", exclude=event):
             add_error(form.slug, _("Another event uses this address already."))
-        else:
+        elif images is not None:
             changes = services.update_event(event, event_data(form))
             travel.update_settings(event, form.travel_settings())
+            _update_letterhead(event, form, images)
             # More public seats: the waiting list moves up at once, as after a cancellation.
             promoted = registrations.promote_from_waitlist(event) if "capacity" in changes else []
             db.session.commit()
@@ -148,7 +158,50 @@ def settings(slug: str):
         form=form,
         timezones=timezone_choices(),
         erase_after=retention.erase_after(event),
+        signature=visa_letters.settings_for(event).signature,
     ), 422 if form.errors else 200
+
+
+def _letterhead_images(form: SettingsForm) -> dict[str, str] | None:
+    """The logo and signature uploaded with the form, checked and stored; None (with the
+    error next to its field) when one is refused."""
+    stored = {}
+    for name, kind in (("logo", "logos"), ("letter_signature", "signatures")):
+        upload = form[name].data
+        if not upload or not getattr(upload, "filename", ""):
+            continue
+        try:
+            stored[name] = visa_letters.store_letterhead_image(upload.stream, kind)
+        except PhotoError as exc:
+            add_error(form[name], str(exc))
+            return None
+    return stored
+
+
+def _update_letterhead(event: Event, form: SettingsForm, images: dict[str, str]) -> None:
+    if "logo" in images:
+        visa_letters.set_logo(event, images["logo"])
+    elif form.remove_logo.data:
+        visa_letters.set_logo(event, "")
+    if "letter_signature" in images:
+        visa_letters.set_signature(event, images["letter_signature"])
+    current = visa_letters.settings_for(event)
+    # A field left out of the post keeps its value (see EventSettingsForm).
+    visa_letters.update_settings(
+        event,
+        {
+            "signatory_name": current.signatory_name
+            if not form.letter_signatory_name.raw_data
+            else form.letter_signatory_name.data,
+            "signatory_title": current.signatory_title
+            if not form.letter_signatory_title.raw_data
+            else form.letter_signatory_title.data,
+            "language": form.letter_language.data or current.language,
+            "passport_retention_days": current.passport_retention_days
+            if form.passport_retention_days.data is None
+            else form.passport_retention_days.data,
+        },
+    )
 
 
 @bp.route("/events/<slug>/managers", methods=["GET", "POST"])

@@ -63,21 +63,34 @@ def too_many_pixels_message():
     )
 
 
-def store_photo(stream: BinaryIO, *, max_bytes: int = MAX_BYTES) -> str:
+def store_photo(
+    stream: BinaryIO,
+    *,
+    max_bytes: int = MAX_BYTES,
+    folder: Path | None = None,
+    max_side: int = MAX_SIDE,
+) -> str:
     """Check an uploaded photo, store a clean re-encoded copy and return its file name.
 
     Raises PhotoError, whose message is meant for the person uploading. Needs an app
     context (the instance folder); the message is translated when it is turned into text.
+    Other images go through the same checks into a folder of their own (`folder`: logos,
+    signatures, receipts), with a larger `max_side` where details must stay legible.
     """
-    data = _read_at_most(stream, max_bytes + 1)
+    data = read_at_most(stream, max_bytes + 1)
     if len(data) > max_bytes:
         raise PhotoError(too_large_message(max_bytes))
-    image = open_image(data)
-    clean = clean_copy(image)
-    return _write(clean, "webp" if clean.mode == "RGBA" else "jpg")
+    return store_image_bytes(data, folder=folder, max_side=max_side)
 
 
-def open_image(data: bytes) -> Image.Image:
+def store_image_bytes(data: bytes, *, folder: Path | None = None, max_side: int = MAX_SIDE) -> str:
+    """store_photo for an upload already read (and its size checked)."""
+    image = open_image(data, max_side=max_side)
+    clean = clean_copy(image, max_side=max_side)
+    return _write(clean, "webp" if clean.mode == "RGBA" else "jpg", folder)
+
+
+def open_image(data: bytes, *, max_side: int = MAX_SIDE) -> Image.Image:
     """The decoded first frame of a real JPEG, PNG, WebP or GIF; its size checked first."""
     try:
         # verify() reads the whole file's structure (PNG checksums, chunk order) without
@@ -98,7 +111,7 @@ def open_image(data: bytes) -> Image.Image:
         raise PhotoError(too_many_pixels_message())
     # JPEG only: let the decoder scale down by 1/2, 1/4 or 1/8 while still leaving at least
     # MAX_SIDE px, which saves most of the memory and time of a big camera photo.
-    image.draft(None, (MAX_SIDE, MAX_SIDE))
+    image.draft(None, (max_side, max_side))
     try:
         image.load()
     except Exception as exc:  # truncated or corrupt pixel data
@@ -106,7 +119,7 @@ def open_image(data: bytes) -> Image.Image:
     return image
 
 
-def clean_copy(image: Image.Image) -> Image.Image:
+def clean_copy(image: Image.Image, *, max_side: int = MAX_SIDE) -> Image.Image:
     """The picture alone: upright, at most MAX_SIDE px, sRGB, RGB or RGBA, no metadata."""
     if image.mode not in _RESIZABLE_MODES:
         # Palettes and 1-bit images resize badly (nearest neighbour) and 16-bit ones not at
@@ -114,7 +127,7 @@ def clean_copy(image: Image.Image) -> Image.Image:
         image = image.convert("RGBA" if image.has_transparency_data else "RGB")
     # A square box: the long side is limited whichever way the EXIF turns the picture, so
     # shrinking can come before the (full-size) rotation.
-    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     image = upright(image)
     image = to_srgb(image)
     if image.mode == "RGBA" and image.getchannel("A").getextrema()[0] == 255:
@@ -173,7 +186,7 @@ def delete_photo(name: str | None) -> None:
         path.unlink(missing_ok=True)
 
 
-def _read_at_most(stream: BinaryIO, limit: int) -> bytes:
+def read_at_most(stream: BinaryIO, limit: int) -> bytes:
     """Up to limit bytes; stops there, so an oversized upload is never read whole."""
     chunks, size = [], 0
     while size < limit:
@@ -199,7 +212,7 @@ def copy_photo(name: str | None) -> str | None:
     return _save_new(source.suffix.lstrip("."), write)
 
 
-def _write(image: Image.Image, extension: str) -> str:
+def _write(image: Image.Image, extension: str, folder: Path | None = None) -> str:
     """Save under a new random name."""
 
     def write(f: BinaryIO) -> None:
@@ -208,13 +221,13 @@ def _write(image: Image.Image, extension: str) -> str:
         else:
             image.save(f, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
 
-    return _save_new(extension, write)
+    return _save_new(extension, write, folder)
 
 
-def _save_new(extension: str, write: Callable[[BinaryIO], None]) -> str:
+def _save_new(extension: str, write: Callable[[BinaryIO], None], folder: Path | None = None) -> str:
     """A new random name whose file `write` fills, atomically: a reader never sees half
     a file."""
-    folder = photos_folder()
+    folder = folder or photos_folder()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_urlsafe(TOKEN_BYTES)}.{extension}"
     # The temporary name starts with a dot, so photo_path() never serves it.

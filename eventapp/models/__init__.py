@@ -3,6 +3,7 @@
 from eventapp.models.agenda import AgendaItem, AgendaRole, ItemKind, RoleKind
 from eventapp.models.changelog import ChangeLogEntry
 from eventapp.models.checkin import CheckInAction, CheckInMethod, CheckInRecord
+from eventapp.models.claims import ClaimLine, ExpenseCategory, ExpenseClaim, LineStatus
 from eventapp.models.event import Event, Room
 from eventapp.models.job import Job, JobStatus
 from eventapp.models.message import MessageKind, MessageStatus, MessageVersion, OrganiserMessage
@@ -28,12 +29,20 @@ from eventapp.models.travel import (
     TravelSupport,
 )
 from eventapp.models.user import User, UserRole, event_manager
+from eventapp.models.visa import LetterSettings, LetterStatus, VisaLetter
 
 __all__ = [
     "AgendaItem",
     "AgendaRole",
     "Category",
     "ChangeLogEntry",
+    "ClaimLine",
+    "ExpenseCategory",
+    "ExpenseClaim",
+    "LetterSettings",
+    "LetterStatus",
+    "LineStatus",
+    "VisaLetter",
     "CheckInAction",
     "CheckInMethod",
     "CheckInRecord",

@@ -34,7 +34,7 @@ class UserRole(enum.StrEnum):
     ADMIN = "admin"
     ORGANISER = "organiser"
     CHECKIN = "checkin"
-    #: The event's travel agent: reaches only the travel pages of the events they are on.
+    #: A travel agent on an event's team: support, bookings, visa letters, claims.
     TRAVEL = "travel"
 
 
@@ -108,8 +108,8 @@ class User(UserMixin, Model):
         return self.manages(event)
 
     def may_manage_travel(self, event: Event) -> bool:
-        """May this user see and book the travel of the event's supported people? Its
-        managers may, and the travel agents an admin put on its team."""
+        """May this user handle the event's travel (support, bookings, visa letters, claims,
+        passport data)? Its managers may, and the travel agents an admin put on its team."""
         if self.role == UserRole.TRAVEL:
             return event in self.managed_events
         return self.manages(event)

@@ -25,6 +25,7 @@ from eventapp.registration.forms import answers_data, with_questions
 from eventapp.registration.person_fields import ORGANISER, country_field, email_field, string_field
 from eventapp.travel import manage_views as travel_views
 from eventapp.travel import services as travel
+from eventapp.travel import visa_letters
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import CleanForm, add_error, options
 from eventapp.web.public_url import external_url
@@ -236,6 +237,8 @@ def registration(slug: str, registration_id: int):
         mail_statuses=mail_records.MAIL_STATUSES,
         support=travel.support_of(registration),
         support_form=travel_views.decision_form(travel.support_of(registration)),
+        visa_letter=visa_letters.letter_of(registration),
+        visa_statuses=visa_letters.STATUS_LABELS,
     ), 422 if form.errors else 200
 
 

@@ -606,6 +606,11 @@ def anonymise_event(event: Event) -> int:
 
 
 def _erase(registration: Registration, now: datetime) -> None:
+    from eventapp.travel import claims, visa_letters  # travel builds on registrations
+
+    # Passport data and bank details go with the rest (eventapp/travel).
+    visa_letters.erase_for_registration(registration)
+    claims.erase_for_registration(registration)
     for name in (
         "honorific",
         "given_name",
