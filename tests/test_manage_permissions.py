@@ -33,8 +33,16 @@ PUBLIC_PREFIXES = (
 WITHOUT_EVENT = {"manage.index", "manage.new_event", "manage.travel_events"}
 #: What a travel agent on the event's team may open: the travel pages, all but the
 #: decision on support (it commits budget: organisers only).
-TRAVEL_AGENT = "manage.travel"
-ORGANISERS_ONLY = {"manage.travel_decision"}
+#: What a travel agent reaches: travel support and bookings, visa letters, expense claims;
+#: the decisions (support, letters, claim lines) are the organisers' only.
+TRAVEL_AGENT = ("manage.travel", "manage.visa_letter", "manage.expense", "manage.export_expenses")
+ORGANISERS_ONLY = {
+    "manage.travel_decision",
+    "manage.approve_visa_letter",
+    "manage.decline_visa_letter",
+    "manage.revoke_visa_letter",
+    "manage.decide_expense",
+}
 #: The check-in page's JSON calls: 401 for anonymous callers rather than a login page.
 JSON_CALLS = {"checkin.scan", "checkin.undo", "checkin.search"}
 #: Only administrators.

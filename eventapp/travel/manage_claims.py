@@ -4,7 +4,12 @@ the export of the approved lines for finance. For those with the event's travel 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from eventapp.auth.access import get_travel_event_or_404, travel_staff_required
+from eventapp.auth.access import (
+    get_managed_event_or_404,
+    get_travel_event_or_404,
+    organiser_required,
+    travel_staff_required,
+)
 from eventapp.extensions import db
 from eventapp.travel import claims
 from eventapp.travel.claims_views import receipt_response
@@ -30,10 +35,10 @@ def expense_claims(slug: str):
 
 
 @bp.post("/events/<slug>/expense-claims/lines/<int:line_id>")
-@travel_staff_required
+@organiser_required
 def decide_expense(slug: str, line_id: int):
     """Approve or reject one line."""
-    event = get_travel_event_or_404(slug)
+    event = get_managed_event_or_404(slug)
     line = claims.get_line(event, line_id)
     if line is None:
         abort(404)

@@ -6,7 +6,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eventapp.auth.access import get_travel_event_or_404, travel_staff_required
+from eventapp.auth.access import (
+    get_managed_event_or_404,
+    get_travel_event_or_404,
+    organiser_required,
+    travel_staff_required,
+)
 from eventapp.core.i18n import country_name
 from eventapp.core.labels import STATUSES
 from eventapp.extensions import db
@@ -77,10 +82,10 @@ def _letter_page(event, letter, approve=None, decline=None, status=200):
 
 
 @bp.post("/events/<slug>/visa-letters/<int:letter_id>/approve")
-@travel_staff_required
+@organiser_required
 def approve_visa_letter(slug: str, letter_id: int):
     """Approve: the letter gets its number and verification code."""
-    event = get_travel_event_or_404(slug)
+    event = get_managed_event_or_404(slug)
     letter = _letter_or_404(event, letter_id)
     form = ApproveForm()
     if not form.validate_on_submit():
@@ -105,10 +110,10 @@ def approve_visa_letter(slug: str, letter_id: int):
 
 
 @bp.post("/events/<slug>/visa-letters/<int:letter_id>/decline")
-@travel_staff_required
+@organiser_required
 def decline_visa_letter(slug: str, letter_id: int):
     """Decline a request, with a reason the person sees."""
-    event = get_travel_event_or_404(slug)
+    event = get_managed_event_or_404(slug)
     letter = _letter_or_404(event, letter_id)
     form = DeclineForm()
     if not form.validate_on_submit():
@@ -124,10 +129,10 @@ def decline_visa_letter(slug: str, letter_id: int):
 
 
 @bp.post("/events/<slug>/visa-letters/<int:letter_id>/revoke")
-@travel_staff_required
+@organiser_required
 def revoke_visa_letter(slug: str, letter_id: int):
     """Revoke an approved letter: its code verifies as withdrawn from now on."""
-    event = get_travel_event_or_404(slug)
+    event = get_managed_event_or_404(slug)
     letter = _letter_or_404(event, letter_id)
     if request.form.get("confirm") != "yes" or letter.status != LetterStatus.APPROVED:
         flash(_("Tick the box to confirm, then revoke."), "error")
