@@ -15,7 +15,17 @@ from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from sqlalchemy import select, text
 
 from eventapp.extensions import db
-from eventapp.models import ClaimLine, Event, ExpenseClaim, LineStatus, Registration, User, UserRole
+from eventapp.models import (
+    ClaimLine,
+    Event,
+    ExpenseClaim,
+    LineStatus,
+    Registration,
+    SupportStatus,
+    TravelSupport,
+    User,
+    UserRole,
+)
 from eventapp.registration import services as registrations
 from eventapp.travel import claims, visa_letters
 
@@ -36,6 +46,15 @@ def past(app, make_user):
         person = factories.make_registration(event, given_name="Nino", family_name="ბერიძე")
         future = factories.make_event(slug="future")
         early = factories.make_registration(future)
+        for supported in (person, early):
+            db.session.add(
+                TravelSupport(
+                    event=supported.event,
+                    registration=supported,
+                    status=SupportStatus.APPROVED,
+                    travel=True,
+                )
+            )
         db.session.commit()
         return {"token": person.token, "id": person.id, "early": early.token}
 

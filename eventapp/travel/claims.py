@@ -28,7 +28,6 @@ from typing import Any, BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from eventapp.core import crypto
@@ -42,6 +41,7 @@ from eventapp.models import (
     LineStatus,
     Registration,
     Status,
+    SupportStatus,
 )
 from eventapp.models.types import utcnow
 from eventapp.registration.spreadsheets import neutralise
@@ -76,13 +76,17 @@ class ClaimError(ValueError):
 
 
 def may_claim(registration: Registration, now: datetime | None = None) -> bool:
-    """Whether the person may claim expenses: after the event's end, for a supported
-    person. Until travel support requests exist, every confirmed registration counts as
-    supported: this is the one place to point at them."""
+    """Whether the person may claim expenses: after the event's end, for a confirmed
+    person whose travel support was approved."""
+    from eventapp.travel.services import support_of
+
     now = now or utcnow()
+    support = support_of(registration)
     return (
         registration.status == Status.CONFIRMED
         and registration.anonymised_at is None
+        and support is not None
+        and support.status == SupportStatus.APPROVED
         and now >= registration.event.ends_at
     )
 
@@ -297,6 +301,8 @@ def export_csv(event: Event) -> bytes:
 
 def export_xlsx(event: Event) -> bytes:
     """The approved lines as one sheet, amounts as numbers, formulas neutralised."""
+    from openpyxl import Workbook  # here: it slows every process's start
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Approved claims")[:31])
     sheet.append([str(h) for h in EXPORT_HEADERS])

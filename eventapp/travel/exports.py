@@ -9,7 +9,6 @@ import io
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from eventapp.core.labels import DIETARY, SUPPORT_LINES
 from eventapp.models import Event, Registration, SupportStatus, TravelSupport
@@ -58,6 +57,8 @@ def rooming_rows(supports: list[TravelSupport]) -> list[list]:
 def rooming_list_xlsx(event: Event, supports: list[TravelSupport]) -> bytes:
     """The rooming list the hotel asks for: name as in the passport, nights, room type,
     dietary and accessibility needs."""
+    from openpyxl import Workbook  # here: it slows every process's start
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
