@@ -288,6 +288,8 @@ class Result:
     delivered: int = 0
     twice: int = 0
     drain_s: float = 0.0
+    #: The worker's CPU time per e-mail (warm-up's included: its e-mails are counted).
+    mail_cpu_ms: float = 0.0
 
     @property
     def done(self) -> int:
@@ -404,7 +406,7 @@ def measure(kind: str, database, folder: Path, args) -> tuple[Result, str]:
                 redis.Redis.from_url(args.tasks).flushdb()
             server = gunicorn(env, workers=args.workers)
             # The worker, delivering during the run, as in production.
-            stack.enter_context(worker(env, workers=args.mail_workers, nice=args.nice))
+            mailer = stack.enter_context(worker(env, workers=args.mail_workers, nice=args.nice)).pid
         else:
             # The two comparison apps under bench/: "stack" or "baseline".
             module = stack_app if kind == "stack" else baseline_app
@@ -419,6 +421,7 @@ def measure(kind: str, database, folder: Path, args) -> tuple[Result, str]:
                 env, app=f"{module.__name__}:create_app()", workers=args.workers, pythonpath=BENCH
             )
         with server as running:
+            mail_cpu = cpu_seconds(mailer) if kind == "eventapp" else 0.0
             fire(running.port, path, args.clients, 10 * args.clients, args.warmup, "warmup")
             cpu = cpu_seconds(running.pid)
             result = fire(running.port, path, args.clients, args.signups, args.seconds, "run")
@@ -427,6 +430,8 @@ def measure(kind: str, database, folder: Path, args) -> tuple[Result, str]:
                 result.drain_s = wait_for_mail(uri, arrivals, args.mail_wait)
                 time.sleep(1)  # a duplicate would come now
                 collect_mail(uri, arrivals, result)
+                mail_cpu = cpu_seconds(mailer) - mail_cpu
+                result.mail_cpu_ms = mail_cpu * 1000 / max(1, result.mails)
         if running.output.strip():
             print(running.output[-2000:])
         note = check_eventapp(uri, args.capacity) if kind == "eventapp" else ""
@@ -451,7 +456,8 @@ def line(label: str, result: Result, note: str = "") -> str:
             f" e-mails {result.delivered}/{result.mails}"
             + (f" ({result.twice} twice)" if result.twice else "")
             + f", lag p50 {pct(result.lag_ms, 50) / 1000:.1f} s p99 "
-            f"{pct(result.lag_ms, 99) / 1000:.1f} s, last {result.drain_s:.1f} s after the run"
+            f"{pct(result.lag_ms, 99) / 1000:.1f} s, last {result.drain_s:.1f} s after the run, "
+            f"worker CPU {result.mail_cpu_ms:.1f} ms/e-mail"
         )
     return (
         f"{label:22} {result.rate:8.0f} {pct(result.post_ms, 50):8.1f} "
@@ -501,6 +507,7 @@ def bench_database(label: str, database, folder: Path, args) -> dict[str, float]
     medians["lag p50"] = statistics.median(pct(r.lag_ms, 50) for r in results["eventapp"])
     medians["lag p99"] = statistics.median(pct(r.lag_ms, 99) for r in results["eventapp"])
     medians["all delivered"] = float(all(r.all_delivered for r in results["eventapp"]))
+    medians["mail cpu"] = statistics.median(r.mail_cpu_ms for r in results["eventapp"])
     print(f"{'median of runs':22}")
     for kind in results:
         print(
@@ -531,7 +538,9 @@ def summary(label: str, figures: dict[str, float], desk_ms: dict[str, float]) ->
         f"[{'ok' if p99_floor <= 2 else 'MISSED'}: <= 2]; every e-mail delivered once "
         f"[{'ok' if figures['all delivered'] else 'MISSED'}]; delivery lag p50 "
         f"{figures['lag p50'] / 1000:.1f} s, p99 {lag:.1f} s "
-        f"[{'ok' if lag < 30 else 'MISSED'}: < 30]"
+        f"[{'ok' if lag < 30 else 'MISSED'}: < 30]; CPU per sign-up: server "
+        f"{figures['eventapp cpu']:.1f} ms + worker {figures['mail cpu']:.1f} ms per e-mail, "
+        f"the floor {figures['stack cpu']:.1f} ms"
     )
     ratio = figures["ratio"]
     p99 = figures["eventapp POST p99"]

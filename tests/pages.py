@@ -27,6 +27,8 @@ from eventapp.models import (
     Job,
     JobStatus,
     OrganiserMessage,
+    MailRecord,
+    MailStatus,
     Person,
     Question,
     QuestionKind,
@@ -227,6 +229,19 @@ def demo_world(app: Flask) -> Iterator[dict]:
         )
         registration.checked_in_at = utcnow()
         _give_travel_support(registration)
+        # E-mails waiting, retrying and failed: the desk shows their counts and links.
+        for status in (MailStatus.QUEUED, MailStatus.RETRYING, MailStatus.FAILED):
+            db.session.add(
+                MailRecord(
+                    event_id=event.id,
+                    registration_id=registration.id,
+                    kind="link",
+                    recipient=registration.email,
+                    status=status,
+                )
+            )
+        # A retention period: the settings page says when the registrations go.
+        event.retention_days = 365
         db.session.flush()
         # An item with speakers: its page lists them with their buttons.
         item = db.session.scalar(

@@ -212,7 +212,7 @@ def test_e_mail_to_everyone_sends_each_their_own_pdf(sign_in, app, client, forum
     assert "Done: 4 of 4." in page
     assert "<dt>E-mails queued for delivery</dt><dd>3</dd>" in page
     assert "<dt>Without an e-mail address</dt><dd>1</dd>" in page
-    by_address = {m["To"]: m for m in smtp.messages}
+    by_address = {m["To"].addresses[0].addr_spec: m for m in smtp.messages}
     assert set(by_address) == {"nino@example.org", "zoe@example.org", "mallory@example.org"}
     for address, family in (
         ("nino@example.org", "ბერიძე"),
@@ -252,7 +252,7 @@ def test_a_time_budget_leaves_the_rest_for_the_next_round(app, forum, smtp):
         assert (first.delivered, first.remaining) == (1, 2)
         second = mailing.send_certificates(event)
         assert (second.delivered, second.already, second.remaining) == (2, 1, 0)
-    assert sorted(m["To"] for m in smtp.messages) == sorted(
+    assert sorted(m["To"].addresses[0].addr_spec for m in smtp.messages) == sorted(
         ["nino@example.org", "zoe@example.org", "mallory@example.org"]
     )
 
@@ -272,7 +272,7 @@ def test_e_mail_to_one_person(sign_in, app, client, forum, smtp):
     response = manager.post(f"/manage/events/forum/certificates/{forum['ids']['Adams']}/send")
     assert response.status_code == 302
     [message] = smtp.messages
-    assert message["To"] == "zoe@example.org"
+    assert message["To"].addresses[0].addr_spec == "zoe@example.org"
     missing = manager.post(f"/manage/events/forum/certificates/{forum['ids']['Arrived']}/send")
     assert missing.status_code == 404
     assert len(smtp.messages) == 1

@@ -99,6 +99,16 @@ def test_sender_and_message_ids_are_on_the_sites_domain(app, site):
         assert message["Date"], kind
 
 
+def test_to_carries_the_persons_name_in_its_script(app, site):
+    for kind, raw in messages(app, site).items():
+        if kind == "password_reset":
+            continue  # a user has no name
+        [to] = parse(raw)["To"].addresses
+        assert (to.display_name, to.addr_spec) == ("ნათია გოგოლაძე", "natia@example.org"), kind
+        headers = raw.split(b"\r\n\r\n", 1)[0]
+        assert headers.isascii()  # the name in an RFC 2047 word, as every server takes it
+
+
 def test_mail_from_wins_when_set(app, site):
     app.config["MAIL_FROM"] = "MIEUX events <events@example.org>"
     with app.test_request_context():
@@ -129,13 +139,13 @@ def test_the_subscribed_feed_has_no_method(client, site):
 #: The messages that show the e-ticket (the check-in QR code) as an image in their HTML.
 TICKET_KINDS = {"confirmation", "approval", "promotion"}
 #: Rules that score any HTML message showing one image, whatever it says: fewer than 3,200
-#: bytes of text beside an image, the image's area against the text, one image and a To
-#: without a display name. Offline, HTML_IMAGE_ONLY_16 alone weighs 1.97; with network
-#: tests 1.05.
+#: bytes of text beside an image, the image's area against the text. Offline,
+#: HTML_IMAGE_ONLY_16 alone weighs 1.97; with network tests 1.05. (A To without a display
+#: name beside an image, TO_NO_BRKTS_HTML_IMG, cost 1.0 more until the To carried the
+#: person's name: 3.0 then, 2.0 now.)
 IMAGE_RULES = (
     *(f"HTML_IMAGE_ONLY_{n:02d}" for n in range(4, 33, 4)),
     *(f"HTML_IMAGE_RATIO_{n:02d}" for n in range(2, 9, 2)),
-    "TO_NO_BRKTS_HTML_IMG",
 )
 
 
@@ -188,4 +198,4 @@ def test_spamassassin_scores_every_message_at_most_one(app, site):
     tickets = {kind: spam_score(raw[kind], *without_image_rules) for kind in TICKET_KINDS}
     assert {kind: s for kind, s in tickets.items() if s[0] > 1.0} == {}
     whole = {kind: spam_score(raw[kind]) for kind in TICKET_KINDS}
-    assert {kind: s for kind, s in whole.items() if s[0] > 3.5} == {}
+    assert {kind: s for kind, s in whole.items() if s[0] > 2.5} == {}

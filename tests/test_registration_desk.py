@@ -233,7 +233,7 @@ def outbox_to(app, address: str) -> list[str]:
         if folder.exists()
         else []
     )
-    return [m["Subject"] for m in messages if m["To"] == address]
+    return [m["Subject"] for m in messages if m["To"].addresses[0].addr_spec == address]
 
 
 def test_cancelling_promotes_the_waiting_list(app, client, organiser):

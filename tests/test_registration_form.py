@@ -152,7 +152,7 @@ def test_a_sign_up_redirects_to_the_done_page_with_the_link(app, client, mail):
     assert "Your registration is confirmed." in page.text
     assert f"http://localhost/r/{registration.token}" in page.text
     [message] = mail()
-    assert message["To"] == "Nino@example.org"
+    assert message["To"].addresses[0].addr_spec == "Nino@example.org"
 
 
 def test_sign_up_in_french_records_the_language(app, client, mail):
@@ -248,7 +248,7 @@ def test_a_second_sign_up_with_the_same_address_creates_nothing_and_resends_the_
     assert 'value="Other"' in response.text
     assert len(registrations(app)) == 1
     confirmation, again = mail()
-    assert again["To"] == "nino@example.org"
+    assert again["To"].addresses[0].addr_spec == "nino@example.org"
     assert "Your registration link" in again["Subject"]
     assert f"/r/{first.token}" in again.get_body(("plain",)).get_content()
 

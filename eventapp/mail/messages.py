@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.encoders import encode_base64
 from email.header import Header
+from email.headerregistry import Address
 from email.mime.base import MIMEBase
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
@@ -264,7 +265,13 @@ def build(
         }
         text = render_template(f"email/{kind}.txt", **context)
         html = render_template(f"email/{kind}.html", **context)
-    return compose(what.subject, registration.email, text, html, what.attachments, what.inline)
+    # To with the person's name (any script: RFC 2047-encoded on the wire, or as written
+    # to an SMTPUTF8 server): mail programs show it, and spam filters score a bare address
+    # beside an image (TO_NO_BRKTS_HTML_IMG). Address, not formataddr, which refuses an
+    # address beyond ASCII (айнура@пример.кг).
+    username, _, domain = registration.email.rpartition("@")
+    to = str(Address(registration.full_name, username, domain))
+    return compose(what.subject, to, text, html, what.attachments, what.inline)
 
 
 @dataclass
