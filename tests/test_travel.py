@@ -155,9 +155,7 @@ def test_a_decision_made_meanwhile_by_another_organiser_stands(app, world):
             )
             db.session.commit()
         with pytest.raises(services.AlreadyDecided):
-            services.decide(
-                ana, SupportStatus.APPROVED, lines=["travel"], estimates={}, seen=""
-            )
+            services.decide(ana, SupportStatus.APPROVED, lines=["travel"], estimates={}, seen="")
         db.session.rollback()
         assert db.session.scalars(select(TravelSupport.status)).all() == [SupportStatus.DECLINED]
         assert db.session.scalars(select(MailRecord.kind)).all() == ["support_declined"]
@@ -169,9 +167,7 @@ def test_a_decision_made_meanwhile_by_another_organiser_stands(app, world):
         assert support.status == SupportStatus.APPROVED
 
 
-def test_the_second_of_two_organisers_sees_the_first_ones_decision(
-    app, client, world, organiser
-):
+def test_the_second_of_two_organisers_sees_the_first_ones_decision(app, client, world, organiser):
     with app.app_context():
         event = db.session.scalar(select(Event))
         event.managers.append(db.session.scalar(select(User).where(User.email == organiser.email)))
@@ -184,9 +180,9 @@ def test_the_second_of_two_organisers_sees_the_first_ones_decision(
     url = f"/manage/events/forum/travel/{world['ana']}/decision"
     response = organiser.post(url, {"decision": "declined", "seen": ""})
     assert response.status_code == 302
-    assert "Another organiser decided this request meanwhile" in organiser.get(
-        response.location
-    ).text
+    assert (
+        "Another organiser decided this request meanwhile" in organiser.get(response.location).text
+    )
     with app.app_context():
         assert db.session.scalar(select(TravelSupport.status)) == SupportStatus.APPROVED
 

@@ -194,8 +194,7 @@ def _back_after_decision(event: Event, registration: Registration):
     """To the page the decision was made on: the registration's, or the travel page."""
     if request.form.get("back") == "registration":
         return redirect(
-            url_for(".registration", slug=event.slug, registration_id=registration.id)
-            + "#support"
+            url_for(".registration", slug=event.slug, registration_id=registration.id) + "#support"
         )
     return redirect(_person_url(event, registration))
 
