@@ -4,6 +4,8 @@ e-mails and who may open what."""
 
 import csv
 import io
+import threading
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -165,6 +167,44 @@ def test_a_decision_made_meanwhile_by_another_organiser_stands(app, world):
         )
         db.session.commit()
         assert support.status == SupportStatus.APPROVED
+
+
+def test_two_organisers_deciding_at_the_same_moment(app, world):
+    """The first one's transaction is open, its support row written, when the second
+    decides: the second waits for it (PostgreSQL: on the lock; SQLite: on the writer),
+    then is told it was decided, rather than failing on the unique support row."""
+    written, release = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def first() -> None:
+        with app.app_context():
+            services.decide(
+                db.session.get(Registration, world["ana"]), SupportStatus.DECLINED, seen=""
+            )
+            written.set()
+            release.wait(5)
+            time.sleep(0.3)  # the second is waiting by now: it cannot go on before this
+            db.session.commit()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert written.wait(5)
+    with app.app_context():
+        release.set()
+        try:
+            services.decide(
+                db.session.get(Registration, world["ana"]),
+                SupportStatus.APPROVED,
+                lines=["travel"],
+                seen="",
+            )
+        except services.AlreadyDecided as exc:
+            outcome.append(exc)
+        db.session.rollback()
+        thread.join(10)
+        assert len(outcome) == 1
+        assert db.session.scalars(select(TravelSupport.status)).all() == [SupportStatus.DECLINED]
+        assert db.session.scalars(select(MailRecord.kind)).all() == ["support_declined"]
 
 
 def test_the_second_of_two_organisers_sees_the_first_ones_decision(app, client, world, organiser):

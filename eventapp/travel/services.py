@@ -135,9 +135,12 @@ def decide(
     if status == SupportStatus.REQUESTED:
         raise ValueError("a decision approves or declines")
     # Two organisers deciding at once take turns here (PostgreSQL; SQLite has one writer
-    # at a time), and the second reads the row as the first left it.
+    # at a time), and the second reads the row as the first left it. FOR NO KEY UPDATE:
+    # rows merely referring to the registration (its e-mails, a check-in) are not held.
     db.session.execute(
-        select(Registration.id).where(Registration.id == registration.id).with_for_update()
+        select(Registration.id)
+        .where(Registration.id == registration.id)
+        .with_for_update(key_share=True)
     )
     support = db.session.scalar(
         select(TravelSupport)
@@ -173,10 +176,11 @@ def decide(
     user = current_user if current_user and current_user.is_authenticated else None
     support.decided_by_id = user.id if user else None
     try:
-        with db.session.begin_nested():
-            db.session.flush()
+        db.session.flush()
     except IntegrityError as exc:
-        # A row inserted by a concurrent decision the lock did not hold back.
+        # A row inserted by a concurrent decision the lock did not hold back (SQLite,
+        # where the lock is a no-op and the insert waits for the other's commit). The
+        # caller rolls back.
         raise AlreadyDecided() from exc
     changes: dict[str, Any] = {"support": [before.value if before else None, status.value]}
     if status == SupportStatus.APPROVED:
