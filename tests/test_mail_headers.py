@@ -34,6 +34,9 @@ KINDS = (
     "support_approved",
     "support_declined",
     "itinerary",
+    "visa_approved",
+    "visa_declined",
+    "visa_revoked",
 )
 
 

@@ -1,15 +1,27 @@
 """The participant's own link: see, correct, download, cancel, erase; wrong links 404."""
 
 import json
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from email import message_from_bytes, policy
 
 import pytest
 from sqlalchemy import select
 
+from eventapp.core import crypto
 from eventapp.extensions import db
-from eventapp.models import ChangeLogEntry, Registration, Status
+from eventapp.models import (
+    ChangeLogEntry,
+    ClaimLine,
+    ExpenseCategory,
+    ExpenseClaim,
+    Registration,
+    Status,
+    SupportStatus,
+)
 from eventapp.models.types import utcnow
+from eventapp.travel import services as travel
+from eventapp.travel import visa_letters
 
 from .conftest import csrf_token_from
 from .factories import make_event, make_registration
@@ -160,6 +172,89 @@ def test_data_download_is_a_json_attachment_of_everything_held(client, people):
         ]
         == 2
     )
+
+
+def test_the_data_download_holds_travel_visa_letter_and_expenses_in_clear(app, client, people):
+    """Their own data in full: the passport data decrypted, the bank details complete."""
+    with app.test_request_context():
+        ana = db.session.scalar(select(Registration).where(Registration.token == people["ana"]))
+        travel.request_support(ana, ["travel"], "No funds at my ministry.")
+        support = travel.decide(
+            ana, SupportStatus.APPROVED, lines=["travel"], estimates={"travel": Decimal("900")}
+        )
+        travel.add_segment(
+            support,
+            {
+                "number": "TP 644",
+                "from_code": "LIS",
+                "from_place": "Lisboa",
+                "departs_local": datetime(2030, 5, 13, 8, 20),
+                "departs_tz": "Europe/Lisbon",
+                "to_code": "BRU",
+                "to_place": "Bruxelles",
+                "arrives_local": datetime(2030, 5, 13, 12, 5),
+                "arrives_tz": "Europe/Brussels",
+                "cost": Decimal("400"),
+            },
+        )
+        visa_letters.request_letter(
+            ana,
+            {
+                "passport_number": "CV0042137",
+                "passport_expiry": date(2033, 1, 31),
+                "nationality": "cv",
+                "birth_date": date(1985, 4, 2),
+                "consulate_city": "Praia",
+            },
+        )
+        claim = ExpenseClaim(
+            event_id=ana.event_id,
+            registration=ana,
+            bank_details=crypto.encrypt_json(
+                {"account_holder": "Ana", "iban": "PT50000201231234567890154", "bic": "CGDIPTPL"}
+            ),
+        )
+        db.session.add(claim)
+        db.session.add(
+            ClaimLine(
+                claim=claim,
+                category=ExpenseCategory.LOCAL_TRANSPORT,
+                description="Airport taxi",
+                amount=Decimal("35.50"),
+                currency="EUR",
+                receipt="x.png",
+            )
+        )
+        db.session.commit()
+    data = json.loads(client.get(f"/r/{people['ana']}/data.json").data)
+    support = data["travel_support"]
+    assert support["status"] == "approved" and support["travel_estimate"] == "900.00"
+    assert support["justification"] == "No funds at my ministry."
+    [segment] = support["segments"]
+    assert segment["number"] == "TP 644" and segment["departs_local"] == "2030-05-13T08:20:00"
+    letter = data["visa_letter"]
+    assert letter["status"] == "requested" and letter["consulate_city"] == "Praia"
+    assert letter["passport"] == {
+        "passport_number": "CV0042137",
+        "passport_expiry": "2033-01-31",
+        "nationality": "CV",
+        "birth_date": "1985-04-02",
+    }
+    expenses = data["expense_claim"]
+    assert expenses["bank_details"]["iban"] == "PT50000201231234567890154"
+    assert expenses["lines"] == [
+        {
+            "category": "local-transport",
+            "description": "Airport taxi",
+            "amount": "35.50",
+            "currency": "EUR",
+            "status": "pending",
+            "submitted_at": expenses["lines"][0]["submitted_at"],
+            "decided_at": None,
+        }
+    ]
+    nothing = json.loads(client.get(f"/r/{people['ben']}/data.json").data)
+    assert [nothing[k] for k in ("travel_support", "visa_letter", "expense_claim")] == [None] * 3
 
 
 def test_cancelling_asks_first_then_promotes_the_next_and_tells_them(app, client, people, mail):

@@ -4,6 +4,8 @@ e-mails and who may open what."""
 
 import csv
 import io
+import threading
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -139,6 +141,92 @@ def test_approval_commits_estimates_against_the_budget_and_is_logged(app, world)
         assert services.budget_lines(support.event)[0].committed == Decimal("0")
 
 
+def test_a_decision_made_meanwhile_by_another_organiser_stands(app, world):
+    """Two organisers open Ana's page (no support yet) and decide at once: the second
+    decision is refused with a sentence, not a unique-constraint error, and changes
+    nothing; the person gets one e-mail."""
+    with app.app_context():
+        ana = db.session.get(Registration, world["ana"])
+        assert services.support_of(ana) is None  # what the first organiser's page showed
+        with app.app_context():  # the other organiser's request, its own session
+            services.decide(
+                db.session.get(Registration, world["ana"]),
+                SupportStatus.DECLINED,
+                note="Budget spent",
+                seen="",
+            )
+            db.session.commit()
+        with pytest.raises(services.AlreadyDecided):
+            services.decide(ana, SupportStatus.APPROVED, lines=["travel"], estimates={}, seen="")
+        db.session.rollback()
+        assert db.session.scalars(select(TravelSupport.status)).all() == [SupportStatus.DECLINED]
+        assert db.session.scalars(select(MailRecord.kind)).all() == ["support_declined"]
+        # Changing one's mind on what one saw is a decision like any other.
+        support = services.decide(
+            ana, SupportStatus.APPROVED, lines=["travel"], estimates={}, seen="declined"
+        )
+        db.session.commit()
+        assert support.status == SupportStatus.APPROVED
+
+
+def test_two_organisers_deciding_at_the_same_moment(app, world):
+    """The first one's transaction is open, its support row written, when the second
+    decides: the second waits for it (PostgreSQL: on the lock; SQLite: on the writer),
+    then is told it was decided, rather than failing on the unique support row."""
+    written, release = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def first() -> None:
+        with app.app_context():
+            services.decide(
+                db.session.get(Registration, world["ana"]), SupportStatus.DECLINED, seen=""
+            )
+            written.set()
+            release.wait(5)
+            time.sleep(0.3)  # the second is waiting by now: it cannot go on before this
+            db.session.commit()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert written.wait(5)
+    with app.app_context():
+        release.set()
+        try:
+            services.decide(
+                db.session.get(Registration, world["ana"]),
+                SupportStatus.APPROVED,
+                lines=["travel"],
+                seen="",
+            )
+        except services.AlreadyDecided as exc:
+            outcome.append(exc)
+        db.session.rollback()
+        thread.join(10)
+        assert len(outcome) == 1
+        assert db.session.scalars(select(TravelSupport.status)).all() == [SupportStatus.DECLINED]
+        assert db.session.scalars(select(MailRecord.kind)).all() == ["support_declined"]
+
+
+def test_the_second_of_two_organisers_sees_the_first_ones_decision(app, client, world, organiser):
+    with app.app_context():
+        event = db.session.scalar(select(Event))
+        event.managers.append(db.session.scalar(select(User).where(User.email == organiser.email)))
+        db.session.commit()
+    page = organiser.get(f"/manage/events/forum/travel/{world['ana']}").text
+    assert 'name="seen" type="hidden" value=""' in page
+    with app.app_context():  # meanwhile, another organiser grants it
+        approve(db.session.get(Registration, world["ana"]))
+        db.session.commit()
+    url = f"/manage/events/forum/travel/{world['ana']}/decision"
+    response = organiser.post(url, {"decision": "declined", "seen": ""})
+    assert response.status_code == 302
+    assert (
+        "Another organiser decided this request meanwhile" in organiser.get(response.location).text
+    )
+    with app.app_context():
+        assert db.session.scalar(select(TravelSupport.status)) == SupportStatus.APPROVED
+
+
 def test_over_budget_is_flagged(app, world):
     with app.app_context():
         support = approve(db.session.get(Registration, world["ana"]), accommodation="900")
@@ -265,7 +353,7 @@ def test_organiser_grants_support_on_the_registration_page_and_the_person_is_tol
     )
     [message] = smtp.wait_for(1)
     assert message["To"] == "ana@example.org"
-    assert message["Subject"].startswith("Travel support approved: ")
+    assert message["Subject"].startswith("Prise en charge accordée : ")  # French too
     text = message.get_body(("plain",)).get_content()
     assert text.startswith("Bonjour Ana Lúcia,")  # in her language
     assert "Bon voyage" in text and f"/r/{world['token']}/travel" in text
@@ -486,6 +574,7 @@ def test_travel_agent_reaches_only_the_travel_pages_of_their_events(
     # Bookings yes, decisions (budget) no.
     stay = {"hotel": "Ibis", "check_in": "2024-03-11", "check_out": "2024-03-12"}
     assert agent.post(f"{base}/{registration_id}/stays", stay).status_code == 302
+    assert 'id="decision-form"' not in client.get(f"{base}/{registration_id}").text
     assert (
         agent.post(f"{base}/{registration_id}/decision", {"decision": "declined"}).status_code
         == 403

@@ -17,7 +17,18 @@ from sqlalchemy import select, text
 
 from eventapp.core import crypto
 from eventapp.extensions import db
-from eventapp.models import Event, LetterStatus, Registration, Status, User, UserRole, VisaLetter
+from eventapp.mail import resend
+from eventapp.models import (
+    Event,
+    LetterStatus,
+    MailRecord,
+    MailStatus,
+    Registration,
+    Status,
+    User,
+    UserRole,
+    VisaLetter,
+)
 from eventapp.registration import services as registrations
 from eventapp.travel import visa_letters
 from eventapp.travel.visa_tasks import erase_expired_passports
@@ -140,6 +151,64 @@ def test_a_request_is_stored_encrypted_and_shown_to_the_person(app, client, worl
             assert b"Bishkek" in stored  # the file is read right: clear columns are there
             assert PASSPORT.encode() not in stored
     assert PASSPORT not in caplog.text
+
+
+def test_each_decision_is_e_mailed_in_the_persons_language_with_the_link(
+    app, client, smtp, world, sign_in
+):
+    app.config["PUBLIC_BASE_URL"] = "https://events.example.org"
+    with app.app_context():
+        db.session.get(Registration, world["id"]).language = "fr"
+        db.session.commit()
+    link = f"https://events.example.org/r/{world['token']}/visa-letter"
+    ask(client, world["token"])
+    organiser = sign_in(ORGANISER)
+    with app.app_context():
+        letter_id = db.session.scalar(select(VisaLetter.id))
+    base = f"/manage/events/forum/visa-letters/{letter_id}"
+
+    def last_mail():
+        message = smtp.wait_for(len(smtp.messages) or 1)[-1]
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        assert link in text and f'href="{link}"' in html
+        assert "Lettre d’invitation pour visa" in text  # French, as the person signed up
+        assert message["Subject"].endswith("Forum 2030")
+        return text
+
+    assert organiser.post(f"{base}/decline", data={"reason": "Пасспорт истёк"}).status_code == 302
+    [declined] = smtp.wait_for(1)
+    assert declined["To"].addresses[0].addr_spec.endswith("@example.org")
+    text = last_mail()
+    assert "Votre demande a été refusée." in text and "Пасспорт истёк" in text
+
+    ask(client, world["token"])  # corrected and sent again
+    approved = {
+        "stay_from": "2030-05-12",
+        "stay_until": "2030-05-16",
+        "covered": ["travel"],
+        "language": "fr",
+    }
+    assert organiser.post(f"{base}/approve", data=approved).status_code == 302
+    smtp.wait_for(2)
+    assert "Votre lettre est approuvée." in last_mail()
+
+    assert organiser.post(f"{base}/revoke", data={"confirm": "yes"}).status_code == 302
+    smtp.wait_for(3)
+    assert "Votre lettre a été retirée par les organisateurs." in last_mail()
+    with app.app_context():
+        kinds = db.session.scalars(
+            select(MailRecord.kind).where(MailRecord.registration_id == world["id"])
+        ).all()
+        assert kinds == ["visa_declined", "visa_approved", "visa_revoked"]
+        # A failed "approved" is not resent once the letter is withdrawn: it says no more
+        # what is true.
+        first_approval = db.session.scalar(
+            select(MailRecord).where(MailRecord.kind == "visa_approved")
+        )
+        first_approval.status = MailStatus.FAILED
+        assert resend.resend_problem(first_approval) is not None
+        db.session.rollback()
 
 
 def test_only_confirmed_registrations_may_ask(app, client, world):

@@ -64,6 +64,9 @@ KIND_LABELS = {
     "support_approved": _l("Travel support approved"),
     "support_declined": _l("Travel support declined"),
     "itinerary": _l("Travel itinerary"),
+    "visa_approved": _l("Visa letter approved"),
+    "visa_declined": _l("Visa letter declined"),
+    "visa_revoked": _l("Visa letter withdrawn"),
 }
 KINDS = tuple(KIND_LABELS)
 

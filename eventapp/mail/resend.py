@@ -18,7 +18,15 @@ from eventapp.extensions import db
 from eventapp.mail.messages import KIND_LABELS
 from eventapp.mail.outbox import queue_delivery
 from eventapp.mail.records import records_of
-from eventapp.models import Event, MailRecord, MailStatus, Registration, Status
+from eventapp.models import (
+    Event,
+    LetterStatus,
+    MailRecord,
+    MailStatus,
+    Registration,
+    Status,
+    VisaLetter,
+)
 
 #: Every kind of message, with the statuses in which it still tells the truth: a failed
 #: message is resent only while its registration is in one of them (None: any status).
@@ -42,6 +50,18 @@ TRUE_IN: dict[str, frozenset[Status] | None] = {
     "support_approved": None,
     "support_declined": None,
     "itinerary": None,
+    # Whatever the registration's status; the letter's must still be the one told of
+    # (resend_problem).
+    "visa_approved": None,
+    "visa_declined": None,
+    "visa_revoked": None,
+}
+
+#: The visa letter's status each visa e-mail tells of.
+VISA_STATUS = {
+    "visa_approved": LetterStatus.APPROVED,
+    "visa_declined": LetterStatus.DECLINED,
+    "visa_revoked": LetterStatus.REVOKED,
 }
 
 
@@ -84,6 +104,12 @@ def resend_problem(mail: MailRecord, newest: dict | None = None) -> str | None:
         return _("A newer e-mail of this kind was sent since.")
     if mail.kind == "certificate" and not is_valid(registration):
         return _("Out of date: the person is no longer checked in.")
+    if mail.kind in VISA_STATUS:
+        letter = db.session.scalar(
+            select(VisaLetter).where(VisaLetter.registration_id == registration.id)
+        )
+        if letter is None or letter.status != VISA_STATUS[mail.kind]:
+            return _("Out of date: the visa letter was decided again since.")
     statuses = TRUE_IN.get(mail.kind, frozenset())
     if statuses is not None and registration.status not in statuses:
         return _(

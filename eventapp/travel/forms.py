@@ -13,6 +13,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    HiddenField,
     RadioField,
     SelectField,
     StringField,
@@ -108,6 +109,9 @@ class DecisionForm(CleanForm):
         validators=[Optional(), Length(max=1000)],
         render_kw={"rows": 2},
     )
+    #: The support's status when the form was shown ("" for none): a decision made by
+    #: another organiser since is not overwritten (services.decide).
+    seen = HiddenField()
 
     def lines(self) -> list[str]:
         return [line for line in ("travel", "accommodation", "per_diem") if self[line].data]

@@ -1,6 +1,8 @@
 """What the travel e-mails say beyond their templates: the support decision (approved,
-with what it covers, or declined) and the itinerary with its .ics attached. Built by
-mail/messages.py in the person's language, from the support as it is when sent."""
+with what it covers, or declined), the itinerary with its .ics attached and the visa
+letter decisions (approved, declined, withdrawn), each with the link to the person's visa
+letter page. Built by mail/messages.py in the person's language, from the support or
+letter as it is when sent."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
-from eventapp.travel import services
+from eventapp.travel import services, visa_letters
 from eventapp.travel.itinerary import itinerary_ics
 from eventapp.web.public_url import external_url
 
@@ -16,7 +18,9 @@ if TYPE_CHECKING:
     from eventapp.mail.messages import Content
     from eventapp.models import Registration
 
-KINDS = ("support_approved", "support_declined", "itinerary")
+#: The e-mail of each visa letter decision, by the letter's status it tells of.
+VISA_KINDS = ("visa_approved", "visa_declined", "visa_revoked")
+KINDS = ("support_approved", "support_declined", "itinerary", *VISA_KINDS)
 CALENDAR_TYPE = "text/calendar; method=PUBLISH; charset=utf-8"
 
 
@@ -24,8 +28,16 @@ def content(registration: Registration, kind: str) -> Content:
     """Subject, attachments and template values of a travel e-mail."""
     from eventapp.mail.messages import Content
 
-    support = services.support_of(registration)
     title = registration.event.title
+    if kind in VISA_KINDS:
+        return Content(
+            _("Your visa invitation letter: %(title)s", title=title),
+            context={
+                "letter": visa_letters.letter_of(registration),
+                "visa_link": external_url("registration.visa_letter", token=registration.token),
+            },
+        )
+    support = services.support_of(registration)
     context = {
         "support": support,
         "travel_link": external_url("registration.travel", token=registration.token),

@@ -109,6 +109,8 @@ def travel_costs(slug: str):
 def decision_form(support) -> DecisionForm:
     """The decision form, filled with what was asked (or granted) so far."""
     form = DecisionForm()
+    if "seen" not in request.form:
+        form.seen.data = support.status.value if support is not None else ""
     if request.method == "GET" and support is not None:
         for line in services.LINES:
             form[line].data = getattr(support, line)
@@ -163,13 +165,21 @@ def travel_decision(slug: str, registration_id: int):
     if not form.validate_on_submit():
         return _person_page(event, registration, decision=form, status=422)
     status = SupportStatus(form.decision.data)
-    services.decide(
-        registration,
-        status,
-        lines=form.lines(),
-        estimates={line: form[f"{line}_estimate"].data or Decimal("0") for line in services.LINES},
-        note=form.note.data or "",
-    )
+    try:
+        services.decide(
+            registration,
+            status,
+            lines=form.lines(),
+            estimates={
+                line: form[f"{line}_estimate"].data or Decimal("0") for line in services.LINES
+            },
+            note=form.note.data or "",
+            seen=form.seen.data if "seen" in request.form else None,
+        )
+    except services.AlreadyDecided as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back_after_decision(event, registration)
     db.session.commit()
     if status == SupportStatus.APPROVED:
         flash(_("Support approved."), "info")
@@ -177,10 +187,14 @@ def travel_decision(slug: str, registration_id: int):
         flash(_("Support declined."), "info")
     if registration.email:
         flash(_("%(name)s is told by e-mail.", name=registration.full_name), "info")
-    back = request.form.get("back")
-    if back == "registration":
+    return _back_after_decision(event, registration)
+
+
+def _back_after_decision(event: Event, registration: Registration):
+    """To the page the decision was made on: the registration's, or the travel page."""
+    if request.form.get("back") == "registration":
         return redirect(
-            url_for(".registration", slug=slug, registration_id=registration_id) + "#support"
+            url_for(".registration", slug=event.slug, registration_id=registration.id) + "#support"
         )
     return redirect(_person_url(event, registration))
 

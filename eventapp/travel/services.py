@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from eventapp.core.changelog import apply_changes, record
@@ -59,6 +60,15 @@ SETTINGS_FIELDS = (
 
 class NotAllowed(Exception):
     """The change does not fit the support's status (say, booking for a declined one)."""
+
+
+class AlreadyDecided(NotAllowed):
+    """Another organiser decided the request since this one opened it; theirs stands."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("Another organiser decided this request meanwhile: here is their decision.")
+        )
 
 
 def support_of(registration: Registration) -> TravelSupport | None:
@@ -112,19 +122,40 @@ def decide(
     lines: Iterable[str] = (),
     estimates: dict[str, Decimal] | None = None,
     note: str = "",
+    seen: str | None = None,
 ) -> TravelSupport:
     """Approve (committing an estimate per line granted) or decline a request; an
     organiser may also grant support nobody asked for. Logs it and queues the e-mail
-    that tells the person, in their language. No commit."""
+    that tells the person, in their language. No commit.
+
+    `seen` is the support's status as the organiser saw it ("" for none): when another
+    organiser's decision was committed since, AlreadyDecided is raised and nothing
+    changes, rather than one decision silently replacing the other (or, for support
+    nobody asked for, a second row failing the unique constraint)."""
     if status == SupportStatus.REQUESTED:
         raise ValueError("a decision approves or declines")
-    support = support_of(registration)
+    # Two organisers deciding at once take turns here (PostgreSQL; SQLite has one writer
+    # at a time), and the second reads the row as the first left it. FOR NO KEY UPDATE:
+    # rows merely referring to the registration (its e-mails, a check-in) are not held.
+    db.session.execute(
+        select(Registration.id)
+        .where(Registration.id == registration.id)
+        .with_for_update(key_share=True)
+    )
+    support = db.session.scalar(
+        select(TravelSupport)
+        .where(TravelSupport.registration_id == registration.id)
+        .execution_options(populate_existing=True)
+    )
+    if seen is not None and (support.status.value if support else "") != seen:
+        raise AlreadyDecided()
+    new = support is None
     if support is None:
         support = TravelSupport(
             event_id=registration.event_id, registration=registration, event=registration.event
         )
         db.session.add(support)
-    before = support.status if support.id else None
+    before = None if new else support.status
     granted = set(lines) & set(LINES)
     estimates = estimates or {}
     if status == SupportStatus.APPROVED:
@@ -144,7 +175,13 @@ def decide(
     support.decided_at = utcnow()
     user = current_user if current_user and current_user.is_authenticated else None
     support.decided_by_id = user.id if user else None
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        # A row inserted by a concurrent decision the lock did not hold back (SQLite,
+        # where the lock is a no-op and the insert waits for the other's commit). The
+        # caller rolls back.
+        raise AlreadyDecided() from exc
     changes: dict[str, Any] = {"support": [before.value if before else None, status.value]}
     if status == SupportStatus.APPROVED:
         changes.update(

@@ -29,6 +29,7 @@ from eventapp.certificates.services import format_code, new_code, normalise_code
 from eventapp.core import crypto
 from eventapp.core.i18n import FORMAT_LOCALES, territories
 from eventapp.extensions import db
+from eventapp.mail.outbox import queue_mail
 from eventapp.media import photos
 from eventapp.models import (
     Event,
@@ -237,7 +238,8 @@ def approve(
     covered: list[str],
     language: str,
 ) -> VisaLetter:
-    """Approve the letter: it gets its number and its verification code. No commit.
+    """Approve the letter: it gets its number and its verification code; queues the
+    e-mail telling the person it can be downloaded. No commit.
 
     Only for a confirmed registration whose passport data is there."""
     if letter.registration.status != Status.CONFIRMED or letter.registration.anonymised_at:
@@ -258,6 +260,7 @@ def approve(
     letter.decided_at = utcnow()
     letter.decided_by_id = user.id
     db.session.flush()
+    queue_mail(letter.registration, "visa_approved")
     return letter
 
 
@@ -281,23 +284,27 @@ def _number(letter: VisaLetter, attempts: int = 5) -> None:
 
 
 def decline(letter: VisaLetter, user: User, reason: str) -> VisaLetter:
-    """Decline a request (the person may correct it and ask again). No commit."""
+    """Decline a request (the person may correct it and ask again); queues the e-mail
+    telling them why. No commit."""
     if letter.status == LetterStatus.APPROVED:
         raise LetterError(_("Revoke an approved letter instead."))
     letter.status = LetterStatus.DECLINED
     letter.decline_reason = reason
     letter.decided_at = utcnow()
     letter.decided_by_id = user.id
+    queue_mail(letter.registration, "visa_declined")
     return letter
 
 
 def revoke(letter: VisaLetter, user: User) -> VisaLetter:
-    """Withdraw an approved letter: its code then verifies as withdrawn. No commit."""
+    """Withdraw an approved letter: its code then verifies as withdrawn; queues the
+    e-mail telling the person. No commit."""
     if letter.status != LetterStatus.APPROVED:
         raise LetterError(_("Only an approved letter can be revoked."))
     letter.status = LetterStatus.REVOKED
     letter.decided_at = utcnow()
     letter.decided_by_id = user.id
+    queue_mail(letter.registration, "visa_revoked")
     return letter
 
 
