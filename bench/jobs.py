@@ -307,6 +307,9 @@ def one_run(args, folder: Path) -> dict:
         minimal = _child("--child-baseline", str(instance), str(args.badges))
         figures["minimal_s"], figures["minimal_cpu"] = minimal["seconds"], minimal["cpu"]
         figures["minimal_ratio"] = figures["ready_s"] / figures["minimal_s"]
+        # On a machine doing nothing else, the job's parts share the workers evenly: its
+        # time is about its CPU over the workers, whatever else ran here meanwhile.
+        figures["cpu_ratio"] = figures["job_cpu"] / args.job_workers / figures["bare_cpu"]
     return figures
 
 
@@ -333,6 +336,7 @@ ROWS = [
     ("ratio", "ready / 1 doc"),
     ("job_cpu", "job CPU (s, workers)"),
     ("bare_cpu", "bare CPU (s)"),
+    ("cpu_ratio", "job CPU / workers / bare"),
     ("minimal_s", "minimal bare (s)"),
     ("minimal_ratio", "ready / minimal"),
     ("minimal_cpu", "minimal CPU (s)"),

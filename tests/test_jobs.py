@@ -5,6 +5,7 @@ run at once) and through real process workers."""
 import logging
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -403,3 +404,19 @@ def test_a_large_export_is_a_job_with_the_desks_filters(client, app, my_event, o
     # Small enough, the file itself, as before.
     small = organiser.get(f"/manage/events/{my_event}/registrations/export.csv?country=BE")
     assert small.mimetype == "text/csv" and "Kept out" in small.data.decode("utf-8-sig")
+
+
+def test_the_programme_pdfs_are_rebuilt_by_a_job(client, app, demo, organiser):
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == demo))
+        event.managers.append(db.session.scalar(select(User).where(User.email == organiser.email)))
+        db.session.commit()
+        folder = Path(app.instance_path) / "cache" / "programme"
+    for old in folder.glob("*.pdf"):
+        old.unlink()
+    assert 'action="/manage/events/' in organiser.get(f"/manage/events/{demo}/agenda").text
+    response = organiser.post(f"/manage/events/{demo}/programme/rebuild")
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    state = organiser.get(response.headers["Location"] + "/status.json").json
+    assert state["status"] == "done" and state["done"] == state["total"] == 4  # en, fr; A5, A4
+    assert len(list(folder.glob("*.pdf"))) == 4

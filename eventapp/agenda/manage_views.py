@@ -2,11 +2,12 @@
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from eventapp.agenda import programme_jobs, speakers, timeline
 from eventapp.agenda import services as agenda_services
-from eventapp.agenda import speakers, timeline
 from eventapp.agenda.conflicts import conflicts_by_item, find_conflicts
 from eventapp.agenda.forms import AddPersonForm, ItemForm, ShiftForm
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
@@ -42,6 +43,16 @@ def get_role_or_404(value: str) -> RoleKind:
         return RoleKind(value)
     except ValueError:
         abort(404)
+
+
+@bp.post("/events/<slug>/programme/rebuild")
+@organiser_required
+def rebuild_programme(slug: str):
+    """Lay out the programme PDFs again in the background (every language and size)."""
+    event = get_managed_event_or_404(slug)
+    job = programme_jobs.start(event, current_user)
+    db.session.commit()
+    return redirect(url_for(".job", slug=slug, job_id=job.id))
 
 
 @bp.get("/events/<slug>/agenda")
