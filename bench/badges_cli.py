@@ -32,7 +32,9 @@ FLASK = str(Path(sys.executable).with_name("flask"))
 
 def timed(command: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT, env=env, capture_output=True, timeout=600)
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        sys.exit(f"{command} failed:\n{done.stderr[-2000:]}")
     return time.perf_counter() - start
 
 

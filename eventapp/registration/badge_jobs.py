@@ -22,7 +22,7 @@ from sqlalchemy import select
 from eventapp.extensions import db
 from eventapp.jobs import registry, services
 from eventapp.models import Event, Job, Registration, User
-from eventapp.printing import badges, render
+from eventapp.printing import badges
 
 KIND = "badges"
 #: Runs of more badges than this go through a job.
@@ -55,6 +55,8 @@ def plan(job: Job) -> None:
     layout = badges.LAYOUTS[options["layout"]]
     per_chunk = badges.chunk_size(layout.face or layout)
     chunks = -(-len(registrations) // per_chunk)
+    from eventapp.printing import render  # WeasyPrint: only the worker needs it
+
     sizes = render.part_sizes(chunks, int(current_app.config.get("JOB_WORKERS", 2)))
     bounds, start = [], 0
     for size in sizes:
@@ -100,6 +102,8 @@ def part(job: Job, index: int) -> None:
 def join(job: Job) -> None:
     """Merge the parts in order, keep the PDF and stamp the badges printed."""
     paths = [services.part_path(job, i, ".pdf") for i in range(job.parts)]
+    from eventapp.printing import render  # WeasyPrint: only the worker needs it
+
     pdf = render.merge_pdfs([path.read_bytes() for path in paths])
     ids = job.params["ids"]
     printed = list(db.session.scalars(select(Registration).where(Registration.id.in_(ids))))
