@@ -291,8 +291,13 @@ def _visa_request(event: Event, registration: Registration | None) -> None:
         return
     from eventapp.core import crypto
     from eventapp.models import VisaLetter
-    from eventapp.travel.visa_letters import default_stay
+    from eventapp.travel.visa_letters import default_stay, settings_for
 
+    # A signatory, so an approved demo letter is signed (invented, like the participants).
+    db.session.flush()  # the event's id keys its letter settings
+    letters = settings_for(event)
+    letters.signatory_name = "Claire Fontaine"
+    letters.signatory_title = "MIEUX+ Programme Manager (fictional)"
     stay_from, stay_until = default_stay(event)
     db.session.add(
         VisaLetter(
