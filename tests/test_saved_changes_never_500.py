@@ -5,6 +5,7 @@ event copies whatever its venue fields hold. Through a real HTTP server."""
 
 import importlib
 import inspect
+import pkgutil
 import re
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import StringField, TextAreaField
 from wtforms.fields.core import UnboundField
 
+import eventapp
 from eventapp.extensions import db
 from eventapp.models import (
     AgendaRole,
@@ -33,14 +35,6 @@ from .factories import make_event, make_item, make_person
 
 EMAIL = "organiser@example.org"
 ONE_LINE = "Write this on one line: remove the line break."
-FORM_MODULES = (
-    "eventapp.web.forms",
-    "eventapp.registration.manage_views",
-    "eventapp.registration.manage_questions",
-    "eventapp.registration.manage_badges",
-    "eventapp.registration.forms",
-    "eventapp.checkin.forms",
-)
 
 
 def _subclasses(cls) -> list[type]:
@@ -48,9 +42,11 @@ def _subclasses(cls) -> list[type]:
 
 
 def one_line_fields() -> list[tuple[type, str]]:
-    """(form class, field name) of every one-line text field of every form."""
-    for module in FORM_MODULES:
-        importlib.import_module(module)
+    """(form class, field name) of every one-line text field of every form: every module
+    of the package is imported first, so the list does not depend on what other test
+    files imported before (forms live in each feature's forms.py and views)."""
+    for module in pkgutil.walk_packages(eventapp.__path__, "eventapp."):
+        importlib.import_module(module.name)
     found = []
     for form in _subclasses(CleanForm):
         for name in dir(form):
