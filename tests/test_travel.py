@@ -352,7 +352,7 @@ def test_organiser_grants_support_on_the_registration_page_and_the_person_is_tol
         f"/registrations/{world['ana']}#support"
     )
     [message] = smtp.wait_for(1)
-    assert message["To"] == "ana@example.org"
+    assert message["To"].addresses[0].addr_spec == "ana@example.org"
     assert message["Subject"].startswith("Prise en charge accordée : ")  # French too
     text = message.get_body(("plain",)).get_content()
     assert text.startswith("Bonjour Ana Lúcia,")  # in her language

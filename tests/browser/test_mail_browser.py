@@ -53,6 +53,9 @@ def test_organiser_resends_failed_e_mails(page: Page, app, live_server, make_use
         expect(page.locator('[data-count="failed-mails"]')).to_have_count(0)
     finally:
         server.stop()
-    assert sorted(m["To"] for m in server.messages) == ["ana@example.org", "nino@example.org"]
+    assert sorted(m["To"].addresses[0].addr_spec for m in server.messages) == [
+        "ana@example.org",
+        "nino@example.org",
+    ]
     with app.app_context():
         assert set(db.session.scalars(select(MailRecord.status))) == {MailStatus.SENT}
