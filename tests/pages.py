@@ -60,6 +60,16 @@ class Page:
     post: bool = False
 
 
+def languages(page: Page) -> tuple[str, ...]:
+    """The languages a page is checked in: every interface language for what the public
+    sees; English and French for the organisers' and the door's pages, whose markup does
+    not change with the language (two catch a translation that breaks a page or a check;
+    four would double the suite's time for nothing more)."""
+    from eventapp.config import LANGUAGES
+
+    return tuple(LANGUAGES) if page.role is None else ("en", "fr")
+
+
 def pages(app: Flask) -> list[Page]:
     """Every GET route of the URL map, plus the pages no GET route gives: the error
     pages and the sign-up form sent empty (422)."""

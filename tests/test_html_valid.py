@@ -23,7 +23,16 @@ from eventapp.mail import messages as emails
 from eventapp.models import OrganiserMessage, Registration
 
 from .conftest import csrf_token_from, make_app, submit_sign_in
-from .pages import ACCOUNTS, demo_world, is_html, pages, sends_to_sign_in, url, url_map_app
+from .pages import (
+    ACCOUNTS,
+    demo_world,
+    is_html,
+    languages,
+    pages,
+    sends_to_sign_in,
+    url,
+    url_map_app,
+)
 
 # Rendering every page and starting vnu's JVM takes most of a quarter of a minute.
 pytestmark = pytest.mark.slow
@@ -51,7 +60,7 @@ def render_pages(app: Flask, values: dict, folder: Path) -> dict:
     seen = {}
     for page in PAGES:
         client = clients[page.role]
-        for language in LANGUAGES:
+        for language in languages(page):
             address = f"{url(page, values)}?lang={language}"
             if page.post:
                 token = csrf_token_from(client.get(address).text)
@@ -138,7 +147,7 @@ def readable(errors: list[dict]) -> str:
     )
 
 
-@pytest.mark.parametrize("name", [f"{p.name}-{lang}" for p in PAGES for lang in LANGUAGES])
+@pytest.mark.parametrize("name", [f"{p.name}-{lang}" for p in PAGES for lang in languages(p)])
 def test_page_is_valid_html(checked, name):
     page = checked[name]
     assert page["status"] < 500, f"{name} failed: {page['status']}"
