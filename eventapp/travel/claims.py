@@ -29,6 +29,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from eventapp.core import crypto
 from eventapp.extensions import db
@@ -230,9 +231,14 @@ def mask_iban(iban: str) -> str:
 
 
 def claims(event: Event) -> list[ExpenseClaim]:
+    """Every claim of the event, with the person and the lines the page shows (loaded in
+    two queries, not two per claim)."""
     return list(
         db.session.scalars(
-            select(ExpenseClaim).where(ExpenseClaim.event_id == event.id).order_by(ExpenseClaim.id)
+            select(ExpenseClaim)
+            .where(ExpenseClaim.event_id == event.id)
+            .options(selectinload(ExpenseClaim.registration), selectinload(ExpenseClaim.lines))
+            .order_by(ExpenseClaim.id)
         )
     )
 

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from eventapp.certificates.services import format_code, new_code, normalise_code
 from eventapp.core import crypto
@@ -218,6 +219,7 @@ def letters(event: Event) -> list[VisaLetter]:
         db.session.scalars(
             select(VisaLetter)
             .where(VisaLetter.event_id == event.id)
+            .options(selectinload(VisaLetter.registration))  # the list shows each name
             .order_by(VisaLetter.requested_at.desc(), VisaLetter.id.desc())
         )
     )
