@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app eventapp
 PYTEST_ARGS ?=
+# Test processes of `make test` (pytest-xdist); 0 runs the suite in this one process.
+TEST_WORKERS ?= 2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CATALOGS := $(wildcard eventapp/translations/*/LC_MESSAGES/messages.po)
 
@@ -39,12 +41,12 @@ venue: install translations
 	$(FLASK) serve-venue
 
 test: install-test translations browser tools java node_modules/vnu-jar
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The edit-test loop: everything but the browser tests (no Chromium needed), on SQLite even
 # when TEST_DATABASE_URL is set. The `slow` tests are all browser tests, so they are out too.
 test-fast: install-test translations tools java node_modules/vnu-jar
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

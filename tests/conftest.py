@@ -18,7 +18,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
@@ -30,17 +31,51 @@ from eventapp.testing import free_port
 
 from . import factories
 
+#: `make test` runs the suite in two processes (pytest-xdist: gw0, gw1); each has a database
+#: and Redis databases of its own, so one's emptying never touches the other's rows.
+WORKER_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+def redis_test_url(db_index: int) -> str:
+    """A Redis database of this test process: 15, 14 and 13 for the first, 12, 11 and 10
+    for the second (13 minus the index is the tasks', 14 the throttle's, 15 the limits')."""
+    return f"redis://127.0.0.1:6379/{db_index - 3 * WORKER_INDEX}"
+
+
+def _worker_tasks_url(url: str | None) -> str | None:
+    if url and url.startswith("redis://"):
+        return redis_test_url(13)
+    return url
+
+
+def _worker_database_url(url: str) -> str:
+    """PostgreSQL: the second test process uses `<database>_gw1` on the same server,
+    created when missing (the first keeps the database it was given)."""
+    if not WORKER_INDEX:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_gw{WORKER_INDEX}"
+    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if exists.first() is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 #: The task storage of the tests that start real workers: a SQLite file of the test's own
-#: by default; Redis in .ci/run's PostgreSQL run (redis://127.0.0.1:6379/15).
-TEST_TASKS_URL = os.environ.get("TEST_TASKS_URL")
+#: by default; Redis in .ci/run's PostgreSQL run (TEST_TASKS_URL=redis://..., then one
+#: database per test process, see redis_test_url).
+TEST_TASKS_URL = _worker_tasks_url(os.environ.get("TEST_TASKS_URL"))
 PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     if TEST_DATABASE_URL:
-        return TEST_DATABASE_URL
+        return _worker_database_url(TEST_DATABASE_URL)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'eventapp-test.sqlite3'}"
 
 

@@ -9,7 +9,7 @@ from eventapp import create_app
 from eventapp.extensions import db
 from eventapp.models import User, UserRole
 
-from .conftest import PASSWORD, close_db, submit_sign_in
+from .conftest import PASSWORD, close_db, redis_test_url, submit_sign_in
 
 
 def test_manage_sends_anonymous_visitors_to_login(client):
@@ -145,7 +145,7 @@ def test_rate_limit_is_shared_through_redis(database_url, _schema, monkeypatch):
     """Several workers share the limit when FLASK_RATELIMIT_STORAGE_URI names a Redis."""
     import redis
 
-    storage = "redis://127.0.0.1:6379/15"
+    storage = redis_test_url(15)
     redis.Redis.from_url(storage).flushdb()
     monkeypatch.setenv("FLASK_RATELIMIT_STORAGE_URI", storage)
     workers = [

@@ -13,7 +13,7 @@ from eventapp.extensions import db
 from eventapp.models import SecurityEvent
 from eventapp.testing import gunicorn
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, redis_test_url
 from .webclient import WebClient
 
 THROTTLED = "Too many failed attempts for this account"
@@ -101,7 +101,7 @@ def test_an_attack_on_one_account_does_not_lock_out_the_office(live_server, make
 
 @pytest.fixture
 def redis_storage():
-    url = "redis://127.0.0.1:6379/14"
+    url = redis_test_url(14)
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url, client

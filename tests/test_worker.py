@@ -323,3 +323,22 @@ def test_a_starting_worker_anonymises_the_events_past_their_retention(queued_app
         wait_until(anonymised)
     with queued_app.app_context():
         assert db.session.get(Event, event_id).anonymised_count == 1
+
+
+def test_the_sqlite_task_storage_commits_without_waiting_for_the_disk(app, tmp_path):
+    """The queue's SQLite file is written like our database: WAL, synchronous=NORMAL, so
+    an enqueue in a sign-up's request waits for no fsync (Huey's default is FULL)."""
+    from eventapp.queue.tasks import huey, init_app
+
+    make_app(  # points the queue at a SQLite file of the test's own
+        app.config["SQLALCHEMY_DATABASE_URI"],
+        TASKS_IMMEDIATE=False,
+        TASKS_URL=f"sqlite:///{tmp_path / 't.db'}",
+    )
+    try:
+        connection = huey.storage.conn
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert connection.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    finally:
+        huey.storage.close()
+        init_app(app)

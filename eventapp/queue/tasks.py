@@ -13,6 +13,7 @@ process created, since a task runs in a worker that serves no request.
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,19 @@ _app: Flask | None = None
 _at_start: list[Any] = []
 
 
+class _SqliteStorage(SqliteStorage):
+    """Huey's SQLite storage, synchronous=NORMAL like our own database (eventapp.database):
+    in WAL mode a commit then waits for no fsync, which Huey's default (FULL) made every
+    sign-up wait for in the request, and the file stays consistent after a power cut. A
+    task lost with the last commits before one is found again: the outbox's sweep
+    re-enqueues queued e-mails, a starting worker its jobs (enqueue_start_tasks)."""
+
+    def _create_connection(self) -> sqlite3.Connection:
+        connection = super()._create_connection()
+        connection.execute("PRAGMA synchronous = NORMAL")
+        return connection
+
+
 def init_app(app: Flask) -> None:
     """Point the Huey at the storage TASKS_URL names; tasks run in this app."""
     global _app
@@ -41,7 +55,7 @@ def init_app(app: Flask) -> None:
         # Every web worker and queue worker writes to the one file: a rush waits its
         # turn rather than failing after SQLite's default 5 s.
         Path(filename).parent.mkdir(parents=True, exist_ok=True)  # Huey creates its tables
-        huey.storage_class = SqliteStorage
+        huey.storage_class = _SqliteStorage
         huey.storage_kwargs = {"filename": filename, "timeout": 30}
     # Not the `immediate` setter, which keeps the storage when the flag does not change.
     huey._immediate = bool(app.config.get("TASKS_IMMEDIATE"))

@@ -39,9 +39,10 @@ def worker_command(workers: int, worker_type: str, nice: int, verbose: bool) -> 
     if nice:
         os.nice(nice)
     # max_delay: how long an idle worker waits at most before polling SQLite again (Redis
-    # tells it at once); a second keeps an e-mail's delay short at little cost.
+    # tells it at once). A quarter of a second: each step of a job (its parts, then the
+    # join) waits no longer than that for an idle worker, at a few cheap queries a second.
     config = ConsumerConfig(
-        workers=workers, worker_type=worker_type, verbose=True if verbose else None, max_delay=1.0
+        workers=workers, worker_type=worker_type, verbose=True if verbose else None, max_delay=0.25
     )
     config.setup_logger()
     # WeasyPrint tells every step of every document at INFO: a badge run would fill the
