@@ -17,6 +17,7 @@ from eventapp.core.labels import (
     CATEGORIES,
     DIETARY,
     ITEM_KINDS,
+    LANGUAGE_NAMES,
     QUESTION_KINDS,
     ROLES,
     STATUSES,
@@ -152,6 +153,8 @@ FIELD_LABELS = {
     "budget_travel": _l("Travel budget"),
     "budget_accommodation": _l("Accommodation budget"),
     "budget_per_diem": _l("Per diem budget"),
+    "language": _l("Main language"),
+    "extra_languages": _l("Other languages"),
 }
 #: Fields whose stored value is a code with a name.
 VALUE_NAMES: dict[str, dict[Any, Any]] = {
@@ -160,6 +163,8 @@ VALUE_NAMES: dict[str, dict[Any, Any]] = {
     "dietary": DIETARY,
     "support": SUPPORT_STATUSES,
     "support_lines": SUPPORT_LINES,
+    "language": LANGUAGE_NAMES,
+    "extra_languages": LANGUAGE_NAMES,
 }
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 
@@ -178,7 +183,7 @@ def readable(entry: ChangeLogEntry, event: Event) -> list[tuple[str, str, str | 
         names["item_ids"] = {item.id: f"“{item.title}”" for item in event.agenda_items}
     rows: list[tuple[str, str, str | None]] = []
     for name, values in (entry.changes or {}).items():
-        label = str(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+        label = _field_label(name)
         pair = (
             isinstance(values, list)
             and len(values) == 2
@@ -195,6 +200,20 @@ def readable(entry: ChangeLogEntry, event: Event) -> list[tuple[str, str, str | 
         else:
             rows.append((label, _shown(name, values, event, names), None))
     return rows
+
+
+def _field_label(name: str) -> str:
+    """The form's name of a field; a translation's ("title__fr") as "Title (French)"."""
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    field, _sep, language = name.rpartition("__")
+    if field in FIELD_LABELS and language in LANGUAGE_NAMES:
+        return _(
+            "%(label)s (%(language)s)",
+            label=FIELD_LABELS[field],
+            language=LANGUAGE_NAMES[language],
+        )
+    return name
 
 
 def _shown(name: str, value: Any, event: Event, names: dict[str, dict]) -> str:

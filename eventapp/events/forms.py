@@ -2,8 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -12,8 +20,25 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from eventapp.core.i18n import LANGUAGES
+from eventapp.core.labels import LANGUAGE_NAMES
 from eventapp.web.forms import CleanForm, LocalTimeField, options, validate_timezone
+
+OFFERED_LANGUAGE = _l("Choose one of the languages offered.")
+
+
+class LanguagesField(SelectMultipleField):
+    """Languages as a group of checkboxes (the field macro prints a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def languages_offered(form, field):
+    if any(code not in LANGUAGES for code in field.data or ()):
+        raise ValidationError(OFFERED_LANGUAGE)
 
 
 class EventForm(CleanForm):
@@ -66,6 +91,23 @@ class EventForm(CleanForm):
         choices=options(
             [("A5", _l("A5 booklet (folded A4 sheets)")), ("A4", _l("A4, printed on both sides"))]
         ),
+    )
+
+    language = SelectField(
+        _l("Main language"),
+        choices=options([(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]),
+        default=LANGUAGES[0],
+        # Our message rather than WTForms' "Not a valid choice", which it does not
+        # translate into every language we offer.
+        validate_choice=False,
+        validators=[InputRequired(), AnyOf(LANGUAGES, message=OFFERED_LANGUAGE)],
+    )
+    extra_languages = LanguagesField(
+        _l("Other languages of the content"),
+        choices=options([(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]),
+        default=(),
+        validate_choice=False,
+        validators=[languages_offered],
     )
 
     retention_days = IntegerField(

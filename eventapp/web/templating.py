@@ -2,8 +2,9 @@
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
+from markupsafe import Markup
 
-from eventapp.core import changelog, i18n, labels
+from eventapp.core import changelog, i18n, labels, translated
 from eventapp.core.markdown import render_markdown
 from eventapp.web.public_url import external_url
 
@@ -45,6 +46,26 @@ def language_alternates() -> list[tuple[str, str]]:
     return [*links, ("x-default", external_url(request.endpoint, **values))]
 
 
+def _page_language(language: str | None) -> str:
+    return language or str(get_locale())
+
+
+def translated_text(obj, field: str, language: str | None = None) -> Markup:
+    """`{{ t(item, "title") }}`: organiser-written text in the page's language (or
+    `language`), escaped; fallback text in a `<span lang>` of its own language."""
+    return translated.text_html(obj, field, _page_language(language))
+
+
+def translated_markdown(obj, field: str, language: str | None = None) -> Markup:
+    """`{{ t_markdown(item, "description") }}`: the same for Markdown, in a `<div lang>`."""
+    return translated.markdown_html(obj, field, _page_language(language))
+
+
+def translated_plain(obj, field: str, language: str | None = None) -> str:
+    """`{{ t_plain(event, "title") }}`: the text alone, for `<title>` and attributes."""
+    return translated.plain_text(obj, field, _page_language(language))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown,
@@ -72,6 +93,10 @@ def init_app(app: Flask) -> None:
         user_role_labels={k.value: v for k, v in labels.USER_ROLES.items()},
         checkin_method_labels={k.value: v for k, v in labels.CHECKIN_METHODS.items()},
         readable_changes=changelog.readable,
+        t=translated_text,
+        t_markdown=translated_markdown,
+        t_plain=translated_plain,
+        event_languages=translated.event_languages,
         support_status_labels={k.value: v for k, v in labels.SUPPORT_STATUSES.items()},
         support_line_labels=labels.SUPPORT_LINES,
         segment_kind_labels={k.value: v for k, v in labels.SEGMENT_KINDS.items()},
