@@ -24,6 +24,7 @@ from eventapp.core.labels import (
     SUPPORT_LINES,
     SUPPORT_STATUSES,
 )
+from eventapp.core.translated import set_translations
 from eventapp.extensions import db
 from eventapp.models import ChangeLogEntry, Event
 
@@ -254,15 +255,23 @@ def save_logged(
     created: Callable[[Any], str],
     changed: Callable[[Any], str],
 ) -> Any:
-    """Create (obj None) or update an object of the event, and log what changed."""
+    """Create (obj None) or update an object of the event, and log what changed.
+
+    `data["translations"]`, if given, holds the texts in the event's other languages
+    ({language: {field: text}}, see core/translated.py); they are logged as "title__fr".
+    """
+    texts = data.get("translations") or {}
     if obj is None:
         obj = new()
         apply_changes(obj, data, fields)
+        added = set_translations(obj, texts)
         db.session.add(obj)
         db.session.flush()
-        record(event, entity, obj.id, "create", created(obj), snapshot(obj, fields))
+        values = {**snapshot(obj, fields), **{k: after for k, (_b, after) in added.items()}}
+        record(event, entity, obj.id, "create", created(obj), values)
         return obj
     changes = apply_changes(obj, data, fields)
+    changes.update(set_translations(obj, texts))
     if changes:
         record(event, entity, obj.id, "update", changed(obj), changes)
     return obj

@@ -147,6 +147,16 @@ def completeness(
     return done, total
 
 
+def completeness_by_language(
+    event: Event, objects: Sequence[Any], fields: Sequence[str] | None = None
+) -> list[tuple[str, int, int]]:
+    """(language, translated, to translate) for each of the event's other languages."""
+    return [
+        (language, *completeness(objects, fields, language))
+        for language in event_languages(event)[1:]
+    ]
+
+
 def event_content(event: Event) -> list[Any]:
     """Everything of an event organisers write text in: the event, rooms, agenda items,
     speakers and sign-up questions."""
@@ -224,7 +234,11 @@ def set_translations(obj: Any, texts: dict[str, dict[str, Any]]) -> dict[str, li
     """Store {language: {field: text}} (what a form posted) on `obj`; returns the changes
     as the change log records them: {"title__fr": [before, after]}."""
     changes: dict[str, list[Any]] = {}
+    main = event_languages(event_of(obj))[0]
     for language, fields in texts.items():
+        if language == main:
+            # The main language changed in the same form: its text is the columns'.
+            continue
         for field, text in fields.items():
             before = translation(obj, language, field)
             if set_translation(obj, language, field, text):

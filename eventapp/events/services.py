@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from eventapp.core.changelog import apply_changes, record
 from eventapp.core.i18n import LANGUAGES
+from eventapp.core.translated import set_translations
 from eventapp.extensions import db
 from eventapp.media.photos import copy_photo
 from eventapp.models import AgendaItem, AgendaRole, Event, Person, Question, Room, User
@@ -79,7 +80,10 @@ def _languages(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def update_event(event: Event, data: dict[str, Any]) -> dict[str, list]:
+    """The settings as given; `data["translations"]` holds the texts in the event's
+    other languages ({language: {field: text}}, see core/translated.py)."""
     changes = apply_changes(event, _languages(data), EVENT_FIELDS)
+    changes.update(set_translations(event, data.get("translations") or {}))
     changes.update(_set_programme_size(event, data))
     if changes:
         record(event, "event", event.id, "update", _("Event settings changed"), changes)

@@ -33,15 +33,39 @@ PUBLIC_PAGES = frozenset(
 )
 
 
-def language_alternates() -> list[tuple[str, str]]:
-    """(hreflang, absolute URL) of this public page in each language, then "x-default"
-    (no ?lang=: the visitor's own choice) for `<link rel="alternate">`; none elsewhere."""
+def _event_page(event) -> bool:
+    """Whether this is one of an event's public pages (not an organiser's or the door's)."""
+    return event is not None and request.blueprint in ("public", "registration")
+
+
+def page_languages(event=None) -> list[str]:
+    """The languages this page exists in: an event's public page in the event's (its
+    content is written in those), every other page in the interface's four."""
+    if _event_page(event):
+        return translated.event_languages(event)
+    return list(current_app.config["LANGUAGES"])
+
+
+def switcher_languages(event=None) -> list[str]:
+    """The language switcher's choices: the page's languages, and the current one even
+    if the event does not offer it (shown as current, so the visitor sees where they are)."""
+    codes = page_languages(event)
+    current = str(get_locale())
+    if current not in codes:
+        codes = [*codes, current]
+    return codes
+
+
+def language_alternates(event=None) -> list[tuple[str, str]]:
+    """(hreflang, absolute URL) of this public page in each of its languages, then
+    "x-default" (no ?lang=: the visitor's own choice) for `<link rel="alternate">`; none
+    elsewhere."""
     if request.endpoint not in PUBLIC_PAGES or request.method != "GET":
         return []
     values = request.view_args or {}
     links = [
         (i18n.language_tag(code), external_url(request.endpoint, **values, lang=code))
-        for code in current_app.config["LANGUAGES"]
+        for code in page_languages(event)
     ]
     return [*links, ("x-default", external_url(request.endpoint, **values))]
 
@@ -83,6 +107,7 @@ def init_app(app: Flask) -> None:
         external_url=external_url,
         url_for_language=url_for_language,
         language_alternates=language_alternates,
+        switcher_languages=switcher_languages,
         language_name=i18n.language_name,
         current_language=lambda: str(get_locale()),
         # StrEnum keys: templates look labels up by the stored value.
@@ -97,6 +122,9 @@ def init_app(app: Flask) -> None:
         t_markdown=translated_markdown,
         t_plain=translated_plain,
         event_languages=translated.event_languages,
+        # A language named in the page's language ("French" on an English page); the
+        # switcher's `language_name` names it in itself ("français").
+        language_label=lambda code: str(labels.LANGUAGE_NAMES.get(code, code)),
         support_status_labels={k.value: v for k, v in labels.SUPPORT_STATUSES.items()},
         support_line_labels=labels.SUPPORT_LINES,
         segment_kind_labels={k.value: v for k, v in labels.SEGMENT_KINDS.items()},
