@@ -130,6 +130,17 @@ def localized_choices(question: Question, language: str) -> list[Localized]:
     ]
 
 
+def figure_label(event: Event, figure: dict[str, Any], language: str) -> Localized:
+    """A key figure's label (Event.key_figures: {"value", "label", "translations":
+    {"fr": "..."}}) in `language`, else in the main language. Figures come with the
+    event's data (the demo), not from a form, so they keep their translations inline."""
+    main = event_languages(event)[0]
+    text = (figure.get("translations") or {}).get(language)
+    if language != main and offers(event, language) and isinstance(text, str) and text.strip():
+        return Localized(text, language)
+    return Localized(figure.get("label", ""), main)
+
+
 def completeness(
     objects: Iterable[Any], fields: Sequence[str] | None, language: str
 ) -> tuple[int, int]:
@@ -221,6 +232,12 @@ def markdown_html(obj: Any, field: str, page_language: str) -> Markup:
     if not value.text:
         return Markup("")
     return _wrapped(render_markdown(value.text), value.language, page_language, "div")
+
+
+def figure_html(event: Event, figure: dict[str, Any], page_language: str) -> Markup:
+    """A key figure's label, escaped, in a `<span lang>` when not in the page's language."""
+    value = figure_label(event, figure, page_language)
+    return _wrapped(escape(value.text), value.language, page_language, "span")
 
 
 def plain_text(obj: Any, field: str, page_language: str) -> str:

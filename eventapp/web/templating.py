@@ -90,6 +90,11 @@ def translated_plain(obj, field: str, language: str | None = None) -> str:
     return translated.plain_text(obj, field, _page_language(language))
 
 
+def translated_figure(event, figure: dict, language: str | None = None) -> Markup:
+    """`{{ t_figure(event, figure) }}`: a key figure's label in the page's language."""
+    return translated.figure_html(event, figure, _page_language(language))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown,
@@ -121,6 +126,7 @@ def init_app(app: Flask) -> None:
         t=translated_text,
         t_markdown=translated_markdown,
         t_plain=translated_plain,
+        t_figure=translated_figure,
         event_languages=translated.event_languages,
         # A language named in the page's language ("French" on an English page); the
         # switcher's `language_name` names it in itself ("français").
