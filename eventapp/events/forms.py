@@ -2,14 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import (
-    BooleanField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -20,20 +13,13 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from eventapp.core.i18n import LANGUAGES
 from eventapp.core.labels import LANGUAGE_NAMES
+from eventapp.registration.forms import MultiCheckboxField
 from eventapp.web.forms import CleanForm, LocalTimeField, options, validate_timezone
 
 OFFERED_LANGUAGE = _l("Choose one of the languages offered.")
-
-
-class LanguagesField(SelectMultipleField):
-    """Languages as a group of checkboxes (the field macro prints a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def languages_offered(form, field):
@@ -100,9 +86,11 @@ class EventForm(CleanForm):
         # Our message rather than WTForms' "Not a valid choice", which it does not
         # translate into every language we offer.
         validate_choice=False,
-        validators=[InputRequired(), AnyOf(LANGUAGES, message=OFFERED_LANGUAGE)],
+        # Left out of a post (the new-event form, a script written before languages): the
+        # event's language as it is.
+        validators=[AnyOf(LANGUAGES, message=OFFERED_LANGUAGE)],
     )
-    extra_languages = LanguagesField(
+    extra_languages = MultiCheckboxField(
         _l("Other languages of the content"),
         choices=options([(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]),
         default=(),

@@ -78,6 +78,10 @@ def new_event():
         else:
             data = event_data(form)
             source = next((e for e in sources if e.id == form.copy_from.data), None)
+            # The new-event form leaves languages to the settings: a blank event starts in
+            # English alone, a copy in the languages of its source.
+            data.pop("extra_languages")
+            data.pop("language")
             if source is None:
                 event = services.create_event(data, current_user)
             else:
