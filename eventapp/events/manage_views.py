@@ -45,6 +45,10 @@ def event_data(form: EventForm) -> dict:
     for name in ("subtitle", "venue_name", "venue_address", "description", "privacy_notice"):
         data[name] = data[name] or ""
     data["programme_size"] = form.programme_size.data
+    if not form.language.raw_data:
+        # No language in the post (a script written before languages; the checkboxes
+        # of the others cannot tell "none ticked" from "not sent"): both kept as they are.
+        del data["language"], data["extra_languages"]
     return data
 
 
@@ -80,8 +84,8 @@ def new_event():
             source = next((e for e in sources if e.id == form.copy_from.data), None)
             # The new-event form leaves languages to the settings: a blank event starts in
             # English alone, a copy in the languages of its source.
-            data.pop("extra_languages")
-            data.pop("language")
+            data.pop("extra_languages", None)
+            data.pop("language", None)
             if source is None:
                 event = services.create_event(data, current_user)
             else:

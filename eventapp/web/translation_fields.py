@@ -64,8 +64,13 @@ def fill(form, obj, fields: tuple[str, ...]) -> None:
 
 
 def data(form, event, fields: tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """{language: {field: text}} as posted, for `translated.set_translations`."""
-    return {
-        language: {name: form[field_name(name, language)].data or "" for name in fields}
-        for language in translated.event_languages(event)[1:]
-    }
+    """{language: {field: text}} as posted, for `translated.set_translations`. A field
+    left out of the post (a script written before translations) keeps its text; one
+    posted empty removes it."""
+    texts: dict[str, dict[str, Any]] = {}
+    for language in translated.event_languages(event)[1:]:
+        for name in fields:
+            field = form[field_name(name, language)]
+            if field.raw_data:
+                texts.setdefault(language, {})[name] = field.data or ""
+    return texts
