@@ -325,7 +325,8 @@ def test_a_too_long_translation_is_refused_next_to_its_field(app, demo, manager)
     assert response.status_code == 422
     error = response.text.split('id="title__es-error"')[1].split("</p>")[0]
     assert "300" in error
-    assert 'aria-invalid="true"' in response.text.split('id="title__es"')[1].split(">")[0]
+    field = re.search(r'<input[^>]*id="title__es"[^>]*>', response.text).group(0)
+    assert 'aria-invalid="true"' in field and 'lang="es"' in field
     with app.app_context():
         assert db.session.get(AgendaItem, item_id).translations["es"] == {"title": "Almuerzo"}
 
