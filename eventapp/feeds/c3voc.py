@@ -64,8 +64,10 @@ def acronym(slug: str) -> str:
     return text
 
 
-def schedule(event: Event, items: list[AgendaItem], language: str) -> dict[str, Any]:
-    """The whole document as plain data, the version still empty."""
+def schedule(event: Event, items: list[AgendaItem], language: str | None = None) -> dict[str, Any]:
+    """The whole document as plain data, the version still empty; texts in `language`
+    where translated (default: the event's main language)."""
+    language = content_language(event, language)
     agenda_url = external_url("public.agenda", slug=event.slug)
     labels = kind_labels()
     fallback = text(event, "venue_name", language) or FALLBACK_ROOM

@@ -42,9 +42,11 @@ def _dump(data: dict[str, Any]) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def schedule(event: Event, items: list[AgendaItem], language: str) -> dict[str, Any]:
+def schedule(event: Event, items: list[AgendaItem], language: str | None = None) -> dict[str, Any]:
     """The whole document as plain data, "version" still empty. "language" is the one
-    asked for; a text not translated into it is in the main language ("languages")."""
+    asked for (default: the main one); a text not translated into it is in the main
+    language (the first of "languages")."""
+    language = content_language(event, language)
     agenda_url = external_url("public.agenda", slug=event.slug)
     labels = kind_labels() | {role: str(label) for role, label in ROLES.items()}
     appearances: dict[int, list[int]] = {}
