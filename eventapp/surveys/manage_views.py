@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.extensions import db
@@ -157,7 +158,11 @@ def send_survey(slug: str):
         return redirect(url_for(".survey", slug=slug))
     db.session.commit()
     flash(
-        _("The survey's link is on its way to %(num)d people checked in.", num=sent),
+        ngettext(
+            "The survey's link is on its way to %(num)d person checked in.",
+            "The survey's link is on its way to %(num)d people checked in.",
+            sent,
+        ),
         "info",
     )
     return redirect(url_for(".survey", slug=slug))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select, update
 
 from eventapp.core.changelog import record
@@ -64,7 +64,11 @@ def send_invitations(survey: Survey, now: datetime | None = None) -> int | None:
         "survey",
         survey.id,
         "send",
-        _("Survey sent to %(num)d people checked in", num=sent),
+        ngettext(
+            "Survey sent to %(num)d person checked in",
+            "Survey sent to %(num)d people checked in",
+            sent,
+        ),
         {"sent": sent},
     )
     return sent
