@@ -99,10 +99,11 @@ def survey_link(message) -> str:
     return match.group(1)
 
 
-def answer(client, url: str, data: dict):
-    """Post the survey's form as the page's own form would (its CSRF token included)."""
-    page = client.get(url)
-    return client.post(url, data={"csrf_token": csrf_token_from(page.text), **data})
+def answer(client, url: str, data: dict, token: str | None = None):
+    """Post the survey's form as the page's own form would (its CSRF token included;
+    `token` when the page has no form any more)."""
+    token = token or csrf_token_from(client.get(url).text)
+    return client.post(url, data={"csrf_token": token, **data})
 
 
 def question_ids(app) -> dict[str, int]:
@@ -154,6 +155,7 @@ def test_a_person_answers_once_through_their_link(app, client, organiser, world,
     url = survey_link(next(m for m in smtp.wait_for(3) if "ana@" in m["To"]))
     page = client.get(url)
     assert page.status_code == 200
+    token = csrf_token_from(page.text)
     # Ratings are radio groups in a fieldset whose legend is the question.
     assert re.search(r"<fieldset[^>]*>\s*<legend>Overall rating</legend>", page.text)
     assert page.text.count('type="radio"') == 5 + 11 + 3 + 5 + 5  # rating, 0-10, choice, 2 sessions
@@ -181,7 +183,7 @@ def test_a_person_answers_once_through_their_link(app, client, organiser, world,
     assert sent.status_code == 302
     assert "Thank you: your answers are saved." in client.get(sent.location).text
 
-    again = answer(client, url, {f"q_{ids['Overall rating']}": "1"})
+    again = answer(client, url, {f"q_{ids['Overall rating']}": "1"}, token)
     assert again.status_code == 409
     assert "You have answered this survey" in again.text
     with app.app_context():
@@ -195,8 +197,8 @@ def test_a_person_answers_once_through_their_link(app, client, organiser, world,
         }
         assert response.ratings == {str(panel): 5}
     # The person's own page says so; someone else's still offers the survey.
-    token = url.split("/")[2]
-    assert "You have answered the feedback survey" in client.get(f"/r/{token}").text
+    own = url.split("/")[2]
+    assert "You have answered the feedback survey" in client.get(f"/r/{own}").text
     other = client.get(f"/r/{world['came']['Cy']}").text
     assert f'href="/r/{world["came"]["Cy"]}/survey"' in other
 
@@ -304,7 +306,7 @@ def answered(app, world):
         nps = services.add_question(
             survey, {"kind": SurveyQuestionKind.RECOMMENDATION, "label": "Recommend"}
         )
-        text = services.add_question(
+        comments = services.add_question(
             survey, {"kind": SurveyQuestionKind.LONG_TEXT, "label": "Comments"}
         )
         survey.status = SurveyStatus.OPEN
@@ -320,10 +322,10 @@ def answered(app, world):
             (Category.SPEAKER, 1, 7, "Room too cold", {}),
             (Category.SPEAKER, 2, 9, "", {}),
         ]
-        for n, (category, overall, recommend, comment, ratings) in enumerate(answers):
+        for category, overall, recommend, comment, ratings in answers:
             person = make_registration(event, category=category, checked_in_at=utcnow())
             db.session.flush()
-            raw = {str(rating.id): overall, str(nps.id): recommend, str(text.id): comment}
+            raw = {str(rating.id): overall, str(nps.id): recommend, str(comments.id): comment}
             services.submit(
                 survey,
                 person,

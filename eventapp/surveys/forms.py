@@ -70,12 +70,19 @@ class SettingsForm(CleanForm):
         }
 
 
-def settings_form(survey: Survey | None, items: list[AgendaItem], timezone: str) -> SettingsForm:
-    """The settings form, its rated sessions offered from the event's agenda items."""
+def settings_form(
+    survey: Survey | None, items: list[AgendaItem], timezone: str, *, posted: bool = True
+) -> SettingsForm:
+    """The settings form, its rated sessions offered from the event's agenda items. Not
+    `posted`: as saved, whatever the request holds (another form of the page was sent)."""
+    more: dict[str, Any] = {} if posted else {"formdata": None}
     if survey is None:
-        form = SettingsForm(anonymous=True, reminder_days=7)
+        form = SettingsForm(anonymous=True, reminder_days=7, **more)
     else:
-        form = SettingsForm(obj=survey, rated_items=[item.id for item in survey.rated_items])
+        # `data`: the items' ids, not the items the survey's attribute holds.
+        form = SettingsForm(
+            obj=survey, data={"rated_items": [item.id for item in survey.rated_items]}, **more
+        )
     form.rated_items.choices = [
         (item.id, f"{local_time(item.starts_at, timezone)} {item.title}") for item in items
     ]
