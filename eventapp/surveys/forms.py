@@ -32,8 +32,8 @@ SURVEY_QUESTION_KINDS = {
 }
 SURVEY_STATUSES = {
     SurveyStatus.DRAFT.value: _l("Draft"),
-    SurveyStatus.OPEN.value: _l("Open"),
-    SurveyStatus.CLOSED.value: _l("Closed"),
+    SurveyStatus.OPEN.value: _l("Open for answers"),
+    SurveyStatus.CLOSED.value: _l("Closed to answers"),
 }
 CHOICE_KINDS = {SurveyQuestionKind.SINGLE_CHOICE.value, SurveyQuestionKind.MULTIPLE_CHOICE.value}
 

@@ -69,7 +69,6 @@ def send_invitations(survey: Survey, now: datetime | None = None) -> int | None:
             "Survey sent to %(num)d people checked in",
             sent,
         ),
-        {"sent": sent},
     )
     return sent
 

@@ -130,7 +130,7 @@ def set_status(survey: Survey, status: SurveyStatus) -> None:
         SurveyStatus.CLOSED: _("Survey closed"),
         SurveyStatus.DRAFT: _("Survey back to draft"),
     }[status]
-    record(survey.event, "survey", survey.id, "status", summary, {"status": status.value})
+    record(survey.event, "survey", survey.id, "status", summary)
 
 
 def may_answer(registration: Registration) -> bool:
