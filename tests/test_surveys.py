@@ -252,6 +252,9 @@ def test_anonymous_answers_cannot_be_tied_to_anyone_in_the_database(app, client,
                 with pytest.raises(OperationalError, match="rowid"):
                     db.session.execute(text(f"SELECT rowid FROM {table}"))
                 db.session.rollback()
+    # Nothing finds an anonymous answer from the person, their own copy of data neither.
+    data = client.get(f"/r/{world['came']['Ana']}/data.json").get_json(force=True)
+    assert "survey_answers" not in data
     # Fixed once answered: unticking "anonymous" changes nothing.
     base = f"/manage/events/{world['slug']}/survey"
     page = organiser.post(base, {"title": "How was it?"}, follow_redirects=True).text
@@ -271,6 +274,9 @@ def test_a_linked_survey_keeps_the_registration_of_each_answer(app, client, orga
         assert (
             db.session.get(SurveyResponse, row.response_id).answers[str(ids["Overall rating"])] == 3
         )
+    # Theirs in the copy of their data.
+    data = client.get(f"/r/{world['came']['Ben']}/data.json").get_json(force=True)
+    assert data["survey_answers"]["Overall rating"] == 3
 
 
 def test_a_closed_or_draft_survey_takes_no_answers(app, client, organiser, world):

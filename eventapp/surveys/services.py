@@ -252,3 +252,29 @@ def clean_ratings(survey: Survey, raw: dict[str, Any]) -> dict[str, int]:
         if stored is not None:
             cleaned[str(item.id)] = stored
     return cleaned
+
+
+def personal_answers(registration: Registration) -> dict[str, Any]:
+    """For the person's copy of their data: their answers to a linked survey, by
+    question label (and session title). An anonymous survey's answers are nobody's:
+    nothing finds them from the person, which is the point."""
+    survey = survey_of(registration.event)
+    if survey is None or survey.anonymous:
+        return {}
+    participation = db.session.get(SurveyParticipation, (survey.id, registration.id))
+    if participation is None or participation.response_id is None:
+        return {}
+    response = db.session.get(SurveyResponse, participation.response_id)
+    if response is None:
+        return {}
+    answers = {
+        q.label: response.answers[str(q.id)]
+        for q in survey.questions
+        if str(q.id) in response.answers
+    }
+    ratings = {
+        item.title: response.ratings[str(item.id)]
+        for item in survey.rated_items
+        if str(item.id) in response.ratings
+    }
+    return {"survey_answers": {**answers, **ratings}}
