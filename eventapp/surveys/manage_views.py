@@ -154,7 +154,13 @@ def send_survey(slug: str):
         abort(400)
     sent = sending.send_invitations(survey)
     if sent is None:
-        flash(_("The survey was sent before, or is not open: nothing was sent."), "error")
+        flash(
+            _(
+                "Nothing was sent: the survey was sent before, is not open, "
+                "or nobody is checked in."
+            ),
+            "error",
+        )
         return redirect(url_for(".survey", slug=slug))
     db.session.commit()
     flash(

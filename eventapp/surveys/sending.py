@@ -54,11 +54,13 @@ def _claim(survey: Survey, column, now: datetime, *conditions) -> bool:
 
 def send_invitations(survey: Survey, now: datetime | None = None) -> int | None:
     """Queue the survey's link to every recipient (flushed, not committed): how many;
-    None when it was sent before or the survey is not open."""
+    None when it was sent before, the survey is not open or nobody is checked in yet
+    (the one invitation is kept for when they are)."""
     now = now or utcnow()
-    if not _claim(survey, Survey.sent_at, now, Survey.status == SurveyStatus.OPEN):
+    people = recipients(survey)
+    if not people or not _claim(survey, Survey.sent_at, now, Survey.status == SurveyStatus.OPEN):
         return None
-    sent = sum(queue_mail(person, "survey") is not None for person in recipients(survey))
+    sent = sum(queue_mail(person, "survey") is not None for person in people)
     record(
         survey.event,
         "survey",
