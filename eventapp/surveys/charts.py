@@ -47,13 +47,17 @@ def horizontal_chart(
     rows: list[tuple[str, float, str]],
     *,
     highest: float | None = None,
-    left: int = 230,
+    left: int | None = None,
     plot: int = 300,
     bar_height: int = 22,
     gap: int = 8,
     right: int = 90,
 ) -> HorizontalChart:
-    """Bars for (label, value, text) rows, scaled to `highest` (else the largest value)."""
+    """Bars for (label, value, text) rows, scaled to `highest` (else the largest value).
+    The labels get `left` units, by default about 7 a character of the longest drawn."""
+    if left is None:
+        longest = max((len(shorten(label)) for label, _value, _text in rows), default=1)
+        left = min(280, 24 + 7 * longest)
     top = max(highest or 0, *(value for _label, value, _text in rows), 0) or 1
     bars = [
         Bar(

@@ -79,6 +79,7 @@ def test_answer_the_survey_with_the_keyboard_and_read_the_results(
     page.keyboard.press("Space")
     for _ in range(4):
         page.keyboard.press("ArrowRight")
+    page.screenshot(path=tmp_path / "survey-form.png", full_page=True)
     tab_to(page, "button[type=submit]")
     page.keyboard.press("Enter")
     expect(page.locator("#survey-answered")).to_have_text("Thank you: your answers are saved.")
