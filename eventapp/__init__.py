@@ -88,7 +88,8 @@ def register_tasks() -> None:
     """Import every module with background tasks, so that a worker knows them all (the
     periodic ones run though no request imported their module)."""
     import eventapp.mail.outbox
-    import eventapp.registration.tasks  # noqa: F401
+    import eventapp.registration.tasks
+    import eventapp.surveys.tasks  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:
@@ -113,6 +114,8 @@ def register_blueprints(app: Flask) -> None:
     import eventapp.registration.manage_questions
     import eventapp.registration.manage_views
     import eventapp.registration.public_views
+    import eventapp.surveys.manage_views
+    import eventapp.surveys.public_views
     import eventapp.travel.claims_views
     import eventapp.travel.manage_claims
     import eventapp.travel.manage_views

@@ -34,6 +34,8 @@ from eventapp.models import (
     QuestionKind,
     Registration,
     Room,
+    Survey,
+    SurveyQuestion,
     UserRole,
 )
 
@@ -123,6 +125,10 @@ def event_values(event: Event, **more) -> dict:
         "registration_id": registration.id,
         # The demo's draft message (eventapp/demo/mieux-impact-2024.toml).
         "message_id": first(OrganiserMessage.id, OrganiserMessage.event_id == event.id),
+        # The demo's draft survey (eventapp/demo/mieux-impact-2024.toml).
+        "survey_question_id": first(
+            SurveyQuestion.id, SurveyQuestion.survey_id == Survey.id, Survey.event_id == event.id
+        ),
         "token": registration.token,
         "code": registration.checkin_code,
         "role": "panellist",

@@ -26,6 +26,10 @@ from eventapp.models import (
     SegmentKind,
     Status,
     SupportStatus,
+    Survey,
+    SurveyQuestion,
+    SurveyQuestionKind,
+    SurveyStatus,
     TravelSegment,
     TravelSupport,
 )
@@ -220,8 +224,37 @@ def load_demo(
                 ],
             )
         )
+    _survey(data.get("survey"), event)
     db.session.flush()
     return event
+
+
+def _survey(spec: dict | None, event: Event) -> None:
+    """The draft feedback survey, its questions and the sessions it rates."""
+    if not spec:
+        return
+    rated = set(spec.get("rated_kinds", []))
+    db.session.add(
+        Survey(
+            event=event,
+            title=spec["title"],
+            introduction=spec.get("introduction", ""),
+            anonymous=spec.get("anonymous", True),
+            reminder_days=spec.get("reminder_days"),
+            status=SurveyStatus.DRAFT,
+            questions=[
+                SurveyQuestion(
+                    position=position,
+                    kind=SurveyQuestionKind(q["kind"]),
+                    label=q["label"],
+                    required=q.get("required", False),
+                    choices=q.get("choices", []),
+                )
+                for position, q in enumerate(spec.get("questions", []))
+            ],
+            rated_items=[item for item in event.agenda_items if item.kind.value in rated],
+        )
+    )
 
 
 def load_travel(

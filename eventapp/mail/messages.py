@@ -40,6 +40,7 @@ from eventapp.models import Event, MessageVersion, OrganiserMessage, Registratio
 from eventapp.printing import qr
 from eventapp.printing.badges import checkin_url
 from eventapp.registration import answers, services
+from eventapp.surveys import mail as survey_mail
 from eventapp.travel import mail as travel_mail
 from eventapp.web.public_url import external_url, public_base_url
 
@@ -67,6 +68,8 @@ KIND_LABELS = {
     "visa_approved": _l("Visa letter approved"),
     "visa_declined": _l("Visa letter declined"),
     "visa_revoked": _l("Visa letter withdrawn"),
+    "survey": _l("Feedback survey"),
+    "survey_reminder": _l("Feedback survey reminder"),
 }
 KINDS = tuple(KIND_LABELS)
 
@@ -204,6 +207,8 @@ def content(registration: Registration, kind: str) -> Content:
         )
     if kind in travel_mail.KINDS:
         return travel_mail.content(registration, kind)
+    if kind in survey_mail.KINDS:
+        return survey_mail.content(registration, kind)
     raise ValueError(f"unknown kind of e-mail {kind!r}")
 
 

@@ -55,6 +55,9 @@ TRUE_IN: dict[str, frozenset[Status] | None] = {
     "visa_approved": None,
     "visa_declined": None,
     "visa_revoked": None,
+    # The link to the survey: whatever the status (the page says if it is closed).
+    "survey": None,
+    "survey_reminder": None,
 }
 
 #: The visa letter's status each visa e-mail tells of.

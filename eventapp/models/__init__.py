@@ -21,6 +21,14 @@ from eventapp.models.registration import (
 )
 from eventapp.models.second_factor import Passkey, RecoveryCode
 from eventapp.models.security import LoginSession, SecurityEvent
+from eventapp.models.survey import (
+    Survey,
+    SurveyParticipation,
+    SurveyQuestion,
+    SurveyQuestionKind,
+    SurveyResponse,
+    SurveyStatus,
+)
 from eventapp.models.travel import (
     HotelStay,
     SegmentKind,
@@ -72,6 +80,12 @@ __all__ = [
     "SegmentKind",
     "Status",
     "SupportStatus",
+    "Survey",
+    "SurveyParticipation",
+    "SurveyQuestion",
+    "SurveyQuestionKind",
+    "SurveyResponse",
+    "SurveyStatus",
     "TravelSegment",
     "TravelSupport",
     "User",

@@ -15,6 +15,7 @@ from eventapp.models.queries import get_published_event_or_404
 from eventapp.models.types import utcnow
 from eventapp.registration import answers, desk, form_page, selfservice, services, throttle
 from eventapp.registration.forms import ConfirmForm, DetailsForm, details_form, signup_form
+from eventapp.surveys import services as surveys
 from eventapp.travel import services as travel
 from eventapp.travel.forms import SupportRequestFields
 from eventapp.web.blueprints import registration as bp
@@ -160,12 +161,15 @@ def selfservice_page(token: str):
 
 def _selfservice(registration: Registration, form: DetailsForm, status: int = 200):
     # The e-ticket only here: the page after signing up has the link to this one.
+    survey = surveys.open_survey_for(registration)
     return _page(
         registration,
         "selfservice.html",
         status,
         form=form,
         ticket=selfservice.ticket(registration),
+        survey=survey,
+        survey_answered=survey is not None and surveys.has_answered(survey, registration),
     )
 
 

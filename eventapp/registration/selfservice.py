@@ -22,6 +22,7 @@ from eventapp.models.types import utcnow
 from eventapp.printing import qr
 from eventapp.printing.badges import checkin_url
 from eventapp.registration import answers, services
+from eventapp.surveys import services as surveys
 from eventapp.travel import personal_data as travel_data
 
 #: Tokens are 43 characters (new_token); anything much longer is not worth a query.
@@ -118,6 +119,8 @@ def personal_data(registration: Registration) -> dict[str, Any]:
         # Travel support and bookings, the visa letter request (passport data in clear)
         # and the expense claim (bank details in full): theirs, as their link shows it.
         **travel_data.personal_data(registration),
+        # Answers to a linked feedback survey (an anonymous one's are no one's).
+        **surveys.personal_answers(registration),
     }
 
 
