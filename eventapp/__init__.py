@@ -87,6 +87,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_tasks() -> None:
     """Import every module with background tasks, so that a worker knows them all (the
     periodic ones run though no request imported their module)."""
+    import eventapp.agenda.tasks
     import eventapp.mail.outbox
     import eventapp.registration.tasks  # noqa: F401
 
