@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from eventapp.core.changelog import record as log_change
@@ -278,6 +278,31 @@ def cancel(message: OrganiserMessage) -> None:
         message.id,
         "cancel",
         _("Scheduled message cancelled: %(subject)s", subject=title(message)),
+    )
+
+
+def delete_draft(message: OrganiserMessage) -> None:
+    """Delete a draft (its versions go with it). Raises CannotSend when it is not a draft
+    (any more: scheduled or sent meanwhile, one DELETE decides). No commit."""
+    event, message_id, subject = message.event, message.id, title(message)
+    deleted = db.session.execute(
+        delete(OrganiserMessage)
+        .where(
+            OrganiserMessage.id == message.id,
+            OrganiserMessage.status == MessageStatus.DRAFT,
+            OrganiserMessage.kind == MessageKind.MESSAGE,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if deleted.rowcount != 1:  # type: ignore[attr-defined]
+        raise CannotSend(_("Only a draft can be deleted: this one was scheduled or sent."))
+    db.session.expunge(message)  # gone, with its versions (ON DELETE CASCADE)
+    log_change(
+        event,
+        "message",
+        message_id,
+        "delete",
+        _("Draft deleted: %(subject)s", subject=subject),
     )
 
 
