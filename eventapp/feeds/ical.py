@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-import icalendar
 from flask_babel import lazy_gettext as _l
 
 from eventapp.feeds.frab import GENERATOR_VERSION, ROLE_ORDER, clean_text, credited, kind_labels
 from eventapp.models import AgendaItem, Event, ItemKind, RoleKind
 from eventapp.web.public_url import external_url
+
+if TYPE_CHECKING:
+    import icalendar
 
 PRODID = f"-//eventapp//eventapp {GENERATOR_VERSION}//EN"
 
@@ -48,6 +51,9 @@ def item_calendar(event: Event, item: AgendaItem) -> bytes:
 
 def _calendar(event: Event, items: list[AgendaItem]) -> icalendar.Calendar:
     """PRODID, VERSION, the event's VTIMEZONE and a VEVENT per item."""
+    # Imported where a calendar is made: every process (each command) paid its import.
+    import icalendar
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -74,6 +80,8 @@ def vevent(
     event: Event, item: AgendaItem, agenda_url: str, labels: dict[ItemKind, str]
 ) -> icalendar.Event:
     """One agenda item; its UID comes from the item's guid, so it survives every edit."""
+    import icalendar  # see _calendar
+
     component = icalendar.Event()
     component.add("uid", f"{item.guid}@eventapp")
     # Without METHOD, DTSTAMP is when the information was last revised (RFC 5545 3.8.7.2):
