@@ -42,11 +42,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from eventapp import database
     from eventapp.core import i18n
-    from eventapp.extensions import csrf, db, limiter, login_manager, mail, migrate
+    from eventapp.extensions import csrf, db, limiter, login_manager, mail
 
     db.init_app(app)
-    database.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    database.init_app(app)  # Flask-Migrate only for `flask db` (cli.py: init_migrations)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -87,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_tasks() -> None:
     """Import every module with background tasks, so that a worker knows them all (the
     periodic ones run though no request imported their module)."""
+    import eventapp.agenda.tasks
     import eventapp.mail.outbox
     import eventapp.registration.tasks
     import eventapp.surveys.tasks  # noqa: F401

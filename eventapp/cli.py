@@ -5,11 +5,12 @@ from datetime import date, timedelta
 
 import click
 from flask import Flask
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import func, select
 
 from eventapp.auth.services import AccountError, create_user, random_password
 from eventapp.config import LANGUAGES
+from eventapp.core.paths import ROOT
 from eventapp.demo.loader import DEFAULT_PARTICIPANTS, load_demo
 from eventapp.extensions import db
 from eventapp.mail.resend import resend_failed
@@ -348,6 +349,31 @@ def rotate_encryption_key_command() -> None:
     click.echo(f"New key in {crypto.key_path()}: {count} encrypted values re-encrypted.")
 
 
+def init_migrations(app: Flask) -> None:
+    """Bind Flask-Migrate to the app: for `flask db ...` and for its upgrade() and
+    downgrade() functions (tests/test_migrations.py)."""
+    # Imported here, not with the other extensions: Alembic takes a third of a second to
+    # import, which every other command and every web worker would pay.
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+
+
+@click.command(
+    "db",
+    # Everything after `db` (the subcommand, its options, --help) is Flask-Migrate's.
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.pass_context
+def migrations_command(ctx: click.Context) -> None:
+    """Perform database migrations (Flask-Migrate: upgrade, downgrade, migrate...)."""
+    from flask_migrate.cli import db as flask_migrate_db  # see init_migrations
+
+    init_migrations(ctx.ensure_object(ScriptInfo).load_app())
+    flask_migrate_db.main(args=ctx.args, prog_name=ctx.command_path, obj=ctx.obj)
+
+
 def init_app(app: Flask) -> None:
     from eventapp.queue.worker import worker_command
     from eventapp.venue.cli import serve_venue_command
@@ -365,5 +391,6 @@ def init_app(app: Flask) -> None:
         serve_venue_command,
         worker_command,
         rotate_encryption_key_command,
+        migrations_command,
     ):
         app.cli.add_command(command)

@@ -61,6 +61,12 @@ class Defaults:
     #: Badge runs of more badges than this are a job (eventapp/jobs/): the page answers at
     #: once and the workers lay them out; a reprint and smaller runs come back at once.
     BADGE_JOB_ABOVE = 50
+    #: Imports of more rows than this are written by a job (registration/import_jobs.py):
+    #: the preview stays in the page, the writing goes to the workers.
+    IMPORT_JOB_ABOVE = 200
+    #: Seconds after an agenda's last change at which its programme PDFs are laid out
+    #: again in the background (agenda/tasks.py); a change meanwhile postpones it.
+    PROGRAMME_REBUILD_DELAY = 60
     #: Badges per WeasyPrint document of a run (printing/badges.py).
     BADGE_CHUNK = 100
     #: Process workers that share a job's parts (`worker -k process -w N`): a split run

@@ -5,6 +5,7 @@ run at once) and through real process workers."""
 import logging
 import time
 from datetime import timedelta
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -394,8 +395,6 @@ def test_a_large_export_is_a_job_with_the_desks_filters(client, app, my_event, o
     assert (state["status"], state["done"], state["total"]) == ("done", 4, 4)
     workbook = organiser.get(response.headers["Location"] + "/result")
     assert workbook.headers["Content-Disposition"].endswith('-registrations.xlsx"')
-    from io import BytesIO
-
     from openpyxl import load_workbook
 
     rows = list(load_workbook(BytesIO(workbook.data)).active.iter_rows(values_only=True))
@@ -421,3 +420,71 @@ def test_the_programme_pdfs_are_rebuilt_by_a_job(client, app, demo, organiser):
     versions = len(app.config["LANGUAGES"]) * 2  # every language, in A5 and A4
     assert state["status"] == "done" and state["done"] == state["total"] == versions
     assert len(list(folder.glob("*.pdf"))) == versions
+
+
+# -- imports as jobs ------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_worker_writes_a_large_import_all_at_once(database_url, _schema, tmp_path):
+    """The real thing: the preview in the page, the import queued, a worker process checks
+    the stored file again and writes every row, logged as the organiser's."""
+    from eventapp.auth.services import create_user
+    from eventapp.models import ChangeLogEntry
+    from eventapp.queue.tasks import huey
+    from eventapp.testing import worker
+
+    from .conftest import submit_sign_in
+    from .test_registration_import_export import HEADER, csv_bytes, people, preview_form
+
+    tasks = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    app = make_app(database_url, TASKS_IMMEDIATE=False, TASKS_URL=tasks, IMPORT_JOB_ABOVE=4)
+    env = {
+        "FLASK_SQLALCHEMY_DATABASE_URI": database_url,
+        "FLASK_TASKS_URL": tasks,
+        "FLASK_SECRET_KEY": "test-secret-key",
+        "FLASK_PUBLIC_BASE_URL": "http://localhost",
+    }
+    try:
+        with app.app_context():
+            create_user("org@example.org", "correct horse battery staple", UserRole.ORGANISER)
+            db.session.commit()
+        client = app.test_client()
+        submit_sign_in(client, "org@example.org")
+        slug = badge_event(app, "org@example.org")  # ten people registered already
+        url = f"/manage/events/{slug}/registrations/import"
+        token = csrf_token_from(client.get(url).text)
+        page = client.post(
+            url,
+            data={"csrf_token": token, "file": (BytesIO(csv_bytes(HEADER, *people(30))), "p.csv")},
+            content_type="multipart/form-data",
+        )
+        assert "30 rows; 30 ready; 0 with errors." in page.text
+        response = client.post(
+            f"{url}/preview",
+            data={"csrf_token": token, **preview_form(page.text), "action": "import"},
+        )
+        assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+        job_url = response.headers["Location"]
+        assert "Waiting for a worker" in client.get(job_url).text
+        with app.app_context():  # nothing written before the worker's commit
+            assert len(db.session.scalars(select(Registration)).all()) == 10
+        with worker(env, workers=1):
+            deadline = time.monotonic() + 60
+            while (state := client.get(job_url + "/status.json").json)["finished"] is False:
+                assert time.monotonic() < deadline, state
+                time.sleep(0.2)
+        assert state["status"] == "done", state
+        with app.app_context():
+            assert len(db.session.scalars(select(Registration)).all()) == 40
+            entry = db.session.scalar(
+                select(ChangeLogEntry).where(ChangeLogEntry.action == "import")
+            )
+            assert entry.summary == "30 registrations imported"
+            assert entry.actor == "org@example.org"
+    finally:
+        huey.storage.flush_all()
+        with app.app_context():
+            db.session.remove()
+            _empty_all_tables()
+            close_db()

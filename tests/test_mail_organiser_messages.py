@@ -21,6 +21,7 @@ from eventapp.models import (
     MailRecord,
     MessageKind,
     MessageStatus,
+    MessageVersion,
     OrganiserMessage,
     Registration,
     Status,
@@ -509,3 +510,70 @@ def test_the_reminder_is_listed_with_its_progress(app, manager, world):
     assert "Send now" not in page and "Preview" not in page
     natia = manager.get(f"/manage/events/mieux/registrations/{world['natia']}").text
     assert "Reminder before the event" in natia
+
+
+def test_the_progress_fills_without_reloading(app, manager, smtp, world):
+    """The page's bar and text follow status.json (the job page's script); without
+    JavaScript, a Refresh link, hidden once every copy is delivered."""
+    with app.app_context():
+        message_id = draft(world["event"])
+        services.start(db.session.get(OrganiserMessage, message_id))
+        db.session.commit()
+    base = f"/manage/events/mieux/messages/{message_id}"
+    page = manager.get(base).text
+    assert f'data-status-url="{base}/status.json"' in page and "/static/js/job." in page
+    assert f'<a href="{base}">Refresh</a>' in page and 'id="job-refresh" hidden' not in page
+    state = manager.get(f"{base}/status.json").json
+    assert state == {
+        "status": "sending",
+        "done": 0,
+        "total": 3,
+        "text": "3 recipients · 0 waiting · 0 sent · 0 failed",
+        "estimate": "",
+        "finished": False,
+        "download": False,
+    }
+    with app.app_context():
+        assert services.queue_batch(message_id) is False  # the task's work: all queued
+    smtp.wait_for(3)
+    state = manager.get(f"{base}/status.json").json
+    assert (state["status"], state["done"], state["total"], state["finished"]) == (
+        "sent",
+        3,
+        3,
+        True,
+    )
+    assert state["text"] == "3 recipients · 0 waiting · 3 sent · 0 failed"
+    assert 'id="job-refresh" hidden' in manager.get(base).text
+
+
+def test_a_draft_can_be_deleted_a_sent_message_not(app, client, manager, smtp, world):
+    with app.app_context():
+        draft_id, sent_id = draft(world["event"]), draft(world["event"])
+    base = "/manage/events/mieux/messages"
+    page = manager.get(f"{base}/{draft_id}").text
+    assert 'data-confirm="Delete this draft? It cannot be undone."' in page
+    assert "/static/js/manage." in page
+    # The form's CSRF token is required.
+    assert client.post(f"{base}/{draft_id}/delete").status_code == 400
+    manager.post(f"{base}/{sent_id}/send")
+    assert "Delete the draft" not in manager.get(f"{base}/{sent_id}").text
+    response = manager.post(f"{base}/{sent_id}/delete")
+    assert response.status_code == 302 and response.headers["Location"].endswith(str(sent_id))
+    assert "Only a draft can be deleted" in manager.get(response.headers["Location"]).text
+
+    response = manager.post(f"{base}/{draft_id}/delete")
+    assert response.status_code == 302 and response.headers["Location"].endswith(base)
+    assert "Draft deleted." in manager.get(base).text
+    assert manager.get(f"{base}/{draft_id}").status_code == 404
+    with app.app_context():
+        assert db.session.scalars(select(OrganiserMessage.id)).all() == [sent_id]
+        versions = db.session.scalar(
+            select(func.count())
+            .select_from(MessageVersion)
+            .where(MessageVersion.message_id == draft_id)
+        )
+        assert versions == 0
+        assert db.session.scalar(select(func.count()).select_from(MailRecord)) == 3
+    log = manager.get("/manage/events/mieux/log").text
+    assert "Draft deleted: Practical information for {given_name}" in log

@@ -10,9 +10,17 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
+from eventapp.cli import init_migrations
 from eventapp.extensions import db
 
 from .conftest import close_db, make_app
+
+
+def migrating_app(database_url: str):
+    """The app with Flask-Migrate bound, as `flask db` binds it (create_app does not)."""
+    app = make_app(database_url)
+    init_migrations(app)
+    return app
 
 
 @pytest.fixture
@@ -40,7 +48,7 @@ def schema_drift(connection) -> list:
 
 
 def test_upgrade_downgrade_upgrade_and_no_drift(empty_database_url):
-    app = make_app(empty_database_url)
+    app = migrating_app(empty_database_url)
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())
@@ -67,7 +75,7 @@ def test_upgrade_downgrade_upgrade_and_no_drift(empty_database_url):
 
 def test_demo_loads_on_the_migrated_schema(empty_database_url):
     """The demo goes through the real migrated schema (constraints included), not create_all."""
-    app = make_app(empty_database_url)
+    app = migrating_app(empty_database_url)
     with app.app_context():
         upgrade()
         result = app.test_cli_runner().invoke(args=["demo", "--participants", "20"])
@@ -78,7 +86,7 @@ def test_demo_loads_on_the_migrated_schema(empty_database_url):
 
 def test_upgrade_keeps_existing_data(empty_database_url):
     """An install with data on the first schema upgrades without losing or breaking it."""
-    app = make_app(empty_database_url)
+    app = migrating_app(empty_database_url)
     with app.app_context():
         upgrade(revision="0001")
         with db.engine.begin() as conn:

@@ -5,7 +5,7 @@ sections really are, names in several scripts), and the cache behind the public 
 import io
 import re
 import unicodedata
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -261,6 +261,63 @@ def test_unpublished_or_unknown_event_has_no_programme(app, client, clean_cache)
         db.session.commit()
     assert client.get("/events/draft/programme.pdf").status_code == 404
     assert client.get("/events/nowhere/programme.pdf").status_code == 404
+    assert cached_files(app) == []
+
+
+def test_an_agenda_change_rebuilds_the_programme_a_minute_after_the_last(
+    app, client, demo, clean_cache
+):
+    """Each change schedules a rebuild of its revision 60 s later; a task whose revision
+    was overtaken by a change during the wait builds nothing, the latest one builds what
+    the public link gives, which then serves those very files."""
+    from eventapp.agenda.tasks import rebuild_programme
+    from eventapp.queue.tasks import huey
+
+    huey.storage.flush_all()  # what loading the demo scheduled
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == DEMO_SLUG))
+        event_id, revision = event.id, event.agenda_revision
+        item = db.session.scalar(select(AgendaItem).where(AgendaItem.title == "Lunch"))
+        item.title = "Lunch on the terrace"
+        db.session.commit()
+        factories.make_registration(event)  # not the agenda: no rebuild for it
+        db.session.commit()
+        item.title = "Lunch in the garden"
+        db.session.commit()
+    first, second = sorted(huey.scheduled(), key=lambda task: task.args)
+    assert [first.args, second.args] == [(event_id, revision + 1), (event_id, revision + 2)]
+    wait = (second.eta - datetime.now(UTC).replace(tzinfo=None)).total_seconds()
+    assert 50 < wait <= 60, wait
+
+    rebuild_programme.call_local(*first.args)  # overtaken: nothing laid out
+    assert cached_files(app) == []
+    rebuild_programme.call_local(*second.args)
+    files = cached_files(app)
+    assert len(files) == len(app.config["LANGUAGES"])
+    built = {path: path.stat().st_mtime_ns for path in files}
+    response = client.get(URL)
+    assert "Lunch in the garden" in flat(" ".join(page_texts(response.data)))
+    assert response.data in [path.read_bytes() for path in files]
+    assert {path: path.stat().st_mtime_ns for path in cached_files(app)} == built
+
+
+def test_no_programme_rebuild_for_an_unpublished_event(app, clean_cache):
+    from eventapp.agenda.tasks import rebuild_programme
+    from eventapp.queue.tasks import huey
+
+    huey.storage.flush_all()
+    with app.app_context():
+        event = factories.make_event(slug="draft", published=False)
+        item = factories.make_item(event, title="Opening")
+        db.session.commit()
+        item.title = "Opening words"
+        db.session.commit()
+        assert huey.scheduled() == []
+        rebuild_programme.call_local(event.id, event.agenda_revision)
+        event.published = True
+        db.session.commit()
+        [task] = huey.scheduled()  # published: its programme is built
+        assert task.args == (event.id, event.agenda_revision)
     assert cached_files(app) == []
 
 

@@ -5,13 +5,23 @@ import csv
 import io
 import re
 import time
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from eventapp.extensions import db
-from eventapp.models import Category, Dietary, Event, Registration, Status, User, UserRole
+from eventapp.models import (
+    Category,
+    ChangeLogEntry,
+    Dietary,
+    Event,
+    Registration,
+    Status,
+    User,
+    UserRole,
+)
 
 from .conftest import SignedIn
 from .factories import make_event, make_registration
@@ -345,3 +355,132 @@ def test_import_reads_spanish_headers_and_names_in_any_interface_language(app, c
     assert (ana.country, ana.category, ana.language) == ("CV", Category.SPEAKER, "pt")
     assert (aibek.country, aibek.category, aibek.language) == ("KG", Category.PRESS, "es")
     assert (lucia.country, lucia.language) == ("CR", "pt")
+
+
+# --- Large imports as jobs ----------------------------------------------------------------
+
+
+def job_state(organiser: SignedIn, response) -> dict:
+    assert response.status_code == 302 and "/jobs/" in response.headers["Location"]
+    return organiser.get(response.headers["Location"] + "/status.json").json
+
+
+def people(count: int, start: int = 0) -> list[str]:
+    return [f"Name{n},Família {n},person{n}@example.org,Org,BE," for n in range(start, count)]
+
+
+def test_a_large_import_is_written_by_a_job_with_its_page(app, client, organiser):
+    app.config["IMPORT_JOB_ABOVE"] = 3
+    data = csv_bytes(HEADER, *people(250), "Bad,Address,not-an-address,,PT,")
+    page = upload(organiser, data, "people.csv")
+    assert "251 rows; 250 ready; 1 with errors." in page.text  # the preview, as before
+    response = commit(organiser, page.text)
+    assert response.status_code == 422 and "Nothing was imported" in response.text
+    assert len(registrations(app)) == 3
+
+    response = commit(organiser, page.text, skip=["252"])
+    state = job_state(organiser, response)
+    assert (state["status"], state["done"], state["total"]) == ("done", 251, 251), state
+    imported = registrations(app)[3:]
+    assert len(imported) == 250 and imported[0].email == "person0@example.org"
+    assert all(r.status == Status.CONFIRMED and not r.counts_towards_capacity for r in imported)
+    job_page = organiser.get(response.headers["Location"]).text
+    assert "Import: 250 registrations" in job_page
+    assert re.search(r"Registrations imported</dt><dd>250<", job_page)
+    assert re.search(r"Rows left out</dt><dd>1<", job_page)
+    # Logged as the organiser's, as in the page; the stored file is gone.
+    with app.app_context():
+        entries = db.session.scalars(
+            select(ChangeLogEntry).where(ChangeLogEntry.action.in_(["import", "create"]))
+        ).all()
+        assert len(entries) == 251 and {e.actor for e in entries} == {"manager@example.org"}
+        assert "250 registrations imported" in {e.summary for e in entries}
+    assert commit(organiser, page.text, skip=["252"]).status_code == 302  # back to the upload
+    assert len(registrations(app)) == 253
+
+
+def test_an_import_job_writes_nothing_when_an_address_was_taken_meanwhile(app, organiser):
+    """Someone signs up with an address of the file between the preview and the worker:
+    the job fails with the row and its reason, and none of the rows is written."""
+    from eventapp.jobs.tasks import run_job
+    from eventapp.models import Job, JobStatus
+    from eventapp.queue.tasks import huey
+
+    app.config["IMPORT_JOB_ABOVE"] = 3
+    page = upload(organiser, csv_bytes(HEADER, *people(120)), "people.csv")
+    huey._immediate = False  # the worker comes later
+    try:
+        response = commit(organiser, page.text)
+    finally:
+        huey._immediate = True
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == SLUG))
+        make_registration(event, email="Person110@example.org")
+        db.session.commit()
+        run_job.call_local(job_id)
+        job = db.session.get(Job, job_id)
+        assert job.status == JobStatus.FAILED
+        assert job.error == (
+            "Nothing was imported: the registrations changed meanwhile. Row 112: "
+            "person110@example.org is already registered for this event."
+        )
+    assert len(registrations(app)) == 4
+
+
+def test_an_import_job_run_twice_registers_nobody_twice(app, organiser):
+    from eventapp.jobs import services as jobs
+    from eventapp.jobs.tasks import run_job
+    from eventapp.models import Job, JobStatus
+
+    app.config["IMPORT_JOB_ABOVE"] = 3
+    page = upload(organiser, csv_bytes(HEADER, *people(5)), "people.csv")
+    # The stored file is kept, to show a second run would find the rows to write again.
+    name = preview_form(page.text)["upload"]
+    stored = next(p for p in (Path(app.instance_path) / "imports").glob(f"*/{name}"))
+    kept = stored.read_bytes()
+    response = commit(organiser, page.text)
+    assert job_state(organiser, response)["status"] == "done"
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    stored.write_bytes(kept)
+    with app.app_context():
+        run_job.call_local(job_id)  # the same task again: the job is claimed once
+        assert db.session.get(Job, job_id).status == JobStatus.DONE
+        # Even forced to run again, the database refuses the second copies: it fails.
+        db.session.execute(update(Job).values(status=JobStatus.QUEUED))
+        db.session.commit()
+        run_job.call_local(job_id)
+        job = db.session.get(Job, job_id)
+        assert job.status == JobStatus.FAILED and "Nothing was imported" in job.error
+        # A cancel that comes while its last step writes wins over it.
+        job.status, job.cancel_requested = JobStatus.RUNNING, True
+        db.session.commit()
+        with pytest.raises(jobs.JobCancelled):
+            jobs.hold_unless_cancelled(job)
+        db.session.rollback()
+    assert len(registrations(app)) == 8
+
+
+def test_an_import_job_cancelled_while_it_checks_writes_nothing(app, organiser):
+    """The organiser presses Cancel while the worker checks the rows: no row is written."""
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.orm import Session
+
+    from eventapp.models import Job, JobStatus
+
+    app.config["IMPORT_JOB_ABOVE"] = 3
+    page = upload(organiser, csv_bytes(HEADER, *people(250)), "people.csv")
+
+    def press_cancel(session) -> None:  # as soon as the worker has taken the job
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(
+                update(Job).where(Job.status == JobStatus.RUNNING).values(cancel_requested=True)
+            )
+
+    sa_event.listen(Session, "after_commit", press_cancel)
+    try:
+        state = job_state(organiser, commit(organiser, page.text))
+    finally:
+        sa_event.remove(Session, "after_commit", press_cancel)
+    assert state["status"] == "cancelled" and state["done"] < 250, state
+    assert len(registrations(app)) == 3

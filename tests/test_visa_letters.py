@@ -488,6 +488,57 @@ def test_letters_are_numbered_in_order_of_approval(app, client, world):
         assert first.code != later.code
 
 
+def test_two_organisers_approving_at_once_issue_one_number(app, client, world, sign_in):
+    """Both loaded the request before either approved: the second finds it decided (one
+    UPDATE ... WHERE status decides), issues no number and sends no second e-mail."""
+    ask(client, world["token"])
+    dates = {"stay_from": date(2030, 5, 12), "stay_until": date(2030, 5, 16)}
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == ORGANISER))
+        mine = db.session.scalar(select(VisaLetter))
+        assert mine.status == LetterStatus.REQUESTED and mine.registration and mine.passport
+        with app.app_context():  # the other organiser's request, committed first
+            theirs = db.session.scalar(select(VisaLetter))
+            other = db.session.get(User, user.id)
+            visa_letters.approve(theirs, other, covered=[], language="en", **dates)
+            db.session.commit()
+        with pytest.raises(visa_letters.LetterError, match="decided meanwhile"):
+            visa_letters.approve(mine, user, covered=["travel"], language="fr", **dates)
+        db.session.rollback()
+        letter = db.session.scalar(select(VisaLetter))
+        assert (letter.status, letter.number, letter.language) == (LetterStatus.APPROVED, 1, "en")
+        kinds = db.session.scalars(select(MailRecord.kind)).all()
+        assert kinds == ["visa_approved"]
+        letter_id = letter.id
+    # Through the page: the form posted again is refused with the reason.
+    organiser = sign_in(ORGANISER)
+    base = f"/manage/events/forum/visa-letters/{letter_id}"
+    form = {"stay_from": "2030-05-12", "stay_until": "2030-05-16", "language": "en"}
+    response = organiser.post(f"{base}/approve", data=form)
+    assert response.status_code == 302
+    page = organiser.get(base).text
+    assert "This request was decided meanwhile by another organiser." in page
+
+
+def test_a_warning_while_no_signatory_is_set(app, client, world, sign_in):
+    ask(client, world["token"])
+    organiser = sign_in(ORGANISER)
+    with app.app_context():
+        letter_id = db.session.scalar(select(VisaLetter.id))
+    pages = ("/manage/events/forum/visa-letters", f"/manage/events/forum/visa-letters/{letter_id}")
+    for url in pages:
+        assert 'id="no-signatory"' not in organiser.get(url).text  # Marie Dupont signs
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == "forum"))
+        visa_letters.settings_for(event).signatory_name = " "
+        db.session.commit()
+    for url in pages:
+        page = organiser.get(url).text
+        assert "No one signs the letters yet." in page
+        assert 'href="/manage/events/forum/settings#letterhead"' in page
+    assert 'id="letterhead"' in organiser.get("/manage/events/forum/settings").text
+
+
 def test_the_demo_has_a_request_from_a_partner_country_speaker(app, demo):
     with app.app_context():
         [letter] = db.session.scalars(select(VisaLetter))

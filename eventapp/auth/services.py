@@ -5,12 +5,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from eventapp.auth.sessions import end_sessions
 from eventapp.extensions import db
@@ -35,6 +32,9 @@ class WeakPassword(AccountError):
 @cache
 def _common_passwords() -> frozenset[str]:
     """The 30,000 most common passwords of leaked sets that zxcvbn ships."""
+    # zxcvbn is imported where a password is set: every process paid its lists' import.
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
@@ -46,6 +46,8 @@ def password_problem(password: str, user_inputs: Iterable[str] = ()) -> str | No
         return _("The password needs at least %(num)d characters.", num=MIN_PASSWORD_LENGTH)
     if password.lower() in _common_passwords():
         return _("This password is on the list of the most common passwords.")
+    from zxcvbn import zxcvbn  # see _common_passwords
+
     inputs = [part for value in user_inputs for part in (value, *value.split("@"))]
     if zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
         return _(
@@ -56,6 +58,9 @@ def password_problem(password: str, user_inputs: Iterable[str] = ()) -> str | No
 
 
 def normalise_login_email(email: str) -> str:
+    # Imported where an address is checked: every process (each command) paid its import.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:

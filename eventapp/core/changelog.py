@@ -26,7 +26,7 @@ from eventapp.core.labels import (
 )
 from eventapp.core.translated import set_translations
 from eventapp.extensions import db
-from eventapp.models import ChangeLogEntry, Event
+from eventapp.models import ChangeLogEntry, Event, User
 
 
 def json_safe(value: Any) -> Any:
@@ -67,12 +67,15 @@ def record(
     action: str,
     summary: str,
     changes: dict[str, Any] | None = None,
+    *,
+    by: User | None = None,
 ) -> ChangeLogEntry:
     """Add a log entry in the current transaction (it commits with the change itself).
 
-    The actor is the signed-in user, if any.
+    The actor is `by` (a User: whoever started a job a worker runs), else the signed-in
+    user, if any.
     """
-    user = current_user if current_user and current_user.is_authenticated else None
+    user = by or (current_user if current_user and current_user.is_authenticated else None)
     entry = ChangeLogEntry(
         event=event,
         entity=entity,

@@ -1,13 +1,18 @@
 """Rendering of organiser-written Markdown."""
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-# CommonMark with raw HTML switched off: organisers format text, they never inject markup.
-# markdown-it also refuses javascript: and similar link targets.
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+@cache
+def _parser():
+    """CommonMark with raw HTML switched off: organisers format text, they never inject
+    markup. markdown-it also refuses javascript: and similar link targets."""
+    # Imported at the first text to render: every process (each command) paid its import.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 
 
 def render_markdown(source: str | None) -> Markup:
@@ -18,4 +23,4 @@ def render_markdown(source: str | None) -> Markup:
 def _render(source: str) -> Markup:
     # Pure function of the text: pages that show the same bios and descriptions on every
     # request skip the parsing. Edited text is a new key; old ones age out.
-    return Markup(_md.render(source))  # noqa: S704 (html disabled above: output is safe)
+    return Markup(_parser().render(source))  # noqa: S704 (html disabled above: output is safe)

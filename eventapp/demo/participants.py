@@ -10,9 +10,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from faker import Faker
-from faker.decode import unidecode
-
 from eventapp.core.i18n import LANGUAGES
 
 SEED = 20240312
@@ -91,6 +88,10 @@ class FakeParticipant:
 
 def generate(count: int) -> Iterator[FakeParticipant]:
     """`count` participants; the same seed gives the same people in the same order."""
+    # Imported here: Faker takes a fifth of a second to import, which every command paid.
+    from faker import Faker
+    from faker.decode import unidecode
+
     rng = random.Random(SEED)
     fakers: dict[str, Faker] = {}
     weights = [weight for *_, weight in LOCALES]

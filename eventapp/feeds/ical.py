@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-import icalendar
 from flask_babel import lazy_gettext as _l
 
 from eventapp.feeds.frab import (
@@ -18,6 +18,9 @@ from eventapp.feeds.frab import (
 )
 from eventapp.models import AgendaItem, Event, ItemKind, RoleKind
 from eventapp.web.public_url import external_url
+
+if TYPE_CHECKING:
+    import icalendar
 
 PRODID = f"-//eventapp//eventapp {GENERATOR_VERSION}//EN"
 
@@ -58,6 +61,9 @@ def item_calendar(event: Event, item: AgendaItem, language: str | None = None) -
 
 def _calendar(event: Event, items: list[AgendaItem], language: str) -> icalendar.Calendar:
     """PRODID, VERSION, the event's VTIMEZONE and a VEVENT per item."""
+    # Imported where a calendar is made: every process (each command) paid its import.
+    import icalendar
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -89,6 +95,8 @@ def vevent(
 ) -> icalendar.Event:
     """One agenda item; its UID comes from the item's guid, so it survives every edit."""
     language = content_language(event, language)
+    import icalendar  # see _calendar
+
     component = icalendar.Event()
     component.add("uid", f"{item.guid}@eventapp")
     # Without METHOD, DTSTAMP is when the information was last revised (RFC 5545 3.8.7.2):

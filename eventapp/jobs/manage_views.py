@@ -60,6 +60,8 @@ COUNTS = {
     "queued": _l("E-mails queued for delivery"),
     "already": _l("Sent before: not sent again"),
     "skipped": _l("Without an e-mail address"),
+    "imported": _l("Registrations imported"),
+    "left_out": _l("Rows left out"),
 }
 
 

@@ -181,6 +181,21 @@ def check_cancelled(job: Job) -> None:
         raise JobCancelled
 
 
+def hold_unless_cancelled(job: Job) -> None:
+    """Lock the job's row until the transaction ends, or raise JobCancelled when it was
+    cancelled meanwhile: for a runner whose whole work commits with finish() (an import,
+    all or nothing), so that a cancel pressed during its last step either wins, and
+    nothing is kept, or waits for the commit and finds the job done."""
+    held = db.session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status == JobStatus.RUNNING, Job.cancel_requested.is_(False))
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if held.rowcount != 1:  # type: ignore[attr-defined]
+        raise JobCancelled
+
+
 _last_update: dict[int, float] = {}
 #: The latest progress of a job done in one piece, written when it stops.
 _latest: dict[int, int] = {}

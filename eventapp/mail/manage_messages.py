@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,7 +27,7 @@ from eventapp.mail import organiser_messages as services
 from eventapp.mail import placeholders, reminders, tasks
 from eventapp.mail.forms import ScheduleForm, message_form
 from eventapp.mail.messages import organiser_message
-from eventapp.models import Event, MessageKind, OrganiserMessage
+from eventapp.models import Event, MessageKind, MessageStatus, OrganiserMessage
 from eventapp.registration import desk
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import add_error, delocalize, localize
@@ -135,12 +144,39 @@ def message(slug: str, message_id: int):
     return _message_page(event, message, schedule_form)
 
 
+def sending_state(message: OrganiserMessage, progress: services.Progress) -> dict:
+    """How far the sending is, in the shape of a job's status.json, so that the job page's
+    script (static/js/job.js) fills the message's bar too: done are the copies sent or
+    failed for good; finished once every copy is queued and none waits any more."""
+    return {
+        "status": message.status.value,
+        "done": progress.sent + progress.failed,
+        "total": progress.recipients,
+        "text": str(get_template_attribute("mail/_status.html", "progress_text")(progress)),
+        "estimate": "",
+        "finished": message.status == MessageStatus.SENT and not progress.queued,
+        "download": False,
+    }
+
+
+@bp.get("/events/<slug>/messages/<int:message_id>/status.json")
+@organiser_required
+def message_status(slug: str, message_id: int):
+    """The sending's progress for the message page's script to show without reloading."""
+    event = get_managed_event_or_404(slug)
+    message = get_message_or_404(event, message_id)
+    response = jsonify(sending_state(message, services.progress(message)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _message_page(event: Event, message: OrganiserMessage, schedule_form: ScheduleForm):
     ids = services.recipient_ids(event, message.recipients)
     shown = desk.load(ids[:500])
     chosen = request.values.get("recipient", type=int)
     person = next((r for r in shown if r.id == chosen), shown[0] if shown else None)
     preview = None
+    progress = services.progress(message)
     if person is not None and message.kind == MessageKind.MESSAGE and message.versions:
         preview = organiser_message(person, message, preview=True)
     return render_template(
@@ -152,7 +188,8 @@ def _message_page(event: Event, message: OrganiserMessage, schedule_form: Schedu
         recipients=shown,
         person=person,
         preview=preview,
-        progress=services.progress(message),
+        progress=progress,
+        state=sending_state(message, progress),
         editable=message.status in services.EDITABLE and message.kind == MessageKind.MESSAGE,
         schedule_form=schedule_form,
         filters=services.filters_of(message.recipients),
@@ -250,3 +287,20 @@ def cancel_message(slug: str, message_id: int):
     db.session.commit()
     flash(_("The scheduled sending is cancelled."), "info")
     return _back(message)
+
+
+@bp.post("/events/<slug>/messages/<int:message_id>/delete")
+@organiser_required
+def delete_message(slug: str, message_id: int):
+    """Delete a draft (never a message scheduled or sent: its copies are on record)."""
+    event = get_managed_event_or_404(slug)
+    message = get_message_or_404(event, message_id)
+    try:
+        services.delete_draft(message)
+    except services.CannotSend as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(message)
+    db.session.commit()
+    flash(_("Draft deleted."), "info")
+    return redirect(url_for(".messages", slug=slug))

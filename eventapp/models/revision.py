@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from eventapp.models.agenda import AgendaItem, AgendaRole
@@ -37,6 +37,10 @@ EVENT_COLUMNS_NOT_SHOWN = frozenset(
 )
 #: A speaker's e-mail address is for the organisers only.
 PERSON_COLUMNS_NOT_SHOWN = frozenset({"email", "created_at", "updated_at"})
+#: Session key: {event id: agenda revision} of the published events whose agenda the
+#: transaction changed, for whoever acts once it commits (agenda/tasks.py pops it).
+CHANGED = "agenda_changed"
+_BUMPED = "agenda_bumped"
 
 
 def bump_agenda_revision(event: Event) -> None:
@@ -112,7 +116,28 @@ def _bump_on_agenda_changes(session: Session, _context: Any, _instances: Any) ->
             continue
         own_change = bool(_changed_columns(event) - {"agenda_revision"})
         bump_agenda_revision(event)
+        session.info.setdefault(_BUMPED, set()).add(event.id)
         if not own_change:
             # The event's own fields did not change: its updated_at (the feeds'
             # Last-Modified reads it) stays as it was.
             event.updated_at = Event.updated_at
+
+
+@sa_event.listens_for(Session, "after_flush_postexec")
+def _note_revisions(session: Session, _context: Any) -> None:
+    """Read the revisions the flush just wrote (in SQL, so unknown until now)."""
+    bumped = session.info.pop(_BUMPED, None)
+    if not bumped:
+        return
+    rows = session.connection().execute(
+        select(Event.id, Event.agenda_revision).where(
+            Event.id.in_(bumped), Event.published.is_(True)
+        )
+    )
+    session.info.setdefault(CHANGED, {}).update({row.id: row.agenda_revision for row in rows})
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_revisions(session: Session) -> None:
+    session.info.pop(CHANGED, None)
+    session.info.pop(_BUMPED, None)

@@ -36,6 +36,7 @@ from eventapp.models import (
     Status,
     SupportStatus,
     TravelSupport,
+    User,
 )
 from eventapp.models.registration import email_key, new_token
 from eventapp.models.types import utcnow
@@ -417,7 +418,12 @@ def regenerate_link(registration: Registration) -> None:
 # --- Many at once -----------------------------------------------------------------------
 
 
-def add_many(event: Event, rows: Iterable[tuple[Mapping[str, Any], Category, str]]) -> list[int]:
+def add_many(
+    event: Event,
+    rows: Iterable[tuple[Mapping[str, Any], Category, str]],
+    *,
+    by: User | None = None,
+) -> list[int]:
     """`services.add_by_hand` for many people at once (an import): each (data, category,
     language) becomes a confirmed registration outside the public capacity, exactly as
     add_by_hand makes it, with its "create" entry in the change log. `data` may hold
@@ -426,7 +432,8 @@ def add_many(event: Event, rows: Iterable[tuple[Mapping[str, Any], Category, str
     In bulk because add_by_hand locks, looks up and flushes once per person, which for a
     large import goes beyond a worker's timeout; here the event is locked once,
     duplicates are looked up in one query, and the rows and
-    their log entries are inserted a thousand at a time. Returns the new ids.
+    their log entries are inserted a thousand at a time. Returns the new ids. The log
+    names `by` (the job's organiser, in a worker), else the signed-in user.
 
     Raises services.AlreadyRegistered for an address already registered for the event,
     ValueError for one given twice or for input add_by_hand refuses: nothing is created
@@ -491,7 +498,7 @@ def add_many(event: Event, rows: Iterable[tuple[Mapping[str, Any], Category, str
             values[start : start + 1000],
         ).all()
     # The log entries as changelog.record writes them, inserted together too.
-    user = current_user if current_user and current_user.is_authenticated else None
+    user = by or (current_user if current_user and current_user.is_authenticated else None)
     summary = _("Added by hand")
     entries = [
         {

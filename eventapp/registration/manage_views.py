@@ -20,7 +20,7 @@ from eventapp.mail import records as mail_records
 from eventapp.mail import resend
 from eventapp.mail.messages import KIND_LABELS
 from eventapp.models import Category, Dietary, Event, Registration
-from eventapp.registration import answers, desk, export_jobs, services, spreadsheets
+from eventapp.registration import answers, desk, export_jobs, import_jobs, services, spreadsheets
 from eventapp.registration.forms import answers_data, with_questions
 from eventapp.registration.person_fields import ORGANISER, country_field, email_field, string_field
 from eventapp.travel import manage_views as travel_views
@@ -489,7 +489,7 @@ def import_preview(slug: str):
         rows = spreadsheets.check_rows(event, table, mapping, current_app.config["LANGUAGES"])
     except spreadsheets.ImportFileError as exc:
         return _preview(event, name, table, mapping, skipped, skip_errors, 422, str(exc))
-    chosen = [row for row in rows if not (row.errors and (skip_errors or row.number in skipped))]
+    chosen = spreadsheets.chosen_rows(rows, skipped, skip_errors)
     if any(row.errors for row in chosen):
         return _preview(
             event,
@@ -508,8 +508,16 @@ def import_preview(slug: str):
         return _preview(
             event, name, table, mapping, skipped, skip_errors, 422, _("There is no row to import.")
         )
+    if len(chosen) > import_jobs.job_above():
+        # A large file is written by a worker, checked again there: this page answers at
+        # once with the job's, where the bar fills.
+        job = import_jobs.start(
+            event, name, mapping, skipped, skip_errors, len(chosen), current_user
+        )
+        db.session.commit()
+        return redirect(url_for(".job", slug=slug, job_id=job.id))
     try:
-        desk.add_many(event, [(row.data, row.category, row.language) for row in chosen])
+        import_jobs.write(event, chosen)
     except (services.AlreadyRegistered, ValueError):
         # Someone signed up meanwhile with an address of the file: check again.
         db.session.rollback()
@@ -523,14 +531,6 @@ def import_preview(slug: str):
             409,
             _("Nothing was imported: the registrations changed meanwhile."),
         )
-    changelog.record(
-        event,
-        "event",
-        event.id,
-        "import",
-        _("%(num)d registrations imported", num=len(chosen)),
-        {"registrations": len(chosen)},
-    )
     db.session.commit()
     spreadsheets.discard_upload(path)
     flash(

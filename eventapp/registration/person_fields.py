@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String
@@ -118,6 +117,9 @@ class InvalidEmail(ValueError):
 def normalise_email(address: str) -> str:
     """email-validator's syntax check and normalised form (no DNS: a sign-up must not
     wait on it). Raises InvalidEmail."""
+    # Imported where an address is checked: every process (each command) paid its import.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(address, check_deliverability=False).normalized
     except EmailNotValidError as exc:

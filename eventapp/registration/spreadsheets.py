@@ -17,7 +17,7 @@ import secrets
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -257,6 +257,8 @@ IMPORT_FIELDS = {
     "language": ("language", "langue", "lang", "idioma"),
 }
 REQUIRED_FIELDS = ("given_name", "family_name", "email")
+#: Rows checked between two reports to check_rows' on_rows.
+CHECK_STEP = 100
 FIELD_LABELS = {
     "honorific": _l("Honorific"),
     "given_name": _l("Given name"),
@@ -429,13 +431,18 @@ def _import_answer(question: Question, value: str, errors: list[str]):
 
 
 def check_rows(
-    event: Event, table: Table, mapping: dict[str, int], languages: Sequence[str]
+    event: Event,
+    table: Table,
+    mapping: dict[str, int],
+    languages: Sequence[str],
+    on_rows: Callable[[int], None] | None = None,
 ) -> list[ImportRow]:
     """Every row, read through the mapping and checked: per-row errors (missing name, bad
     e-mail, unknown country or category, too long, formula, duplicate in the file or in
     the event, an answer that is not one of its question's options). Columns headed by a
     custom question's label become answers (see question_columns). Raises ImportFileError
-    when a required column is not mapped."""
+    when a required column is not mapped. `on_rows(count)` is told every CHECK_STEP rows
+    how many were checked (an import job's progress)."""
     missing = [str(FIELD_LABELS[name]) for name in REQUIRED_FIELDS if name not in mapping]
     if missing:
         raise ImportFileError(
@@ -537,7 +544,15 @@ def check_rows(
         checked.append(
             ImportRow(number=number, data=data, category=category, language=language, errors=errors)
         )
+        if on_rows is not None and len(checked) % CHECK_STEP == 0:
+            on_rows(len(checked))
     return checked
+
+
+def chosen_rows(rows: Sequence[ImportRow], skipped: set[int], skip_errors: bool) -> list[ImportRow]:
+    """The rows to import: all but those with errors the organiser chose to leave out (the
+    ones ticked, or every one with an error)."""
+    return [row for row in rows if not (row.errors and (skip_errors or row.number in skipped))]
 
 
 def _language_code(text: str, languages: Sequence[str]) -> str | None:

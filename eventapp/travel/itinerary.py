@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import icalendar
 from flask_babel import gettext as _
 
 from eventapp.feeds.ical import PRODID, one_line
@@ -27,6 +26,8 @@ def segment_title(segment: TravelSegment) -> str:
 
 def itinerary_ics(support: TravelSupport) -> bytes:
     """The flights, trains and hotel nights booked for the person."""
+    import icalendar  # here, as in feeds/ical.py: not every process's import
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -43,6 +43,7 @@ def visa_letters_page(slug: str):
         event=event,
         rows=rows,
         status_labels=visa_letters.STATUS_LABELS,
+        has_signatory=visa_letters.has_signatory(event),
     )
 
 
@@ -76,6 +77,7 @@ def _letter_page(event, letter, approve=None, decline=None, status=200):
         approve=approve,
         decline=decline or DeclineForm(),
         downloadable=visa_letters.may_download(letter),
+        has_signatory=visa_letters.has_signatory(event),
         status_labels=visa_letters.STATUS_LABELS,
         registration_status=STATUSES[letter.registration.status],
     ), status

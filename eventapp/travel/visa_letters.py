@@ -22,7 +22,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -65,6 +65,10 @@ PASSPORT_FIELDS = ("passport_number", "passport_expiry", "nationality", "birth_d
 DEFAULT_RETENTION_DAYS = 30
 
 
+#: The statuses a letter is approved from (the approve form's).
+APPROVABLE = (LetterStatus.REQUESTED, LetterStatus.DECLINED)
+
+
 class LetterError(ValueError):
     """A change the rules refuse; str() of it is a sentence for the person."""
 
@@ -86,6 +90,13 @@ def settings_for(event: Event) -> LetterSettings:
         )
         db.session.add(settings)
     return settings
+
+
+def has_signatory(event: Event) -> bool:
+    """Whether the event's settings name who signs its letters (without, a letter ends
+    with an empty signature block)."""
+    settings = db.session.get(LetterSettings, event.id)
+    return settings is not None and bool(settings.signatory_name.strip())
 
 
 def update_settings(event: Event, data: dict[str, Any]) -> LetterSettings:
@@ -250,6 +261,17 @@ def approve(
         raise LetterError(_("The passport data has been erased: ask the person to send it again."))
     if stay_until < stay_from:
         raise LetterError(_("The stay must end after it starts."))
+    now = utcnow()
+    # One UPDATE decides, as the messages' "send" does: of two organisers approving at
+    # once, the second finds the letter decided and issues no number.
+    decided = db.session.execute(
+        update(VisaLetter)
+        .where(VisaLetter.id == letter.id, VisaLetter.status.in_(APPROVABLE))
+        .values(status=LetterStatus.APPROVED, decided_at=now, decided_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if decided.rowcount != 1:  # type: ignore[attr-defined]
+        raise LetterError(_("This request was decided meanwhile by another organiser."))
     letter.stay_from, letter.stay_until = stay_from, stay_until
     letter.covered = [c for c in COSTS if c in covered]
     letter.language = language if language in LANGUAGES else "en"
@@ -257,9 +279,9 @@ def approve(
         _number(letter)
     if letter.code is None:
         letter.code = new_code()
-    letter.status = LetterStatus.APPROVED
+    letter.status = LetterStatus.APPROVED  # as the UPDATE wrote: the loaded letter in step
     letter.decline_reason = ""
-    letter.decided_at = utcnow()
+    letter.decided_at = now
     letter.decided_by_id = user.id
     db.session.flush()
     queue_mail(letter.registration, "visa_approved")

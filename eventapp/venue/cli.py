@@ -12,12 +12,9 @@ import sys
 from pathlib import Path
 
 import click
-import segno
 from flask import current_app
 
 from eventapp.core.paths import ROOT
-from eventapp.venue.addresses import venue_address
-from eventapp.venue.tls import VenueFiles, ensure_ca, ensure_server_cert, fingerprint
 
 
 def base_url(host: str, port: int) -> str:
@@ -30,6 +27,13 @@ def base_url(host: str, port: int) -> str:
 @click.option("--workers", default=2, show_default=True, type=int)
 def serve_venue_command(host: str | None, port: int, workers: int) -> None:
     """Serve over https for the volunteers' phones at the venue (Ctrl+C stops it)."""
+    # Imported here: certificates (cryptography's x509) and the network's addresses
+    # (psutil) cost every other command a tenth of a second to import.
+    import segno
+
+    from eventapp.venue.addresses import venue_address
+    from eventapp.venue.tls import VenueFiles, ensure_ca, ensure_server_cert, fingerprint
+
     host = host or venue_address()
     files = VenueFiles(Path(current_app.instance_path) / "venue")
     hosts = list(dict.fromkeys([host, "127.0.0.1", "localhost"]))

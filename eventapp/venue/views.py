@@ -4,8 +4,6 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app
 
-from eventapp.venue.tls import VenueFiles, ca_der
-
 bp = Blueprint("venue", __name__, url_prefix="/venue")
 
 
@@ -13,6 +11,10 @@ bp = Blueprint("venue", __name__, url_prefix="/venue")
 def ca_certificate():
     """The venue CA's certificate (never its key), for phones to install; 404 on an
     install that never ran serve-venue."""
+    # Imported here: cryptography's x509 takes a tenth of a second to import, which every
+    # process paid for a page only phones at a venue open.
+    from eventapp.venue.tls import VenueFiles, ca_der
+
     files = VenueFiles(Path(current_app.instance_path) / "venue")
     if not files.ca_cert.exists():
         abort(404)

@@ -1,6 +1,9 @@
 // A job's page: fill the progress bar, its numbers and the estimate from status.json
 // every second until the job has finished, then show the download link. Without
 // JavaScript the page is the same as of the time it was loaded, with a Refresh link.
+// Any page whose status.json has a job's shape uses it too (an organiser's message
+// being sent): data-text-id names its text when that is not #job-text; the estimate
+// and the download link are left out where the page has none.
 (function () {
   "use strict";
 
@@ -8,7 +11,7 @@
   if (!live || !window.fetch || live.dataset.finished === "true") return;
   var url = live.dataset.statusUrl;
   var bar = live.querySelector("progress");
-  var text = document.getElementById("job-text");
+  var text = document.getElementById(live.dataset.textId || "job-text");
   var estimate = document.getElementById("job-estimate");
   var download = document.getElementById("job-download");
   var refreshLink = document.getElementById("job-refresh");
@@ -22,10 +25,10 @@
     bar.textContent = state.done + " / " + state.total;
     // Only a change is written: the live region then announces it, not every poll.
     if (text.textContent !== state.text) text.textContent = state.text;
-    if (estimate.textContent !== state.estimate) estimate.textContent = state.estimate;
+    if (estimate && estimate.textContent !== state.estimate) estimate.textContent = state.estimate;
     if (state.finished) {
       window.clearInterval(timer);
-      if (state.download) download.hidden = false;
+      if (state.download && download) download.hidden = false;
       if (refreshLink) refreshLink.hidden = true;
       if (cancel) cancel.hidden = true;
     }

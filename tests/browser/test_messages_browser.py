@@ -76,3 +76,50 @@ def test_organiser_writes_previews_and_sends_a_message_by_keyboard(
     page.reload()
     expect(page.locator("#progress")).to_have_text("2 recipients · 0 waiting · 2 sent · 0 failed")
     assert axe_violations(page) == []
+
+
+def test_the_progress_fills_without_reloading_and_a_draft_is_deleted(
+    page: Page, app, live_server, make_user, smtp, tmp_path
+):
+    """The bar and counts of a message being sent follow its copies as the worker
+    delivers them, with no reload; a draft is deleted after the browser's confirmation."""
+    from eventapp.mail import organiser_messages as services
+    from eventapp.models import OrganiserMessage
+
+    user_id = make_user("organiser@example.org", UserRole.ORGANISER)
+    with app.app_context():
+        event = make_event(slug="mieux", title="MIEUX Impact Event")
+        event.managers.append(db.session.get(User, user_id))
+        make_registration(event, given_name=GEORGIAN, email="natia@example.org")
+        make_registration(event, given_name="Айгүл", language="fr", email="aigul@example.org")
+        ids = []
+        for subject in ("Practical information", "Draft to delete"):
+            message = services.new_message(event, None)
+            services.save(message, {"en": (subject, "Dear {given_name},")}, {"status": "confirmed"})
+            db.session.flush()
+            ids.append(message.id)
+        services.start(db.session.get(OrganiserMessage, ids[0]))  # the task comes later
+        db.session.commit()
+    sign_in_page(page, live_server, "organiser@example.org")
+    page.goto(f"{live_server}/manage/events/mieux/messages/{ids[0]}")
+    progress = page.locator("#progress")
+    expect(progress).to_have_text("2 recipients · 0 waiting · 0 sent · 0 failed")
+    expect(page.get_by_role("link", name="Refresh")).to_be_visible()
+    assert axe_violations(page) == []
+    with app.app_context():
+        assert services.queue_batch(ids[0]) is False  # the worker's batch: both delivered
+    smtp.wait_for(2)
+    expect(progress).to_have_text("2 recipients · 0 waiting · 2 sent · 0 failed")
+    expect(page.get_by_role("link", name="Refresh")).to_be_hidden()
+    assert page.locator("progress").evaluate("bar => [bar.value, bar.max]") == [2, 2]
+    page.screenshot(path=str(tmp_path / "message-progress.png"), full_page=True)
+
+    page.goto(f"{live_server}/manage/events/mieux/messages/{ids[1]}")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Delete the draft").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Draft deleted.")).to_be_visible()
+    assert asked == ["Delete this draft? It cannot be undone."]
+    assert "Draft to delete" not in page.content()
+    assert axe_violations(page) == []
