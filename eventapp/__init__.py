@@ -94,9 +94,11 @@ def register_tasks() -> None:
 def register_blueprints(app: Flask) -> None:
     """Import every module with views (which adds its routes to a blueprint), then
     register the blueprints. Features share blueprints: see eventapp/web/blueprints.py."""
+    import eventapp.agenda.manage_presentations
     import eventapp.agenda.manage_rooms
     import eventapp.agenda.manage_speakers
     import eventapp.agenda.manage_views
+    import eventapp.agenda.public_presentations
     import eventapp.agenda.public_views
     import eventapp.auth.manage_users
     import eventapp.certificates.manage_views
@@ -113,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     import eventapp.registration.manage_questions
     import eventapp.registration.manage_views
     import eventapp.registration.public_views
+    import eventapp.reports.manage_views
     import eventapp.travel.claims_views
     import eventapp.travel.manage_claims
     import eventapp.travel.manage_views

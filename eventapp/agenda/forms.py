@@ -89,3 +89,12 @@ class ShiftForm(CleanForm):
     minutes = IntegerField(
         _l("Minutes"), default=15, validators=[InputRequired(), NumberRange(min=-720, max=720)]
     )
+
+
+class PresentationForm(CleanForm):
+    """Slides for an agenda item; the file is checked by agenda/presentations.py."""
+
+    item_id = SelectField(_l("Agenda item"), coerce=int, validators=[InputRequired()])
+    person_id = SelectField(_l("Speaker (optional)"), coerce=int, default=0)
+    title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=300)])
+    file = FileField(_l("File (PDF, PPTX or ODP)"))

@@ -206,6 +206,9 @@ class Question(Model):
     required: Mapped[bool] = mapped_column(default=False)
     #: The options of a single or multiple choice, in order.
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Marked by the organisers as the question that asks for gender (self-described):
+    #: only then does the funder report give figures by gender (eventapp/reports).
+    reports_gender: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="questions")
