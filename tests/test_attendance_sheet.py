@@ -44,6 +44,11 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def holds(text: str, words: str) -> bool:
+    """Whether `words` are in `text` whatever the line breaks (a long word may wrap)."""
+    return re.sub(r"\s+", "", words) in re.sub(r"\s+", "", text)
+
+
 @pytest.fixture
 def world(app, make_user):
     """A two-day event with five confirmed people, one pending, one erased; check-ins on
@@ -117,7 +122,7 @@ def test_sheet_to_sign_has_a_page_per_day_sorted_by_family_name(runner, tmp_path
         assert "Pending" not in text
         assert "1 confirmed person whose personal data was erased is not listed." in text
         # Hostile text printed as typed, never fetched.
-        assert HOSTILE in text
+        assert holds(text, HOSTILE)
         assert "Kyrgyzstan" in text and "Georgia" in text
 
 
@@ -168,7 +173,7 @@ def test_no_url_is_fetched_for_hostile_text(app, world, caplog):
     with app.app_context():
         event = db.session.scalar(select(Event).where(Event.slug == world))
         pdf = sheets.attendance_sheet_pdf(event)
-    assert HOSTILE in flat(page_texts(pdf)[0])
+    assert holds(page_texts(pdf)[0], HOSTILE)
     assert not [r for r in caplog.records if "refused" in r.getMessage()]
 
 

@@ -46,6 +46,11 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def holds(text: str, words: str) -> bool:
+    """Whether `words` are in `text` whatever the line breaks (a long word may wrap)."""
+    return re.sub(r"\s+", "", words) in re.sub(r"\s+", "", text)
+
+
 @pytest.fixture
 def world(app, make_user):
     make_user(ORGANISER, UserRole.ORGANISER)
@@ -127,7 +132,7 @@ def test_figures_match_the_database(app, world):
         organisations = {
             line.label: (line.registered, line.attended) for line in report.by_organisation
         }
-        assert organisations["Fedasil"] == (2, 2) or organisations["fedasil"] == (2, 2)
+        assert organisations.get("Fedasil") == (2, 2)
         assert report.erased == 1
         assert [s.name for s in report.speakers] == ["Ana Silva", "Nino ბერიძე"]
         assert [s.sessions for s in report.speakers] == [1, 2]
@@ -149,7 +154,7 @@ def test_pdf_from_the_command_line(runner, tmp_path, world):
     assert "Europe 4 3 75%" in text
     assert "Speaker 1 0 0%" in text
     assert "registration category stands in" in text
-    assert HOSTILE in text  # escaped, printed as typed
+    assert holds(text, HOSTILE)  # escaped, printed as typed
     assert "Nino ბერიძე" in text and "МВД" in text
     assert "By gender" not in text
     # Tagged like the programme: PDF/UA, language, title, headings in order.
@@ -219,3 +224,19 @@ def test_the_organisers_page_and_pdf_over_http(client, world, sign_in):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "forum-report.pdf" in response.headers["Content-Disposition"]
     assert catalog(response.data)["lang"] == "fr"
+
+
+def test_organisers_mark_the_gender_question_on_the_question_form(app, world, sign_in):
+    organiser = sign_in(ORGANISER)
+    page = f"/manage/events/{world}/questions"
+    assert "This question asks for gender, as people describe it" in organiser.get(page).text
+    response = organiser.post(
+        page, {"label": "Gender", "kind": "short_text", "reports_gender": "y"}
+    )
+    assert response.status_code == 302
+    organiser.post(page, {"label": "Dietary wishes", "kind": "short_text"})
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == world))
+        flagged = funder.gender_question(event)
+        assert flagged is not None and flagged.label == "Gender"
+        assert [q.reports_gender for q in event.questions] == [True, False]

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from eventapp.core.folding import fold
 from eventapp.core.i18n import country_name, local_date, local_datetime, local_time
@@ -76,6 +77,7 @@ def standing_checkins(event: Event) -> list[CheckInRecord]:
         select(CheckInRecord)
         .join(Registration, Registration.id == CheckInRecord.registration_id)
         .where(CheckInRecord.event_id == event.id, *_confirmed(event))
+        .options(joinedload(CheckInRecord.registration))
         .order_by(CheckInRecord.at, CheckInRecord.id)
     ).all()
     standing: dict[int, list[CheckInRecord]] = {}
