@@ -220,6 +220,11 @@ def test_the_organisers_page_and_pdf_over_http(client, world, sign_in):
     assert row is not None
     assert re.findall(r">([^<]+)</t[hd]>", row.group(1)) == ["Georgia", "2", "1", "50%"]
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)" not in html
+    # The chart says what it shows, for screen readers too.
+    chart = html.split('<svg class="chart" id="regions-chart"')[1].split("</svg>")[0]
+    assert 'role="img"' in chart
+    assert '<title id="regions-chart-title">Attendance by region</title>' in chart
+    assert "Europe: 4 registered, 3 attended; Asia: 3 registered, 2 attended" in chart
     response = organiser.get(f"/manage/events/{world}/report.pdf?lang=fr")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "forum-report.pdf" in response.headers["Content-Disposition"]
