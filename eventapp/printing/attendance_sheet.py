@@ -15,6 +15,7 @@ from flask import render_template
 from flask_babel import force_locale
 
 from eventapp.models import Event
+from eventapp.printing.badges import text_direction
 
 TEMPLATE = "print/attendance_sheet.html"
 STYLESHEET = "css/print/attendance_sheet.css"
@@ -55,7 +56,8 @@ class Sheet:
 
 def sheet_html(sheet: Sheet) -> str:
     with force_locale(sheet.language):
-        return render_template(TEMPLATE, sheet=sheet, event=sheet.event)
+        # WeasyPrint knows dir="rtl" and "ltr", not "auto": an Arabic name gets its own.
+        return render_template(TEMPLATE, sheet=sheet, event=sheet.event, direction=text_direction)
 
 
 def render_sheet(sheet: Sheet) -> bytes:

@@ -9,13 +9,15 @@ from typing import Any
 from flask import render_template
 from flask_babel import force_locale
 
+from eventapp.printing.badges import text_direction
+
 TEMPLATE = "print/funder_report.html"
 STYLESHEET = "css/print/funder_report.css"
 
 
 def report_html(report: Any) -> str:
     with force_locale(report.language):
-        return render_template(TEMPLATE, r=report, event=report.event)
+        return render_template(TEMPLATE, r=report, event=report.event, direction=text_direction)
 
 
 def render_report(report: Any) -> bytes:
