@@ -12,11 +12,13 @@ Definitions (the report prints them too):
   name (erased registrations have none: counted apart).
 * region: the UN M.49 continent of the country (reports/regions.py).
 * gender: only when the event asked for it (a sign-up question the organisers marked
-  with reports_gender; the first one if several) and only in aggregate: an answer
-  given by fewer than 5 people is merged into "other answers or no answer", which is
-  itself shown as "fewer than 5" below 5; no figure at all below 5 answers in total.
-  Answers are grouped as search compares text (core/folding.py), shown in their most
-  common spelling.
+  with reports_gender; the first one if several) and only in aggregate, over the
+  confirmed people whose data is not erased: an answer given by fewer than 5 people is
+  merged into "other answers or no answer" with those who did not answer; when that
+  group is under 5, the smallest shown group joins it (else it could be worked out
+  from the total), and the number of answers is not printed. No figure at all below 5
+  answers. Answers are grouped as search compares text (core/folding.py), shown in
+  their most common spelling.
 * speakers: the speaker profiles on the agenda (any role); panels: panel items and
   any item with panellists, as in the programme.
 * survey results: survey_section() (below), filled by the surveys feature when it is
@@ -207,13 +209,17 @@ def gender_figures(question: Question, people: list[Registration]) -> Gender | N
     answered = sum(sum(c.values()) for c in spellings.values())
     if answered < SMALLEST_GROUP:
         return None
-    lines, rest = [], unanswered
-    for counts in sorted(spellings.values(), key=lambda c: -sum(c.values())):
-        total = sum(counts.values())
-        if total >= SMALLEST_GROUP:
-            lines.append(GenderLine(counts.most_common(1)[0][0], total))
-        else:
-            rest += total
+    groups = sorted(
+        ((counts.most_common(1)[0][0], sum(counts.values())) for counts in spellings.values()),
+        key=lambda group: (-group[1], fold(group[0])),
+    )
+    shown = [group for group in groups if group[1] >= SMALLEST_GROUP]
+    rest = unanswered + sum(count for label, count in groups if count < SMALLEST_GROUP)
+    # A merged group under 5 could be worked out from the total: merge the smallest
+    # shown group into it too, until it is 5 or more (or holds everyone).
+    while 0 < rest < SMALLEST_GROUP and shown:
+        rest += shown.pop()[1]
+    lines = [GenderLine(label, count) for label, count in shown]
     if rest:
         lines.append(
             GenderLine(_("Other answers, or no answer"), rest if rest >= SMALLEST_GROUP else None)
