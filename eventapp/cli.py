@@ -378,10 +378,8 @@ def attendance_sheet_command(slug: str, output: str, checkins: bool, language: s
     with open(output, "wb") as f:
         f.write(render_sheet(sheet))
     people = sum(len(day.rows) for day in sheet.days)
-    click.echo(
-        f"Wrote the attendance sheet of {event.title} ({len(sheet.days)} days, "
-        f"{people} lines) to {output}."
-    )
+    days = f"{len(sheet.days)} day" + ("s" if len(sheet.days) != 1 else "")
+    click.echo(f"Wrote the attendance sheet of {event.title} ({days}, {people} lines) to {output}.")
 
 
 @click.command("report")

@@ -13,7 +13,7 @@ from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import add_error, options
 
 #: Room in a request for the form's other fields around the file.
-FORM_OVERHEAD = 1024 * 1024
+FORM_OVERHEAD = 64 * 1024
 
 
 def _raise_upload_limit() -> None:
