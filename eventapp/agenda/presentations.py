@@ -23,10 +23,11 @@ import shutil
 import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, BinaryIO
+from urllib.parse import quote
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -302,21 +303,65 @@ def zip_entries(presentations: list[Presentation]) -> list[tuple[str, Presentati
     return entries
 
 
-def write_zip(presentations: list[Presentation], out: IO[bytes]) -> int:
-    """The slides into a ZIP written to `out` (a temporary file: the archive can be large).
-    Stored, not deflated: PDF, PPTX and ODP are compressed already. Returns the count."""
-    count = 0
+#: (name in the archive, stored file, its date) of one file of the ZIP.
+ZipFileEntry = tuple[str, Path, tuple[int, int, int, int, int, int]]
+
+
+def zip_files(presentations: list[Presentation]) -> list[ZipFileEntry]:
+    """What goes into the ZIP, read now (the archive itself is written later, outside
+    the request's app context); slides whose file is gone are left out."""
+    files = []
+    for name, presentation in zip_entries(presentations):
+        path = file_path(presentation.stored_name)
+        if path is not None:
+            files.append((name, path, _zip_time(presentation)))
+    return files
+
+
+def write_zip(files: list[ZipFileEntry], out: IO[bytes]) -> None:
+    """The files into a ZIP written to `out`. Stored, not deflated: PDF, PPTX and ODP are
+    compressed already."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, presentation in zip_entries(presentations):
-            path = file_path(presentation.stored_name)
-            if path is None:  # its file is gone: leave it out rather than fail the rest
-                continue
-            info = zipfile.ZipInfo(name, date_time=_zip_time(presentation))
+        for name, path, date_time in files:
+            info = zipfile.ZipInfo(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_STORED
-            with path.open("rb") as source, archive.open(info, "w", force_zip64=True) as target:
-                shutil.copyfileobj(source, target, CHUNK)
-            count += 1
-    return count
+            try:
+                with path.open("rb") as source, archive.open(info, "w", force_zip64=True) as target:
+                    shutil.copyfileobj(source, target, CHUNK)
+            except FileNotFoundError:  # deleted since zip_files() looked
+                continue
+
+
+def stream_zip(files: list[ZipFileEntry]) -> Iterator[bytes]:
+    """The ZIP as chunks: built in a temporary file (fifty decks can weigh a gigabyte)
+    when the first chunk is asked for, and removed once sent or abandoned."""
+    with tempfile.TemporaryFile() as archive:
+        write_zip(files, archive)
+        archive.seek(0)
+        while chunk := archive.read(CHUNK):
+            yield chunk
+
+
+def stream_file(path: Path) -> Iterator[bytes]:
+    """A stored file as chunks, opened only when the first one is asked for and closed
+    when the last is sent (or the client goes away)."""
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
+def content_disposition(filename: str) -> dict[str, str]:
+    """The parameters of an attachment's Content-Disposition, as Werkzeug's send_file
+    writes them: an ASCII fallback and the real name as RFC 6266 filename*."""
+    try:
+        filename.encode("ascii")
+    except UnicodeEncodeError:
+        simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+        return {
+            "filename": simple or "download",
+            "filename*": "UTF-8''" + quote(filename, safe="!#$&+-.^_`|~"),
+        }
+    return {"filename": filename}
 
 
 def _zip_time(presentation: Presentation) -> tuple[int, int, int, int, int, int]:

@@ -1,8 +1,6 @@
 """Published slides for everyone: one file, or all of them as a ZIP named by agenda item."""
 
-import tempfile
-
-from flask import abort, send_file
+from flask import Response, abort
 
 from eventapp.agenda import presentations as slides
 from eventapp.extensions import db
@@ -11,22 +9,31 @@ from eventapp.models.presentation import MIMETYPES
 from eventapp.web.blueprints import public as bp
 
 
-def send_slides(presentation: Presentation):
-    """The file as an attachment with its type and a filename made from its title."""
-    path = slides.file_path(presentation.stored_name)
-    if path is None:
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=MIMETYPES[presentation.format],
-        as_attachment=True,
-        download_name=slides.download_name(presentation),
-        max_age=0,
+def _attachment(chunks, mimetype: str, filename: str, size: int | None = None) -> Response:
+    response = Response(chunks, mimetype=mimetype)
+    response.headers.set(
+        "Content-Disposition", "attachment", **slides.content_disposition(filename)
     )
-    # Revalidated each time (the ETag makes that cheap): unpublished slides stop at once.
+    if size is not None:
+        response.content_length = size
+    # Revalidated every time: unpublished slides stop at once.
     response.cache_control.no_cache = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def send_slides(presentation: Presentation) -> Response:
+    """The file as an attachment with its type and a filename made from its title,
+    streamed (up to 50 MB) rather than read whole."""
+    path = slides.file_path(presentation.stored_name)
+    if path is None:
+        abort(404)
+    return _attachment(
+        slides.stream_file(path),
+        MIMETYPES[presentation.format],
+        slides.download_name(presentation),
+        path.stat().st_size,
+    )
 
 
 @bp.get("/events/<slug>/presentations/<int:presentation_id>")
@@ -46,17 +53,8 @@ def presentations_zip(slug: str):
     published = slides.of_event(event, published_only=True)
     if not published:
         abort(404)
-    # On disk, not in memory: fifty decks can weigh a gigabyte. The file goes away when
-    # the response closes it.
-    archive = tempfile.TemporaryFile()
-    slides.write_zip(published, archive)
-    archive.seek(0)
-    response = send_file(
-        archive,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"{slides.safe_name(event.slug)}-slides.zip",
-        max_age=0,
+    return _attachment(
+        slides.stream_zip(slides.zip_files(published)),
+        "application/zip",
+        f"{slides.safe_name(event.slug)}-slides.zip",
     )
-    response.cache_control.no_cache = True
-    return response
