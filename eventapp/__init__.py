@@ -95,9 +95,11 @@ def register_tasks() -> None:
 def register_blueprints(app: Flask) -> None:
     """Import every module with views (which adds its routes to a blueprint), then
     register the blueprints. Features share blueprints: see eventapp/web/blueprints.py."""
+    import eventapp.agenda.manage_presentations
     import eventapp.agenda.manage_rooms
     import eventapp.agenda.manage_speakers
     import eventapp.agenda.manage_views
+    import eventapp.agenda.public_presentations
     import eventapp.agenda.public_views
     import eventapp.auth.manage_users
     import eventapp.certificates.manage_views
@@ -116,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     import eventapp.registration.public_views
     import eventapp.surveys.manage_views
     import eventapp.surveys.public_views
+    import eventapp.reports.manage_views
     import eventapp.travel.claims_views
     import eventapp.travel.manage_claims
     import eventapp.travel.manage_views

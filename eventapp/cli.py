@@ -338,6 +338,80 @@ def certificates_command(slug: str, output: str | None, email: bool) -> None:
         )
 
 
+def _event_or_fail(slug: str) -> Event:
+    event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        raise click.ClickException(f"No event with the slug {slug!r}.")
+    return event
+
+
+@click.command("attendance-sheet")
+@with_appcontext
+@click.argument("slug")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="The PDF file to write.",
+)
+@click.option(
+    "--from-checkins",
+    "checkins",
+    is_flag=True,
+    help="The people checked in each day, with their times, instead of the sheet to sign.",
+)
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the labels and dates (default: the site's first language).",
+)
+def attendance_sheet_command(slug: str, output: str, checkins: bool, language: str | None) -> None:
+    """Print an event's attendance sheet, a section per day: the confirmed people by
+    family name with a column to sign, or (--from-checkins) those checked in."""
+    from eventapp.printing.attendance_sheet import CHECKINS, SIGN, render_sheet
+    from eventapp.reports.attendance_sheet import build_sheet
+
+    event = _event_or_fail(slug)
+    sheet = build_sheet(event, CHECKINS if checkins else SIGN, language)
+    with open(output, "wb") as f:
+        f.write(render_sheet(sheet))
+    people = sum(len(day.rows) for day in sheet.days)
+    days = f"{len(sheet.days)} day" + ("s" if len(sheet.days) != 1 else "")
+    click.echo(f"Wrote the attendance sheet of {event.title} ({days}, {people} lines) to {output}.")
+
+
+@click.command("report")
+@with_appcontext
+@click.argument("slug")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    required=True,
+    help="The PDF file to write.",
+)
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the labels and dates (default: the site's first language).",
+)
+def report_command(slug: str, output: str, language: str | None) -> None:
+    """Print the funder report of an event (tagged PDF): attendance by country, region
+    and category, speakers and panels, key figures."""
+    from eventapp.reports.funder import report_pdf
+
+    event = _event_or_fail(slug)
+    pdf = report_pdf(event, language)
+    with open(output, "wb") as f:
+        f.write(pdf)
+    click.echo(f"Wrote the report of {event.title} to {output}.")
+
+
 @click.command("rotate-encryption-key")
 @with_appcontext
 def rotate_encryption_key_command() -> None:
@@ -392,5 +466,7 @@ def init_app(app: Flask) -> None:
         worker_command,
         rotate_encryption_key_command,
         migrations_command,
+        attendance_sheet_command,
+        report_command,
     ):
         app.cli.add_command(command)

@@ -41,6 +41,9 @@ class Defaults:
     #: "Your link again" e-mails per address, when someone signs up twice.
     LINK_RESEND_RATE_LIMIT = "3 per hour"
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Largest slides an organiser may upload (agenda/presentations.py); the upload
+    #: route alone accepts a request this large (plus room for the form).
+    PRESENTATION_MAX_BYTES = 50 * 1000 * 1000
     #: Whose accounts must have a second factor: "admins", "staff" (everyone) or "none".
     SECOND_FACTOR_REQUIRED = "admins"
     #: The address people reach the site at (scheme, host, port, optional path), the start

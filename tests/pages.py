@@ -30,6 +30,7 @@ from eventapp.models import (
     MailStatus,
     OrganiserMessage,
     Person,
+    Presentation,
     Question,
     QuestionKind,
     Registration,
@@ -115,6 +116,9 @@ def event_values(event: Event, **more) -> dict:
     )
     item = db.session.get(AgendaItem, first(AgendaItem.id, AgendaItem.event_id == event.id))
     job_id = first(Job.id, Job.event_id == event.id) or example_job(event)
+    presentation_id = first(
+        Presentation.id, Presentation.event_id == event.id
+    ) or example_presentation(event, item)
     return {
         **travel_values(event, registration),
         "slug": event.slug,
@@ -136,6 +140,7 @@ def event_values(event: Event, **more) -> dict:
         "name": "none.jpg",
         "filename": "img/favicon.svg",
         "job_id": job_id,
+        "presentation_id": presentation_id,
         **more,
     }
 
@@ -149,6 +154,40 @@ def example_job(event: Event) -> int:
     db.session.flush()
     services.finish(job, b"%PDF-1.7\n", "badges.pdf", "application/pdf")
     return job.id
+
+
+#: The smallest file every PDF reader opens: a page and nothing on it.
+TINY_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def example_presentation(event: Event, item: AgendaItem) -> int:
+    """Published slides on the item (committed): its id. The agenda and speaker pages
+    list them; the file and the ZIP open."""
+    import io
+
+    from eventapp.agenda import presentations
+    from eventapp.models.types import utcnow
+
+    name, kind, size = presentations.store(io.BytesIO(TINY_PDF), "application/pdf")
+    slides = Presentation(
+        event_id=event.id,
+        item=item,
+        person=item.roles[0].person if item.roles else None,
+        title="Données probantes – Доказательства",
+        stored_name=name,
+        original_name="slides.pdf",
+        format=kind,
+        size=size,
+        published_at=utcnow(),
+    )
+    db.session.add(slides)
+    db.session.commit()
+    return slides.id
 
 
 def travel_values(event: Event, registration: Registration) -> dict:

@@ -89,3 +89,13 @@ class ShiftForm(CleanForm):
     minutes = IntegerField(
         _l("Minutes"), default=15, validators=[InputRequired(), NumberRange(min=-720, max=720)]
     )
+
+
+class PresentationForm(CleanForm):
+    """Slides for an agenda item; the file is checked by agenda/presentations.py."""
+
+    # No `required`: HTML wants a placeholder first in a required select; the view checks it.
+    item_id = SelectField(_l("Agenda item"), coerce=int)
+    person_id = SelectField(_l("Speaker (optional)"), coerce=int, default=0)
+    title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=300)])
+    file = FileField(_l("File (PDF, PPTX or ODP)"))

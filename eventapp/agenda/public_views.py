@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from eventapp.agenda import now as now_screen
+from eventapp.agenda import presentations as slides
 from eventapp.agenda import programme as programme_cache
 from eventapp.feeds.views import feed_response, not_modified
 from eventapp.models import queries
@@ -26,7 +27,11 @@ def agenda(slug: str):
     ]
     rooms = {item.room for item in items if item.room}
     return render_template(
-        "agenda/agenda.html", event=event, days=days, several_rooms=len(rooms) > 1
+        "agenda/agenda.html",
+        event=event,
+        days=days,
+        several_rooms=len(rooms) > 1,
+        presentations=slides.by_item(slides.of_event(event, published_only=True)),
     )
 
 
@@ -83,4 +88,7 @@ def speaker(slug: str, person_id: int):
     event = queries.get_published_event_or_404(slug)
     person = queries.get_speaker_or_404(event, person_id)
     roles = sorted(person.roles, key=lambda role: role.item.starts_at)
-    return render_template("agenda/speaker.html", event=event, person=person, roles=roles)
+    presentations = slides.for_speaker(slides.of_event(event, published_only=True), person)
+    return render_template(
+        "agenda/speaker.html", event=event, person=person, roles=roles, presentations=presentations
+    )

@@ -211,3 +211,14 @@ def money(amount: Decimal | None, currency: str) -> str:
     if amount is None:
         return "—"
     return numbers.format_currency(amount, currency, locale=format_locale())
+
+
+def file_size(size: int) -> str:
+    """A file's size for people, in the page's language: "740 kB", "2.3 MB", "2,3 Mo"."""
+    from babel.units import format_unit
+
+    if size >= 1000 * 1000:
+        value, unit = size / 1000 / 1000, "digital-megabyte"
+    else:
+        value, unit = max(size / 1000, 0.1), "digital-kilobyte"
+    return format_unit(value, unit, length="short", format="#,##0.#", locale=format_locale())

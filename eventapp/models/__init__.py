@@ -8,6 +8,7 @@ from eventapp.models.event import Event, Room
 from eventapp.models.job import Job, JobStatus
 from eventapp.models.message import MessageKind, MessageStatus, MessageVersion, OrganiserMessage
 from eventapp.models.people import Person
+from eventapp.models.presentation import Presentation, SlideFormat
 from eventapp.models.registration import (
     PUBLIC_CATEGORIES,
     Category,
@@ -72,6 +73,8 @@ __all__ = [
     "QuestionKind",
     "PUBLIC_CATEGORIES",
     "Person",
+    "Presentation",
+    "SlideFormat",
     "RecoveryCode",
     "Registration",
     "RoleKind",

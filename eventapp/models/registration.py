@@ -210,6 +210,9 @@ class Question(Model):
     #: (eventapp/core/translated.py); translated choices are a list as long as `choices`,
     #: and answers keep storing the main language's choice.
     translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict)
+    #: Marked by the organisers as the question that asks for gender (self-described):
+    #: only then does the funder report give figures by gender (eventapp/reports).
+    reports_gender: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="questions")

@@ -41,6 +41,7 @@ class QuestionForm(CleanForm):
         _l("Help text (optional)"), validators=[Optional(), Length(max=500, message=TOO_LONG)]
     )
     required = BooleanField(_l("An answer is required"))
+    reports_gender = BooleanField(_l("This question asks for gender, as people describe it"))
     choices = TextAreaField(_l("Options, one per line"), render_kw={"rows": 6})
 
     def typed_options(self) -> list[str]:
@@ -79,6 +80,7 @@ class QuestionForm(CleanForm):
             "kind": kind,
             "help_text": self.help_text.data or "",
             "required": self.required.data,
+            "reports_gender": bool(self.reports_gender.data),
             "choices": self.typed_options() if kind in CHOICE_KINDS else [],
         }
 

@@ -10,7 +10,7 @@ from eventapp.core.changelog import record, save_logged, snapshot
 from eventapp.extensions import db
 from eventapp.models import Event, Question, Registration
 
-QUESTION_FIELDS = ("kind", "label", "help_text", "required", "choices")
+QUESTION_FIELDS = ("kind", "label", "help_text", "required", "choices", "reports_gender")
 
 
 def save_question(event: Event, question: Question | None, data: dict[str, Any]) -> Question:

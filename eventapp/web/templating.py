@@ -6,6 +6,7 @@ from markupsafe import Markup
 
 from eventapp.core import changelog, i18n, labels, translated
 from eventapp.core.markdown import render_markdown
+from eventapp.models import presentation
 from eventapp.web.public_url import external_url
 
 
@@ -107,6 +108,7 @@ def init_app(app: Flask) -> None:
         plain_date=i18n.plain_date,
         zoned_datetime=i18n.zoned_datetime,
         money=i18n.money,
+        file_size=i18n.file_size,
     )
     app.jinja_env.globals.update(
         external_url=external_url,
@@ -133,5 +135,7 @@ def init_app(app: Flask) -> None:
         language_label=lambda code: str(labels.LANGUAGE_NAMES.get(code, code)),
         support_status_labels={k.value: v for k, v in labels.SUPPORT_STATUSES.items()},
         support_line_labels=labels.SUPPORT_LINES,
+        slide_types={k.value: v for k, v in presentation.MIMETYPES.items()},
+        slide_labels={k.value: v for k, v in presentation.FORMAT_LABELS.items()},
         segment_kind_labels={k.value: v for k, v in labels.SEGMENT_KINDS.items()},
     )

@@ -1,0 +1,1 @@
+"""After the event: the signed attendance sheet and the funder report."""
