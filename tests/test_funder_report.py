@@ -17,11 +17,14 @@ from eventapp.models import (
     Registration,
     RoleKind,
     Status,
+    SurveyQuestionKind,
+    SurveyStatus,
     User,
     UserRole,
 )
 from eventapp.reports import funder
 from eventapp.reports.regions import region_of
+from eventapp.surveys import services as surveys
 
 from . import factories
 from .conftest import ORGANISER
@@ -259,3 +262,109 @@ def test_organisers_mark_the_gender_question_on_the_question_form(app, world, si
         flagged = funder.gender_question(event)
         assert flagged is not None and flagged.label == "Gender"
         assert [q.reports_gender for q in event.questions] == [True, False]
+
+
+#: (overall 1-5, recommend 0-10, {session title: rating}) per answer.
+SURVEY_ANSWERS = [
+    (5, 10, {"Keynote": 5, "Panel on labour": 4}),
+    (4, 9, {"Keynote": 4}),
+    (4, 8, {"Keynote": 4, "Panel on labour": 2}),
+    (3, 6, {"Keynote": 3}),
+    (5, 10, {"Keynote": 5}),
+    (2, 0, {}),
+]
+
+
+def _answer_survey(app, slug: str, answers: list) -> None:
+    """The event's survey (a rating, a recommendation, a comment; both sessions rated),
+    answered once per item of `answers` by a person checked in for it."""
+    with app.test_request_context():
+        event = db.session.scalar(select(Event).where(Event.slug == slug))
+        survey = surveys.save_settings(
+            event, None, {"title": "Feedback", "anonymous": True, "reminder_days": None}
+        )
+        db.session.flush()
+        items = {item.title: item.id for item in event.agenda_items}
+        surveys.set_rated_items(survey, list(items.values()))
+        overall = surveys.add_question(
+            survey, {"kind": SurveyQuestionKind.RATING, "label": "Overall", "required": True}
+        )
+        recommend = surveys.add_question(
+            survey, {"kind": SurveyQuestionKind.RECOMMENDATION, "label": "Recommend"}
+        )
+        comment = surveys.add_question(
+            survey, {"kind": SurveyQuestionKind.LONG_TEXT, "label": "Comments"}
+        )
+        survey.status = SurveyStatus.OPEN
+        db.session.flush()
+        for rating, score, sessions in answers:
+            person = factories.make_registration(event, checked_in_at=START)
+            db.session.flush()
+            raw = {str(overall.id): rating, str(recommend.id): score, str(comment.id): "Good"}
+            surveys.submit(
+                survey,
+                person,
+                surveys.clean_answers(survey, raw),
+                surveys.clean_ratings(survey, {str(items[t]): v for t, v in sessions.items()}),
+            )
+        survey.status = SurveyStatus.CLOSED
+        db.session.commit()
+
+
+def test_survey_results_in_the_pdf_and_on_the_page(app, world, sign_in):
+    _answer_survey(app, world, SURVEY_ANSWERS)
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == world))
+        section = funder.build_report(event).survey
+        assert section is not None
+        # 6 answers of 11 people checked in (the 5 of the world, the 6 who answered);
+        # overall 23/6; promoters 3 and detractors 2 of 6: +17; the panel, rated twice,
+        # gets no figure.
+        assert section.lines == [
+            ("Answers", "6"),
+            ("People checked in", "11"),
+            ("Response rate", "54%"),
+            ("Overall (average, out of 5)", "3.83 (6 answers)"),
+            ("Recommend (average, out of 10)", "7.17 (6 answers)"),
+            ("Recommend (net promoter score)", "+17"),
+        ]
+        assert section.sessions == [
+            ("Panel on labour", "fewer than 5 answers", "–"),
+            ("Keynote", "4.2", "5"),
+        ]
+        text = flat(" ".join(page_texts(funder.report_pdf(event))))
+        french = flat(" ".join(page_texts(funder.report_pdf(event, "fr"))))
+    assert "Survey results" in text and "Response rate 54%" in text
+    assert "Overall (average, out of 5) 3.83 (6 answers)" in text
+    assert "Recommend (net promoter score) +17" in text
+    assert "Keynote 4.2 5" in text and "Panel on labour fewer than 5 answers" in text
+    assert "Good" not in text  # comments are not figures
+    assert "3,83" in french  # the reader's decimal comma
+    html = sign_in(ORGANISER).get(f"/manage/events/{world}/report").text
+    section_html = html.split('id="survey"')[1].split("</section>")[0]
+    cells = re.findall(r">([^<]+)</t[hd]>", section_html)
+    assert "3.83 (6 answers)" in cells and "+17" in cells
+    assert ["Keynote", "4.2", "5"] == cells[cells.index("Keynote") :][:3]
+
+
+def test_survey_figures_from_fewer_than_five_answers_are_not_given(app, world):
+    _answer_survey(app, world, SURVEY_ANSWERS[:4])
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == world))
+        text = flat(" ".join(page_texts(funder.report_pdf(event))))
+    assert "Answers 4" in text
+    assert "Overall (average, out of 5) fewer than 5 answers" in text
+    assert "Recommend (net promoter score) fewer than 5 answers" in text
+    assert "Keynote fewer than 5 answers" in text
+    assert "4.0 (4 answers)" not in text and "+25" not in text  # 16/4, (2-1)/4
+
+
+def test_no_survey_section_without_answers(app, world):
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == world))
+        assert funder.build_report(event).survey is None  # no survey
+    _answer_survey(app, world, [])
+    with app.app_context():
+        event = db.session.scalar(select(Event).where(Event.slug == world))
+        assert funder.build_report(event).survey is None  # a survey nobody answered
+        assert "Survey results" not in flat(" ".join(page_texts(funder.report_pdf(event))))

@@ -21,8 +21,11 @@ Definitions (the report prints them too):
   their most common spelling.
 * speakers: the speaker profiles on the agenda (any role); panels: panel items and
   any item with panellists, as in the programme.
-* survey results: survey_section() (below), filled by the surveys feature when it is
-  there; nothing is printed for an event without survey data.
+* survey results: survey_section() (below), the surveys feature's figures
+  (surveys/results.py): answers and response rate (out of those attended), the average
+  of each rating and recommendation question (and the latter's net promoter score), the
+  rated sessions' averages. A figure from fewer than 5 answers is not given; nothing is
+  printed for an event without a survey or without answers.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -56,8 +59,11 @@ from eventapp.models import (
 from eventapp.models.types import utcnow
 from eventapp.reports.regions import ORDER as REGION_ORDER
 from eventapp.reports.regions import region_of
+from eventapp.surveys.charts import number
+from eventapp.surveys.results import results as survey_results
+from eventapp.surveys.services import SCALES, survey_of
 
-#: Smallest group reported by gender.
+#: Smallest group reported by gender; fewest answers a survey figure is given for.
 SMALLEST_GROUP = 5
 
 
@@ -114,6 +120,8 @@ class SurveySection:
     title: str
     lines: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Rated sessions: (title, average out of 5, number of ratings), as text.
+    sessions: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -228,11 +236,74 @@ def gender_figures(question: Question, people: list[Registration]) -> Gender | N
 
 
 def survey_section(event: Event) -> SurveySection | None:
-    """The survey results for the report, None when the event has no survey data.
+    """The survey results for the report, None when the event has no survey or nobody
+    answered it. The figures are the results page's (surveys/results.py); any figure
+    based on fewer than SMALLEST_GROUP answers is replaced by "fewer than 5 answers"."""
+    survey = survey_of(event)
+    if survey is None:
+        return None
+    found = survey_results(survey)
+    if not found.responses:
+        return None
+    # The denominator of the rate: attended as above (the survey goes to them).
+    attended = sum(p.checked_in_at is not None for p in _registered(event))
+    few = _("fewer than 5 answers")
 
-    The surveys feature (eventapp/surveys) fills this in once it is merged; until then
-    no event has survey data."""
-    return None
+    def answers(num: int) -> str:
+        return ngettext("%(num)d answer", "%(num)d answers", num)
+
+    section = SurveySection(title=_("Survey results"))
+    section.lines += [
+        (_("Answers"), str(found.responses)),
+        (_("People checked in"), str(attended)),
+        (
+            _("Response rate"),
+            _("%(percent)d%%", percent=found.responses * 100 // attended) if attended else "–",
+        ),
+    ]
+    for result in found.questions:
+        if result.question.kind not in SCALES:
+            continue  # texts and choices do not sum up in a figure
+        top = SCALES[result.question.kind][1]
+        shown = result.answered >= SMALLEST_GROUP
+        section.lines.append(
+            (
+                _(
+                    "%(question)s (average, out of %(top)d)",
+                    question=result.question.label,
+                    top=top,
+                ),
+                f"{number(result.average)} ({answers(result.answered)})" if shown else few,
+            )
+        )
+        if result.net_promoter_score is not None:
+            section.lines.append(
+                (
+                    _("%(question)s (net promoter score)", question=result.question.label),
+                    f"{result.net_promoter_score:+d}" if shown else few,
+                )
+            )
+    for session in found.sessions:
+        shown = session.answered >= SMALLEST_GROUP
+        section.sessions.append(
+            (
+                session.item.title,
+                number(session.average) if shown else few,
+                str(session.answered) if shown else "–",
+            )
+        )
+    section.notes += [
+        _(
+            "From the survey “%(title)s”. Response rate: answers out of the people checked in.",
+            title=survey.title,
+        ),
+        _(
+            "Net promoter score: the share of answers of 9 or 10 minus the share of 0 to 6,"
+            " in percentage points, from -100 to +100."
+        ),
+        _("A figure based on fewer than 5 answers is not given."),
+    ]
+    return section
 
 
 def _speakers_and_panels(event: Event) -> tuple[list[Speaker], list[Panel]]:
