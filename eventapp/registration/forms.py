@@ -7,8 +7,7 @@ custom questions' included: a browser silently truncates pasted text to a `maxle
 
 from typing import TYPE_CHECKING
 
-from babel import support
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,7 +21,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -46,13 +44,11 @@ DIETARY_LABELS = {**DIETARY, Dietary.OTHER: _l("Other (please say)")}
 
 # --- What every form of a language shares ------------------------------------------------
 # Built once per process and language rather than for each form: two forms per sign-up
-# (the page, then the post) each sorted the 250 countries, made an option of each, and read
-# WTForms' message catalogue from disk (Flask-WTF keeps it for one request only).
+# (the page, then the post) each sorted the 250 countries and made an option of each.
+# (WTForms' own messages are read once too: web/forms.py, FormMessages.)
 
 #: language -> the country select's options
 _countries: dict[str, list] = {}
-#: language -> WTForms' own messages ("Not a valid choice.")
-_wtforms_messages: dict[str, support.NullTranslations] = {}
 
 
 def _country_options() -> list:
@@ -65,18 +61,6 @@ def _country_options() -> list:
 
 class DetailsForm(CleanForm):
     """What a participant tells about themselves: the sign-up form minus consent."""
-
-    class Meta:
-        def get_translations(self, form):
-            if not current_app.config.get("WTF_I18N_ENABLED", True):
-                return super().get_translations(form)
-            language = str(get_locale())
-            translations = _wtforms_messages.get(language)
-            if translations is None:
-                translations = _wtforms_messages[language] = support.Translations.load(
-                    messages_path(), [language], domain="wtforms"
-                )
-            return translations
 
     honorific = string_field("honorific", PUBLIC, _l("Title (optional)"))
     given_name = string_field("given_name", PUBLIC, _l("Given name"))
