@@ -150,3 +150,51 @@ def pdfinfo(pdf: bytes, tmp_path) -> dict[str, str]:
         for line in output.stdout.splitlines()
         if ":" in line
     }
+
+
+@dataclass
+class LanguageSpan:
+    role: str
+    text: str
+    #: The element's /Lang (a screen reader switches voice for it), "" when it has none.
+    lang: str
+
+
+def tagged_languages(pdf: bytes) -> list[LanguageSpan]:
+    """Every structure element, with all the text under it and its own /Lang."""
+    texts = _marked_texts(pdf)
+    document = pikepdf.open(io.BytesIO(pdf))
+    pages = {page.objgen: i for i, page in enumerate(document.pages)}
+    out: list[LanguageSpan] = []
+
+    def text_under(node, page_index: int) -> str:
+        parts = []
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            if isinstance(kid, int):
+                parts.append(texts.get((page_index, kid), ""))
+            elif isinstance(kid, pikepdf.Dictionary) and kid.get("/Type") == "/MCR":
+                parts.append(texts.get((pages[kid.Pg.objgen], int(kid.MCID)), ""))
+            elif isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                kid_page = pages.get(kid.Pg.objgen, page_index) if "/Pg" in kid else page_index
+                parts.append(text_under(kid, kid_page))
+        return "".join(parts)
+
+    def walk(node, page_index: int = 0) -> None:
+        if isinstance(node, pikepdf.Array | list):
+            for kid in node:
+                walk(kid, page_index)
+            return
+        if not isinstance(node, pikepdf.Dictionary) or "/S" not in node:
+            return
+        if "/Pg" in node:
+            page_index = pages.get(node.Pg.objgen, page_index)
+        lang = str(node.Lang) if "/Lang" in node else ""
+        out.append(
+            LanguageSpan(str(node.S)[1:], " ".join(text_under(node, page_index).split()), lang)
+        )
+        if "/K" in node:
+            walk(node.K, page_index)
+
+    walk(document.Root.StructTreeRoot.K)
+    return out

@@ -1,6 +1,6 @@
 """Organiser pages for the event's rooms."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from eventapp.agenda import rooms as services
@@ -8,8 +8,12 @@ from eventapp.agenda.forms import RoomForm
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
 from eventapp.extensions import db
 from eventapp.models import Room
+from eventapp.web import translation_fields
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import add_error
+
+#: What of a room its form edits in the event's other languages.
+ROOM_TEXTS = ("name",)
 
 
 def get_room_or_404(event, room_id: int) -> Room:
@@ -44,13 +48,21 @@ def room(slug: str, room_id: int):
     """Rename a room or change its seats."""
     event = get_managed_event_or_404(slug)
     room = get_room_or_404(event, room_id)
-    form = RoomForm(obj=room)
+    form = translation_fields.translations_form(RoomForm, event, ROOM_TEXTS, obj=room)
+    if request.method == "GET":
+        translation_fields.fill(form, room, ROOM_TEXTS)
     if form.validate_on_submit():
         if services.room_name_taken(event, form.name.data or "", exclude=room):
             add_error(form.name, _("There is a room with this name already."))
         else:
             services.save_room(
-                event, room, {"name": form.name.data, "capacity": form.capacity.data}
+                event,
+                room,
+                {
+                    "name": form.name.data,
+                    "capacity": form.capacity.data,
+                    "translations": translation_fields.data(form, event, ROOM_TEXTS),
+                },
             )
             db.session.commit()
             flash(_("Room saved."), "info")

@@ -1,6 +1,6 @@
 """Organiser pages for speakers: profiles, bios, photos."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -11,8 +11,12 @@ from eventapp.core.i18n import country_choices
 from eventapp.extensions import db
 from eventapp.media.photos import PhotoError, delete_photo, store_photo
 from eventapp.models import Event, Person
+from eventapp.web import translation_fields
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import add_error, options
+
+#: What of a speaker's profile its form edits in the event's other languages.
+PERSON_TEXTS = ("position", "bio")
 
 
 def get_person_or_404(event: Event, person_id: int) -> Person:
@@ -36,8 +40,10 @@ def speakers(slug: str):
 
 
 def _edit(event: Event, person: Person | None):
-    form = PersonForm(obj=person)
+    form = translation_fields.translations_form(PersonForm, event, PERSON_TEXTS, obj=person)
     form.country.choices = options([("", "—"), *country_choices()])
+    if request.method == "GET" and person is not None:
+        translation_fields.fill(form, person, PERSON_TEXTS)
     if form.validate_on_submit():
         data = {
             name: form[name].data or ""
@@ -52,6 +58,7 @@ def _edit(event: Event, person: Person | None):
             )
         }
         data["email"] = form.email.data or None
+        data["translations"] = translation_fields.data(form, event, PERSON_TEXTS)
         old_photo = person.photo if person else None
         new_photo = None
         upload = form.photo.data

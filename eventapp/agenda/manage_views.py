@@ -11,10 +11,15 @@ from eventapp.agenda import services as agenda_services
 from eventapp.agenda.conflicts import conflicts_by_item, find_conflicts
 from eventapp.agenda.forms import AddPersonForm, ItemForm, ShiftForm
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.core import translated
 from eventapp.extensions import db
 from eventapp.models import AgendaItem, AgendaRole, Event, RoleKind
+from eventapp.web import translation_fields
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import delocalize, localize, options
+
+#: What of an item the form edits in the event's other languages.
+ITEM_TEXTS = ("title", "description")
 
 
 def load_items(event: Event) -> list[AgendaItem]:
@@ -70,14 +75,16 @@ def agenda(slug: str):
         conflicts=conflicts,
         flags=conflicts_by_item(conflicts),
         shift_form=ShiftForm(),
+        translated=translated.completeness_by_language(event, [*items, *event.rooms]),
     )
 
 
 def _item_form(event: Event, item: AgendaItem | None) -> ItemForm:
-    form = ItemForm(obj=item)
+    form = translation_fields.translations_form(ItemForm, event, ITEM_TEXTS, obj=item)
     form.room_id.choices = options([(0, _("No room"))] + [(r.id, r.name) for r in event.rooms])
     if request.method == "GET":
         if item is not None:
+            translation_fields.fill(form, item, ITEM_TEXTS)
             form.starts_at.data = delocalize(item.starts_at, event.timezone)
             form.ends_at.data = delocalize(item.ends_at, event.timezone)
             form.room_id.data = item.room_id or 0
@@ -96,6 +103,7 @@ def _item_data(event: Event, form: ItemForm) -> dict:
         "starts_at": localize(form.starts_at.data, event.timezone),
         "ends_at": localize(form.ends_at.data, event.timezone),
         "room_id": form.room_id.data or None,
+        "translations": translation_fields.data(form, event, ITEM_TEXTS),
     }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from eventapp.models import AgendaItem, Event
+from eventapp.models import AgendaItem, Event, Room
 
 
 @dataclass
@@ -20,6 +20,8 @@ class RoomNow:
     next: AgendaItem | None = None
     #: Items ahead in this room: tells "nothing more today" from "nothing at all".
     later: list[AgendaItem] = field(default_factory=list)
+    #: The room itself (None for the venue), for its name in the page's language.
+    room: Room | None = None
 
 
 @dataclass
@@ -34,7 +36,7 @@ def now_and_next(event: Event, items: list[AgendaItem], at: datetime, venue_labe
     """For each room with items: the item running at `at` (the one that started last when
     several overlap) and the next one to start. Rooms in the organisers' order, then the
     venue for items that have no room."""
-    rooms = {room.id: RoomNow(room.name) for room in event.rooms}
+    rooms = {room.id: RoomNow(room.name, room=room) for room in event.rooms}
     venue = RoomNow(venue_label)
     used: dict[int | None, RoomNow] = {}
     for item in sorted(items, key=lambda i: (i.starts_at, i.position, i.id)):

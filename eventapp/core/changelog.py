@@ -17,12 +17,14 @@ from eventapp.core.labels import (
     CATEGORIES,
     DIETARY,
     ITEM_KINDS,
+    LANGUAGE_NAMES,
     QUESTION_KINDS,
     ROLES,
     STATUSES,
     SUPPORT_LINES,
     SUPPORT_STATUSES,
 )
+from eventapp.core.translated import set_translations
 from eventapp.extensions import db
 from eventapp.models import ChangeLogEntry, Event
 
@@ -152,6 +154,8 @@ FIELD_LABELS = {
     "budget_travel": _l("Travel budget"),
     "budget_accommodation": _l("Accommodation budget"),
     "budget_per_diem": _l("Per diem budget"),
+    "language": _l("Main language"),
+    "extra_languages": _l("Other languages"),
 }
 #: Fields whose stored value is a code with a name.
 VALUE_NAMES: dict[str, dict[Any, Any]] = {
@@ -160,6 +164,8 @@ VALUE_NAMES: dict[str, dict[Any, Any]] = {
     "dietary": DIETARY,
     "support": SUPPORT_STATUSES,
     "support_lines": SUPPORT_LINES,
+    "language": LANGUAGE_NAMES,
+    "extra_languages": LANGUAGE_NAMES,
 }
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)")
 
@@ -178,7 +184,7 @@ def readable(entry: ChangeLogEntry, event: Event) -> list[tuple[str, str, str | 
         names["item_ids"] = {item.id: f"“{item.title}”" for item in event.agenda_items}
     rows: list[tuple[str, str, str | None]] = []
     for name, values in (entry.changes or {}).items():
-        label = str(FIELD_LABELS[name]) if name in FIELD_LABELS else name
+        label = _field_label(name)
         pair = (
             isinstance(values, list)
             and len(values) == 2
@@ -195,6 +201,20 @@ def readable(entry: ChangeLogEntry, event: Event) -> list[tuple[str, str, str | 
         else:
             rows.append((label, _shown(name, values, event, names), None))
     return rows
+
+
+def _field_label(name: str) -> str:
+    """The form's name of a field; a translation's ("title__fr") as "Title (French)"."""
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    field, _sep, language = name.rpartition("__")
+    if field in FIELD_LABELS and language in LANGUAGE_NAMES:
+        return _(
+            "%(label)s (%(language)s)",
+            label=FIELD_LABELS[field],
+            language=LANGUAGE_NAMES[language],
+        )
+    return name
 
 
 def _shown(name: str, value: Any, event: Event, names: dict[str, dict]) -> str:
@@ -235,15 +255,23 @@ def save_logged(
     created: Callable[[Any], str],
     changed: Callable[[Any], str],
 ) -> Any:
-    """Create (obj None) or update an object of the event, and log what changed."""
+    """Create (obj None) or update an object of the event, and log what changed.
+
+    `data["translations"]`, if given, holds the texts in the event's other languages
+    ({language: {field: text}}, see core/translated.py); they are logged as "title__fr".
+    """
+    texts = data.get("translations") or {}
     if obj is None:
         obj = new()
         apply_changes(obj, data, fields)
+        added = set_translations(obj, texts)
         db.session.add(obj)
         db.session.flush()
-        record(event, entity, obj.id, "create", created(obj), snapshot(obj, fields))
+        values = {**snapshot(obj, fields), **{k: after for k, (_b, after) in added.items()}}
+        record(event, entity, obj.id, "create", created(obj), values)
         return obj
     changes = apply_changes(obj, data, fields)
+    changes.update(set_translations(obj, texts))
     if changes:
         record(event, entity, obj.id, "update", changed(obj), changes)
     return obj

@@ -99,3 +99,11 @@ SEGMENT_KINDS = {
     SegmentKind.FLIGHT: _l("Flight"),
     SegmentKind.TRAIN: _l("Train"),
 }
+
+#: The languages of the interface and of events' content, named in the page's language.
+LANGUAGE_NAMES = {
+    "en": _l("English"),
+    "fr": _l("French"),
+    "es": _l("Spanish"),
+    "pt": _l("Portuguese"),
+}

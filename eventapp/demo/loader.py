@@ -50,6 +50,17 @@ ROLE_KEYS = {
 }
 
 
+def translations(spec: dict) -> dict[str, dict[str, str]]:
+    """A table's `translations` ({"fr": {"title": ...}}), its texts stripped as the main
+    ones are and empty ones left out (see core/translated.py)."""
+    result = {}
+    for language, fields in spec.get("translations", {}).items():
+        texts = {field: text.strip() for field, text in fields.items() if text.strip()}
+        if texts:
+            result[language] = texts
+    return result
+
+
 def read_data(path: Path = DATA_FILE) -> dict:
     with path.open("rb") as f:
         return tomllib.load(f)
@@ -105,8 +116,16 @@ def load_demo(
         registration_closes_at=local(spec["registration_closes"]),
         published=spec.get("published", False),
         key_figures=[
-            {"value": f["value"], "label": f["label"]} for f in spec.get("key_figures", [])
+            {
+                "value": f["value"],
+                "label": f["label"],
+                **({"translations": f["label_translations"]} if "label_translations" in f else {}),
+            }
+            for f in spec.get("key_figures", [])
         ],
+        language=spec.get("language", "en"),
+        extra_languages=list(spec.get("extra_languages", [])),
+        translations=translations(spec),
     )
     db.session.add(event)
 
@@ -117,6 +136,7 @@ def load_demo(
             name=room_spec["name"],
             capacity=room_spec.get("capacity"),
             position=position,
+            translations=translations(room_spec),
         )
 
     people = {}
@@ -131,6 +151,7 @@ def load_demo(
             country=p.get("country", ""),
             bio=p.get("bio", "").strip(),
             email=p.get("email") or None,
+            translations=translations(p),
         )
 
     for position, item_spec in enumerate(data.get("agenda", [])):
@@ -143,6 +164,7 @@ def load_demo(
             ends_at=on_the_day(item_spec["end"]),
             room=rooms[item_spec["room"]] if item_spec.get("room") else None,
             position=position,
+            translations=translations(item_spec),
         )
         for key, role in ROLE_KEYS.items():
             for order, person_key in enumerate(item_spec.get(key, [])):

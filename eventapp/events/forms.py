@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -13,7 +14,17 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from eventapp.core.i18n import LANGUAGES
+from eventapp.core.labels import LANGUAGE_NAMES
+from eventapp.registration.forms import MultiCheckboxField
 from eventapp.web.forms import CleanForm, LocalTimeField, options, validate_timezone
+
+OFFERED_LANGUAGE = _l("Choose one of the languages offered.")
+
+
+def languages_offered(form, field):
+    if any(code not in LANGUAGES for code in field.data or ()):
+        raise ValidationError(OFFERED_LANGUAGE)
 
 
 class EventForm(CleanForm):
@@ -66,6 +77,25 @@ class EventForm(CleanForm):
         choices=options(
             [("A5", _l("A5 booklet (folded A4 sheets)")), ("A4", _l("A4, printed on both sides"))]
         ),
+    )
+
+    language = SelectField(
+        _l("Main language"),
+        choices=options([(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]),
+        default=LANGUAGES[0],
+        # Our message rather than WTForms' "Not a valid choice", which it does not
+        # translate into every language we offer.
+        validate_choice=False,
+        # Left out of a post (the new-event form, a script written before languages): the
+        # event's language as it is.
+        validators=[AnyOf(LANGUAGES, message=OFFERED_LANGUAGE)],
+    )
+    extra_languages = MultiCheckboxField(
+        _l("Other languages of the content"),
+        choices=options([(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]),
+        default=(),
+        validate_choice=False,
+        validators=[languages_offered],
     )
 
     retention_days = IntegerField(

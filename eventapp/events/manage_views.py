@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from eventapp.auth.access import admin_required, get_managed_event_or_404, organiser_required
-from eventapp.core import changelog
+from eventapp.core import changelog, translated
 from eventapp.core.labels import USER_ROLES
 from eventapp.events import services
 from eventapp.events.forms import EventForm, EventSettingsForm, ManagerForm, NewEventForm
@@ -21,6 +21,7 @@ from eventapp.registration import services as registrations
 from eventapp.travel import services as travel
 from eventapp.travel import visa_letters
 from eventapp.travel.forms import TravelSettingsFields
+from eventapp.web import translation_fields
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import add_error, delocalize, localize, options, timezone_choices
 
@@ -44,7 +45,15 @@ def event_data(form: EventForm) -> dict:
     for name in ("subtitle", "venue_name", "venue_address", "description", "privacy_notice"):
         data[name] = data[name] or ""
     data["programme_size"] = form.programme_size.data
+    if not form.language.raw_data:
+        # No language in the post (a script written before languages; the checkboxes
+        # of the others cannot tell "none ticked" from "not sent"): both kept as they are.
+        del data["language"], data["extra_languages"]
     return data
+
+
+#: What of the event its settings edit in the event's other languages (the form's order).
+EVENT_TEXTS = ("title", "subtitle", "description", "venue_name", "privacy_notice")
 
 
 def visible_events() -> list[Event]:
@@ -73,6 +82,10 @@ def new_event():
         else:
             data = event_data(form)
             source = next((e for e in sources if e.id == form.copy_from.data), None)
+            # The new-event form leaves languages to the settings: a blank event starts in
+            # English alone, a copy in the languages of its source.
+            data.pop("extra_languages", None)
+            data.pop("language", None)
             if source is None:
                 event = services.create_event(data, current_user)
             else:
@@ -118,8 +131,9 @@ def event(slug: str):
 def settings(slug: str):
     """Title, dates, venue, capacity, registration window, publication, texts."""
     event = get_managed_event_or_404(slug)
-    form = SettingsForm(obj=event)
+    form = translation_fields.translations_form(SettingsForm, event, EVENT_TEXTS, obj=event)
     if request.method == "GET":
+        translation_fields.fill(form, event, EVENT_TEXTS)
         for name in TIME_FIELDS:
             form[name].data = delocalize(getattr(event, name), event.timezone)
         form.programme_size.data = programme_size(event)
@@ -133,7 +147,9 @@ def settings(slug: str):
         if services.slug_taken(form.slug.data or "", exclude=event):
             add_error(form.slug, _("Another event uses this address already."))
         elif images is not None:
-            changes = services.update_event(event, event_data(form))
+            data = event_data(form)
+            data["translations"] = translation_fields.data(form, event, EVENT_TEXTS)
+            changes = services.update_event(event, data)
             travel.update_settings(event, form.travel_settings())
             _update_letterhead(event, form, images)
             # More public seats: the waiting list moves up at once, as after a cancellation.
@@ -159,6 +175,8 @@ def settings(slug: str):
         timezones=timezone_choices(),
         erase_after=retention.erase_after(event),
         signature=visa_letters.settings_for(event).signature,
+        translatable=EVENT_TEXTS,
+        translated=translated.completeness_by_language(event, translated.event_content(event)),
     ), 422 if form.errors else 200
 
 

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from eventapp.core.changelog import apply_changes, record
+from eventapp.core.i18n import LANGUAGES
+from eventapp.core.translated import set_translations
 from eventapp.extensions import db
 from eventapp.media.photos import copy_photo
 from eventapp.models import AgendaItem, AgendaRole, Event, Person, Question, Room, User
@@ -39,6 +41,8 @@ EVENT_FIELDS = (
     "description",
     "privacy_notice",
     "retention_days",
+    "language",
+    "extra_languages",
 )
 
 
@@ -52,7 +56,7 @@ def slug_taken(slug: str, exclude: Event | None = None) -> bool:
 def create_event(data: dict[str, Any], creator: User | None = None) -> Event:
     """A blank event; its creator (an organiser) becomes one of its managers."""
     event = Event(key_figures=[])
-    apply_changes(event, data, EVENT_FIELDS)
+    apply_changes(event, _languages(data), EVENT_FIELDS)
     _set_programme_size(event, data)
     db.session.add(event)
     if creator is not None and not creator.manages(event):
@@ -62,8 +66,24 @@ def create_event(data: dict[str, Any], creator: User | None = None) -> Event:
     return event
 
 
+def _languages(data: dict[str, Any]) -> dict[str, Any]:
+    """The main language as chosen; the others without it, in the switcher's order.
+    Texts of a language no longer offered are kept (see core/translated.py)."""
+    if "language" not in data:
+        return data
+    main = data["language"]
+    if main not in LANGUAGES:
+        raise ValueError(f"unknown language {main!r}")
+    chosen = set(data.get("extra_languages") or ())
+    extra = [code for code in LANGUAGES if code in chosen and code != main]
+    return {**data, "extra_languages": extra}
+
+
 def update_event(event: Event, data: dict[str, Any]) -> dict[str, list]:
-    changes = apply_changes(event, data, EVENT_FIELDS)
+    """The settings as given; `data["translations"]` holds the texts in the event's
+    other languages ({language: {field: text}}, see core/translated.py)."""
+    changes = apply_changes(event, _languages(data), EVENT_FIELDS)
+    changes.update(set_translations(event, data.get("translations") or {}))
     changes.update(_set_programme_size(event, data))
     if changes:
         record(event, "event", event.id, "update", _("Event settings changed"), changes)
@@ -137,6 +157,9 @@ def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Eve
             moderation=source.moderation,
             privacy_notice=source.privacy_notice,
             key_figures=copy.deepcopy(source.key_figures or []),
+            language=source.language,
+            extra_languages=list(source.extra_languages or []),
+            translations=_translations_for_new_title(source, title),
             # Travel support's settings, as a starting point like the capacity.
             currency=source.currency,
             support_on_signup=source.support_on_signup,
@@ -149,7 +172,12 @@ def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Eve
         # (SQLAlchemy 2 does not cascade along `Room(event=...)` backrefs).
         rooms = {}
         for room in source.rooms:
-            rooms[room.id] = Room(name=room.name, capacity=room.capacity, position=room.position)
+            rooms[room.id] = Room(
+                name=room.name,
+                capacity=room.capacity,
+                position=room.position,
+                translations=copy.deepcopy(room.translations or {}),
+            )
             event.rooms.append(rooms[room.id])
         people = {}
         for person in sorted(source.people, key=lambda p: p.id):
@@ -174,6 +202,7 @@ def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Eve
                 ends_at=moved(item.ends_at),
                 room=copied_room,
                 position=item.position,
+                translations=copy.deepcopy(item.translations or {}),
             )
             copied.roles = [
                 AgendaRole(person=people[role.person_id], role=role.role, position=role.position)
@@ -189,6 +218,7 @@ def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Eve
                     required=question.required,
                     choices=list(question.choices),
                     position=question.position,
+                    translations=copy.deepcopy(question.translations or {}),
                 )
             )
     db.session.flush()
@@ -203,6 +233,16 @@ def copy_event(source: Event, *, slug: str, title: str, start_date: date) -> Eve
     return event
 
 
+def _translations_for_new_title(source: Event, title: str) -> dict[str, dict[str, Any]]:
+    """The source's translated texts; its translated titles only if the title is kept
+    (a translation of "Forum 2024" would be wrong beside "Forum 2025")."""
+    translations = copy.deepcopy(source.translations or {})
+    if title != source.title:
+        for fields in translations.values():
+            fields.pop("title", None)
+    return {language: fields for language, fields in translations.items() if fields}
+
+
 def _copy_person(person: Person) -> Person:
     """The same speaker profile for another event, with a copy of the photo file: each
     event deletes its own (a missing file leaves the copy without a photo)."""
@@ -214,6 +254,7 @@ def _copy_person(person: Person) -> Person:
         organisation=person.organisation,
         country=person.country,
         bio=person.bio,
+        translations=copy.deepcopy(person.translations or {}),
         photo=copy_photo(person.photo),
         email=person.email,
     )

@@ -12,12 +12,12 @@ import re
 import uuid
 from typing import Any
 
-from flask import current_app
-
+from eventapp.core.translated import localized
 from eventapp.feeds.frab import (
     FALLBACK_ROOM,
     GENERATOR_VERSION,
     clean_text,
+    content_language,
     credited,
     days,
     hhmm,
@@ -25,6 +25,7 @@ from eventapp.feeds.frab import (
     kind_labels,
     last_modified,
     slugify,
+    text,
     version,
 )
 from eventapp.models import AgendaItem, Event, Person, Room
@@ -41,9 +42,10 @@ _ACRONYM = re.compile(r"^[a-z0-9_-][a-z0-9_]{3,}(-2[0-9]{3}-[a-z]+)?$")
 _TIME_ZONE = re.compile(r"^([A-Z][a-z]+/[A-Z][a-z]+)|UTC$")
 
 
-def schedule_json(event: Event, items: list[AgendaItem]) -> bytes:
-    """The c3voc schedule document, UTF-8."""
-    data = schedule(event, items)
+def schedule_json(event: Event, items: list[AgendaItem], language: str | None = None) -> bytes:
+    """The c3voc schedule document, UTF-8, its texts in `language` where translated
+    (default: the event's main language)."""
+    data = schedule(event, items, content_language(event, language))
     # The version hashes the document without it, so it changes whenever the content does.
     data["schedule"]["version"] = version(event, last_modified(event, items), _dump(data))
     return _dump(data)
@@ -62,33 +64,35 @@ def acronym(slug: str) -> str:
     return text
 
 
-def schedule(event: Event, items: list[AgendaItem]) -> dict[str, Any]:
-    """The whole document as plain data, the version still empty."""
+def schedule(event: Event, items: list[AgendaItem], language: str | None = None) -> dict[str, Any]:
+    """The whole document as plain data, the version still empty; texts in `language`
+    where translated (default: the event's main language)."""
+    language = content_language(event, language)
     agenda_url = external_url("public.agenda", slug=event.slug)
-    # Events have no language of their own: the site's default is what organisers write in.
-    language = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
     labels = kind_labels()
-    fallback = event.venue_name or FALLBACK_ROOM
+    fallback = text(event, "venue_name", language) or FALLBACK_ROOM
     programme = days(event, items)
     conference: dict[str, Any] = {
         "acronym": acronym(event.slug),
-        "title": clean_text(event.title),
-        "description": clean_text(event.description),
+        "title": clean_text(text(event, "title", language)),
+        "description": clean_text(text(event, "description", language)),
         "start": event.local(event.starts_at).isoformat(timespec="seconds"),
         "end": event.local(event.ends_at).isoformat(timespec="seconds"),
         "daysCount": len(programme),
         "timeslot_duration": TIMESLOT,
         "url": external_url("public.event", slug=event.slug),
-        "rooms": [_room(event, room) for room in event.rooms],
+        "rooms": [_room(event, room, language) for room in event.rooms],
         "days": [],
     }
     if _TIME_ZONE.match(event.timezone):  # e.g. Etc/GMT+3 is outside the schema's pattern
         conference["time_zone_name"] = event.timezone
     for day in programme:
         # Every room every day, in the organisers' order: apps draw them as stable columns.
-        rooms: dict[str, list[dict[str, Any]]] = {room.name: [] for room in event.rooms}
+        rooms: dict[str, list[dict[str, Any]]] = {
+            text(room, "name", language): [] for room in event.rooms
+        }
         for item in day.items:
-            room_name = item.room.name if item.room else fallback
+            room_name = text(item.room, "name", language) if item.room else fallback
             rooms.setdefault(room_name, []).append(
                 _event(event, item, room_name, agenda_url, language, labels)
             )
@@ -118,10 +122,10 @@ def _guid(kind: str, url: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{kind}:{url}"))
 
 
-def _room(event: Event, room: Room) -> dict[str, Any]:
+def _room(event: Event, room: Room, language: str) -> dict[str, Any]:
     url = external_url("public.agenda", slug=event.slug)
     data: dict[str, Any] = {
-        "name": clean_text(room.name),
+        "name": clean_text(text(room, "name", language)),
         "guid": _guid("room", f"{url}#room-{room.id}"),
         "capacity": room.capacity,
     }
@@ -138,6 +142,7 @@ def _event(
     listed: dict[int, Person] = {}
     for _role, person in credited(item):
         listed.setdefault(person.id, person)  # someone moderating and speaking: once
+    title = localized(item, "title", language)
     return {
         "guid": str(item.guid),
         "id": item.id,
@@ -148,20 +153,21 @@ def _event(
         "room": clean_text(room_name),
         "slug": item_slug(event, item),
         "url": f"{agenda_url}#item-{item.id}",
-        "title": clean_text(item.title),
+        "title": clean_text(title.text),
         "subtitle": "",
         "track": str(labels.get(item.kind, "")) or None,
         "type": item.kind.value,
-        "language": language,
+        # The language the title is really in: the one asked for, or the main one.
+        "language": title.language,
         # Apps show the abstract and the description one after the other: the text goes once.
-        "abstract": clean_text(item.description),
+        "abstract": clean_text(text(item, "description", language)),
         "description": None,
-        "persons": [_person(event, person) for person in listed.values()],
+        "persons": [_person(event, person, language) for person in listed.values()],
         "links": [],
     }
 
 
-def _person(event: Event, person: Person) -> dict[str, Any]:
+def _person(event: Event, person: Person, language: str) -> dict[str, Any]:
     """A person in the pretalx shape (name, biography): never their e-mail address."""
     url = external_url("public.speaker", slug=event.slug, person_id=person.id)
     return {
@@ -170,5 +176,5 @@ def _person(event: Event, person: Person) -> dict[str, Any]:
         "id": person.id,
         "url": url,
         "avatar": (external_url("media.photo", name=person.photo) if person.photo else None),
-        "biography": clean_text(person.bio) or None,
+        "biography": clean_text(text(person, "bio", language)) or None,
     }

@@ -28,6 +28,7 @@ def agenda_ics(event: Event) -> bytes:
     cached = _built.get(key)
     if cached and cached[:2] == revision:
         return cached[2]
-    body = agenda_calendar(event, agenda(event))
+    # Its texts in the same language as its labels: the e-mail's, where translated.
+    body = agenda_calendar(event, agenda(event), key[1])
     _built[key] = (*revision, body)
     return body

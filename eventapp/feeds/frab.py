@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
-
-from flask import current_app
+from typing import Any
 
 from eventapp.core.labels import ITEM_KINDS
+from eventapp.core.translated import event_languages, localized
 from eventapp.models import AgendaItem, Event, ItemKind, Person, RoleKind
 from eventapp.web.public_url import external_url
 
@@ -40,6 +40,16 @@ FALLBACK_ROOM = "General"
 # hold: ElementTree writes them as they are and a parser then rejects the whole file over
 # one character pasted into a title.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def content_language(event: Event, language: str | None) -> str:
+    """The language a feed's texts are asked in: ?lang=, else the event's main one."""
+    return language or event_languages(event)[0]
+
+
+def text(obj: Any, field: str, language: str) -> str:
+    """Organiser-written text in `language`, or in the main language where untranslated."""
+    return localized(obj, field, language).text
 
 
 def clean_text(value: str | None) -> str:
@@ -158,25 +168,25 @@ def hhmm(delta: timedelta) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def schedule_xml(event: Event, items: list[AgendaItem]) -> bytes:
-    """The frab schedule document, UTF-8, valid against the voc/schedule XSD."""
+def schedule_xml(event: Event, items: list[AgendaItem], language: str | None = None) -> bytes:
+    """The frab schedule document, UTF-8, valid against the voc/schedule XSD, its texts
+    in `language` where translated (default: the event's main language)."""
+    language = content_language(event, language)
     root = ET.Element("schedule")
     ET.SubElement(root, "generator", name="eventapp", version=GENERATOR_VERSION)
     version_element = ET.SubElement(root, "version")
     programme = days(event, items)
     conference = ET.SubElement(root, "conference")
     _sub(conference, "acronym", event.slug)
-    _sub(conference, "title", event.title)
+    _sub(conference, "title", text(event, "title", language))
     _sub(conference, "start", programme[0].date.isoformat())
     _sub(conference, "end", programme[-1].date.isoformat())
     _sub(conference, "days", str(len(programme)))
     _sub(conference, "base_url", external_url("public.home"))
     _sub(conference, "time_zone_name", event.timezone)
     agenda_url = external_url("public.agenda", slug=event.slug)
-    # Events have no language of their own: the site's default is what organisers write in.
-    language = current_app.config.get("BABEL_DEFAULT_LOCALE", "en")
     labels = kind_labels()
-    fallback = event.venue_name or FALLBACK_ROOM
+    fallback = text(event, "venue_name", language) or FALLBACK_ROOM
     for day in programme:
         day_element = ET.SubElement(
             root,
@@ -188,11 +198,11 @@ def schedule_xml(event: Event, items: list[AgendaItem]) -> bytes:
         )
         # Every room every day, in the organisers' order: apps draw them as stable columns.
         rooms = {
-            room.name: ET.SubElement(day_element, "room", name=clean_text(room.name))
-            for room in event.rooms
+            name: ET.SubElement(day_element, "room", name=clean_text(name))
+            for name in (text(room, "name", language) for room in event.rooms)
         }
         for item in day.items:
-            room_name = item.room.name if item.room else fallback
+            room_name = text(item.room, "name", language) if item.room else fallback
             if room_name not in rooms:
                 rooms[room_name] = ET.SubElement(day_element, "room", name=clean_text(room_name))
             _event_element(rooms[room_name], event, item, room_name, agenda_url, language, labels)
@@ -222,13 +232,15 @@ def _event_element(
     _sub(element, "room", room_name)
     _sub(element, "slug", item_slug(event, item))
     _sub(element, "url", f"{agenda_url}#item-{item.id}")
-    _sub(element, "title", item.title)
+    title = localized(item, "title", language)
+    _sub(element, "title", title.text)
     _sub(element, "subtitle", "")
     _sub(element, "track", labels.get(item.kind, ""))
     _sub(element, "type", item.kind.value)
-    _sub(element, "language", language)
+    # The language the title is really in: the one asked for, or the main one.
+    _sub(element, "language", title.language)
     # Apps show the abstract and the description one after the other: the text goes once.
-    _sub(element, "abstract", item.description)
+    _sub(element, "abstract", text(item, "description", language))
     _sub(element, "description", "")
     persons = ET.SubElement(element, "persons")
     listed: set[int] = set()

@@ -7,7 +7,15 @@ from datetime import timedelta
 import icalendar
 from flask_babel import lazy_gettext as _l
 
-from eventapp.feeds.frab import GENERATOR_VERSION, ROLE_ORDER, clean_text, credited, kind_labels
+from eventapp.feeds.frab import (
+    GENERATOR_VERSION,
+    ROLE_ORDER,
+    clean_text,
+    content_language,
+    credited,
+    kind_labels,
+    text,
+)
 from eventapp.models import AgendaItem, Event, ItemKind, RoleKind
 from eventapp.web.public_url import external_url
 
@@ -22,15 +30,17 @@ ROLE_WORDS = {
 }
 
 
-def agenda_calendar(event: Event, items: list[AgendaItem]) -> bytes:
-    """The whole agenda: one VEVENT per item, times in the event's zone with its VTIMEZONE."""
-    calendar = _calendar(event, items)
+def agenda_calendar(event: Event, items: list[AgendaItem], language: str | None = None) -> bytes:
+    """The whole agenda: one VEVENT per item, times in the event's zone with its VTIMEZONE;
+    texts in `language` where translated (default: the event's main language)."""
+    language = content_language(event, language)
+    calendar = _calendar(event, items, language)
     # X- properties are written as given, not escaped like SUMMARY: one line each, or a
     # title stored with a line break would stop every feed and confirmation e-mail.
-    calendar.add("x-wr-calname", one_line(event.title))
+    calendar.add("x-wr-calname", one_line(text(event, "title", language)))
     calendar.add("x-wr-timezone", event.timezone)
     if event.subtitle:
-        calendar.add("x-wr-caldesc", one_line(event.subtitle))
+        calendar.add("x-wr-caldesc", one_line(text(event, "subtitle", language)))
     # Subscribed calendars otherwise refresh when the client likes (Outlook: weekly).
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
@@ -41,12 +51,12 @@ def one_line(value: str | None) -> str:
     return " ".join(clean_text(value).splitlines()).strip()
 
 
-def item_calendar(event: Event, item: AgendaItem) -> bytes:
+def item_calendar(event: Event, item: AgendaItem, language: str | None = None) -> bytes:
     """One item, for "add to my calendar": the same UID as in the feed, so no duplicates."""
-    return _calendar(event, [item]).to_ical()
+    return _calendar(event, [item], content_language(event, language)).to_ical()
 
 
-def _calendar(event: Event, items: list[AgendaItem]) -> icalendar.Calendar:
+def _calendar(event: Event, items: list[AgendaItem], language: str) -> icalendar.Calendar:
     """PRODID, VERSION, the event's VTIMEZONE and a VEVENT per item."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -55,7 +65,7 @@ def _calendar(event: Event, items: list[AgendaItem]) -> icalendar.Calendar:
     agenda_url = external_url("public.agenda", slug=event.slug)
     labels = kind_labels()
     for item in items:
-        calendar.add_component(vevent(event, item, agenda_url, labels))
+        calendar.add_component(vevent(event, item, agenda_url, labels, language))
     # Observances only for the days the calendar covers (a day's margin either side):
     # the default 1970-2038 rule set would outweigh a small agenda. UTC needs none ("Z").
     moments = [
@@ -71,9 +81,14 @@ def _calendar(event: Event, items: list[AgendaItem]) -> icalendar.Calendar:
 
 
 def vevent(
-    event: Event, item: AgendaItem, agenda_url: str, labels: dict[ItemKind, str]
+    event: Event,
+    item: AgendaItem,
+    agenda_url: str,
+    labels: dict[ItemKind, str],
+    language: str | None = None,
 ) -> icalendar.Event:
     """One agenda item; its UID comes from the item's guid, so it survives every edit."""
+    language = content_language(event, language)
     component = icalendar.Event()
     component.add("uid", f"{item.guid}@eventapp")
     # Without METHOD, DTSTAMP is when the information was last revised (RFC 5545 3.8.7.2):
@@ -84,28 +99,35 @@ def vevent(
     component.add("last-modified", item.updated_at)
     component.add("dtstart", event.local(item.starts_at))
     component.add("dtend", event.local(item.ends_at))
-    component.add("summary", clean_text(item.title))
-    component.add("location", clean_text(location(event, item)))
-    text = clean_text(description(item))
-    if text:
-        component.add("description", text)
+    component.add("summary", clean_text(text(item, "title", language)))
+    component.add("location", clean_text(location(event, item, language)))
+    body = clean_text(description(item, language))
+    if body:
+        component.add("description", body)
     component.add("url", f"{agenda_url}#item-{item.id}")
     component.add("categories", [labels.get(item.kind, item.kind.value)])
     return component
 
 
-def location(event: Event, item: AgendaItem) -> str:
+def location(event: Event, item: AgendaItem, language: str | None = None) -> str:
     """Room, venue and address, as far as they are known."""
-    parts = (item.room.name if item.room else "", event.venue_name, event.venue_address)
+    language = content_language(event, language)
+    parts = (
+        text(item.room, "name", language) if item.room else "",
+        text(event, "venue_name", language),
+        event.venue_address,
+    )
     return ", ".join(part for part in parts if part)
 
 
-def description(item: AgendaItem) -> str:
+def description(item: AgendaItem, language: str | None = None) -> str:
     """The item's text, then a line per role: "Panellists: A, B, C"."""
+    language = content_language(item.event, language)
     lines = []
     for role in ROLE_ORDER:
         names = [person.full_name for person in item.people_in(role)]
         if names:
             one, several = ROLE_WORDS[role]
             lines.append(f"{one if len(names) == 1 else several}: {', '.join(names)}")
-    return "\n\n".join(part for part in (item.description.strip(), "\n".join(lines)) if part)
+    own = text(item, "description", language).strip()
+    return "\n\n".join(part for part in (own, "\n".join(lines)) if part)

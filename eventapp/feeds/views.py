@@ -18,7 +18,9 @@ from flask_babel import get_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from eventapp.core.i18n import LANGUAGES
 from eventapp.core.paths import ROOT
+from eventapp.core.translated import event_languages
 from eventapp.extensions import db
 from eventapp.feeds import c3voc, frab, ical, jsonfeed
 from eventapp.models import AgendaItem, AgendaRole, ChangeLogEntry, Event
@@ -53,7 +55,7 @@ def item_ics(slug: str, guid: uuid.UUID):
         return not_modified(etag)
     item = get_item_or_404(event, guid)
     return feed_response(
-        ical.item_calendar(event, item),
+        ical.item_calendar(event, item, content_language(event)),
         "text/calendar; charset=utf-8",
         modified(event, [item]),
         f"{frab.item_slug(event, item)}.ics",
@@ -104,7 +106,7 @@ def agenda_json(slug: str):
 def agenda_feed(
     event: Event,
     name: str,
-    build: Callable[[Event, list[AgendaItem]], bytes],
+    build: Callable[[Event, list[AgendaItem], str], bytes],
     content_type: str,
     filename: str,
     attachment: bool = False,
@@ -115,7 +117,7 @@ def agenda_feed(
         return not_modified(etag)
     items = agenda(event)
     return feed_response(
-        build(event, items),
+        build(event, items, content_language(event)),
         content_type,
         modified(event, items),
         filename,
@@ -146,15 +148,27 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def content_language(event: Event) -> str:
+    """The language of the feed's texts: `?lang=` (one of ours), else the event's main
+    language, whatever the visitor's interface language (a calendar subscribed to without
+    ?lang= stays in one language)."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return event_languages(event)[0]
+
+
 def agenda_etag(event: Event, *parts: str) -> str:
-    """The strong ETag of a feed (unquoted): the agenda's revision, plus the event (ids of deleted
-    events come back in SQLite), the language, the site's address and our code. Equal
-    ETags mean equal bytes, so no body is needed to compare them."""
+    """The strong ETag of a feed (unquoted): the agenda's revision, plus the event (ids of
+    deleted events come back in SQLite), the languages of the labels and of the texts, the
+    site's address and our code. Equal ETags mean equal bytes, so no body is needed to
+    compare them."""
     key = repr(
         (
             event.id,
             event.created_at.isoformat(),
             str(get_locale()),
+            content_language(event),
             external_url("public.agenda", slug=event.slug),
             _code_fingerprint(),
             parts,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.extensions import Model
@@ -57,6 +57,8 @@ class AgendaItem(Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Tie-breaker between items that start together (parallel rooms, a break and a stand).
     position: Mapped[int] = mapped_column(default=0)
+    #: Title and description in the event's other languages (eventapp/core/translated.py).
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -56,6 +56,13 @@ class Event(Model):
     moderation: Mapped[bool] = mapped_column(default=False)
     #: Markdown; the sign-up form links to it and consent records which version was shown.
     privacy_notice: Mapped[str] = mapped_column(Text, default="")
+    #: The main language (one of eventapp.core.i18n.LANGUAGES): the text columns hold it.
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    #: The other languages the event's content is offered in, e.g. ["fr", "es"].
+    extra_languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Organiser-written text in the extra languages: {"fr": {"title": "..."}}
+    #: (eventapp/core/translated.py); the columns keep the main language's.
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict)
     #: [{"value": "465", "label": "migration experts deployed"}, ...]
     key_figures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     #: Badge and programme settings (layout, badge size, fields shown, category colours,
@@ -140,6 +147,8 @@ class Room(Model):
     name: Mapped[str] = mapped_column(String(120))
     capacity: Mapped[int | None] = mapped_column()
     position: Mapped[int] = mapped_column(default=0)
+    #: The name in the event's other languages (eventapp/core/translated.py).
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict)
 
     event: Mapped[Event] = relationship(back_populates="rooms")
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eventapp.extensions import Model
@@ -31,6 +31,8 @@ class Person(Model):
     country: Mapped[str] = mapped_column(String(2), default="")
     #: Markdown, rendered without raw HTML.
     bio: Mapped[str] = mapped_column(Text, default="")
+    #: Position and bio in the event's other languages (eventapp/core/translated.py).
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict)
     #: File name under instance/uploads/, served through a route; None shows initials.
     photo: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))

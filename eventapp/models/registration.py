@@ -206,6 +206,10 @@ class Question(Model):
     required: Mapped[bool] = mapped_column(default=False)
     #: The options of a single or multiple choice, in order.
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Label, help text and choices in the event's other languages
+    #: (eventapp/core/translated.py); translated choices are a list as long as `choices`,
+    #: and answers keep storing the main language's choice.
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     event: Mapped[Event] = relationship(back_populates="questions")

@@ -17,6 +17,39 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 ImageFile.LOAD_TRUNCATED_IMAGES = _truncated
 
+
+def _keep_element_languages() -> None:
+    """Give a tagged PDF's structure elements the `lang` of their HTML element.
+
+    WeasyPrint (70) writes the document's language but drops every element's own `lang`,
+    so a screen reader would read the English text a French programme falls back to
+    with a French voice. PDF/UA wants each change of language on its structure element
+    (/Lang, inherited by what is inside), as HTML has it. The root (html, body) keeps
+    the catalogue's language alone.
+    """
+    import pydyf  # type: ignore[import-untyped]
+    from weasyprint.pdf import tags
+
+    build = getattr(tags, "_build_box_tree", None)
+    if build is None or getattr(build, "keeps_lang", False):
+        return  # another WeasyPrint: tests/test_translated_content.py notices
+
+    def build_with_lang(box, *args, **kwargs):
+        element = getattr(box, "element", None)
+        lang = None
+        if element is not None and getattr(box, "element_tag", None) not in ("html", "body"):
+            lang = element.get("lang")
+        for struct in build(box, *args, **kwargs):
+            if lang and "Lang" not in struct:
+                struct["Lang"] = pydyf.String(lang)
+            yield struct
+
+    build_with_lang.keeps_lang = True  # type: ignore[attr-defined]
+    tags._build_box_tree = build_with_lang
+
+
+_keep_element_languages()
+
 __all__ = [
     "CSS",
     "HTML",

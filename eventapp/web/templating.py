@@ -2,8 +2,9 @@
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
+from markupsafe import Markup
 
-from eventapp.core import changelog, i18n, labels
+from eventapp.core import changelog, i18n, labels, translated
 from eventapp.core.markdown import render_markdown
 from eventapp.web.public_url import external_url
 
@@ -32,17 +33,66 @@ PUBLIC_PAGES = frozenset(
 )
 
 
-def language_alternates() -> list[tuple[str, str]]:
-    """(hreflang, absolute URL) of this public page in each language, then "x-default"
-    (no ?lang=: the visitor's own choice) for `<link rel="alternate">`; none elsewhere."""
+def _event_page(event) -> bool:
+    """Whether this is one of an event's public pages (not an organiser's or the door's)."""
+    return event is not None and request.blueprint in ("public", "registration")
+
+
+def page_languages(event=None) -> list[str]:
+    """The languages this page exists in: an event's public page in the event's (its
+    content is written in those), every other page in the interface's four."""
+    if _event_page(event):
+        return translated.event_languages(event)
+    return list(current_app.config["LANGUAGES"])
+
+
+def switcher_languages(event=None) -> list[str]:
+    """The language switcher's choices: the page's languages, and the current one even
+    if the event does not offer it (shown as current, so the visitor sees where they are)."""
+    codes = page_languages(event)
+    current = str(get_locale())
+    if current not in codes:
+        codes = [*codes, current]
+    return codes
+
+
+def language_alternates(event=None) -> list[tuple[str, str]]:
+    """(hreflang, absolute URL) of this public page in each of its languages, then
+    "x-default" (no ?lang=: the visitor's own choice) for `<link rel="alternate">`; none
+    elsewhere."""
     if request.endpoint not in PUBLIC_PAGES or request.method != "GET":
         return []
     values = request.view_args or {}
     links = [
         (i18n.language_tag(code), external_url(request.endpoint, **values, lang=code))
-        for code in current_app.config["LANGUAGES"]
+        for code in page_languages(event)
     ]
     return [*links, ("x-default", external_url(request.endpoint, **values))]
+
+
+def _page_language(language: str | None) -> str:
+    return language or str(get_locale())
+
+
+def translated_text(obj, field: str, language: str | None = None) -> Markup:
+    """`{{ t(item, "title") }}`: organiser-written text in the page's language (or
+    `language`), escaped; fallback text in a `<span lang>` of its own language."""
+    return translated.text_html(obj, field, _page_language(language))
+
+
+def translated_markdown(obj, field: str, language: str | None = None) -> Markup:
+    """`{{ t_markdown(item, "description") }}`: the same for Markdown, in a `<div lang>`."""
+    return translated.markdown_html(obj, field, _page_language(language))
+
+
+def translated_plain(obj, field: str, language: str | None = None) -> str:
+    """`{{ t_plain(event, "title") }}`: the text alone, for `<title>` and attributes."""
+    return translated.plain_text(obj, field, _page_language(language))
+
+
+def translated_figure(event, figure: dict, language: str | None = None) -> Markup:
+    """`{{ t_figure(event, figure) }}`: a key figure's label in the page's language."""
+    return translated.figure_html(event, figure, _page_language(language))
 
 
 def init_app(app: Flask) -> None:
@@ -62,6 +112,7 @@ def init_app(app: Flask) -> None:
         external_url=external_url,
         url_for_language=url_for_language,
         language_alternates=language_alternates,
+        switcher_languages=switcher_languages,
         language_name=i18n.language_name,
         current_language=lambda: str(get_locale()),
         # StrEnum keys: templates look labels up by the stored value.
@@ -72,6 +123,14 @@ def init_app(app: Flask) -> None:
         user_role_labels={k.value: v for k, v in labels.USER_ROLES.items()},
         checkin_method_labels={k.value: v for k, v in labels.CHECKIN_METHODS.items()},
         readable_changes=changelog.readable,
+        t=translated_text,
+        t_markdown=translated_markdown,
+        t_plain=translated_plain,
+        t_figure=translated_figure,
+        event_languages=translated.event_languages,
+        # A language named in the page's language ("French" on an English page); the
+        # switcher's `language_name` names it in itself ("français").
+        language_label=lambda code: str(labels.LANGUAGE_NAMES.get(code, code)),
         support_status_labels={k.value: v for k, v in labels.SUPPORT_STATUSES.items()},
         support_line_labels=labels.SUPPORT_LINES,
         segment_kind_labels={k.value: v for k, v in labels.SEGMENT_KINDS.items()},

@@ -42,7 +42,7 @@ def test_organiser_builds_a_panel_drags_a_panellist_and_shifts_the_afternoon(
 
     page.get_by_label("Kind").select_option("panel")
     page.get_by_label("Room").select_option(label="Plenary hall")
-    page.get_by_label("Title").fill("Panel 4: Looking ahead")
+    page.get_by_label("Title", exact=True).fill("Panel 4: Looking ahead")
     page.get_by_label("Starts").fill("2024-03-12T17:15")
     page.get_by_label("Ends").fill("2024-03-12T18:00")
     page.get_by_role("button", name="Save").click()
