@@ -24,8 +24,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from eventapp.core.i18n import country_choices
+from eventapp.core.i18n import country_choices, language_tag
 from eventapp.core.labels import DIETARY
+from eventapp.core.translated import Localized, localized, localized_choices
 from eventapp.models import Dietary, Event, Question, QuestionKind, Registration
 from eventapp.registration import answers, services
 from eventapp.registration.person_fields import (
@@ -172,17 +173,34 @@ def field_name(question: Question) -> str:
     return f"q_{question.id}"
 
 
+def in_page_language(text: Localized, language: str) -> Markup:
+    """Organiser-written text, escaped, in a `<span lang>` when it is not in `language`
+    (a translation missing: the main language's text shows)."""
+    if text.language == language:
+        return escape(str(text))
+    return Markup('<span lang="{}">{}</span>').format(language_tag(text.language), str(text))
+
+
 def question_field(question: Question, *, public: bool):
     """The form field asking `question`. On public forms a required question must be
-    answered and the others say "(optional)"; organisers may leave any answer empty."""
+    answered and the others say "(optional)"; organisers may leave any answer empty.
+    On public forms the label, help text and choices are in the page's language where
+    translated; a choice's value stays the main language's, which the answer stores."""
     kind = question.kind
     must = public and question.required
-    label = question.label
+    language = str(get_locale())
+    if public:
+        label = in_page_language(localized(question, "label", language), language)
+        help_text = localized(question, "help_text", language)
+        description = in_page_language(help_text, language) if help_text.text else ""
+        shown = [in_page_language(c, language) for c in localized_choices(question, language)]
+    else:
+        label, description = escape(question.label), question.help_text
+        shown = list(question.choices)
     if public and not question.required and kind != QuestionKind.CHECKBOX:
-        label = _("%(label)s (optional)", label=question.label)
+        label = escape(_("%(label)s (optional)")) % {"label": label}
     validators = [DataRequired(message=REQUIRED_MESSAGES[kind]) if must else Optional()]
-    options_ = [(choice, choice) for choice in question.choices]
-    description = question.help_text
+    options_ = list(zip(question.choices, shown, strict=True))
     if kind == QuestionKind.CHECKBOX:
         return BooleanField(label, validators=validators if must else [], description=description)
     if kind == QuestionKind.SINGLE_CHOICE:
