@@ -189,6 +189,7 @@ def question_field(question: Question, *, public: bool):
     kind = question.kind
     must = public and question.required
     language = str(get_locale())
+    shown: list[str]  # Markup on public forms (a fallback carries its lang)
     if public:
         label = in_page_language(localized(question, "label", language), language)
         help_text = localized(question, "help_text", language)
