@@ -196,3 +196,87 @@ def test_the_badge_says_the_category_and_title_in_the_badge_language(app, forum,
     assert word.casefold() in text.casefold() and "speaker" not in text.casefold()
     title = FRENCH_TITLE if language == "fr" else "Migration forum"  # no Spanish title
     assert title.casefold() in " ".join(text.split()).casefold()
+
+
+# --- Organisers translate the questions ------------------------------------------------
+
+
+@pytest.fixture
+def manager(app, forum, make_user, sign_in):
+    from eventapp.models import User, UserRole
+
+    user_id = make_user("manager@example.org", UserRole.ORGANISER)
+    with app.app_context():
+        event = db.session.scalar(select(Event))
+        event.managers.append(db.session.get(User, user_id))
+        db.session.commit()
+    return sign_in("manager@example.org")
+
+
+def question_data(**more) -> dict:
+    return {
+        "label": "How do you travel?",
+        "kind": "single_choice",
+        "choices": "Train\nPlane\nBus",
+        "help_text": "To plan the shuttles.",
+        "required": "y",
+        **more,
+    }
+
+
+def test_organisers_translate_a_question_side_by_side(app, manager, forum):
+    url = f"/manage/events/{forum['slug']}/questions/{forum['question']}"
+    page = manager.get(url).text
+    assert 'id="translation-fr"' in page
+    assert 'lang="fr"' in page and "Comment voyagez-vous ?" in page
+    assert "Train\nAvion" in page  # the stored options, a line each
+    assert 'id="completeness-fr"' in page  # "French: 1 of 3 texts translated"
+    response = manager.post(
+        url,
+        question_data(
+            label__fr="Comment venez-vous ?",
+            help_text__fr="Pour prévoir les navettes.",
+            choices__fr="Train\nAvion\nCar",
+        ),
+    )
+    assert response.status_code == 302, response.text
+    with app.app_context():
+        from eventapp.models import Question
+
+        question = db.session.get(Question, forum["question"])
+        assert question.translations["fr"] == {
+            "label": "Comment venez-vous ?",
+            "help_text": "Pour prévoir les navettes.",
+            "choices": ["Train", "Avion", "Car"],
+        }
+        assert question.label == "How do you travel?"  # the main language's, unchanged
+    listing = manager.get(f"/manage/events/{forum['slug']}/questions").text
+    assert "3 of 3" in listing
+
+
+def test_a_translation_with_more_options_than_the_question_is_refused(app, manager, forum):
+    url = f"/manage/events/{forum['slug']}/questions/{forum['question']}"
+    response = manager.post(url, question_data(choices__fr="Train\nAvion\nCar\nVélo"))
+    assert response.status_code == 422
+    assert "3 lines at most" in response.text
+    with app.app_context():
+        from eventapp.models import Question
+
+        assert db.session.get(Question, forum["question"]).translations["fr"]["choices"] == [
+            "Train",
+            "Avion",
+            "",
+        ]
+
+
+def test_a_new_question_may_come_with_its_translations(app, manager, forum):
+    response = manager.post(
+        f"/manage/events/{forum['slug']}/questions",
+        {"label": "Arrival day", "kind": "short_text", "label__fr": "Jour d’arrivée"},
+    )
+    assert response.status_code == 302, response.text
+    with app.app_context():
+        from eventapp.models import Question
+
+        question = db.session.scalar(select(Question).where(Question.label == "Arrival day"))
+        assert question.translations == {"fr": {"label": "Jour d’arrivée"}}
