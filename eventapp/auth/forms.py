@@ -3,17 +3,16 @@
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from eventapp.auth.services import password_problem
 from eventapp.core.labels import USER_ROLES
 from eventapp.models import User, UserRole
-from eventapp.web.forms import CleanForm, options
+from eventapp.web.forms import CleanForm, TranslatedForm, options
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TranslatedForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(), Length(max=254)],
@@ -27,7 +26,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(TranslatedForm):
     code = StringField(
         _l("Code from your app, or a recovery code"),
         validators=[DataRequired(), Length(max=40)],
@@ -35,7 +34,7 @@ class SecondFactorForm(FlaskForm):
     )
 
 
-class TotpSetupForm(FlaskForm):
+class TotpSetupForm(TranslatedForm):
     code = StringField(
         _l("The 6-digit code your app shows now"),
         validators=[DataRequired(), Length(max=10)],
@@ -43,7 +42,7 @@ class TotpSetupForm(FlaskForm):
     )
 
 
-class PasskeyForm(FlaskForm):
+class PasskeyForm(TranslatedForm):
     """Names the new passkey; static/js/passkeys.js runs the ceremony on submit."""
 
     name = StringField(
@@ -53,7 +52,7 @@ class PasskeyForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(TranslatedForm):
     email = EmailField(
         _l("E-mail address"),
         validators=[DataRequired(), Length(max=254)],
@@ -61,7 +60,7 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(TranslatedForm):
     """A new password, checked by the one rule (auth.services.password_problem)."""
 
     password = PasswordField(

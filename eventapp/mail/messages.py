@@ -1,9 +1,11 @@
 """What each e-mail to a participant says: one kind for every change of their
 registration (confirmation, waiting list, pending approval, approval, decline, promotion,
 cancellation), "your link again" and the certificate of attendance, each as text and HTML
-in the language the person signed up in, with the agenda (.ics) or the certificate (PDF)
-attached where it helps. Every message that says the person is confirmed shows their
-e-ticket: the badge's check-in QR code, as a PNG the HTML shows by its Content-ID.
+in the language the person signed up in (the organisers' texts too, where translated:
+the event's title and venue, the questions, the agenda attached), with the agenda (.ics)
+or the certificate (PDF) attached where it helps. Every message that says the person is
+confirmed shows their e-ticket: the badge's check-in QR code, as a PNG the HTML shows by
+its Content-ID.
 
 `build` returns a Flask-Mailman message; delivery.py sends it, records.py records it.
 """
@@ -25,7 +27,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_mailman import EmailMultiAlternatives, SafeMIMEMultipart
@@ -34,6 +36,7 @@ from markupsafe import Markup
 from eventapp.certificates import services as certificates
 from eventapp.core.i18n import country_name, local_date, local_time
 from eventapp.core.labels import DIETARY
+from eventapp.core.translated import plain_text
 from eventapp.feeds.calendar_cache import agenda_ics
 from eventapp.mail import placeholders
 from eventapp.models import Event, MessageVersion, OrganiserMessage, Registration, Status
@@ -157,7 +160,8 @@ def content(registration: Registration, kind: str) -> Content:
     """Subject, attachments and template values of a kind of message, from the
     registration as it is now. Call it in the person's language (see `build`)."""
     event = registration.event
-    title = event.title
+    # The person's language where the organisers translated the title, else the main one.
+    title = plain_text(event, "title", str(get_locale()))
     if kind == "confirmation":
         return _confirmed(registration, _("Your registration is confirmed: %(title)s", title=title))
     if kind == "waitlisted":
@@ -298,6 +302,7 @@ class Written:
 def placeholder_values(registration: Registration) -> dict[str, str]:
     """What each placeholder becomes for this person (in the current language)."""
     event = registration.event
+    language = str(get_locale())
     when = (
         f"{local_date(event.starts_at, event.timezone)}, "
         f"{local_time(event.starts_at, event.timezone)}–{local_time(event.ends_at, event.timezone)}"
@@ -308,9 +313,11 @@ def placeholder_values(registration: Registration) -> dict[str, str]:
         "family_name": registration.family_name,
         "full_name": registration.full_name,
         "organisation": registration.organisation,
-        "event_title": event.title,
+        "event_title": plain_text(event, "title", language),
         "event_date": when,
-        "venue": ", ".join(p for p in (event.venue_name, event.venue_address) if p),
+        "venue": ", ".join(
+            p for p in (plain_text(event, "venue_name", language), event.venue_address) if p
+        ),
         "link": external_url("registration.selfservice", token=registration.token),
     }
 
@@ -450,7 +457,9 @@ def one_line(text: str) -> str:
 
 def details(registration: Registration) -> list[tuple[str, str]]:
     """(label, value) of what the person told us, as the e-mails list it (in the current
-    language); empty fields and unanswered questions left out."""
+    language, the questions too where translated); empty fields and unanswered questions
+    left out."""
+    language = str(get_locale())
     dietary = str(DIETARY.get(registration.dietary, registration.dietary))
     if registration.dietary == "other" and registration.dietary_other:
         dietary = registration.dietary_other
@@ -465,8 +474,10 @@ def details(registration: Registration) -> list[tuple[str, str]]:
         (_("Accessibility needs"), registration.accessibility),
         # No answers, no need to read the event's questions (a query per message).
         *(
-            (question.label, answer)
-            for question, answer in (answers.listed(registration) if registration.answers else ())
+            (plain_text(question, "label", language), answer)
+            for question, answer in (
+                answers.listed(registration, language) if registration.answers else ()
+            )
         ),
     ]
     return [(label, value) for label, value in rows if value]

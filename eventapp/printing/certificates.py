@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from markupsafe import Markup
 
 from eventapp.core.i18n import local_date, local_time
+from eventapp.core.translated import localized, plain_text
 from eventapp.models import Event, Registration
 from eventapp.printing.badges import text_direction
 from eventapp.printing.textfit import fit_text
@@ -62,6 +63,10 @@ class Certificate:
     code: str
     url: str
     qr: str
+    #: The event's title in the certificate's language where translated, and the
+    #: language it is really in (the main one when not translated: marked on the page).
+    event_title: str = ""
+    event_title_language: str = ""
 
 
 #: Who a certificate is for, with its verification code as printed and the address
@@ -78,6 +83,8 @@ def certificate_for(registration: Registration, code: str, url: str) -> Certific
     starts, ends = event.local(event.starts_at), event.local(event.ends_at)
     one_day = starts.date() == ends.date()
     name = registration.full_name
+    language = registration.language or "en"
+    title = localized(event, "title", language)
     return Certificate(
         name=name,
         organisation=registration.organisation,
@@ -92,14 +99,14 @@ def certificate_for(registration: Registration, code: str, url: str) -> Certific
             bold=True,
         ).size_pt,
         event_pt=fit_text(
-            event.title,
+            str(title),
             width_mm=TEXT_WIDTH_MM,
             max_lines=2,
             max_pt=EVENT_PT[0],
             min_pt=EVENT_PT[1],
             bold=True,
         ).size_pt,
-        language=registration.language or "en",
+        language=language,
         date=local_date(event.starts_at, tz, "long") if one_day else None,
         first_day=None if one_day else local_date(event.starts_at, tz, "long"),
         last_day=None if one_day else local_date(event.ends_at, tz, "long"),
@@ -109,6 +116,8 @@ def certificate_for(registration: Registration, code: str, url: str) -> Certific
         code=code,
         url=url,
         qr=qr.data_uri(url),
+        event_title=str(title),
+        event_title_language=title.language,
     )
 
 
@@ -124,7 +133,14 @@ def certificates_html(event: Event, holders: Sequence[Holder]) -> str:
                         PAGE_TEMPLATE,
                         event=event,
                         certificate=certificate_for(registration, code, url),
-                        venue=", ".join(p for p in (event.venue_name, event.venue_address) if p),
+                        venue=", ".join(
+                            p
+                            for p in (
+                                plain_text(event, "venue_name", registration.language or "en"),
+                                event.venue_address,
+                            )
+                            if p
+                        ),
                         logo=logo,
                     )
                 )

@@ -21,6 +21,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from eventapp.core.changelog import record
+from eventapp.core.translated import localized_choices
 from eventapp.models import Question, QuestionKind, Registration
 
 #: Longest answer accepted for each kind of text question, in characters.
@@ -117,9 +118,29 @@ def update(registration: Registration, raw: Mapping[Any, Any]) -> dict[str, list
     return changes
 
 
-def listed(registration: Registration) -> list[tuple[Question, str]]:
-    """Every question of the event with the registration's answer as text, for pages."""
+def listed(registration: Registration, language: str | None = None) -> list[tuple[Question, str]]:
+    """Every question of the event with the registration's answer as text, for pages;
+    with a `language`, the options chosen read in it where translated (what is stored
+    stays the main language's option)."""
     return [
-        (question, as_text(answer_of(registration, question), _("Yes"), _("No")))
+        (
+            question,
+            as_text(
+                shown_in(question, answer_of(registration, question), language), _("Yes"), _("No")
+            ),
+        )
         for question in registration.event.questions
     ]
+
+
+def shown_in(question: Question, value: Any, language: str | None) -> Any:
+    """An answer with its options (stored in the main language) in `language`."""
+    if language is None or not question.choices or not value:
+        return value
+    names = {
+        main: str(text)
+        for main, text in zip(question.choices, localized_choices(question, language), strict=True)
+    }
+    if isinstance(value, list):
+        return [names.get(v, v) for v in value]
+    return names.get(value, value) if isinstance(value, str) else value

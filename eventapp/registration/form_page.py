@@ -5,12 +5,14 @@ During a rush every visitor asks for the same empty form: rendering its fifty fi
 with its CSRF token replaced by a marker, and each visitor gets a copy with their own
 token. It is used only when nothing else on the page can differ between visitors: a GET
 by someone not signed in, with no message waiting to be flashed. The key holds what the
-page shows: the event as last changed (`updated_at`), its questions, the language and the
+page shows: the event as last changed (`updated_at`), its questions (and their
+translations), the language and the
 address (the language links repeat its query string).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable
 
 from flask import current_app, request, session
@@ -36,7 +38,16 @@ def applies() -> bool:
 
 def key(event: Event) -> Hashable:
     questions = tuple(
-        (q.id, q.position, q.kind, q.label, q.help_text, q.required, tuple(q.choices or ()))
+        (
+            q.id,
+            q.position,
+            q.kind,
+            q.label,
+            q.help_text,
+            q.required,
+            tuple(q.choices or ()),
+            json.dumps(q.translations or {}, sort_keys=True),
+        )
         for q in event.questions
     )
     return (event.id, event.updated_at, questions, str(get_locale()), request.full_path)

@@ -7,8 +7,7 @@ custom questions' included: a browser silently truncates pasted text to a `maxle
 
 from typing import TYPE_CHECKING
 
-from babel import support
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,12 +21,12 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from eventapp.core.i18n import country_choices
+from eventapp.core.i18n import country_choices, language_tag
 from eventapp.core.labels import DIETARY
+from eventapp.core.translated import Localized, localized, localized_choices
 from eventapp.models import Dietary, Event, Question, QuestionKind, Registration
 from eventapp.registration import answers, services
 from eventapp.registration.person_fields import (
@@ -46,13 +45,11 @@ DIETARY_LABELS = {**DIETARY, Dietary.OTHER: _l("Other (please say)")}
 
 # --- What every form of a language shares ------------------------------------------------
 # Built once per process and language rather than for each form: two forms per sign-up
-# (the page, then the post) each sorted the 250 countries, made an option of each, and read
-# WTForms' message catalogue from disk (Flask-WTF keeps it for one request only).
+# (the page, then the post) each sorted the 250 countries and made an option of each.
+# (WTForms' own messages are read once too: web/forms.py, FormMessages.)
 
 #: language -> the country select's options
 _countries: dict[str, list] = {}
-#: language -> WTForms' own messages ("Not a valid choice.")
-_wtforms_messages: dict[str, support.NullTranslations] = {}
 
 
 def _country_options() -> list:
@@ -65,18 +62,6 @@ def _country_options() -> list:
 
 class DetailsForm(CleanForm):
     """What a participant tells about themselves: the sign-up form minus consent."""
-
-    class Meta:
-        def get_translations(self, form):
-            if not current_app.config.get("WTF_I18N_ENABLED", True):
-                return super().get_translations(form)
-            language = str(get_locale())
-            translations = _wtforms_messages.get(language)
-            if translations is None:
-                translations = _wtforms_messages[language] = support.Translations.load(
-                    messages_path(), [language], domain="wtforms"
-                )
-            return translations
 
     honorific = string_field("honorific", PUBLIC, _l("Title (optional)"))
     given_name = string_field("given_name", PUBLIC, _l("Given name"))
@@ -188,17 +173,35 @@ def field_name(question: Question) -> str:
     return f"q_{question.id}"
 
 
+def in_page_language(text: Localized, language: str) -> Markup:
+    """Organiser-written text, escaped, in a `<span lang>` when it is not in `language`
+    (a translation missing: the main language's text shows)."""
+    if text.language == language:
+        return escape(str(text))
+    return Markup('<span lang="{}">{}</span>').format(language_tag(text.language), str(text))
+
+
 def question_field(question: Question, *, public: bool):
     """The form field asking `question`. On public forms a required question must be
-    answered and the others say "(optional)"; organisers may leave any answer empty."""
+    answered and the others say "(optional)"; organisers may leave any answer empty.
+    On public forms the label, help text and choices are in the page's language where
+    translated; a choice's value stays the main language's, which the answer stores."""
     kind = question.kind
     must = public and question.required
-    label = question.label
+    language = str(get_locale())
+    shown: list[str]  # Markup on public forms (a fallback carries its lang)
+    if public:
+        label = in_page_language(localized(question, "label", language), language)
+        help_text = localized(question, "help_text", language)
+        description = in_page_language(help_text, language) if help_text.text else ""
+        shown = [in_page_language(c, language) for c in localized_choices(question, language)]
+    else:
+        label, description = escape(question.label), question.help_text
+        shown = list(question.choices)
     if public and not question.required and kind != QuestionKind.CHECKBOX:
-        label = _("%(label)s (optional)", label=question.label)
+        label = escape(_("%(label)s (optional)")) % {"label": label}
     validators = [DataRequired(message=REQUIRED_MESSAGES[kind]) if must else Optional()]
-    options_ = [(choice, choice) for choice in question.choices]
-    description = question.help_text
+    options_ = list(zip(question.choices, shown, strict=True))
     if kind == QuestionKind.CHECKBOX:
         return BooleanField(label, validators=validators if must else [], description=description)
     if kind == QuestionKind.SINGLE_CHOICE:

@@ -8,7 +8,6 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, ColorField, DecimalField, IntegerField, RadioField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, Regexp
@@ -21,7 +20,7 @@ from eventapp.models import Category, Registration, Status
 from eventapp.printing import badges
 from eventapp.registration import badge_jobs
 from eventapp.web.blueprints import manage as bp
-from eventapp.web.forms import CleanForm, options
+from eventapp.web.forms import CleanForm, TranslatedForm, options
 
 # --- Forms ------------------------------------------------------------------------------
 
@@ -30,7 +29,7 @@ def layout_choices():
     return options((name, layout.label) for name, layout in badges.LAYOUTS.items())
 
 
-class PrintForm(FlaskForm):
+class PrintForm(TranslatedForm):
     """What to print. Also read from the query string for the preview (no CSRF there)."""
 
     layout = SelectField(_l("Layout"))

@@ -1,5 +1,6 @@
-"""Organiser pages for an event's custom sign-up questions: list, add, edit, reorder
-(Up/Down), delete after a confirmation step that says how many answers go with it."""
+"""Organiser pages for an event's custom sign-up questions: list, add, edit (with the
+label, help text and options in each of the event's other languages), reorder (Up/Down),
+delete after a confirmation step that says how many answers go with it."""
 
 import unicodedata
 
@@ -10,17 +11,20 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.core import translated
 from eventapp.core.labels import QUESTION_KINDS
 from eventapp.extensions import db
 from eventapp.models import Event, Question, QuestionKind
 from eventapp.registration import questions as services
 from eventapp.registration.answers import CHOICE_KINDS
+from eventapp.web import translation_fields
 from eventapp.web.blueprints import manage as bp
 from eventapp.web.forms import CleanForm, add_error, options
 
 #: Limits of one option of a choice, and of the number of options.
 OPTION_LENGTH = 200
 MAX_OPTIONS = 50
+CHOICE_VALUES = frozenset(kind.value for kind in CHOICE_KINDS)
 TOO_LONG = _l("Please use at most %(max)d characters (you typed %(length)d).")
 
 
@@ -96,12 +100,58 @@ def get_question_or_404(event: Event, question_id: int) -> Question:
     return question
 
 
-def question_form(question: Question | None) -> QuestionForm:
-    form = QuestionForm(obj=question)
+#: What organisers translate of a question, side by side with the main language's.
+QUESTION_TEXTS = ("label", "help_text", "choices")
+
+
+def question_form(event: Event, question: Question | None) -> QuestionForm:
+    """The question's form, with its texts in each of the event's other languages."""
+    form = translation_fields.translations_form(QuestionForm, event, QUESTION_TEXTS, obj=question)
     if request.method == "GET" and question is not None:
         form.kind.data = question.kind.value
         form.choices.data = "\n".join(question.choices)
+        translation_fields.fill(form, question, QUESTION_TEXTS)
+        for language in translated.event_languages(event)[1:]:
+            field = form[translation_fields.field_name("choices", language)]
+            field.data = "\n".join(field.data or [])
     return form
+
+
+def translated_options(text: str | None) -> list[str]:
+    """A translation of the options, a line each in the options' order; an empty line
+    leaves that option in the main language (trailing ones need not be typed)."""
+    lines = [unicodedata.normalize("NFC", line).strip() for line in (text or "").splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def translations_of(form: QuestionForm, event: Event) -> dict[str, dict]:
+    """The posted translations, the options as a list as long as the main one's."""
+    texts = translation_fields.data(form, event, QUESTION_TEXTS)
+    count = len(form.typed_options()) if form.kind.data in CHOICE_VALUES else 0
+    for fields in texts.values():
+        if "choices" in fields:
+            lines = translated_options(fields["choices"])
+            fields["choices"] = [*lines, *[""] * (count - len(lines))] if count else []
+    return texts
+
+
+def _check_translated_options(event: Event, form: QuestionForm) -> None:
+    """A translation of the options has no more lines than there are options."""
+    if form.kind.data not in CHOICE_VALUES:
+        return
+    count = len(form.typed_options())
+    for language in translated.event_languages(event)[1:]:
+        field = form[translation_fields.field_name("choices", language)]
+        if len(translated_options(field.data)) > count:
+            add_error(
+                field,
+                _(
+                    "Write one line per option, in the options' order: %(num)d lines at most.",
+                    num=count,
+                ),
+            )
 
 
 def _checked(event: Event, form: QuestionForm, question: Question | None, answered: int) -> bool:
@@ -110,6 +160,7 @@ def _checked(event: Event, form: QuestionForm, question: Question | None, answer
     if not form.validate_on_submit():
         return False
     assert form.label.data is not None  # DataRequired
+    _check_translated_options(event, form)
     if services.question_label_taken(event, form.label.data, exclude=question):
         add_error(form.label, _("Another question of this event has this label."))
     if question is not None and answered and form.kind.data != question.kind.value:
@@ -129,9 +180,11 @@ def _checked(event: Event, form: QuestionForm, question: Question | None, answer
 def questions(slug: str):
     """The questions of the sign-up form in their order, and a form to add one."""
     event = get_managed_event_or_404(slug)
-    form = question_form(None)
+    form = question_form(event, None)
     if _checked(event, form, None, 0):
-        services.save_question(event, None, form.data_for_services())
+        services.save_question(
+            event, None, {**form.data_for_services(), "translations": translations_of(form, event)}
+        )
         db.session.commit()
         flash(_("Question added at the end of the form."), "info")
         return redirect(url_for(".questions", slug=slug))
@@ -142,6 +195,7 @@ def questions(slug: str):
         kinds=QUESTION_KINDS,
         question=None,
         counts=services.answer_counts(event),
+        translated=translated.completeness_by_language(event, event.questions),
     ), 422 if form.errors else 200
 
 
@@ -152,9 +206,13 @@ def question(slug: str, question_id: int):
     event = get_managed_event_or_404(slug)
     question = get_question_or_404(event, question_id)
     answered = services.answer_counts(event)[question.id]
-    form = question_form(question)
+    form = question_form(event, question)
     if _checked(event, form, question, answered):
-        services.save_question(event, question, form.data_for_services())
+        services.save_question(
+            event,
+            question,
+            {**form.data_for_services(), "translations": translations_of(form, event)},
+        )
         db.session.commit()
         flash(_("Question saved."), "info")
         return redirect(url_for(".questions", slug=slug))
@@ -164,6 +222,7 @@ def question(slug: str, question_id: int):
         question=question,
         form=form,
         answered=answered,
+        translated=translated.completeness_by_language(event, [question]),
     ), 422 if form.errors else 200
 
 

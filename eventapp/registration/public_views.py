@@ -122,7 +122,7 @@ def _page(registration: Registration, template: str, status: int = 200, **contex
         can_edit=selfservice.can_edit(registration),
         can_cancel=selfservice.can_cancel(registration),
         has_certificate=certificates.is_valid(registration),
-        answers=answers.listed(registration),
+        answers=answers.listed(registration, str(get_locale())),
         support=travel.support_of(registration),
         **context,
     ), status

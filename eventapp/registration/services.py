@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 
 from eventapp.core.changelog import record
 from eventapp.core.labels import STATUSES
+from eventapp.core.translated import localized
 from eventapp.extensions import db
 from eventapp.mail.outbox import queue_mail, signup_kind
 from eventapp.models import (
@@ -163,9 +164,11 @@ def window(event: Event, now: datetime) -> str:
 # --- Reading ----------------------------------------------------------------------------
 
 
-def privacy_version(event: Event) -> str:
-    """The version of the event's privacy notice that consent is recorded against."""
-    notice = unicodedata.normalize("NFC", event.privacy_notice or "")
+def privacy_version(event: Event, language: str | None = None) -> str:
+    """The version of the event's privacy notice that consent is recorded against: the
+    text shown in `language` (the sign-up page's), else the main language's."""
+    shown = localized(event, "privacy_notice", language) if language else event.privacy_notice
+    notice = unicodedata.normalize("NFC", str(shown or ""))
     return hashlib.sha256(notice.encode()).hexdigest()
 
 
@@ -348,7 +351,7 @@ def register(
             language=language,
             counts_towards_capacity=True,
             privacy_consent_at=now,
-            privacy_version=privacy_version(event),
+            privacy_version=privacy_version(event, language),
             waitlisted_at=now if status == Status.WAITLISTED else None,
         )
         db.session.add(registration)

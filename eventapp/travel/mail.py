@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from eventapp.core.translated import plain_text
 from eventapp.travel import services, visa_letters
 from eventapp.travel.itinerary import itinerary_ics
 from eventapp.web.public_url import external_url
@@ -28,7 +30,7 @@ def content(registration: Registration, kind: str) -> Content:
     """Subject, attachments and template values of a travel e-mail."""
     from eventapp.mail.messages import Content
 
-    title = registration.event.title
+    title = plain_text(registration.event, "title", str(get_locale()))
     if kind in VISA_KINDS:
         return Content(
             _("Your visa invitation letter: %(title)s", title=title),

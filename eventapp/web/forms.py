@@ -1,9 +1,13 @@
-"""Shared form parts: the base form that cleans text, select widgets, local times."""
+"""Shared form parts: the base forms (WTForms' messages in the page's language, text
+cleaned), select widgets, local times."""
 
 import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel import support
+from flask import current_app
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -12,6 +16,7 @@ from wtforms.fields import Field
 
 # types-WTForms 3.2 does not know SelectChoice yet (new in WTForms 3.3).
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
+from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
 from wtforms.widgets import Select
 
@@ -62,9 +67,97 @@ def single_line(form, field) -> None:
         raise ValidationError(_l("Write this on one line: remove the line break."))
 
 
-class CleanForm(FlaskForm):
-    """The base of every form: text is stripped and NFC-normalised, and every one-line
-    text field (all but text areas) refuses line breaks, so no field is forgotten."""
+def wtforms_messages() -> list[str]:
+    """WTForms' own messages our forms can show, in the page's language. Written here so
+    that `make extract-messages` puts them in our catalogues, which translate them in our
+    words (formal Spanish, European Portuguese; WTForms' Spanish calls a time of day a
+    "tiempo") and the pseudo-language check sees them. The English must stay WTForms'
+    own, letter for letter: tests/test_form_messages.py compares."""
+    t = get_translations()
+    return [
+        t.ugettext("This field is required."),
+        t.ugettext("Invalid email address."),
+        t.ugettext("Not a valid choice."),
+        t.ugettext("Invalid Choice: could not coerce."),
+        t.ungettext(
+            "'%(value)s' is not a valid choice for this field.",
+            "'%(value)s' are not valid choices for this field.",
+            2,
+        ),
+        t.ugettext("Not a valid date value."),
+        t.ugettext("Not a valid time value."),
+        t.ugettext("Not a valid datetime value."),
+        t.ugettext("Not a valid integer value."),
+        t.ugettext("Not a valid decimal value."),
+        t.ungettext(
+            "Field must be at least %(min)d character long.",
+            "Field must be at least %(min)d characters long.",
+            2,
+        ),
+        t.ungettext(
+            "Field cannot be longer than %(max)d character.",
+            "Field cannot be longer than %(max)d characters.",
+            2,
+        ),
+        t.ungettext(
+            "Field must be exactly %(max)d character long.",
+            "Field must be exactly %(max)d characters long.",
+            2,
+        ),
+        t.ugettext("Field must be between %(min)d and %(max)d characters long."),
+        t.ugettext("Number must be at least %(min)s."),
+        t.ugettext("Number must be at most %(max)s."),
+        t.ugettext("Number must be between %(min)s and %(max)s."),
+    ]
+
+
+#: language -> WTForms' own catalogue, read from disk once per process (Flask-WTF reads
+#: it again for every request).
+_wtforms_catalogues: dict[str, support.NullTranslations] = {}
+
+
+class FormMessages:
+    """The translations WTForms asks for its messages: our catalogue's where it has the
+    message (see wtforms_messages), else WTForms' own catalogue."""
+
+    def _theirs(self) -> support.NullTranslations:
+        language = str(get_locale() or "en")
+        catalogue = _wtforms_catalogues.get(language)
+        if catalogue is None:
+            catalogue = _wtforms_catalogues[language] = support.Translations.load(
+                messages_path(), [language], domain="wtforms"
+            )
+        return catalogue
+
+    def gettext(self, string: str) -> str:
+        ours = get_translations().ugettext(string)
+        return ours if ours != string else self._theirs().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        ours = get_translations().ungettext(singular, plural, n)
+        if ours not in (singular, plural):
+            return ours
+        return self._theirs().ungettext(singular, plural, n)
+
+
+FORM_MESSAGES = FormMessages()
+
+
+class TranslatedForm(FlaskForm):
+    """The base of every form: WTForms' own messages ("Not a valid date value.") in the
+    page's language. Forms of text people type derive from CleanForm below."""
+
+    class Meta:
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return FORM_MESSAGES
+
+
+class CleanForm(TranslatedForm):
+    """The base of every form of text people type: text is stripped and NFC-normalised,
+    and every one-line text field (all but text areas) refuses line breaks, so no field
+    is forgotten."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
