@@ -116,9 +116,9 @@ def register_blueprints(app: Flask) -> None:
     import eventapp.registration.manage_questions
     import eventapp.registration.manage_views
     import eventapp.registration.public_views
+    import eventapp.reports.manage_views
     import eventapp.surveys.manage_views
     import eventapp.surveys.public_views
-    import eventapp.reports.manage_views
     import eventapp.travel.claims_views
     import eventapp.travel.manage_claims
     import eventapp.travel.manage_views
