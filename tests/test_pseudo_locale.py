@@ -223,6 +223,9 @@ def known_phrases() -> re.Pattern:
         *(name for locale in locales for name in locale.days["format"]["wide"].values()),
         *(name for locale in locales for name in locale.days["format"]["abbreviated"].values()),
         *BRANDS,
+        # Babel's short units, in file sizes (core.i18n.file_size): "0.2 kB", "2.3 MB".
+        "kB",
+        "MB",
         "am",
         "pm",
         "UTC",
@@ -280,7 +283,9 @@ class English:
             return True
         if core not in self.corpus:
             return False
-        return bool(re.search(rf"(?<![A-Za-z]){re.escape(core)}(?![A-Za-z])", self.corpus))
+        # A text shortened with "…" (a chart's label) may end in the middle of a word.
+        end = "" if text.rstrip().endswith("…") else "(?![A-Za-z])"
+        return bool(re.search(rf"(?<![A-Za-z]){re.escape(core)}{end}", self.corpus))
 
     def _name(self, text: str) -> bool:
         words = NAME_WORD.findall(text)

@@ -60,7 +60,8 @@ def max_bytes() -> int:
 
 
 def too_large_message(limit: int):
-    return _l("The file is larger than %(size)s MB.", size=f"{limit / 1000 / 1000:g}")
+    megabytes = f"{limit / 1000 / 1000:g}"
+    return _l("The file is larger than %(size)s MB.", size=megabytes)
 
 
 def folder() -> Path:

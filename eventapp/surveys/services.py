@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from eventapp.core.changelog import record
 from eventapp.extensions import db
@@ -209,7 +210,7 @@ def signup_question(question: SurveyQuestion) -> Question:
     choice and checkbox questions are asked and checked by the sign-up form's own code
     (registration.forms.question_field, registration.answers.clean_one)."""
     assert question.kind not in SCALES
-    return Question(
+    asked = Question(
         id=question.id,
         kind=QuestionKind(question.kind.value),
         label=question.label,
@@ -217,6 +218,11 @@ def signup_question(question: SurveyQuestion) -> Question:
         required=question.required,
         choices=list(question.choices),
     )
+    # The event, for the form's languages (its texts are the event's main language), set
+    # without the relationship's events: `event=` would add the question to
+    # event.questions, and the session would save it with the event.
+    set_committed_value(asked, "event", question.survey.event)
+    return asked
 
 
 def clean_scale(value: Any, scale: tuple[int, int]) -> int | None:
