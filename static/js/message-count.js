@@ -6,7 +6,11 @@
   var output = document.getElementById("recipient-count");
   if (!form || !output) return;
   var names = ["status", "category", "country", "checked_in"];
+  // Answers can come back out of order (two changes in quick succession): only the
+  // latest request's count is shown.
+  var latest = 0;
   function update() {
+    var sent = ++latest;
     var params = new URLSearchParams();
     names.forEach(function (name) {
       var field = form.elements.namedItem(name);
@@ -17,7 +21,7 @@
       headers: { Accept: "application/json" },
     })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) { if (data) output.textContent = data.text; })
+      .then(function (data) { if (data && sent === latest) output.textContent = data.text; })
       .catch(function () { /* the Count button still works */ });
   }
   names.forEach(function (name) {
