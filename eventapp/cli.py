@@ -192,16 +192,27 @@ def clean_imports_command() -> None:
     click.echo(f"{removed} old import files deleted.")
 
 
-@click.command("badges")
-@with_appcontext
-@click.argument("slug")
-@click.option(
+#: Options the PDF commands share.
+pdf_output = click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, writable=True),
     required=True,
     help="The PDF file to write.",
 )
+labels_language = click.option(
+    "--lang",
+    "language",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the labels and dates (default: the site's first language).",
+)
+
+
+@click.command("badges")
+@with_appcontext
+@click.argument("slug")
+@pdf_output
 @click.option(
     "--layout",
     type=click.Choice(list(BADGE_LAYOUTS)),
@@ -256,26 +267,14 @@ def badges_command(
 @click.command("programme")
 @with_appcontext
 @click.argument("slug")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    required=True,
-    help="The PDF file to write.",
-)
+@pdf_output
 @click.option(
     "--size",
     type=click.Choice(list(PROGRAMME_SIZES), case_sensitive=False),
     default=None,
     help="Page size (default: the event's setting, else A5).",
 )
-@click.option(
-    "--lang",
-    "language",
-    type=click.Choice(LANGUAGES),
-    default=None,
-    help="Language of the labels and dates (default: the site's first language).",
-)
+@labels_language
 def programme_command(slug: str, output: str, size: str | None, language: str | None) -> None:
     """Print an event's programme booklet to a PDF (published or not)."""
     event = db.session.scalar(select(Event).where(Event.slug == slug))
@@ -348,26 +347,14 @@ def _event_or_fail(slug: str) -> Event:
 @click.command("attendance-sheet")
 @with_appcontext
 @click.argument("slug")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    required=True,
-    help="The PDF file to write.",
-)
+@pdf_output
 @click.option(
     "--from-checkins",
     "checkins",
     is_flag=True,
     help="The people checked in each day, with their times, instead of the sheet to sign.",
 )
-@click.option(
-    "--lang",
-    "language",
-    type=click.Choice(LANGUAGES),
-    default=None,
-    help="Language of the labels and dates (default: the site's first language).",
-)
+@labels_language
 def attendance_sheet_command(slug: str, output: str, checkins: bool, language: str | None) -> None:
     """Print an event's attendance sheet, a section per day: the confirmed people by
     family name with a column to sign, or (--from-checkins) those checked in."""
@@ -386,20 +373,8 @@ def attendance_sheet_command(slug: str, output: str, checkins: bool, language: s
 @click.command("report")
 @with_appcontext
 @click.argument("slug")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True),
-    required=True,
-    help="The PDF file to write.",
-)
-@click.option(
-    "--lang",
-    "language",
-    type=click.Choice(LANGUAGES),
-    default=None,
-    help="Language of the labels and dates (default: the site's first language).",
-)
+@pdf_output
+@labels_language
 def report_command(slug: str, output: str, language: str | None) -> None:
     """Print the funder report of an event (tagged PDF): attendance by country, region
     and category, speakers and panels, key figures."""

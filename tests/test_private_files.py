@@ -93,15 +93,15 @@ def test_a_new_install_writes_only_private_files(tmp_path, monkeypatch):
     }
 
     def flask(*args: str, stdin: str | None = None) -> None:
-        subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "eventapp", *args],
             cwd=ROOT,
             env=env,
             input=stdin,
             text=True,
-            check=True,
             capture_output=True,
         )
+        assert done.returncode == 0, f"flask {' '.join(args)}:\n{done.stderr[-3000:]}"
 
     with umask(0o022):
         flask("db", "upgrade")

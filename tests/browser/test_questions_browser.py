@@ -72,13 +72,13 @@ def test_organiser_question_pages_have_no_accessibility_violations(
     assert axe_violations(page) == []
     page.get_by_label("Question", exact=True).fill("How do you arrive?")
     page.get_by_label("Kind of answer").select_option("single_choice")
-    page.get_by_label("Options, one per line").fill("Train")
+    page.get_by_label("Options, one per line", exact=True).fill("Train")
     page.get_by_role("button", name="Add the question").click()
     expect(page.locator("#choices-error")).to_have_text(
         "Give at least two different options, one per line."
     )
     assert axe_violations(page) == []
-    page.get_by_label("Options, one per line").fill("Train\nPlane")
+    page.get_by_label("Options, one per line", exact=True).fill("Train\nPlane")
     page.get_by_role("button", name="Add the question").click()
     expect(page.locator("#questions")).to_contain_text("How do you arrive?")
     assert axe_violations(page) == []
