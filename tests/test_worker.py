@@ -330,7 +330,7 @@ def test_the_sqlite_task_storage_commits_without_waiting_for_the_disk(app, tmp_p
     an enqueue in a sign-up's request waits for no fsync (Huey's default is FULL)."""
     from eventapp.queue.tasks import huey, init_app
 
-    make_app(  # points the queue at a SQLite file of the test's own
+    queued = make_app(  # points the queue at a SQLite file of the test's own
         app.config["SQLALCHEMY_DATABASE_URI"],
         TASKS_IMMEDIATE=False,
         TASKS_URL=f"sqlite:///{tmp_path / 't.db'}",
@@ -342,3 +342,5 @@ def test_the_sqlite_task_storage_commits_without_waiting_for_the_disk(app, tmp_p
     finally:
         huey.storage.close()
         init_app(app)
+        with queued.app_context():
+            close_db()
