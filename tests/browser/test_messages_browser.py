@@ -31,7 +31,10 @@ def test_organiser_writes_previews_and_sends_a_message_by_keyboard(
     page.goto(f"{live_server}/manage/events/mieux/messages")
     assert axe_violations(page) == []
     page.get_by_role("link", name="Write a message").focus()
-    page.keyboard.press("Enter")
+    # The count script is deferred: wait for the page's load so that it listens before the
+    # first change (acting earlier changed the filter before it did, and the count stayed).
+    with page.expect_navigation(wait_until="load"):
+        page.keyboard.press("Enter")
 
     count = page.locator("#recipient-count")
     expect(count).to_have_text("2 people will receive it.")
