@@ -18,6 +18,11 @@ LAZY = (
     "email_validator",
     "zxcvbn",
     "openpyxl",
+    # Huey when a task is first used (eventapp/queue/tasks.py); its storage module imports
+    # the Redis and PostgreSQL drivers.
+    "huey",
+    "redis",
+    "psycopg",
 )
 
 SCRIPT = """

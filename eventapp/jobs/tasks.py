@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 
-from huey import crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -75,7 +74,7 @@ def run_job_part(job_id: int, index: int) -> None:
                 services.finish(job)
 
 
-@periodic_task(crontab(minute="*/10"))
+@periodic_task(minute="*/10")
 def delete_expired_results() -> None:
     """Delete job results past their 24 hours; fail the jobs whose worker died."""
     services.delete_expired()

@@ -34,14 +34,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from huey import crontab
 from sqlalchemy import ColumnElement, and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from eventapp.extensions import db
 from eventapp.models import MailRecord, MailStatus, Registration, Status
 from eventapp.models.types import utcnow
-from eventapp.queue.tasks import at_start, huey, periodic_task, task
+from eventapp.queue.tasks import at_start, get_huey, periodic_task, task
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +163,7 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
     )
 
 
-@periodic_task(crontab(minute="*"))
+@periodic_task(minute="*")
 def sweep() -> None:
     """Enqueue again the records whose task was lost: queued for a minute, or whose
     retry or claim is a minute overdue (the worker holding it was killed)."""
@@ -211,7 +210,7 @@ def recover() -> None:
 
 
 def _retry_delays() -> tuple[int, ...]:
-    if huey.immediate:
+    if get_huey().immediate:
         return ()
     return tuple(_config("MAIL_RETRY_DELAYS", RETRY_DELAYS))
 

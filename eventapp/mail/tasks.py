@@ -7,7 +7,6 @@ import logging
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from huey import crontab
 
 from eventapp.extensions import db
 from eventapp.mail import organiser_messages, reminders
@@ -28,7 +27,7 @@ def send_batch(message_id: int) -> None:
         send_batch(message_id)
 
 
-@periodic_task(crontab(minute="*"))
+@periodic_task(minute="*")
 def send_due() -> None:
     """Every minute: scheduled messages and reminders whose time has come, and messages
     whose task was lost (sending, with no batch for a while)."""

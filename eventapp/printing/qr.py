@@ -33,14 +33,28 @@ def data_uri(text: str) -> str:
     return _code(text).png_data_uri(scale=1, border=QUIET_ZONE)
 
 
+#: segno's module values (0 light, 1 dark) -> grey levels (white, black).
+_GREY = bytes([255, 0]) + bytes(254)
+
+
 def png(text: str, scale: int = EMAIL_SCALE) -> tuple[bytes, int]:
     """A QR code of text as PNG bytes and its width (= height) in pixels. For e-mails:
-    mail clients show neither SVG nor data: URIs reliably."""
-    code = _code(text)
+    mail clients show neither SVG nor data: URIs reliably.
+
+    Drawn at one pixel per module, then enlarged and written by Pillow (in C): segno's own
+    PNG writer goes through every pixel of the large image in Python, which was about a
+    sixth of the worker's time per confirmation e-mail."""
+    from PIL import Image, ImageOps
+
+    matrix = _code(text).matrix  # rows of 0 (light) and 1 (dark), no quiet zone
+    modules = b"".join(matrix).translate(_GREY)
+    image = Image.frombytes("L", (len(matrix), len(matrix)), modules)
+    image = ImageOps.expand(image, border=QUIET_ZONE, fill=255)
+    width = image.width * scale
+    image = image.resize((width, width), Image.Resampling.NEAREST).convert("1", dither=None)
     buffer = io.BytesIO()
-    code.save(buffer, kind="png", scale=scale, border=QUIET_ZONE)
-    width, _height = code.symbol_size(scale=scale, border=QUIET_ZONE)
-    return buffer.getvalue(), int(width)
+    image.save(buffer, format="PNG")
+    return buffer.getvalue(), width
 
 
 def svg(text: str, label: str) -> Markup:

@@ -7,9 +7,8 @@ import os
 
 import click
 from flask.cli import with_appcontext
-from huey.consumer_options import ConsumerConfig
 
-from eventapp.queue.tasks import enqueue_start_tasks, huey
+from eventapp.queue.tasks import enqueue_start_tasks, get_huey
 
 
 @click.command("worker")
@@ -41,6 +40,8 @@ def worker_command(workers: int, worker_type: str, nice: int, verbose: bool) -> 
     # max_delay: how long an idle worker waits at most before polling SQLite again (Redis
     # tells it at once). A quarter of a second: each step of a job (its parts, then the
     # join) waits no longer than that for an idle worker, at a few cheap queries a second.
+    from huey.consumer_options import ConsumerConfig
+
     config = ConsumerConfig(
         workers=workers, worker_type=worker_type, verbose=True if verbose else None, max_delay=0.25
     )
@@ -49,4 +50,4 @@ def worker_command(workers: int, worker_type: str, nice: int, verbose: bool) -> 
     # worker's log.
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     enqueue_start_tasks()
-    huey.create_consumer(**config.values).run()
+    get_huey().create_consumer(**config.values).run()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from huey import crontab
-
 from eventapp.queue.tasks import periodic_task
 from eventapp.surveys import sending
 
 
-@periodic_task(crontab(minute="*/5"))
+@periodic_task(minute="*/5")
 def send_survey_reminders() -> None:
     """Every five minutes: the surveys' reminders that are due (each goes once)."""
     sending.send_due_reminders()
