@@ -526,6 +526,7 @@ def test_the_progress_fills_without_reloading(app, manager, smtp, world):
     state = manager.get(f"{base}/status.json").json
     assert state == {
         "status": "sending",
+        "status_text": "Being sent",
         "done": 0,
         "total": 3,
         "text": "3 recipients · 0 waiting · 0 sent · 0 failed",
@@ -544,6 +545,7 @@ def test_the_progress_fills_without_reloading(app, manager, smtp, world):
         True,
     )
     assert state["text"] == "3 recipients · 0 waiting · 3 sent · 0 failed"
+    assert state["status_text"] == "Sent"
     assert 'id="job-refresh" hidden' in manager.get(base).text
 
 

@@ -150,6 +150,10 @@ def sending_state(message: OrganiserMessage, progress: services.Progress) -> dic
     failed for good; finished once every copy is queued and none waits any more."""
     return {
         "status": message.status.value,
+        # The page's Status line, as text ("Being sent", then "Sent").
+        "status_text": get_template_attribute("mail/_status.html", "message_status")(
+            message
+        ).striptags(),
         "done": progress.sent + progress.failed,
         "total": progress.recipients,
         "text": str(get_template_attribute("mail/_status.html", "progress_text")(progress)),

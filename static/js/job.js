@@ -3,7 +3,8 @@
 // JavaScript the page is the same as of the time it was loaded, with a Refresh link.
 // Any page whose status.json has a job's shape uses it too (an organiser's message
 // being sent): data-text-id names its text when that is not #job-text; the estimate
-// and the download link are left out where the page has none.
+// and the download link are left out where the page has none; data-status-line-id
+// names a status line to keep up to date from status_text.
 (function () {
   "use strict";
 
@@ -16,6 +17,8 @@
   var download = document.getElementById("job-download");
   var refreshLink = document.getElementById("job-refresh");
   var cancel = document.getElementById("job-cancel");
+  // A status line beside the bar (an organiser's message: "Being sent", then "Sent").
+  var statusLine = live.dataset.statusLineId && document.getElementById(live.dataset.statusLineId);
   var failures = 0;
   var timer = null;
 
@@ -26,6 +29,9 @@
     // Only a change is written: the live region then announces it, not every poll.
     if (text.textContent !== state.text) text.textContent = state.text;
     if (estimate && estimate.textContent !== state.estimate) estimate.textContent = state.estimate;
+    if (statusLine && state.status_text && statusLine.textContent.trim() !== state.status_text) {
+      statusLine.textContent = state.status_text;
+    }
     if (state.finished) {
       window.clearInterval(timer);
       if (state.download && download) download.hidden = false;

@@ -107,12 +107,14 @@ def test_the_progress_fills_without_reloading_and_a_draft_is_deleted(
     page.goto(f"{live_server}/manage/events/mieux/messages/{ids[0]}")
     progress = page.locator("#progress")
     expect(progress).to_have_text("2 recipients · 0 waiting · 0 sent · 0 failed")
+    expect(page.locator("#message-status")).to_have_text("Being sent")
     expect(page.get_by_role("link", name="Refresh")).to_be_visible()
     assert axe_violations(page) == []
     with app.app_context():
         assert services.queue_batch(ids[0]) is False  # the worker's batch: both delivered
     smtp.wait_for(2)
     expect(progress).to_have_text("2 recipients · 0 waiting · 2 sent · 0 failed")
+    expect(page.locator("#message-status")).to_have_text("Sent")  # no reload either
     expect(page.get_by_role("link", name="Refresh")).to_be_hidden()
     assert page.locator("progress").evaluate("bar => [bar.value, bar.max]") == [2, 2]
     page.screenshot(path=str(tmp_path / "message-progress.png"), full_page=True)
