@@ -2,7 +2,7 @@
 the suite's database and task storage (TEST_TASKS_URL: .ci/run's PostgreSQL run uses
 Redis, the SQLite run a SQLite file), deliver to aiosmtpd on 127.0.0.1. A message goes once,
 however many times its task runs or however many workers share the queue; a mail server
-that is down only delays it."""
+that is down only delays it. The programme is rebuilt by a worker after an agenda change."""
 
 import asyncio
 import contextlib
@@ -25,7 +25,7 @@ from eventapp.testing import free_port, kill
 from eventapp.testing import worker as run_worker
 
 from .conftest import Inbox, _empty_all_tables, close_db, make_app
-from .factories import make_event, make_registration
+from .factories import make_event, make_item, make_registration
 
 FROM = "Forum <events@example.org>"
 
@@ -344,3 +344,45 @@ def test_the_sqlite_task_storage_commits_without_waiting_for_the_disk(app, tmp_p
         init_app(app)
         with queued.app_context():
             close_db()
+
+
+@pytest.mark.slow
+def test_a_worker_rebuilds_the_programme_after_the_last_agenda_change(queued_app):
+    """Through a real worker sharing the app's instance folder: an agenda change schedules
+    the rebuild of its revision, which the worker lays out after the delay, in every
+    language, with the change in it; the revision a later change overtook builds nothing."""
+    from eventapp.agenda import programme
+    from eventapp.agenda.programme import programme_version
+
+    from .pdfcheck import page_texts
+
+    queued_app.config["PROGRAMME_REBUILD_DELAY"] = 1
+    instance = Path(queued_app.instance_path)
+    with queued_app.app_context():
+        event = make_event(slug="forum", title="Migration Forum", published=True)
+        item = make_item(event, title="Opening")
+        db.session.commit()
+        item.title = "Opening words"
+        db.session.commit()
+        item.title = "Opening by the hosts"
+        db.session.commit()
+        event_id = event.id
+        folder = programme.cache_folder()
+
+    def built() -> list[Path]:
+        with queued_app.app_context():
+            event = db.session.get(Event, event_id, populate_existing=True)
+            paths = [
+                programme.cached_path(event, programme_version(event, language=language))
+                for language in queued_app.config["LANGUAGES"]
+            ]
+            db.session.rollback()
+        return paths if all(path.exists() for path in paths) else []
+
+    env = {**queued_app.worker_env, "FLASK_PROGRAMME_REBUILD_DELAY": "1"}
+    with worker(env, instance):
+        wait_until(built, seconds=90)
+    paths = built()
+    assert sorted(folder.glob("*.pdf")) == sorted(paths)  # the overtaken revision: nothing
+    for path in paths:
+        assert "Opening by the hosts" in " ".join(page_texts(path.read_bytes()))
