@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from eventapp.core.folding import fold
@@ -60,14 +60,17 @@ def confirmed_people(event: Event) -> list[Registration]:
 
 
 def erased_count(event: Event) -> int:
-    return len(
-        db.session.scalars(
-            select(Registration.id).where(
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Registration)
+            .where(
                 Registration.event_id == event.id,
                 Registration.status == Status.CONFIRMED,
                 Registration.anonymised_at.is_not(None),
             )
-        ).all()
+        )
+        or 0
     )
 
 
