@@ -150,7 +150,9 @@ def form_values(page: str, form_id: str | None = None, action: str = "") -> dict
     form = (
         document.get_element_by_id(form_id)
         if form_id
-        else next(f for f in document.forms if f.method.lower() == "post" and action in f.action)
+        else next(
+            f for f in document.forms if f.method.lower() == "post" and action in (f.action or "")
+        )
     )
     values: dict[str, list[str]] = {}
     for name, value in form.form_values():

@@ -181,7 +181,7 @@ def event_content(event: Event) -> list[Any]:
     """Everything of an event organisers write text in: the event, rooms, agenda items,
     speakers, sign-up questions, and the feedback survey and its questions."""
     survey = db.session.scalar(select(Survey).where(Survey.event_id == event.id))
-    surveys = [survey, *survey.questions] if survey is not None else []
+    surveys: list[Any] = [survey, *survey.questions] if survey is not None else []
     return [event, *event.rooms, *event.agenda_items, *event.people, *event.questions, *surveys]
 
 
