@@ -116,3 +116,40 @@ def test_upgrade_keeps_existing_data(empty_database_url):
         event = db.session.get(Event, 1)
         assert event.moderation is False and event.privacy_notice == ""
         close_db()
+
+
+def test_survey_translations_go_and_come_back_with_the_rows_kept(empty_database_url):
+    """0018 gives the survey and its questions their column of translations ({} for the
+    rows already there); going back drops it and keeps the rows."""
+    from eventapp.models import Survey, SurveyQuestion, SurveyQuestionKind
+
+    from .factories import make_event
+
+    def columns(table: str) -> set[str]:
+        return {column["name"] for column in inspect(db.engine).get_columns(table)}
+
+    app = migrating_app(empty_database_url)
+    with app.app_context():
+        upgrade()
+        db.session.add(
+            Survey(
+                event=make_event(extra_languages=["fr"]),
+                title="How was it?",
+                translations={"fr": {"title": "Alors ?"}},
+                questions=[SurveyQuestion(kind=SurveyQuestionKind.RATING, label="Overall")],
+            )
+        )
+        db.session.commit()
+        close_db()
+
+        downgrade(revision="0017")
+        assert "translations" not in columns("survey") | columns("survey_question")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT title FROM survey")).scalar_one() == "How was it?"
+            assert conn.execute(text("SELECT label FROM survey_question")).scalar_one() == "Overall"
+        close_db()
+
+        upgrade()
+        survey = db.session.scalar(db.select(Survey))
+        assert survey.translations == {} and survey.questions[0].translations == {}
+        close_db()

@@ -35,10 +35,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
 from eventapp.core.i18n import LANGUAGES, language_tag
 from eventapp.core.markdown import render_markdown
-from eventapp.models import AgendaItem, Event, Person, Question, Room
+from eventapp.extensions import db
+from eventapp.models import AgendaItem, Event, Person, Question, Room, Survey, SurveyQuestion
 
 #: The translatable fields of each model, in the order forms show them.
 FIELDS: dict[type, tuple[str, ...]] = {
@@ -47,6 +49,8 @@ FIELDS: dict[type, tuple[str, ...]] = {
     AgendaItem: ("title", "description"),
     Person: ("position", "bio"),
     Question: ("label", "help_text", "choices"),
+    Survey: ("title", "introduction"),
+    SurveyQuestion: ("label", "help_text", "choices"),
 }
 #: Fields holding a list of texts (a question's choices), translated item by item.
 LIST_FIELDS = frozenset({"choices"})
@@ -65,7 +69,11 @@ class Localized:
 
 def event_of(obj: Any) -> Event:
     """The event an object's text belongs to (the event itself for an event)."""
-    return obj if isinstance(obj, Event) else obj.event
+    if isinstance(obj, Event):
+        return obj
+    if isinstance(obj, SurveyQuestion):
+        return obj.survey.event
+    return obj.event
 
 
 def event_languages(event: Event) -> list[str]:
@@ -111,15 +119,16 @@ def localized(obj: Any, field: str, language: str) -> Localized:
     return Localized(main_text if main_text is not None else "", main)
 
 
-def localized_choices(question: Question, language: str) -> list[Localized]:
+def localized_choices(question: Question | SurveyQuestion, language: str) -> list[Localized]:
     """A question's choices in `language`, each falling back to its main-language text
     on its own: what a form shows. Answers store the main text, at the same index."""
-    main = event_languages(question.event)[0]
+    event = event_of(question)
+    main = event_languages(event)[0]
     value = (question.translations or {}).get(language, {}).get("choices")
     translated = (
         value
         if language != main
-        and offers(question.event, language)
+        and offers(event, language)
         and isinstance(value, list)
         and len(value) == len(question.choices)
         else [""] * len(question.choices)
@@ -170,8 +179,10 @@ def completeness_by_language(
 
 def event_content(event: Event) -> list[Any]:
     """Everything of an event organisers write text in: the event, rooms, agenda items,
-    speakers and sign-up questions."""
-    return [event, *event.rooms, *event.agenda_items, *event.people, *event.questions]
+    speakers, sign-up questions, and the feedback survey and its questions."""
+    survey = db.session.scalar(select(Survey).where(Survey.event_id == event.id))
+    surveys: list[Any] = [survey, *survey.questions] if survey is not None else []
+    return [event, *event.rooms, *event.agenda_items, *event.people, *event.questions, *surveys]
 
 
 def set_translation(obj: Any, language: str, field: str, text: Any) -> bool:

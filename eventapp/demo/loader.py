@@ -4,6 +4,7 @@ import tomllib
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -54,12 +55,17 @@ ROLE_KEYS = {
 }
 
 
-def translations(spec: dict) -> dict[str, dict[str, str]]:
+def translations(spec: dict) -> dict[str, dict[str, Any]]:
     """A table's `translations` ({"fr": {"title": ...}}), its texts stripped as the main
-    ones are and empty ones left out (see core/translated.py)."""
+    ones are and empty ones left out (see core/translated.py); a question's options are
+    a list, a text per option."""
     result = {}
     for language, fields in spec.get("translations", {}).items():
-        texts = {field: text.strip() for field, text in fields.items() if text.strip()}
+        texts: dict[str, Any] = {}
+        for field, text in fields.items():
+            value = [t.strip() for t in text] if isinstance(text, list) else text.strip()
+            if any(value) if isinstance(value, list) else value:
+                texts[field] = value
         if texts:
             result[language] = texts
     return result
@@ -241,6 +247,7 @@ def _survey(spec: dict | None, event: Event) -> None:
             introduction=spec.get("introduction", ""),
             anonymous=spec.get("anonymous", True),
             reminder_days=spec.get("reminder_days"),
+            translations=translations(spec),
             status=SurveyStatus.DRAFT,
             questions=[
                 SurveyQuestion(
@@ -249,6 +256,7 @@ def _survey(spec: dict | None, event: Event) -> None:
                     label=q["label"],
                     required=q.get("required", False),
                     choices=q.get("choices", []),
+                    translations=translations(q),
                 )
                 for position, q in enumerate(spec.get("questions", []))
             ],

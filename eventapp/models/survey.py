@@ -75,6 +75,8 @@ class Survey(Model):
     title: Mapped[str] = mapped_column(String(200))
     #: Shown above the questions.
     introduction: Mapped[str] = mapped_column(Text, default="")
+    #: The title and introduction in the event's other languages (core/translated.py).
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict)
     #: Answers tied to no one; fixed once the first answer exists (surveys.services).
     anonymous: Mapped[bool] = mapped_column(default=True)
     status: Mapped[SurveyStatus] = mapped_column(
@@ -121,6 +123,9 @@ class SurveyQuestion(Model):
     required: Mapped[bool] = mapped_column(default=False)
     #: The options of a single or multiple choice, in order.
     choices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: The label, help text and options in the event's other languages; answers keep
+    #: the main language's option (core/translated.py).
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(JSON, default=dict)
 
     survey: Mapped[Survey] = relationship(back_populates="questions")
 

@@ -3,6 +3,7 @@ label, help text and options in each of the event's other languages), reorder (U
 delete after a confirmation step that says how many answers go with it."""
 
 import unicodedata
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -104,9 +105,14 @@ def get_question_or_404(event: Event, question_id: int) -> Question:
 QUESTION_TEXTS = ("label", "help_text", "choices")
 
 
-def question_form(event: Event, question: Question | None) -> QuestionForm:
-    """The question's form, with its texts in each of the event's other languages."""
-    form = translation_fields.translations_form(QuestionForm, event, QUESTION_TEXTS, obj=question)
+def question_form(
+    event: Event, question: Any, form_cls: type[QuestionForm] = QuestionForm, **kwargs: Any
+) -> QuestionForm:
+    """The question's form, with its texts in each of the event's other languages (the
+    feedback survey's questions use it too, with their own form class)."""
+    form = translation_fields.translations_form(
+        form_cls, event, QUESTION_TEXTS, obj=question, **kwargs
+    )
     if request.method == "GET" and question is not None:
         form.kind.data = question.kind.value
         form.choices.data = "\n".join(question.choices)
@@ -137,7 +143,7 @@ def translations_of(form: QuestionForm, event: Event) -> dict[str, dict]:
     return texts
 
 
-def _check_translated_options(event: Event, form: QuestionForm) -> None:
+def check_translated_options(event: Event, form: QuestionForm) -> None:
     """A translation of the options has no more lines than there are options."""
     if form.kind.data not in CHOICE_VALUES:
         return
@@ -160,7 +166,7 @@ def _checked(event: Event, form: QuestionForm, question: Question | None, answer
     if not form.validate_on_submit():
         return False
     assert form.label.data is not None  # DataRequired
-    _check_translated_options(event, form)
+    check_translated_options(event, form)
     if services.question_label_taken(event, form.label.data, exclude=question):
         add_error(form.label, _("Another question of this event has this label."))
     if question is not None and answered and form.kind.data != question.kind.value:

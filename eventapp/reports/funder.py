@@ -25,7 +25,9 @@ Definitions (the report prints them too):
   (surveys/results.py): answers and response rate (out of those attended), the average
   of each rating and recommendation question (and the latter's net promoter score), the
   rated sessions' averages. A figure from fewer than 5 answers is not given; nothing is
-  printed for an event without a survey or without answers.
+  printed for an event without a survey or without answers. The survey's title and
+  questions are the main language's, as the results page's (translations are for the
+  people who answer).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The survey's results as a spreadsheet: every answer with its real values (numbers for
-the scales), then a summary sheet with each question's and session's figures."""
+the scales), then a summary sheet with each question's and session's figures, in the event's main
+language (as results.py)."""
 
 from __future__ import annotations
 

@@ -1,27 +1,41 @@
 """The survey's forms: its settings, a question (the sign-up question form with two more
-kinds), and the form a person answers, whose text, choice and checkbox fields are the
-sign-up form's own (registration.forms.question_field)."""
+kinds), each with its texts in the event's other languages side by side, and the form a
+person answers, whose text, choice and checkbox fields are the sign-up form's own
+(registration.forms.question_field), in the page's language where translated."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from flask import request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from wtforms import BooleanField, Field, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from eventapp.core.i18n import local_time
 from eventapp.core.labels import QUESTION_KINDS
-from eventapp.models import AgendaItem, Survey, SurveyQuestion, SurveyQuestionKind, SurveyStatus
+from eventapp.core.translated import localized
+from eventapp.models import (
+    AgendaItem,
+    Event,
+    Survey,
+    SurveyQuestion,
+    SurveyQuestionKind,
+    SurveyStatus,
+)
 from eventapp.registration.forms import (
     MultiCheckboxField,
     OneChoiceField,
+    in_page_language,
     offered_option,
     question_field,
 )
 from eventapp.registration.manage_questions import TOO_LONG, QuestionForm
 from eventapp.surveys.services import SCALES, SESSION_SCALE, signup_question
+from eventapp.web import translation_fields
 from eventapp.web.forms import CleanForm, options
 
 #: Every kind a survey question can be, as the organisers' form names them.
@@ -70,21 +84,26 @@ class SettingsForm(CleanForm):
         }
 
 
-def settings_form(
-    survey: Survey | None, items: list[AgendaItem], timezone: str, *, posted: bool = True
-) -> SettingsForm:
-    """The settings form, its rated sessions offered from the event's agenda items. Not
-    `posted`: as saved, whatever the request holds (another form of the page was sent)."""
+#: What organisers translate of the survey, side by side with the main language's.
+SURVEY_TEXTS = ("title", "introduction")
+
+
+def settings_form(event: Event, survey: Survey | None, *, posted: bool = True) -> SettingsForm:
+    """The settings form, with the title and introduction in the event's other languages
+    and the rated sessions offered from the event's agenda items. Not `posted`: as saved,
+    whatever the request holds (another form of the page was sent)."""
     more: dict[str, Any] = {} if posted else {"formdata": None}
     if survey is None:
-        form = SettingsForm(anonymous=True, reminder_days=7, **more)
+        more.update(anonymous=True, reminder_days=7)
     else:
         # `data`: the items' ids, not the items the survey's attribute holds.
-        form = SettingsForm(
-            obj=survey, data={"rated_items": [item.id for item in survey.rated_items]}, **more
-        )
+        more.update(obj=survey, data={"rated_items": [item.id for item in survey.rated_items]})
+    form = translation_fields.translations_form(SettingsForm, event, SURVEY_TEXTS, **more)
+    if survey is not None and (not posted or request.method == "GET"):
+        translation_fields.fill(form, survey, SURVEY_TEXTS)
     form.rated_items.choices = [
-        (item.id, f"{local_time(item.starts_at, timezone)} {item.title}") for item in items
+        (item.id, f"{local_time(item.starts_at, event.timezone)} {item.title}")
+        for item in event.agenda_items
     ]
     return form
 
@@ -117,11 +136,13 @@ SCALE_HELP = {
 }
 
 
-def scale_field(label: str, scale: tuple[int, int], *, required: bool, description: str = ""):
+def scale_field(
+    label: Markup, scale: tuple[int, int], *, required: bool, description: Markup | str = ""
+):
     """A scale as a group of radio buttons (a fieldset with the question as its legend:
-    arrow keys move along it)."""
+    arrow keys move along it). The label is Markup: a fallback text carries its lang."""
     if not required:
-        label = _("%(label)s (optional)", label=label)
+        label = escape(_("%(label)s (optional)")) % {"label": label}
     must = DataRequired(message=_l("Please choose a point of the scale."))
     return OneChoiceField(
         label,
@@ -168,15 +189,23 @@ class AnswerForm(CleanForm):
 
 
 def answer_form(survey: Survey) -> AnswerForm:
-    """The survey's form: its questions in order, then the sessions to rate."""
+    """The survey's form: its questions in order, then the sessions to rate, their texts
+    in the page's language where translated (a choice's value stays the main language's,
+    which the answer stores, so results count one option whatever the language)."""
+    language = str(get_locale())
     namespace: dict[str, Any] = {}
     for question in survey.questions:
         if question.kind in SCALES:
+            help_text = localized(question, "help_text", language)
             namespace[question_name(question)] = scale_field(
-                question.label,
+                in_page_language(localized(question, "label", language), language),
                 SCALES[question.kind],
                 required=question.required,
-                description=question.help_text or str(SCALE_HELP[question.kind]),
+                description=(
+                    in_page_language(help_text, language)
+                    if help_text.text
+                    else str(SCALE_HELP[question.kind])
+                ),
             )
         else:
             namespace[question_name(question)] = question_field(
@@ -184,7 +213,7 @@ def answer_form(survey: Survey) -> AnswerForm:
             )
     for item in survey.rated_items:
         namespace[item_name(item)] = scale_field(
-            item.title,
+            in_page_language(localized(item, "title", language), language),
             SESSION_SCALE,
             required=False,
             description=str(SCALE_HELP[SurveyQuestionKind.RATING]),

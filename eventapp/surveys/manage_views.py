@@ -1,5 +1,7 @@
-"""Organiser pages of the event's survey: set it up and write its questions, open and
-close it, send it to the people checked in, and its results (page and spreadsheet)."""
+"""Organiser pages of the event's survey: set it up and write its questions (their texts
+in each of the event's languages side by side), open and close it, send it to the people
+checked in, and its results (page and spreadsheet, in the main language: the answers
+hold its options)."""
 
 from __future__ import annotations
 
@@ -8,18 +10,29 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from eventapp.auth.access import get_managed_event_or_404, organiser_required
+from eventapp.core import translated
 from eventapp.extensions import db
 from eventapp.models import Event, Survey, SurveyQuestion, SurveyStatus
 from eventapp.registration.forms import ConfirmForm
+from eventapp.registration.manage_questions import (
+    CHOICE_VALUES,
+    QuestionForm,
+    check_translated_options,
+    question_form,
+    translations_of,
+)
 from eventapp.surveys import charts, export, sending, services
 from eventapp.surveys.forms import (
     SURVEY_QUESTION_KINDS,
     SURVEY_STATUSES,
+    SURVEY_TEXTS,
     SurveyQuestionForm,
     settings_form,
 )
 from eventapp.surveys.results import SMALL_GROUP, results
+from eventapp.web import translation_fields
 from eventapp.web.blueprints import manage as bp
+from eventapp.web.forms import add_error
 
 
 def _survey_or_404(event: Event) -> Survey:
@@ -36,21 +49,56 @@ def _question_or_404(survey: Survey, question_id: int) -> SurveyQuestion:
     return question
 
 
-def _page(event: Event, survey: Survey | None, form=None, question_form=None, status=200):
-    items = list(event.agenda_items)
+def _page(event: Event, survey: Survey | None, form=None, new_question=None, status=200):
     return render_template(
         "surveys/manage_survey.html",
         event=event,
         survey=survey,
-        form=form or settings_form(survey, items, event.timezone, posted=False),
-        question_form=question_form or SurveyQuestionForm(formdata=None),
+        form=form or settings_form(event, survey, posted=False),
+        question_form=new_question or question_form(event, None, SurveyQuestionForm, formdata=None),
         kinds=SURVEY_QUESTION_KINDS,
         answers=services.answer_count(survey) if survey else 0,
         fixed=survey is not None and services.anonymity_fixed(survey),
         recipients=len(sending.recipients(survey)) if survey else 0,
         reminder_at=sending.reminder_due_at(survey) if survey else None,
         survey_statuses=SURVEY_STATUSES,
+        translated=translated.completeness_by_language(
+            event, [survey, *survey.questions] if survey else []
+        ),
     ), status
+
+
+def _question_checked(
+    event: Event, form: QuestionForm, question: SurveyQuestion | None, answers: int
+) -> bool:
+    """The form's checks, a translation of the options no longer than the options, and,
+    once people have answered, the same kind and options: answers hold the main
+    language's option, which results count (their translations may change)."""
+    if not form.validate_on_submit():
+        return False
+    check_translated_options(event, form)
+    if question is not None and answers:
+        if form.kind.data != question.kind.value:
+            add_error(
+                form.kind,
+                _(
+                    "People have answered the survey: the kind of its questions can no "
+                    "longer change."
+                ),
+            )
+        elif form.kind.data in CHOICE_VALUES and form.typed_options() != question.choices:
+            add_error(
+                form.choices,
+                _(
+                    "People have answered the survey: its options can no longer change "
+                    "(their translations can)."
+                ),
+            )
+    return not form.errors
+
+
+def _question_data(event: Event, form: QuestionForm) -> dict:
+    return {**form.data_for_services(), "translations": translations_of(form, event)}
 
 
 @bp.route("/events/<slug>/survey", methods=["GET", "POST"])
@@ -59,13 +107,17 @@ def survey(slug: str):
     """The survey's settings and questions (and the form that makes it)."""
     event = get_managed_event_or_404(slug)
     survey = services.survey_of(event)
-    form = settings_form(survey, list(event.agenda_items), event.timezone)
+    form = settings_form(event, survey)
     if not form.is_submitted():
         return _page(event, survey, form)
     if not form.validate():
         return _page(event, survey, form, status=422)
     created = survey is None
-    survey = services.save_settings(event, survey, form.for_services())
+    survey = services.save_settings(
+        event,
+        survey,
+        {**form.for_services(), "translations": translation_fields.data(form, event, SURVEY_TEXTS)},
+    )
     db.session.flush()
     services.set_rated_items(survey, form.rated_items.data or [])
     db.session.commit()
@@ -79,13 +131,39 @@ def add_survey_question(slug: str):
     """Add a question at the end of the survey."""
     event = get_managed_event_or_404(slug)
     survey = _survey_or_404(event)
-    form = SurveyQuestionForm()
-    if not form.validate_on_submit():
-        return _page(event, survey, question_form=form, status=422)
-    services.add_question(survey, form.data_for_services())
+    form = question_form(event, None, SurveyQuestionForm)
+    if not _question_checked(event, form, None, 0):
+        return _page(event, survey, new_question=form, status=422)
+    services.add_question(survey, _question_data(event, form))
     db.session.commit()
     flash(_("Question added at the end of the survey."), "info")
     return redirect(url_for(".survey", slug=slug, _anchor="questions"))
+
+
+@bp.route("/events/<slug>/survey/questions/<int:survey_question_id>", methods=["GET", "POST"])
+@organiser_required
+def survey_question(slug: str, survey_question_id: int):
+    """Change a question and its texts in the event's other languages (its kind and
+    options only while nobody has answered the survey)."""
+    event = get_managed_event_or_404(slug)
+    survey = _survey_or_404(event)
+    question = _question_or_404(survey, survey_question_id)
+    answers = services.answer_count(survey)
+    form = question_form(event, question, SurveyQuestionForm)
+    if _question_checked(event, form, question, answers):
+        services.save_question(question, _question_data(event, form))
+        db.session.commit()
+        flash(_("Question saved."), "info")
+        return redirect(url_for(".survey", slug=slug, _anchor=f"survey-question-{question.id}"))
+    return render_template(
+        "surveys/manage_question.html",
+        event=event,
+        survey=survey,
+        question=question,
+        form=form,
+        answers=answers,
+        translated=translated.completeness_by_language(event, [question]),
+    ), 422 if form.errors else 200
 
 
 @bp.post("/events/<slug>/survey/questions/<int:survey_question_id>/move")

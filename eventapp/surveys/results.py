@@ -6,6 +6,11 @@ shows no figure (a small group's answers would tell who gave them).
 Plain functions over models, for the results page, the spreadsheet and the funder's
 report alike. Answers are counted in Python: a survey has a few thousand at most, and
 JSON keys cannot be queried the same way on SQLite and PostgreSQL.
+
+In the event's main language, whoever reads them: answers given in any language hold the
+main language's option (the form shows a translation, sends the main text), so each
+option is counted once; the labels are the organisers' own, for the organisers and the
+funder.
 """
 
 from __future__ import annotations

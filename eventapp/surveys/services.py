@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from eventapp.core.changelog import record
+from eventapp.core.translated import set_translations
 from eventapp.extensions import db
 from eventapp.models import (
     AgendaItem,
@@ -67,7 +68,9 @@ def anonymity_fixed(survey: Survey) -> bool:
 
 def save_settings(event: Event, survey: Survey | None, data: dict[str, Any]) -> Survey:
     """Make the event's survey, or change its settings. `anonymous` is left as it is
-    once anonymity_fixed (the form does not offer it then either)."""
+    once anonymity_fixed (the form does not offer it then either). `data["translations"]`
+    holds the title and introduction in the event's other languages ({language: {field:
+    text}})."""
     if survey is None:
         survey = Survey(event=event, status=SurveyStatus.DRAFT)
         db.session.add(survey)
@@ -79,6 +82,7 @@ def save_settings(event: Event, survey: Survey | None, data: dict[str, Any]) -> 
     for name in SETTINGS:
         if name in data:
             setattr(survey, name, data[name])
+    set_translations(survey, data.get("translations") or {})
     return survey
 
 
@@ -92,14 +96,27 @@ def set_rated_items(survey: Survey, item_ids: list[int]) -> None:
     survey.rated_items = sorted(items, key=lambda i: (i.starts_at, i.position, i.id))
 
 
+#: What an organiser sets of a question (its translations apart).
+QUESTION_FIELDS = ("label", "kind", "help_text", "required", "choices")
+
+
 def add_question(survey: Survey, data: dict[str, Any]) -> SurveyQuestion:
-    """A question at the end of the survey."""
+    """A question at the end of the survey (with its translations, if any)."""
     question = SurveyQuestion(
-        survey=survey,
-        position=max((q.position + 1 for q in survey.questions), default=0),
-        **data,
+        survey=survey, position=max((q.position + 1 for q in survey.questions), default=0)
     )
     db.session.add(question)
+    return save_question(question, data)
+
+
+def save_question(question: SurveyQuestion, data: dict[str, Any]) -> SurveyQuestion:
+    """Change a question: its texts and, in `data["translations"]`, their versions in the
+    event's other languages. The view keeps the kind and options once people answered
+    (answers hold the main language's option: results count by it)."""
+    for name in QUESTION_FIELDS:
+        if name in data:
+            setattr(question, name, data[name])
+    set_translations(question, data.get("translations") or {})
     return question
 
 
@@ -217,8 +234,10 @@ def signup_question(question: SurveyQuestion) -> Question:
         help_text=question.help_text,
         required=question.required,
         choices=list(question.choices),
+        # The texts in the event's other languages: the form shows the page's language.
+        translations=dict(question.translations or {}),
     )
-    # The event, for the form's languages (its texts are the event's main language), set
+    # The event, for the form's languages and which of them are offered, set
     # without the relationship's events: `event=` would add the question to
     # event.questions, and the session would save it with the event.
     set_committed_value(asked, "event", question.survey.event)
