@@ -24,27 +24,33 @@ PPTX_TYPE = "application/vnd.openxmlformats-officedocument.presentationml.presen
 ODP_TYPE = "application/vnd.oasis.opendocument.presentation"
 
 
+def entry(name: str) -> zipfile.ZipInfo:
+    # A fixed time: a member written with the clock's makes the same file differ from one
+    # second to the next (the ZIP test compares bytes written at two moments).
+    return zipfile.ZipInfo(name, date_time=(2024, 3, 12, 9, 0, 0))
+
+
 def pptx_bytes() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("ppt/presentation.xml", "<p:presentation/>")
+        z.writestr(entry("[Content_Types].xml"), "<Types/>")
+        z.writestr(entry("ppt/presentation.xml"), "<p:presentation/>")
     return out.getvalue()
 
 
 def odp_bytes() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
-        z.writestr(zipfile.ZipInfo("mimetype"), ODP_TYPE)
-        z.writestr("content.xml", "<office:document-content/>")
+        z.writestr(entry("mimetype"), ODP_TYPE)
+        z.writestr(entry("content.xml"), "<office:document-content/>")
     return out.getvalue()
 
 
 def docx_bytes() -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
-        z.writestr("[Content_Types].xml", "<Types/>")
-        z.writestr("word/document.xml", "<w:document/>")
+        z.writestr(entry("[Content_Types].xml"), "<Types/>")
+        z.writestr(entry("word/document.xml"), "<w:document/>")
     return out.getvalue()
 
 
