@@ -359,6 +359,11 @@ def test_a_worker_rebuilds_the_programme_after_the_last_agenda_change(queued_app
     queued_app.config["PROGRAMME_REBUILD_DELAY"] = 1
     instance = Path(queued_app.instance_path)
     with queued_app.app_context():
+        folder = programme.cache_folder()
+    # The instance folder outlives the tests of this process, and ids are used again.
+    for stale in folder.glob("*.pdf"):
+        stale.unlink()
+    with queued_app.app_context():
         event = make_event(slug="forum", title="Migration Forum", published=True)
         item = make_item(event, title="Opening")
         db.session.commit()
@@ -367,7 +372,6 @@ def test_a_worker_rebuilds_the_programme_after_the_last_agenda_change(queued_app
         item.title = "Opening by the hosts"
         db.session.commit()
         event_id = event.id
-        folder = programme.cache_folder()
 
     def built() -> list[Path]:
         with queued_app.app_context():
