@@ -69,11 +69,7 @@ class Localized:
 
 def event_of(obj: Any) -> Event:
     """The event an object's text belongs to (the event itself for an event)."""
-    if isinstance(obj, Event):
-        return obj
-    if isinstance(obj, SurveyQuestion):
-        return obj.survey.event
-    return obj.event
+    return obj if isinstance(obj, Event) else obj.event
 
 
 def event_languages(event: Event) -> list[str]:

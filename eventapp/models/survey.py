@@ -129,6 +129,12 @@ class SurveyQuestion(Model):
 
     survey: Mapped[Survey] = relationship(back_populates="questions")
 
+    @property
+    def event(self) -> Event:
+        """The survey's event, whose languages its texts are in: like every other model
+        with translated texts, a question names its event (core/translated.event_of)."""
+        return self.survey.event
+
     def __repr__(self) -> str:
         return f"<SurveyQuestion {self.id} {self.kind}>"
 
