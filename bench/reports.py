@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import secrets
 import statistics
 import tempfile
@@ -32,6 +31,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from desk import PASSWORD, login  # the desk bench's organiser and sign-in (bench/desk.py)
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
@@ -63,7 +63,6 @@ from eventapp.models import (
 )
 
 SLUG = "bench-reports"
-PASSWORD = "bench password " + secrets.token_hex(8)
 START = datetime(2030, 9, 16, 7, 0, tzinfo=UTC)
 COUNTRIES = "BE FR GE KG MX JO PT PL GR DE UG AM BR SN MA TN NG KE IN PH TR UA US CV".split()
 GENDERS = ["Woman", "woman", "Man", "Non-binary", "", "Prefer not to say"]
@@ -193,15 +192,6 @@ def build_event(people: int) -> None:
     )
     create_user("bench@example.org", PASSWORD, UserRole.ADMIN)
     db.session.commit()
-
-
-def login(client) -> None:
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").text)
-    response = client.post(
-        "/login",
-        data={"email": "bench@example.org", "password": PASSWORD, "csrf_token": token.group(1)},
-    )
-    assert response.status_code == 302, response.status_code
 
 
 def measure(engine, run: Callable[[], object], runs: int, warmup: int) -> tuple[list[float], int]:
